@@ -1,0 +1,174 @@
+// Peak memory of the proxy process while 64 clients download a 50 MiB zip at once: idle, cold (all
+// 64 arrive while the zip is not cached: one upstream fetch, 63 waiters) and warm (served from
+// storage). Each client reads the whole body and checks its sha256.
+//
+//   node bench/memory.ts [--clients 64] [--megabytes 50]
+//
+// The proxy is a child process; its VmRSS and VmHWM are read from /proc/<pid>/status every 20 ms,
+// and VmHWM (the kernel's own peak) is reset before each phase through /proc/<pid>/clear_refs. As a
+// side-by-side floor, the same warm load is served by a plain node:http static file server.
+// Target: peak RSS ≤ 150 MiB.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Pool } from 'undici';
+import { bigZipModule, escapeCase, moduleFile, writeModuleTree } from '../test/fixtures/moduleTree.ts';
+import { startUpstream } from '../test/fixtures/upstreamServer.ts';
+import { withCleanup } from './cleanup.ts';
+import { readProcessMemory, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
+import { progress, runStandalone, type BenchResult, type Measurement } from './results.ts';
+
+export type MemoryOptions = {
+  /** Clients downloading at once (default 64). */
+  clients: number;
+  /** Size of the zip in MiB (default 50). */
+  megabytes: number;
+};
+
+export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50 };
+
+const SAMPLE_EVERY_MS = 20;
+const PHASE_TIMEOUT_MS = 180_000;
+const MiB = 2 ** 20;
+
+type PhasePeak = { peakRss: number; sampledMaxRss: number; seconds: number; samples: number };
+
+/** Runs work while sampling the process's memory; the peak is VmHWM, reset before the work starts. */
+async function measurePeak(pid: number, work: () => Promise<void>): Promise<PhasePeak> {
+  const resettable = resetPeakRss(pid);
+  let sampledMaxRss = 0;
+  let samples = 0;
+  const sample = (): void => {
+    try {
+      sampledMaxRss = Math.max(sampledMaxRss, readProcessMemory(pid).rss);
+      samples++;
+    } catch {
+      // The process is gone; the phase itself will say why.
+    }
+  };
+  sample();
+  const timer = setInterval(sample, SAMPLE_EVERY_MS);
+  const started = performance.now();
+  try {
+    await work();
+  } finally {
+    clearInterval(timer);
+  }
+  sample();
+  const { peakRss } = readProcessMemory(pid);
+  // Without clear_refs VmHWM is the peak since start, which is still an upper bound.
+  return { peakRss: resettable ? peakRss : Math.max(peakRss, sampledMaxRss), sampledMaxRss, seconds: (performance.now() - started) / 1000, samples };
+}
+
+/** clients GETs of url at once; each body is hashed as it streams and compared with want. */
+async function downloadAll(url: string, clients: number, want: string): Promise<void> {
+  const target = new URL(url);
+  const pool = new Pool(target.origin, { connections: clients, headersTimeout: PHASE_TIMEOUT_MS, bodyTimeout: PHASE_TIMEOUT_MS });
+  try {
+    const failures: string[] = [];
+    await Promise.all(
+      Array.from({ length: clients }, async (_, client) => {
+        const response = await pool.request({ method: 'GET', path: target.pathname });
+        const hash = createHash('sha256');
+        for await (const chunk of response.body) hash.update(chunk as Buffer);
+        const got = hash.digest('hex');
+        if (response.statusCode !== 200) failures.push(`client ${client}: status ${response.statusCode}`);
+        else if (got !== want) failures.push(`client ${client}: sha256 ${got}, want ${want}`);
+      }),
+    );
+    if (failures.length > 0) throw new Error(`${failures.length} of ${clients} downloads of ${url} failed: ${failures.slice(0, 3).join('; ')}`);
+  } finally {
+    await pool.close();
+  }
+}
+
+function fileSha256(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
+}
+
+const mib = (bytes: number): number => bytes / MiB;
+
+export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResult> {
+  const { clients, megabytes } = { ...memoryDefaults, ...options };
+  const began = performance.now();
+  return withCleanup(async (cleanup) => {
+    progress(`memory: writing a ${megabytes} MiB module zip`);
+    const big = bigZipModule(megabytes * MiB);
+    const tree = await cleanup.tempFolder('gomodproxy-bench-tree-');
+    await writeModuleTree(tree, [big]);
+    const want = await fileSha256(moduleFile(tree, big, 'zip'));
+    const upstream = await startUpstream(tree);
+    cleanup.defer('close the upstream', () => upstream.close());
+    const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
+    const proxy = await spawnProxyProcess(cleanup, { upstream: upstream.url, storagePath: storage });
+    const zipPath = `/${escapeCase(big.path)}/@v/${escapeCase(big.version)}.zip`;
+
+    const idle = async (server: ChildServer): Promise<PhasePeak> => measurePeak(server.pid, () => sleep(1_000));
+    const load = async (server: ChildServer): Promise<PhasePeak> => measurePeak(server.pid, () => downloadAll(server.url + zipPath, clients, want));
+
+    // Idle: the peak since start-up (VmHWM is not reset for it), after a second of rest.
+    await sleep(1_000);
+    const proxyIdle = { ...readProcessMemory(proxy.pid) };
+    progress(`memory: proxy idle: ${mib(proxyIdle.rss).toFixed(1)} MiB, peak since start ${mib(proxyIdle.peakRss).toFixed(1)} MiB`);
+    const cold = await load(proxy);
+    const upstreamZipFetches = upstream.count('.zip');
+    progress(`memory: cold, ${clients} clients: peak ${mib(cold.peakRss).toFixed(1)} MiB in ${cold.seconds.toFixed(1)} s; upstream zip fetches: ${upstreamZipFetches}`);
+    const warm = await load(proxy);
+    progress(`memory: warm, ${clients} clients: peak ${mib(warm.peakRss).toFixed(1)} MiB in ${warm.seconds.toFixed(1)} s`);
+    const after = await idle(proxy);
+
+    const floor = await spawnStaticFileServer(cleanup, storage);
+    await sleep(1_000);
+    const floorIdle = readProcessMemory(floor.pid);
+    const floorWarm = await load(floor);
+    progress(`memory: static file server, ${clients} clients: peak ${mib(floorWarm.peakRss).toFixed(1)} MiB in ${floorWarm.seconds.toFixed(1)} s`);
+
+    const target = { on: 'value' as const, atMost: 150 };
+    const row = (measure: string, proxyBytes: number, floorBytes?: number): Measurement => {
+      const m: Measurement = { measure, unit: 'MiB', value: mib(proxyBytes), target };
+      if (floorBytes !== undefined) Object.assign(m, { baseline: mib(floorBytes), baselineName: 'node:http static', ratio: proxyBytes / floorBytes });
+      return m;
+    };
+    const notes = [
+      `Upstream zip fetches during the cold phase: ${upstreamZipFetches} (single flight: 1 expected).`,
+      `Cold phase ${cold.seconds.toFixed(1)} s, warm phase ${warm.seconds.toFixed(1)} s, static server ${floorWarm.seconds.toFixed(1)} s ` +
+        `(${clients} × ${megabytes} MiB each; the clients hash in the driver process).`,
+      `Highest VmRSS sampled every ${SAMPLE_EVERY_MS} ms: cold ${mib(cold.sampledMaxRss).toFixed(1)} MiB, warm ${mib(warm.sampledMaxRss).toFixed(1)} MiB; ` +
+        `proxy RSS at rest before ${mib(proxyIdle.rss).toFixed(1)} MiB, after ${mib(readProcessMemory(proxy.pid).rss).toFixed(1)} MiB (peak while resting after: ${mib(after.peakRss).toFixed(1)} MiB).`,
+    ];
+    if (upstreamZipFetches !== 1) notes.push(`**The cold phase fetched the zip from upstream ${upstreamZipFetches} times, not once.**`);
+
+    return {
+      name: 'memory',
+      title: 'Memory',
+      setup:
+        `${clients} clients download one ${megabytes} MiB zip at once (each checks the sha256 of the whole body); proxy as a child process ` +
+        `with an http upstream on 127.0.0.1; peak = VmHWM of the proxy process, reset before each phase; baseline = a node:http static file server ` +
+        `serving the stored zip to the same ${clients} clients.`,
+      measurements: [
+        row('peak RSS idle (since start-up)', proxyIdle.peakRss, floorIdle.peakRss),
+        row(`peak RSS cold: ${clients} clients, ${megabytes} MiB zip not yet cached`, cold.peakRss),
+        row(`peak RSS warm: ${clients} clients, ${megabytes} MiB zip cached`, warm.peakRss, floorWarm.peakRss),
+      ],
+      notes,
+      seconds: (performance.now() - began) / 1000,
+    };
+  });
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' } } });
+  await runStandalone(() =>
+    memory({
+      ...(values.clients !== undefined && { clients: Number(values.clients) }),
+      ...(values.megabytes !== undefined && { megabytes: Number(values.megabytes) }),
+    }),
+  );
+}

@@ -1,0 +1,211 @@
+// The processes a benchmark measures, each in its own child process so that it does not share an
+// event loop (or a heap) with the benchmark driver: the proxy as `node proxy/main.ts serve`,
+// configured only through GOMODPROXY_* variables as a user would, and a plain node:http static
+// file server as the floor to compare it with.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { request } from 'undici';
+import type { Cleanup } from './cleanup.ts';
+
+export const repositoryRoot = join(import.meta.dirname, '..');
+
+export type ChildServer = {
+  /** http://127.0.0.1:port */
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Milliseconds from spawn to the first 200 of the readiness path. */
+  readyMs: number;
+  /** Everything the process wrote to stdout and stderr so far. */
+  output(): string;
+  stop(): Promise<void>;
+};
+
+export type ProxyProcessOptions = {
+  /** GOMODPROXY_UPSTREAM: file://… or http://127.0.0.1:… or "off"; never a public proxy. */
+  upstream: string;
+  storagePath: string;
+  /** GOMODPROXY_LOG_LEVEL (default warn: one log line per request would be measured too). */
+  logLevel?: string;
+  /** How often readiness is polled while starting, in milliseconds. */
+  pollMs?: number;
+  /** Flags for node itself, e.g. ["--cpu-prof"] to see where the time goes. */
+  nodeArgs?: string[];
+};
+
+/** Spawns `node proxy/main.ts serve` and waits until GET /readyz answers 200. */
+export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessOptions): Promise<ChildServer> {
+  checkLocalUpstream(options.upstream);
+  return spawnServer(cleanup, {
+    what: 'gomodproxy',
+    args: [...(options.nodeArgs ?? []), join(repositoryRoot, 'proxy', 'main.ts'), 'serve'],
+    readyPath: '/readyz',
+    pollMs: options.pollMs ?? 2,
+    env: (port) => ({
+      GOMODPROXY_LISTEN: `127.0.0.1:${port}`,
+      GOMODPROXY_UPSTREAM: options.upstream,
+      GOMODPROXY_STORAGE_PATH: options.storagePath,
+      GOMODPROXY_LOG_LEVEL: options.logLevel ?? 'warn',
+      // The proxy's default checksum database is public; benchmarks never reach it.
+      GOMODPROXY_SUMDB: 'off',
+    }),
+  });
+}
+
+/** Spawns bench/staticFileServer.ts serving root: the floor a proxy's cached answer is compared with. */
+export async function spawnStaticFileServer(cleanup: Cleanup, root: string): Promise<ChildServer> {
+  return spawnServer(cleanup, {
+    what: 'static file server',
+    args: [join(repositoryRoot, 'bench', 'staticFileServer.ts'), root],
+    readyPath: '/',
+    pollMs: 5,
+    env: (port) => ({ STATIC_LISTEN_PORT: String(port) }),
+  });
+}
+
+type SpawnOptions = {
+  what: string;
+  args: string[];
+  readyPath: string;
+  pollMs: number;
+  env: (port: number) => Record<string, string>;
+};
+
+const START_TIMEOUT_MS = 30_000;
+
+async function spawnServer(cleanup: Cleanup, options: SpawnOptions): Promise<ChildServer> {
+  // The port is chosen here rather than read from a log line, so that the proxy can run at log
+  // level warn. Another process could take it in between: then try again with another.
+  let lastError: Error | undefined;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    try {
+      return await startOnPort(cleanup, options, port);
+    } catch (err) {
+      lastError = err as Error;
+      if (!/EADDRINUSE/.test(lastError.message)) throw lastError;
+    }
+  }
+  throw lastError!;
+}
+
+async function startOnPort(cleanup: Cleanup, options: SpawnOptions, port: number): Promise<ChildServer> {
+  const started = performance.now();
+  const child = spawn(process.execPath, options.args, {
+    cwd: repositoryRoot,
+    env: { PATH: process.env['PATH'] ?? '', ...options.env(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    // Enough to explain a failure; a long run must not grow this without bound.
+    if (output.length < 1 << 20) output += chunk.toString();
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  const killOnExit = (): void => {
+    child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
+  const stop = async (): Promise<void> => {
+    process.off('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  cleanup.defer(`stop ${options.what} (pid ${child.pid})`, stop);
+
+  const url = `http://127.0.0.1:${port}`;
+  let exitedEarly = false;
+  void exited.then(() => (exitedEarly = true));
+  const deadline = started + START_TIMEOUT_MS;
+  for (;;) {
+    if (exitedEarly) throw new Error(`${options.what} exited (code ${child.exitCode}) before it was ready:\n${output}`);
+    if (performance.now() > deadline) {
+      await stop();
+      throw new Error(`${options.what} was not ready within ${START_TIMEOUT_MS} ms:\n${output}`);
+    }
+    if (await answers200(url + options.readyPath)) break;
+    await sleep(options.pollMs);
+  }
+  const readyMs = performance.now() - started;
+  return { url, pid: child.pid!, child, readyMs, output: () => output, stop };
+}
+
+async function answers200(url: string): Promise<boolean> {
+  try {
+    const response = await request(url, { headersTimeout: 2_000, bodyTimeout: 2_000 });
+    await response.body.dump();
+    return response.statusCode === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function checkLocalUpstream(upstream: string): void {
+  for (const entry of upstream.split(/[,|]/)) {
+    if (entry === 'off' || entry.startsWith('file:///')) continue;
+    const host = URL.canParse(entry) ? new URL(entry).hostname : '';
+    if (host === '127.0.0.1' || host === '[::1]' || host === 'localhost') continue;
+    throw new Error(`benchmark upstream ${JSON.stringify(entry)} is not local: benchmarks reach only 127.0.0.1 and file://`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Memory of a process, from /proc (Linux)
+
+export type ProcessMemory = {
+  /** Resident set size now, in bytes (VmRSS). */
+  rss: number;
+  /** The highest resident set size since start or since resetPeakRss, in bytes (VmHWM). */
+  peakRss: number;
+};
+
+export function readProcessMemory(pid: number): ProcessMemory {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kilobytes = (field: string): number => {
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+    if (!match) throw new Error(`/proc/${pid}/status has no ${field}`);
+    return Number(match[1]) * 1024;
+  };
+  return { rss: kilobytes('VmRSS'), peakRss: kilobytes('VmHWM') };
+}
+
+/**
+ * Sets VmHWM back to the current VmRSS (writing "5" to clear_refs, Linux 4.0+), so that the next
+ * reading of peakRss is the peak of what follows. False when the kernel does not allow it.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,49 @@
+// The floor for serving cached answers: a plain node:http server that answers GET <path> with the
+// file at <root>/<path> (stat, then fs.createReadStream), as the simplest static file server would.
+// No routing framework, no parsing of module paths, no ETags, no logging.
+//
+//   STATIC_LISTEN_PORT=8080 node bench/staticFileServer.ts <root>
+//
+// GET / answers 200 "ok" (readiness).
+
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type ServerResponse } from 'node:http';
+import { extname, join, resolve, sep } from 'node:path';
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.info': 'application/json',
+  '.mod': 'text/plain; charset=utf-8',
+  '.zip': 'application/zip',
+};
+
+const root = resolve(process.argv[2] ?? '.');
+const port = Number(process.env['STATIC_LISTEN_PORT'] ?? '0');
+
+function answerText(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+const server = createServer((req, res) => {
+  const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
+  if (urlPath === '/') return answerText(res, 200, 'ok\n');
+  const file = join(root, ...urlPath.split('/'));
+  if (!file.startsWith(root + sep)) return answerText(res, 400, 'bad path\n');
+  stat(file).then(
+    (info) => {
+      if (!info.isFile()) return answerText(res, 404, 'not found\n');
+      res.writeHead(200, { 'content-type': CONTENT_TYPES[extname(file)] ?? 'application/octet-stream', 'content-length': info.size });
+      const stream = createReadStream(file);
+      stream.on('error', () => res.destroy());
+      stream.pipe(res);
+    },
+    () => answerText(res, 404, 'not found\n'),
+  );
+});
+
+server.listen(port, '127.0.0.1');
+process.on('SIGTERM', () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections();
+});

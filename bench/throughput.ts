@@ -1,0 +1,168 @@
+// Throughput of cached answers: a cached `.info` and a cached 1 MiB `.zip` under 64 connections
+// (autocannon), from the proxy and from a plain node:http static file server serving the very same
+// files out of the proxy's store (the floor).
+//
+//   node bench/throughput.ts [--duration 5] [--rounds 3] [--connections 64]
+//
+// Each round runs each (answer, side) pair for --duration seconds; the side that goes first
+// alternates from round to round. Both servers are child processes; autocannon runs here.
+
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import autocannon, { type Result } from 'autocannon';
+import { request } from 'undici';
+import { fileProxyUrl } from '../test/fixtures/goCommand.ts';
+import { bigZipModule, escapeCase, largeCorpus, moduleFile, writeModuleTree, type FixtureModule } from '../test/fixtures/moduleTree.ts';
+import { withCleanup } from './cleanup.ts';
+import { httpLoad, percentile, type LoadResult } from './httpLoad.ts';
+import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
+import { progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
+
+export type ThroughputOptions = {
+  /** Seconds per autocannon run (default 5). */
+  duration: number;
+  /** Rounds; each runs every answer from both sides (default 3). */
+  rounds: number;
+  /** Concurrent connections (default 64). */
+  connections: number;
+};
+
+export const throughputDefaults: ThroughputOptions = { duration: 5, rounds: 3, connections: 64 };
+
+type Side = 'proxy' | 'floor';
+type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };
+
+/** One load run, whichever client made it. */
+type RunFigures = { requestsPerSecond: number; megabytesPerSecond: number; p50: number; p99: number; problems: string };
+
+function fromAutocannon(r: Result): RunFigures {
+  const problems = r.errors + r.timeouts + r.non2xx > 0 ? `${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers` : '';
+  return {
+    requestsPerSecond: r.requests.total / r.duration,
+    megabytesPerSecond: r.throughput.total / r.duration / 1e6,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    problems,
+  };
+}
+
+function fromHttpLoad(r: LoadResult): RunFigures {
+  const problems = r.errors + r.non2xx + r.mismatches > 0 ? `${r.errors} errors, ${r.non2xx} non-2xx answers, ${r.mismatches} bodies of the wrong length` : '';
+  return {
+    requestsPerSecond: r.requests / r.seconds,
+    megabytesPerSecond: r.bytes / r.seconds / 1e6,
+    p50: percentile(r.latenciesMs, 50),
+    p99: percentile(r.latenciesMs, 99),
+    problems,
+  };
+}
+
+function protocolPath(m: FixtureModule, ext: 'info' | 'zip'): string {
+  return `/${escapeCase(m.path)}/@v/${escapeCase(m.version)}.${ext}`;
+}
+
+async function getBody(url: string): Promise<Buffer> {
+  const response = await request(url);
+  const body = Buffer.from(await response.body.arrayBuffer());
+  if (response.statusCode !== 200) throw new Error(`GET ${url}: ${response.statusCode} ${body.toString('utf8').slice(0, 300)}`);
+  return body;
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
+export function throughput(options: Partial<ThroughputOptions> = {}): Promise<BenchResult> {
+  const { duration, rounds, connections } = { ...throughputDefaults, ...options };
+  const began = performance.now();
+  return withCleanup(async (cleanup) => {
+    const small = largeCorpus(1)[0]!;
+    const big = bigZipModule(1 << 20);
+    const tree = await cleanup.tempFolder('gomodproxy-bench-tree-');
+    await writeModuleTree(tree, [small, big]);
+    const zipBytes = await readFile(moduleFile(tree, big, 'zip'));
+    const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
+    const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
+
+    const infoBytes = await readFile(moduleFile(tree, small, 'info'));
+    const answers: Answer[] = [
+      { name: '.info', path: protocolPath(small, 'info'), bytes: infoBytes.length, client: 'autocannon' },
+      { name: `${(zipBytes.length / 2 ** 20).toFixed(2)} MiB .zip`, path: protocolPath(big, 'zip'), bytes: zipBytes.length, client: 'undici' },
+    ];
+    // The first request fills the proxy's store; the floor then serves the files the proxy stored.
+    for (const answer of answers) await getBody(proxy.url + answer.path);
+    const floor = await spawnStaticFileServer(cleanup, storage);
+    for (const answer of answers) {
+      const [fromProxy, fromFloor] = [await getBody(proxy.url + answer.path), await getBody(floor.url + answer.path)];
+      if (sha256(fromProxy) !== sha256(fromFloor)) throw new Error(`${answer.path}: the proxy and the floor answer different bytes`);
+    }
+    if (sha256(await getBody(proxy.url + answers[1]!.path)) !== sha256(zipBytes)) throw new Error('the proxy serves a zip unlike the upstream one');
+
+    const urls: Record<Side, string> = { proxy: proxy.url, floor: floor.url };
+    const load = async (side: Side, answer: Answer, seconds: number): Promise<RunFigures> => {
+      const url = urls[side] + answer.path;
+      if (answer.client === 'autocannon') return fromAutocannon(await autocannon({ url, connections, duration: seconds, timeout: 30 }));
+      return fromHttpLoad(await httpLoad({ url, connections, seconds, expectedBytes: answer.bytes }));
+    };
+
+    progress('throughput: warming both servers');
+    for (const answer of answers) for (const side of ['proxy', 'floor'] as const) await load(side, answer, 1);
+
+    const runs = new Map<string, RunFigures[]>();
+    const notes: string[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const order: Side[] = round % 2 === 0 ? ['floor', 'proxy'] : ['proxy', 'floor'];
+      for (const answer of answers) {
+        for (const side of order) {
+          const result = await load(side, answer, duration);
+          const key = `${answer.name} ${side}`;
+          runs.set(key, [...(runs.get(key) ?? []), result]);
+          progress(
+            `throughput: round ${round + 1}/${rounds}: ${key}: ${result.requestsPerSecond.toFixed(0)} req/s, ` +
+              `${result.megabytesPerSecond.toFixed(1)} MB/s, p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms`,
+          );
+          if (result.problems) notes.push(`${key}, round ${round + 1}: ${result.problems}.`);
+        }
+      }
+    }
+
+    const measurements: Measurement[] = [];
+    for (const answer of answers) {
+      const of = (side: Side, figure: (r: RunFigures) => number): number[] => runs.get(`${answer.name} ${side}`)!.map(figure);
+      const figures: Array<{ what: string; unit: string; figure: (r: RunFigures) => number }> = [
+        { what: 'requests per second', unit: 'req/s', figure: (r) => r.requestsPerSecond },
+        { what: 'throughput', unit: 'MB/s', figure: (r) => r.megabytesPerSecond },
+        { what: 'latency p50', unit: 'ms', figure: (r) => r.p50 },
+        { what: 'latency p99', unit: 'ms', figure: (r) => r.p99 },
+      ];
+      for (const { what, unit, figure } of figures) {
+        measurements.push(
+          sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http static' }, of('proxy', figure), of('floor', figure)),
+        );
+      }
+    }
+
+    return {
+      name: 'throughput',
+      title: 'Throughput',
+      setup:
+        `${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; load for .info from autocannon, ` +
+        `for the zip from a closed loop of undici requests (bench/httpLoad.ts: autocannon decodes every body chunk into a string and tops out near 35 MB/s on binary bodies); ` +
+        `proxy (log level warn) and floor (node:http + fs.createReadStream of the proxy's stored files) each a child process; ` +
+        `the load generator runs in the driver process, so all three share the machine's cores.`,
+      measurements,
+      notes,
+      seconds: (performance.now() - began) / 1000,
+    };
+  });
+}
+
+if (import.meta.main) {
+  const { values } = parseArgs({ options: { duration: { type: 'string' }, rounds: { type: 'string' }, connections: { type: 'string' } } });
+  await runStandalone(() =>
+    throughput({
+      ...(values.duration !== undefined && { duration: Number(values.duration) }),
+      ...(values.rounds !== undefined && { rounds: Number(values.rounds) }),
+      ...(values.connections !== undefined && { connections: Number(values.connections) }),
+    }),
+  );
+}

@@ -1,0 +1,242 @@
+/**
+ * The proxy's settings: one zod schema, filled from (lowest to highest
+ * precedence) built-in defaults, a YAML file, GOMODPROXY_* environment
+ * variables and command-line flags. The words are the ones Go users already
+ * know: upstream is GOPROXY syntax, private is GOPRIVATE syntax, nosumdb is
+ * GONOSUMDB syntax, sumdb is GOSUMDB syntax.
+ *
+ * A bad setting stops start-up with one line naming the setting, the value
+ * and what is allowed (ConfigError).
+ */
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import { z } from 'zod';
+import { checkPatterns, parseProxyList } from './protocol/index.ts';
+
+/** The embedded default upstream: the public Go module mirror, then git. */
+export const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
+
+const DURATION_UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** Parses "500ms", "30s", "5m", "12h", "180d" into milliseconds; NaN when malformed. */
+export function parseDuration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) return Number.NaN;
+  return Number(match[1]) * (DURATION_UNITS[match[2]!] ?? Number.NaN);
+}
+
+const duration = (what: string) =>
+  z
+    .union([z.string(), z.number()])
+    .transform((value, ctx) => {
+      const ms = typeof value === 'number' ? value * 1000 : parseDuration(value);
+      if (!Number.isFinite(ms) || ms < 0) {
+        ctx.addIssue({ code: 'custom', message: `allowed: a duration such as 30s, 5m, 12h or 180d (${what})` });
+        return z.NEVER;
+      }
+      return ms;
+    });
+
+const listen = z.string().refine((value) => parseListen(value) !== null, {
+  message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
+});
+
+/** GOPRIVATE-style pattern lists: a YAML list or one comma-separated string. */
+const patternList = (what: string) =>
+  z
+    .union([z.array(z.string()), z.string()])
+    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean))
+    .superRefine((patterns, ctx) => {
+      try {
+        checkPatterns(patterns);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: ${what}` });
+      }
+    });
+
+const upstream = z.string().superRefine((value, ctx) => {
+  try {
+    parseProxyList(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const diskStorage = z.object({
+  type: z.literal('disk'),
+  /** Folder laid out as the Go module cache's download folder; usable as GOPROXY=file://. */
+  path: z.string().min(1).default('./data'),
+});
+
+/** Storage without a type is disk storage, so GOMODPROXY_STORAGE_PATH alone is enough. */
+const storage = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !('type' in value) ? { type: 'disk', ...value } : value),
+  z.discriminatedUnion('type', [diskStorage], { error: 'allowed: storage types "disk"' }),
+);
+
+export const configSchema = z
+  .object({
+    /** Address to serve on. */
+    listen: listen.default('127.0.0.1:3000'),
+    /** Where modules are kept. */
+    storage: storage.default({ type: 'disk', path: './data' }),
+    /** Upstream proxies in GOPROXY syntax: ',' falls back on 404/410, '|' on any error. */
+    upstream: upstream.default(DEFAULT_UPSTREAM),
+    /** GOPRIVATE patterns: never asked of an upstream proxy nor of a checksum database. */
+    private: patternList('GOPRIVATE syntax (comma-separated path globs)').default([]),
+    /** GONOSUMDB patterns: not looked up in the checksum database (private is implied). */
+    nosumdb: patternList('GONOSUMDB syntax (comma-separated path globs)').default([]),
+    /** GOSUMDB syntax: a name, "name+key url", or "off". */
+    sumdb: z.string().min(1).default('sum.golang.org'),
+    /** How long one upstream request may wait for an answer (and between body chunks). */
+    upstreamTimeout: duration('upstreamTimeout').default(30_000),
+    /** How long a `list` or `@latest` answer from upstream is reused before asking again. */
+    listTtl: duration('listTtl').default(60_000),
+    /** pino log level. */
+    logLevel: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'allowed: fatal, error, warn, info, debug, trace or silent' })
+      .default('info'),
+  })
+  .strict();
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** A setting's place in the file, and the environment variable that overrides it. */
+export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean }> = [
+  { env: 'GOMODPROXY_LISTEN', path: ['listen'] },
+  { env: 'GOMODPROXY_STORAGE_TYPE', path: ['storage', 'type'] },
+  { env: 'GOMODPROXY_STORAGE_PATH', path: ['storage', 'path'] },
+  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'] },
+  { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true },
+  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true },
+  { env: 'GOMODPROXY_SUMDB', path: ['sumdb'] },
+  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'] },
+  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'] },
+  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'] },
+];
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Settings = Record<string, unknown>;
+
+function setPath(target: Settings, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Settings;
+  }
+  node[path[path.length - 1]!] = value;
+}
+
+function getPath(source: unknown, path: ReadonlyArray<PropertyKey>): unknown {
+  let node = source;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+/** Reads a YAML settings file; a missing or malformed file is a ConfigError. */
+export function readConfigFile(file: string): Settings {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read settings file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = yaml.load(text);
+  } catch (err) {
+    throw new ConfigError(`settings file ${file} is not valid YAML: ${(err as Error).message.split('\n')[0]}`);
+  }
+  if (parsed === undefined || parsed === null) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`settings file ${file} must hold a mapping of settings, e.g. "listen: 127.0.0.1:3000"`);
+  }
+  return parsed as Settings;
+}
+
+/** The settings that GOMODPROXY_* environment variables give. */
+export function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
+  const settings: Settings = {};
+  for (const { env: name, path, list } of ENVIRONMENT_SETTINGS) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    setPath(settings, path, list ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+  }
+  return settings;
+}
+
+function merge(base: Settings, override: Settings): Settings {
+  const out: Settings = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    const bothObjects =
+      typeof value === 'object' && value !== null && !Array.isArray(value) &&
+      typeof current === 'object' && current !== null && !Array.isArray(current);
+    out[key] = bothObjects ? merge(current as Settings, value as Settings) : value;
+  }
+  return out;
+}
+
+function settingName(path: ReadonlyArray<PropertyKey>): string {
+  const dotted = path.map(String).join('.');
+  const env = ENVIRONMENT_SETTINGS.find((s) => s.path.join('.') === dotted);
+  return env ? `${dotted} (${env.env})` : dotted || '(settings)';
+}
+
+/**
+ * Validates merged settings. Layers are applied in order, later ones winning:
+ * typically [file, environment, flags].
+ */
+export function resolveConfig(...layers: Settings[]): Config {
+  const input = layers.reduce<Settings>((acc, layer) => merge(acc, layer), {});
+  const result = configSchema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  if (issue.code === 'unrecognized_keys') {
+    const where = issue.path.length ? `${issue.path.join('.')}.` : '';
+    throw new ConfigError(`unknown setting ${where}${issue.keys.join(', ')}: allowed settings are ${allowedKeys(issue.path)}`);
+  }
+  const value = getPath(input, issue.path);
+  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  throw new ConfigError(`invalid setting ${settingName(issue.path)} = ${shown}: ${issue.message}`);
+}
+
+function allowedKeys(path: ReadonlyArray<PropertyKey>): string {
+  if (path.length === 0) return Object.keys(configSchema.shape).join(', ');
+  if (path[0] === 'storage') return Object.keys(diskStorage.shape).join(', ');
+  return '(see README)';
+}
+
+/** Loads the settings the way `gomodproxy serve` does. */
+export function loadConfig(options: { file?: string; env?: NodeJS.ProcessEnv; flags?: Settings } = {}): Config {
+  const fromFile = options.file ? readConfigFile(options.file) : {};
+  const fromEnv = settingsFromEnvironment(options.env ?? process.env);
+  return resolveConfig(fromFile, fromEnv, options.flags ?? {});
+}
+
+/** Splits "host:port", "[::1]:port" or ":port" into parts; null when malformed. */
+export function parseListen(value: string): { host: string; port: number } | null {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(value);
+  if (!match) return null;
+  const port = Number(match[3]);
+  if (port > 65535) return null;
+  const host = match[1] ?? (match[2] || '0.0.0.0');
+  return { host, port };
+}

@@ -1,0 +1,410 @@
+/**
+ * Storage first; otherwise one upstream fetch per module@version however
+ * many clients ask at once, verified before it becomes visible, stored
+ * atomically, then served from storage.
+ *
+ * The rules it keeps:
+ * - .info, .mod and .zip of a canonical version are immutable: once stored
+ *   they are served from storage and never fetched again.
+ * - A zip is checked (structure and limits by the module zip rules) and
+ *   hashed before it is stored; its h1 is kept beside it as .ziphash, as the
+ *   go command's own module cache does.
+ * - `list` and `@latest` change upstream, so an upstream answer is reused for
+ *   listTtl and kept; when every upstream fails it is served stale (marked
+ *   so), and without one the versions in storage answer.
+ * - A private module path is never asked of an upstream.
+ * - The store's own `@v/list` names the versions it holds, so the store is
+ *   a complete GOPROXY=file:// tree.
+ */
+import fs from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { proxyError, isProxyError } from './errors.ts';
+import { checkZipFile, ZipCheckError } from './modzip/index.ts';
+import {
+  compareSemver,
+  escapePath,
+  escapeVersion,
+  isCanonicalVersion,
+  isPseudoVersion,
+  matchPrefixPatterns,
+  semverPrerelease,
+  unescapeVersion,
+} from './protocol/index.ts';
+import { SingleFlight } from './singleFlight.ts';
+import type { SourceChain, SourceRequest } from './sources/index.ts';
+import type { OpenedObject, Storage } from './storage/index.ts';
+
+export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'local';
+
+/** What a fetch did, for the request log. */
+export type FetchReport = {
+  cache: CacheOutcome;
+  /** The upstream that answered, on a miss. */
+  source?: string;
+  /** On a stale answer: why upstream could not be used, and how old the answer is. */
+  staleReason?: string;
+  staleSince?: Date;
+};
+
+export type BytesAnswer = FetchReport & { body: Buffer };
+export type InfoAnswer = BytesAnswer & { immutable: boolean };
+export type ZipAnswer = FetchReport & { object: OpenedObject; hash: string };
+
+export type FetcherOptions = {
+  storage: Storage;
+  upstream: SourceChain;
+  /** GOPRIVATE patterns: never asked of an upstream. */
+  privatePatterns: string[];
+  /** How long an upstream `list` or `@latest` answer is reused, in milliseconds. */
+  listTtlMs: number;
+  logger: Logger;
+  /** Clock, for tests of TTLs. */
+  now?: () => number;
+};
+
+type ModuleInfo = { Version: string; Time?: string };
+
+const ZIP_HASHES_REMEMBERED = 10_000;
+
+export class Fetcher {
+  private readonly storage: Storage;
+  private readonly upstream: SourceChain;
+  private readonly privatePatterns: string[];
+  private readonly listTtlMs: number;
+  private readonly logger: Logger;
+  private readonly now: () => number;
+  private readonly bytesFlights = new SingleFlight<BytesAnswer>();
+  private readonly zipFlights = new SingleFlight<{ hash: string; report: FetchReport }>();
+  /** Upstream list/@latest answers: key -> when fetched. The bodies live in storage. */
+  private readonly fetchedAt = new Map<string, { at: number; body: Buffer; source: string }>();
+  private readonly zipHashes = new Map<string, string>();
+  private readonly listRewrites = new Map<string, Promise<void>>();
+
+  constructor(options: FetcherOptions) {
+    this.storage = options.storage;
+    this.upstream = options.upstream;
+    this.privatePatterns = options.privatePatterns;
+    this.listTtlMs = options.listTtlMs;
+    this.logger = options.logger;
+    this.now = options.now ?? Date.now;
+  }
+
+  isPrivate(modulePath: string): boolean {
+    return this.privatePatterns.length > 0 && matchPrefixPatterns(this.privatePatterns, modulePath);
+  }
+
+  /** `$module/@v/list`: release and pre-release versions, one per line. */
+  async list(modulePath: string): Promise<BytesAnswer> {
+    return this.changingAnswer({ kind: 'list', module: modulePath }, `${escapePath(modulePath)}/@v/list.upstream`, (body) =>
+      normalizeList(body),
+    );
+  }
+
+  /** `$module/@latest`: the .info of the version the upstream calls latest. */
+  async latest(modulePath: string): Promise<BytesAnswer> {
+    return this.changingAnswer({ kind: 'latest', module: modulePath }, `${escapePath(modulePath)}/@v/latest.upstream`, (body) => {
+      const info = parseInfo(body, `${modulePath}/@latest`);
+      if (!isCanonicalVersion(info.Version)) {
+        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream @latest for ${modulePath} names ${JSON.stringify(info.Version)}, which is not a canonical version`);
+      }
+      return body;
+    });
+  }
+
+  /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
+  async info(modulePath: string, version: string): Promise<InfoAnswer> {
+    if (!isCanonicalVersion(version)) return this.query(modulePath, version);
+    const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, (body) => {
+      const info = parseInfo(body, `${modulePath}@${version}.info`);
+      if (info.Version !== version) {
+        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream .info for ${modulePath}@${version} is for version ${JSON.stringify(info.Version)}; refusing it`);
+      }
+    });
+    return { ...answer, immutable: true };
+  }
+
+  /** `$module/@v/$version.mod`. */
+  async mod(modulePath: string, version: string): Promise<BytesAnswer> {
+    this.requireCanonical(modulePath, version, 'mod');
+    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, () => {});
+    if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
+    return answer;
+  }
+
+  /** `$module/@v/$version.zip`, as a stream of the stored, verified file. */
+  async zip(modulePath: string, version: string): Promise<ZipAnswer> {
+    this.requireCanonical(modulePath, version, 'zip');
+    const key = versionKey(modulePath, version, 'zip');
+    const stored = await this.storage.read(key);
+    if (stored) return { cache: 'hit', object: stored, hash: await this.zipHash(modulePath, version, key) };
+
+    const { value } = await this.zipFlights.do(key, () => this.fetchZip(modulePath, version));
+    // Every waiter reads the stored file with its own stream.
+    const object = await this.storage.read(key);
+    if (!object) throw proxyError('STORAGE_FAILED', `${modulePath}@${version}.zip was stored but cannot be read back; try again`);
+    return { ...value.report, object, hash: value.hash };
+  }
+
+  private requireCanonical(modulePath: string, version: string, kind: string): void {
+    if (!isCanonicalVersion(version)) {
+      throw proxyError('NOT_FOUND', `${modulePath}@${version}: .${kind} is only served for canonical versions; resolve the query with .info first`);
+    }
+  }
+
+  private denyPrivate(modulePath: string): never {
+    throw proxyError(
+      'FORBIDDEN',
+      `${modulePath} matches a private pattern and is not in this proxy's storage; private modules are never fetched from upstream proxies`,
+    );
+  }
+
+  private async immutableBytes(request: { kind: 'info' | 'mod'; module: string; version: string }, verify: (body: Buffer) => void): Promise<BytesAnswer> {
+    const key = versionKey(request.module, request.version, request.kind);
+    const stored = await this.storage.readBytes(key);
+    if (stored) return { cache: 'hit', body: stored };
+    if (this.isPrivate(request.module)) this.denyPrivate(request.module);
+
+    const { value } = await this.bytesFlights.do(key, async () => {
+      const { value: body, source } = await this.upstream.fetchBytes(request);
+      try {
+        verify(body);
+      } catch (err) {
+        this.refused(request, source, err);
+        throw err;
+      }
+      await this.storage.putImmutable(key, body);
+      // Read back: if another writer won the race, serve what is stored.
+      const final = (await this.storage.readBytes(key)) ?? body;
+      return { cache: 'miss' as const, source, body: final };
+    });
+    return value;
+  }
+
+  private async query(modulePath: string, query: string): Promise<InfoAnswer> {
+    if (this.isPrivate(modulePath)) this.denyPrivate(modulePath);
+    const request: SourceRequest = { kind: 'info', module: modulePath, version: query };
+    const { value } = await this.bytesFlights.do(`query:${modulePath}@${query}`, async () => {
+      const { value: body, source } = await this.upstream.fetchBytes(request);
+      const info = parseInfo(body, `${modulePath}@${query}.info`);
+      if (!isCanonicalVersion(info.Version)) {
+        const err = proxyError('BAD_UPSTREAM_CONTENT', `upstream answered the query ${modulePath}@${query} with ${JSON.stringify(info.Version)}, which is not a canonical version`);
+        this.refused(request, source, err);
+        throw err;
+      }
+      // The resolved version's .info is immutable: keep it for later requests.
+      await this.storage.putImmutable(versionKey(modulePath, info.Version, 'info'), body);
+      return { cache: 'miss' as const, source, body };
+    });
+    return { ...value, immutable: false };
+  }
+
+  private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
+    if (this.isPrivate(modulePath)) this.denyPrivate(modulePath);
+    const request: SourceRequest = { kind: 'zip', module: modulePath, version };
+    const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
+    try {
+      const { source } = await this.upstream.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
+      let hash: string;
+      try {
+        hash = await this.verifyZip(modulePath, version, staged);
+      } catch (err) {
+        this.refused(request, source, err);
+        throw err;
+      }
+      const key = versionKey(modulePath, version, 'zip');
+      await this.storage.putImmutable(key, { file: staged });
+      await this.storage.putImmutable(versionKey(modulePath, version, 'ziphash'), Buffer.from(hash));
+      const storedHash = await this.zipHash(modulePath, version, key);
+      return { hash: storedHash, report: { cache: 'miss', source } };
+    } finally {
+      await fs.rm(staged, { force: true });
+    }
+  }
+
+  /** The module zip rules, the h1 hash, and agreement with a stored .mod. */
+  private async verifyZip(modulePath: string, version: string, file: string): Promise<string> {
+    let summary;
+    try {
+      summary = await checkZipFile(file, { path: modulePath, version });
+    } catch (err) {
+      if (err instanceof ZipCheckError) {
+        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream zip for ${modulePath}@${version} refused: ${err.message}`, err);
+      }
+      throw err;
+    }
+    if (summary.goMod) {
+      const storedMod = await this.storage.readBytes(versionKey(modulePath, version, 'mod'));
+      if (storedMod && !storedMod.equals(Buffer.from(summary.goMod))) {
+        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream zip for ${modulePath}@${version} refused: its go.mod differs from the .mod served for the same version`);
+      }
+    }
+    return summary.hash;
+  }
+
+  /** The h1 of a stored zip: remembered, else its .ziphash, else computed again (and kept). */
+  private async zipHash(modulePath: string, version: string, key: string): Promise<string> {
+    const remembered = this.zipHashes.get(key);
+    if (remembered) return remembered;
+    const hashKey = versionKey(modulePath, version, 'ziphash');
+    let hash = (await this.storage.readBytes(hashKey))?.toString('utf8').trim() ?? '';
+    if (!hash) {
+      const object = await this.storage.read(key);
+      if (!object) throw proxyError('STORAGE_FAILED', `${modulePath}@${version}.zip disappeared from storage; try again`);
+      const staged = await this.storage.stagingFile('rehash.zip');
+      try {
+        await fs.writeFile(staged, object.stream);
+        hash = (await checkZipFile(staged, { path: modulePath, version })).hash;
+      } finally {
+        await fs.rm(staged, { force: true });
+      }
+      await this.storage.putImmutable(hashKey, Buffer.from(hash));
+    }
+    if (this.zipHashes.size >= ZIP_HASHES_REMEMBERED) this.zipHashes.clear();
+    this.zipHashes.set(key, hash);
+    return hash;
+  }
+
+  /**
+   * A `list` or `@latest` answer: fresh from memory within the TTL, else from
+   * upstream (kept in storage), else stale, else from the versions stored here.
+   */
+  private async changingAnswer(request: SourceRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
+    const modulePath = request.module;
+    if (this.isPrivate(modulePath)) {
+      const local = await this.localAnswer(request);
+      if (local) return local;
+      this.denyPrivate(modulePath);
+    }
+    const cached = this.fetchedAt.get(cacheKey);
+    if (cached && this.now() - cached.at < this.listTtlMs) return { cache: 'hit', body: cached.body, source: cached.source };
+
+    const { value } = await this.bytesFlights.do(cacheKey, async () => {
+      try {
+        const { value: raw, source } = await this.upstream.fetchBytes(request);
+        let body: Buffer;
+        try {
+          body = accept(raw);
+        } catch (err) {
+          this.refused(request, source, err);
+          throw err;
+        }
+        this.fetchedAt.set(cacheKey, { at: this.now(), body, source });
+        await this.storage.put(cacheKey, body);
+        return { cache: 'miss' as const, source, body };
+      } catch (err: unknown) {
+        if (!isProxyError(err)) throw err;
+        if (err.isNotFound) {
+          const local = await this.localAnswer(request);
+          if (local) return local;
+          throw err;
+        }
+        const stale = await this.staleAnswer(cacheKey, err.message);
+        if (stale) {
+          this.logger.warn({ module: modulePath, kind: request.kind, reason: err.message, since: stale.staleSince }, 'every upstream failed; serving a stale answer');
+          return stale;
+        }
+        const local = await this.localAnswer(request);
+        if (local) {
+          this.logger.warn({ module: modulePath, kind: request.kind, reason: err.message }, 'every upstream failed; answering from the versions in storage');
+          return { ...local, cache: 'stale' as const, staleReason: err.message };
+        }
+        throw err;
+      }
+    });
+    return value;
+  }
+
+  private async staleAnswer(cacheKey: string, reason: string): Promise<BytesAnswer | null> {
+    const remembered = this.fetchedAt.get(cacheKey);
+    if (remembered) return { cache: 'stale', body: remembered.body, staleReason: reason, staleSince: new Date(remembered.at) };
+    const stored = await this.storage.stat(cacheKey);
+    const body = stored && (await this.storage.readBytes(cacheKey));
+    if (!stored || !body) return null;
+    return { cache: 'stale', body, staleReason: reason, staleSince: stored.modified };
+  }
+
+  /** Answers list or @latest from the versions held in storage; null when there are none. */
+  private async localAnswer(request: SourceRequest): Promise<BytesAnswer | null> {
+    const versions = await this.localVersions(request.module);
+    if (versions.length === 0) return null;
+    if (request.kind === 'list') return { cache: 'local', body: Buffer.from(versions.map((v) => `${v}\n`).join('')) };
+    const best = latestOf(versions);
+    const info = best && (await this.storage.readBytes(versionKey(request.module, best, 'info')));
+    return info ? { cache: 'local', body: info } : null;
+  }
+
+  /** Release and pre-release versions with a stored .mod, oldest first. */
+  private async localVersions(modulePath: string): Promise<string[]> {
+    const names = await this.storage.list(`${escapePath(modulePath)}/@v/`);
+    const versions: string[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.mod')) continue;
+      let version: string;
+      try {
+        version = unescapeVersion(name.slice(0, -'.mod'.length));
+      } catch {
+        continue;
+      }
+      if (isCanonicalVersion(version) && !isPseudoVersion(version)) versions.push(version);
+    }
+    return versions.sort(compareSemver);
+  }
+
+  /** Keeps the store's own `@v/list` equal to the versions it holds (as the go command's cache does). */
+  private async rewriteLocalList(modulePath: string): Promise<void> {
+    const previous = this.listRewrites.get(modulePath) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      const versions = await this.localVersions(modulePath);
+      await this.storage.put(`${escapePath(modulePath)}/@v/list`, Buffer.from(versions.map((v) => `${v}\n`).join('')));
+    });
+    const settled = next.catch((err: unknown) => {
+      this.logger.warn({ module: modulePath, err }, 'could not rewrite the stored version list');
+    });
+    this.listRewrites.set(modulePath, settled);
+    await settled;
+    if (this.listRewrites.get(modulePath) === settled) this.listRewrites.delete(modulePath);
+  }
+
+  private refused(request: SourceRequest, source: string, err: unknown): void {
+    this.logger.warn({ module: request.module, kind: request.kind, upstream: source, reason: (err as Error).message }, 'refused upstream content');
+  }
+}
+
+export function versionKey(modulePath: string, version: string, kind: 'info' | 'mod' | 'zip' | 'ziphash'): string {
+  return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
+}
+
+function parseInfo(body: Buffer, what: string): ModuleInfo {
+  let info: unknown;
+  try {
+    info = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} is not JSON; refusing it`);
+  }
+  const version = (info as { Version?: unknown })?.Version;
+  if (typeof info !== 'object' || info === null || typeof version !== 'string') {
+    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} has no "Version"; refusing it`);
+  }
+  const time = (info as { Time?: unknown }).Time;
+  if (time !== undefined && (typeof time !== 'string' || Number.isNaN(Date.parse(time)))) {
+    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} has an unreadable "Time" ${JSON.stringify(time)}; refusing it`);
+  }
+  return info as ModuleInfo;
+}
+
+/** A list answer as the go command reads it: one version per line; blank lines dropped. */
+function normalizeList(body: Buffer): Buffer {
+  const lines = body
+    .toString('utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter(Boolean);
+  return Buffer.from(lines.map((line) => `${line}\n`).join(''));
+}
+
+/** Go's @latest preference among tagged versions: the highest release, else the highest pre-release. */
+function latestOf(versions: string[]): string | undefined {
+  const releases = versions.filter((v) => semverPrerelease(v) === '');
+  const pool = releases.length > 0 ? releases : versions;
+  return [...pool].sort(compareSemver).at(-1);
+}

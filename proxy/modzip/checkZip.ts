@@ -1,0 +1,358 @@
+// Checking a module zip fetched from an upstream, by the rules of
+// golang.org/x/mod/zip (checkZip, and the size checks of Unzip), and hashing it
+// as golang.org/x/mod/sumdb/dirhash does (HashZip with Hash1), in one pass.
+//
+// The rules, for module path M at version V (both exactly as given, not
+// !-escaped):
+//   - the zip file is at most 500 MiB;
+//   - every entry name starts with "M@V/". The entry "M@V/" itself and
+//     directory entries (names ending in "/") are allowed; their paths are
+//     checked like file paths and take part in the collision check, and
+//     otherwise they are ignored;
+//   - the path after the prefix is clean (no "." or ".." elements, no "//")
+//     and passes checkFilePath;
+//   - no path is listed twice, no two paths are equal under case folding, and
+//     no path is both a file and a directory;
+//   - a file whose base name is "go.mod" in any case is allowed only at the
+//     root and only spelt "go.mod": a go.mod deeper down would be a nested
+//     module, which does not belong in this module's zip;
+//   - the declared uncompressed sizes add up to at most 500 MiB; go.mod and
+//     LICENSE (at the root) are at most 16 MiB each;
+//   - every entry inflates to exactly its declared size, with a matching
+//     CRC-32 (Go's archive/zip refuses the content otherwise);
+//   - no symbolic links or other irregular files (the x/mod/zip package
+//     documentation states this rule; its checkZip does not look at modes, but
+//     Create never writes such entries, so a zip holding one did not come from
+//     the go command's own rules).
+//
+// The h1 hash covers every entry of the zip, directories included, by its full
+// name, exactly as HashZip lists them.
+
+import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { crc32, createInflateRaw } from 'node:zlib';
+import yauzl from 'yauzl';
+import type { Entry, ZipFile } from 'yauzl';
+import { canonicalVersion, checkFilePath, checkModuleVersion } from '../protocol/index.ts';
+import { CollisionChecker } from './collisions.ts';
+import { hashFileList } from './dirhash.ts';
+import type { FileDigest } from './dirhash.ts';
+import { ZipCheckError } from './errors.ts';
+import { caseFold } from './fold.ts';
+import { defaultZipLimits, formatBytes } from './limits.ts';
+import type { ZipLimits } from './limits.ts';
+
+export type ZipSummary = {
+  /** The h1: hash of the zip, as go.sum records it for "M V". */
+  hash: string;
+  /** Number of file entries (directory entries are not counted). */
+  files: number;
+  /** Sum of the uncompressed sizes of all entries. */
+  uncompressedBytes: number;
+  /** Size of the zip file. */
+  zipBytes: number;
+  /** Content of the root go.mod, or null when the zip has none. */
+  goMod: Uint8Array | null;
+};
+
+export type ModuleVersion = { path: string; version: string };
+
+/** At most this many problems are listed in a ZipCheckError; the rest are counted. */
+const maxListedProblems = 50;
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * checkZipFile checks the module zip at zipPath for mod against the module zip
+ * rules and returns its h1 hash and sizes. It reads the zip once, inflating
+ * every entry as a stream; only the root go.mod is kept in memory. Any broken
+ * rule, and a zip that cannot be read, throws ZipCheckError.
+ */
+export async function checkZipFile(
+  zipPath: string,
+  mod: ModuleVersion,
+  limits: Partial<ZipLimits> = {},
+): Promise<ZipSummary> {
+  const limit: ZipLimits = { ...defaultZipLimits, ...limits };
+  checkModule(mod);
+  const prefix = `${mod.path}@${mod.version}/`;
+
+  const zipBytes = (await stat(zipPath)).size;
+  checkZipSize(zipBytes, limit);
+
+  let zip: ZipFile;
+  try {
+    zip = await yauzl.openPromise(zipPath, {
+      lazyEntries: true,
+      autoClose: true,
+      // Names are bytes to Go: keep them raw (no CP437 decoding, no Info-ZIP
+      // Unicode path field) and decode them strictly below.
+      decodeStrings: false,
+      // Sizes are enforced below, with messages that name the entry.
+      validateEntrySizes: false,
+    });
+  } catch (err) {
+    throw new ZipCheckError(`corrupt zip: ${messageOf(err)}`);
+  }
+
+  const problems = new ProblemList();
+  const collisions = new CollisionChecker();
+  const digests: FileDigest[] = [];
+  let files = 0;
+  let declaredTotal = 0;
+  let uncompressedBytes = 0;
+  let goMod: Uint8Array | null = null;
+  try {
+    checkZipSize(zip.fileSize, limit);
+    // Leaving this loop early closes the zip (the iterator's return()).
+    for await (const entry of zip.eachEntry()) {
+      const name = decodeName(entry.fileNameRaw);
+      if (name === undefined) {
+        problems.add(`zip entry ${JSON.stringify(entry.fileNameRaw.toString('latin1'))}: name is not valid UTF-8`);
+        continue;
+      }
+      const rule = checkEntry(entry, name, prefix, collisions, limit);
+      if (rule !== undefined) {
+        problems.add(`zip entry ${JSON.stringify(name)}: ${rule}`);
+        continue;
+      }
+
+      declaredTotal += entry.uncompressedSize;
+      if (declaredTotal > limit.maxUncompressedBytes) {
+        // Checked on the running total, before inflating: one report is enough.
+        throw new ZipCheckError(
+          problems.withLast(
+            `module zip too large: more than ${formatBytes(limit.maxUncompressedBytes)} uncompressed (at zip entry ${JSON.stringify(name)})`,
+          ),
+        );
+      }
+      // Once the zip is known to be bad, only names are still checked, to report them all.
+      if (problems.size > 0) continue;
+
+      const isRootGoMod = name === `${prefix}go.mod`;
+      const content = await readEntry(zip, entry, name, isRootGoMod);
+      digests.push({ name, sha256Hex: content.sha256Hex });
+      uncompressedBytes += entry.uncompressedSize;
+      if (!name.endsWith('/')) files++;
+      if (isRootGoMod) goMod = content.data ?? new Uint8Array();
+    }
+  } catch (err) {
+    // Everything but the central directory's own errors is a ZipCheckError already.
+    if (err instanceof ZipCheckError) throw err;
+    throw new ZipCheckError(`corrupt zip: ${messageOf(err)}`);
+  } finally {
+    zip.close();
+  }
+
+  if (problems.size > 0) throw new ZipCheckError(problems.list());
+  return { hash: hashFileList(digests), files, uncompressedBytes, zipBytes, goMod };
+}
+
+/** The module path and version must be valid, the version canonical, as x/mod's checkZip requires. */
+function checkModule(mod: ModuleVersion): void {
+  const canonical = canonicalVersion(mod.version);
+  if (canonical !== mod.version) {
+    const should = canonical === '' ? 'not a valid version' : `should be ${JSON.stringify(canonical)}`;
+    throw new ZipCheckError(`cannot check zip: version ${JSON.stringify(mod.version)} is not canonical (${should})`);
+  }
+  try {
+    checkModuleVersion(mod.path, mod.version);
+  } catch (err) {
+    throw new ZipCheckError(`cannot check zip: ${messageOf(err)}`);
+  }
+}
+
+function checkZipSize(zipBytes: number, limit: ZipLimits): void {
+  if (zipBytes > limit.maxZipBytes) {
+    throw new ZipCheckError(`zip too large: ${formatBytes(zipBytes)} > ${formatBytes(limit.maxZipBytes)}`);
+  }
+}
+
+function decodeName(raw: Buffer): string | undefined {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * checkEntry applies the name, mode and declared-size rules to one entry and
+ * returns the rule it breaks, if any. The order follows x/mod's checkZip, so
+ * the same entry is blamed for the same reason.
+ */
+function checkEntry(
+  entry: Entry,
+  name: string,
+  prefix: string,
+  collisions: CollisionChecker,
+  limit: ZipLimits,
+): string | undefined {
+  if (!name.startsWith(prefix)) return `not under ${JSON.stringify(prefix)}`;
+  let path = name.slice(prefix.length);
+  if (path === '') return undefined; // the "M@V/" entry itself
+  const isDir = path.endsWith('/');
+  if (isDir) path = path.slice(0, -1);
+  if (goPathClean(path) !== path) return 'file path is not clean';
+  try {
+    checkFilePath(path);
+  } catch (err) {
+    return messageOf(err);
+  }
+  const collision = collisions.check(path, isDir);
+  if (collision !== undefined) return collision;
+  const irregular = irregularFileType(entry);
+  if (irregular !== undefined) return `${irregular} not allowed in module zip`;
+  if (isDir) return undefined;
+
+  const slash = path.lastIndexOf('/');
+  const base = path.slice(slash + 1);
+  if (caseFold(base) === 'go.mod') {
+    if (base !== path) return 'go.mod file not in module root directory (a nested module does not belong in this zip)';
+    if (path !== 'go.mod') return 'go.mod files must have lowercase names';
+  }
+  if (path === 'go.mod' && entry.uncompressedSize > limit.maxGoModBytes) {
+    return `go.mod too large: ${formatBytes(entry.uncompressedSize)} > ${formatBytes(limit.maxGoModBytes)}`;
+  }
+  if (path === 'LICENSE' && entry.uncompressedSize > limit.maxLicenseBytes) {
+    return `LICENSE too large: ${formatBytes(entry.uncompressedSize)} > ${formatBytes(limit.maxLicenseBytes)}`;
+  }
+  return undefined;
+}
+
+/**
+ * irregularFileType reads the Unix file type from the entry's external
+ * attributes (written only by Unix and macOS zippers: "version made by" host
+ * 3 or 19) and names it when it is not a plain file or directory.
+ */
+function irregularFileType(entry: Entry): string | undefined {
+  const host = entry.versionMadeBy >> 8;
+  if (host !== 3 && host !== 19) return undefined;
+  const type = (entry.externalFileAttributes >>> 16) & 0o170000;
+  switch (type) {
+    case 0:
+    case 0o100000:
+    case 0o040000:
+      return undefined;
+    case 0o120000:
+      return 'symbolic link';
+    default:
+      return `irregular file (mode ${type.toString(8).padStart(6, '0')})`;
+  }
+}
+
+/**
+ * goPathClean is Go's path.Clean: the shortest equivalent of a slash-separated
+ * path, with "." and ".." resolved, no repeated or trailing slash, "." for "".
+ */
+function goPathClean(path: string): string {
+  const rooted = path.startsWith('/');
+  const out: string[] = [];
+  for (const elem of path.split('/')) {
+    if (elem === '' || elem === '.') continue;
+    if (elem === '..') {
+      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
+      else if (!rooted) out.push('..');
+      continue;
+    }
+    out.push(elem);
+  }
+  const joined = out.join('/');
+  if (rooted) return `/${joined}`;
+  return joined === '' ? '.' : joined;
+}
+
+type EntryContent = { sha256Hex: string; data: Uint8Array | undefined };
+
+/**
+ * readEntry inflates one entry, hashing it and holding it to its declared size
+ * and CRC-32; the content itself is kept only when keep is set (the root
+ * go.mod, already known to be within its limit).
+ */
+async function readEntry(zip: ZipFile, entry: Entry, name: string, keep: boolean): Promise<EntryContent> {
+  const declared = entry.uncompressedSize;
+  const sha = createHash('sha256');
+  const chunks: Buffer[] = [];
+  let crc = 0;
+  let read = 0;
+  let raw: Readable | undefined;
+  try {
+    raw = await openEntryData(zip, entry);
+    const data = entry.compressionMethod === 8 ? inflated(raw) : raw;
+    for await (const chunk of data as AsyncIterable<Buffer>) {
+      read += chunk.length;
+      if (read > declared) {
+        throw new ZipCheckError(
+          `zip entry ${JSON.stringify(name)}: inflates to more than its declared size (${formatBytes(declared)})`,
+        );
+      }
+      sha.update(chunk);
+      crc = crc32(chunk, crc);
+      if (keep) chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof ZipCheckError) throw err;
+    throw new ZipCheckError(`zip entry ${JSON.stringify(name)}: cannot read: ${messageOf(err)}`);
+  } finally {
+    raw?.destroy();
+  }
+  if (read < declared) {
+    throw new ZipCheckError(
+      `zip entry ${JSON.stringify(name)}: inflates to ${formatBytes(read)}, less than its declared size (${formatBytes(declared)})`,
+    );
+  }
+  // Go's archive/zip skips the check when the recorded CRC-32 is zero and no
+  // data descriptor follows; a zero CRC-32 is otherwise only right for no data.
+  const hasDataDescriptor = (entry.generalPurposeBitFlag & 0x8) !== 0;
+  if (crc !== entry.crc32 && (entry.crc32 !== 0 || hasDataDescriptor)) {
+    throw new ZipCheckError(`zip entry ${JSON.stringify(name)}: CRC-32 mismatch (content is corrupt)`);
+  }
+  return { sha256Hex: sha.digest('hex'), data: keep ? Buffer.concat(chunks, read) : undefined };
+}
+
+/** openEntryData opens the entry's stored bytes: the content itself, or its deflate stream. */
+async function openEntryData(zip: ZipFile, entry: Entry): Promise<Readable> {
+  if (entry.isEncrypted()) throw new Error('entry is encrypted');
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+    throw new Error(`unsupported compression method ${entry.compressionMethod} (only store and deflate are)`);
+  }
+  return zip.openReadStreamPromise(entry, { decodeFileData: false });
+}
+
+/** Inflate in larger steps than zlib's default 16 KiB: hashing costs less per byte. */
+const inflateChunkBytes = 256 << 10;
+
+function inflated(deflated: Readable): Readable {
+  const inflate = createInflateRaw({ chunkSize: inflateChunkBytes });
+  deflated.on('error', (err) => inflate.destroy(err));
+  return deflated.pipe(inflate);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** ProblemList keeps the first problems found and counts the rest. */
+class ProblemList {
+  readonly #listed: string[] = [];
+  #more = 0;
+
+  get size(): number {
+    return this.#listed.length + this.#more;
+  }
+
+  add(problem: string): void {
+    if (this.#listed.length < maxListedProblems) this.#listed.push(problem);
+    else this.#more++;
+  }
+
+  list(): string[] {
+    return this.#more === 0 ? [...this.#listed] : [...this.#listed, `and ${this.#more} more problems`];
+  }
+
+  withLast(problem: string): string[] {
+    this.add(problem);
+    return this.list();
+  }
+}

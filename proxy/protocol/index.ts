@@ -1,0 +1,46 @@
+/**
+ * Go's own rules as pure functions, with no I/O: module, import and file paths and their
+ * !-escaping, Go semantic versions and pseudo-versions, GOPROXY lists, and GOPRIVATE-style
+ * patterns. Code outside this folder imports from here only.
+ */
+
+export { InvalidPathError, InvalidVersionError, goQuote, goQuoteChar, type PathKind } from './errors.ts';
+export {
+  checkFilePath,
+  checkImportPath,
+  checkModulePath,
+  checkModuleVersion,
+  checkPathMajor,
+  escapePath,
+  escapeVersion,
+  pathMajorPrefix,
+  splitPathVersion,
+  unescapePath,
+  unescapeVersion,
+} from './modulePath.ts';
+export {
+  canonicalSemver,
+  canonicalVersion,
+  compareSemver,
+  isCanonicalVersion,
+  isValidSemver,
+  maxVersion,
+  semverBuild,
+  semverMajor,
+  semverMajorMinor,
+  semverPrerelease,
+  sortVersions,
+} from './semver.ts';
+export {
+  checkPseudoVersion,
+  isPseudoVersion,
+  isZeroPseudoVersion,
+  makePseudoVersion,
+  pseudoVersionBase,
+  pseudoVersionDate,
+  pseudoVersionRev,
+  pseudoVersionTime,
+  zeroPseudoVersion,
+} from './pseudoVersion.ts';
+export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
+export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';

@@ -1,0 +1,49 @@
+/**
+ * Assembles a running proxy from its settings: storage, the upstream chain,
+ * the fetcher and the HTTP server. Used by `gomodproxy serve` and by tests.
+ */
+import { pino, type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { parseListen, type Config } from './config.ts';
+import { Fetcher } from './fetcher.ts';
+import { buildServer } from './server/index.ts';
+import { sourceChainFromSetting } from './sources/index.ts';
+import { DiskStorage, type Storage } from './storage/index.ts';
+
+export type RunningProxy = {
+  /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
+  url: string;
+  app: FastifyInstance;
+  storage: Storage;
+  fetcher: Fetcher;
+  close(): Promise<void>;
+};
+
+export function createStorage(config: Config): Storage {
+  switch (config.storage.type) {
+    case 'disk':
+      return new DiskStorage(config.storage.path);
+  }
+}
+
+export async function startProxy(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningProxy> {
+  const storage = createStorage(config);
+  await storage.open();
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout });
+  const fetcher = new Fetcher({
+    storage,
+    upstream,
+    privatePatterns: config.private,
+    listTtlMs: config.listTtl,
+    logger,
+  });
+  const app = buildServer({ fetcher, storage, logger, listMaxAgeSeconds: Math.floor(config.listTtl / 1000) });
+  const { host, port } = parseListen(config.listen)!;
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const boundPort = typeof address === 'object' && address ? address.port : port;
+  const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
+  const url = `http://${shownHost}:${boundPort}`;
+  logger.info({ url, storage: storage.description, upstream: upstream.description, private: config.private }, 'gomodproxy serving');
+  return { url, app, storage, fetcher, close: () => app.close() };
+}

@@ -1,0 +1,96 @@
+/**
+ * The HTTP face of the proxy: the GOPROXY protocol routes, /healthz and
+ * /readyz, one JSON log line per request, and errors as one line of text the
+ * go command shows its user ("server response: …").
+ */
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { isProxyError } from '../errors.ts';
+import type { Fetcher } from '../fetcher.ts';
+import type { Storage } from '../storage/index.ts';
+import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
+
+export type ServerOptions = {
+  fetcher: Fetcher;
+  storage: Storage;
+  logger: Logger;
+  /** Seconds a list or @latest answer may be cached by clients. */
+  listMaxAgeSeconds: number;
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    proxyLog: RequestLog;
+  }
+}
+
+export function buildServer(options: ServerOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: options.logger as FastifyBaseLogger,
+    // One line per request is written by the onResponse hook below, with the module fields.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Module paths are long; the protocol parser enforces its own limit.
+    routerOptions: { maxParamLength: 8192 },
+    return503OnClosing: true,
+    // Requests fastify itself cannot route (a malformed URL) get the same one-line text answer.
+    frameworkErrors: (error, request, reply) => {
+      const message =
+        error.code === 'FST_ERR_BAD_URL'
+          ? `malformed percent-encoding in request path ${JSON.stringify(request.url.slice(0, 300))}`
+          : `malformed request: ${error.message}`;
+      void sendText(reply, error.statusCode ?? 400, message);
+    },
+  });
+
+  app.decorateRequest('proxyLog', null as unknown as RequestLog);
+  app.addHook('onRequest', async (request) => {
+    request.proxyLog = {};
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const log = request.proxyLog;
+    request.log.info(
+      {
+        method: request.method,
+        path: request.url,
+        status: reply.statusCode,
+        ...log,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      'request',
+    );
+  });
+
+  app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    if (isProxyError(error)) {
+      request.proxyLog.error = error.message;
+      if (error.status >= 500) request.log.warn({ path: request.url, code: error.code, reason: error.message }, 'request failed');
+      return sendText(reply, error.status, error.message);
+    }
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) return sendText(reply, status, (error as Error).message);
+    request.log.error({ err: error, path: request.url }, 'internal error');
+    request.proxyLog.error = (error as Error).message;
+    return sendText(reply, 500, `internal error: ${(error as Error).message}`);
+  });
+
+  app.get('/healthz', async (_request, reply) => sendText(reply, 200, 'ok'));
+  app.get('/readyz', async (_request, reply) => {
+    try {
+      await options.storage.stat('readyz.probe');
+      return sendText(reply, 200, 'ready');
+    } catch (err) {
+      return sendText(reply, 503, `storage not ready: ${(err as Error).message}`);
+    }
+  });
+
+  registerProtocolRoutes(app, options);
+  return app;
+}
+
+export function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
+  return reply
+    .code(status)
+    .header('content-type', 'text/plain; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .send(`${text.replace(/[\r\n]+/g, ' ')}\n`);
+}

@@ -1,0 +1,2 @@
+export { buildServer, type ServerOptions } from './app.ts';
+export { STALE_HEADER } from './protocolRoutes.ts';

@@ -1,0 +1,90 @@
+/**
+ * Turns a request path into a GOPROXY protocol request, or says exactly what
+ * is wrong with it. Paths are !-escaped module paths and versions; anything
+ * that could climb out of the store (dot segments, encoded slashes,
+ * backslashes, NUL) is refused before a module rule is even applied.
+ *
+ *   /<module>/@v/list
+ *   /<module>/@v/<version>.info | .mod | .zip
+ *   /<module>/@latest
+ */
+import { proxyError } from '../errors.ts';
+import { checkPathMajor, isCanonicalVersion, splitPathVersion, unescapePath, unescapeVersion } from '../protocol/index.ts';
+
+export type ProtocolRequest =
+  | { kind: 'list' | 'latest'; module: string }
+  | { kind: 'info' | 'mod' | 'zip'; module: string; version: string };
+
+/** Longer request paths are refused (module paths are far shorter in practice). */
+export const MAX_REQUEST_PATH = 4096;
+
+const VERSION_FILE = /^(.+)\.(info|mod|zip)$/;
+
+/** Decodes the path of a URL (no query) segment by segment; throws a BAD_REQUEST ProxyError. */
+export function decodeRequestPath(rawPath: string): string {
+  if (rawPath.length > MAX_REQUEST_PATH) {
+    throw proxyError('URI_TOO_LONG', `request path is ${rawPath.length} characters; at most ${MAX_REQUEST_PATH} are accepted`);
+  }
+  const segments = rawPath.split('/').slice(1);
+  const decoded = segments.map((segment) => {
+    let text: string;
+    try {
+      text = decodeURIComponent(segment);
+    } catch {
+      throw proxyError('BAD_REQUEST', `malformed percent-encoding in request path segment ${JSON.stringify(segment)}`);
+    }
+    if (text === '.' || text === '..') throw proxyError('BAD_REQUEST', `request path may not contain "${text}" segments`);
+    if (/[/\\\0]/.test(text)) throw proxyError('BAD_REQUEST', `request path segment ${JSON.stringify(segment)} encodes a slash, backslash or NUL`);
+    return text;
+  });
+  return decoded.join('/');
+}
+
+/** Parses a decoded path (no leading slash) into a protocol request. */
+export function parseProtocolPath(requestPath: string): ProtocolRequest {
+  const atV = requestPath.lastIndexOf('/@v/');
+  if (requestPath.endsWith('/@latest')) {
+    return { kind: 'latest', module: moduleFrom(requestPath.slice(0, -'/@latest'.length)) };
+  }
+  if (atV < 0) {
+    throw proxyError('NOT_FOUND', `not a module proxy path: expected <module>/@v/list, <module>/@v/<version>.info|.mod|.zip or <module>/@latest`);
+  }
+  const module = moduleFrom(requestPath.slice(0, atV));
+  const file = requestPath.slice(atV + '/@v/'.length);
+  if (file === 'list') return { kind: 'list', module };
+  const match = VERSION_FILE.exec(file);
+  if (!match) {
+    throw proxyError('NOT_FOUND', `not a module proxy path: ${JSON.stringify(file)} after /@v/ should be list or <version>.info, .mod or .zip`);
+  }
+  const version = versionFrom(match[1]!);
+  checkVersionForModule(module, version);
+  return { kind: match[2] as 'info' | 'mod' | 'zip', module, version };
+}
+
+function moduleFrom(escaped: string): string {
+  try {
+    return unescapePath(escaped);
+  } catch (err) {
+    throw proxyError('BAD_REQUEST', `${(err as Error).message} (module paths are !-escaped: upper case letters are sent as "!" and the lower case letter)`);
+  }
+}
+
+function versionFrom(escaped: string): string {
+  try {
+    return unescapeVersion(escaped);
+  } catch (err) {
+    throw proxyError('BAD_REQUEST', (err as Error).message);
+  }
+}
+
+/** A canonical version must fit the module path's major version suffix (/v2 needs v2.x.y). */
+function checkVersionForModule(module: string, version: string): void {
+  if (!isCanonicalVersion(version)) return;
+  const split = splitPathVersion(module);
+  if (!split) return;
+  try {
+    checkPathMajor(version, split.pathMajor);
+  } catch (err) {
+    throw proxyError('NOT_FOUND', `${module}@${version}: ${(err as Error).message}`);
+  }
+}

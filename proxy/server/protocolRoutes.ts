@@ -1,0 +1,109 @@
+/**
+ * The GOPROXY protocol routes. Immutable answers (.mod, .zip, .info of a
+ * canonical version) carry a strong ETag and a year-long Cache-Control;
+ * list and @latest are cacheable for the list TTL and say when they are
+ * stale. Zips are streamed from storage, never buffered.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FetchReport } from '../fetcher.ts';
+import { decodeRequestPath, parseProtocolPath, type ProtocolRequest } from './protocolRequest.ts';
+import type { ServerOptions } from './app.ts';
+
+export type RequestLog = {
+  module?: string;
+  version?: string;
+  kind?: string;
+  cache?: string;
+  upstream?: string;
+  bytes?: number;
+  error?: string;
+};
+
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+export const STALE_HEADER = 'x-gomodproxy-stale';
+
+const CONTENT_TYPES = {
+  list: 'text/plain; charset=utf-8',
+  latest: 'application/json',
+  info: 'application/json',
+  mod: 'text/plain; charset=utf-8',
+  zip: 'application/zip',
+} as const;
+
+export function registerProtocolRoutes(app: FastifyInstance, options: ServerOptions): void {
+  const { fetcher } = options;
+  const changingCache = `public, max-age=${options.listMaxAgeSeconds}`;
+
+  app.get('/*', async (request, reply) => {
+    const rawPath = request.url.split('?')[0]!;
+    const target = parseProtocolPath(decodeRequestPath(rawPath));
+    describe(request, target);
+    reply.header('content-type', CONTENT_TYPES[target.kind]);
+
+    switch (target.kind) {
+      case 'list':
+      case 'latest': {
+        const answer = target.kind === 'list' ? await fetcher.list(target.module) : await fetcher.latest(target.module);
+        report(request, reply, answer);
+        reply.header('cache-control', answer.cache === 'stale' ? 'no-cache' : changingCache);
+        return sendBytes(request, reply, answer.body);
+      }
+      case 'info': {
+        const answer = await fetcher.info(target.module, target.version);
+        report(request, reply, answer);
+        reply.header('cache-control', answer.immutable ? IMMUTABLE : changingCache);
+        return sendBytes(request, reply, answer.body);
+      }
+      case 'mod': {
+        const answer = await fetcher.mod(target.module, target.version);
+        report(request, reply, answer);
+        reply.header('cache-control', IMMUTABLE);
+        return sendBytes(request, reply, answer.body);
+      }
+      case 'zip': {
+        const answer = await fetcher.zip(target.module, target.version);
+        report(request, reply, answer);
+        const etag = `"${answer.hash.replace(/^h1:/, '').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!)}"`;
+        reply.header('cache-control', IMMUTABLE).header('etag', etag);
+        if (matchesEtag(request, etag)) {
+          answer.object.stream.destroy();
+          return reply.code(304).send();
+        }
+        request.proxyLog.bytes = answer.object.size;
+        reply.header('content-length', answer.object.size);
+        return reply.send(answer.object.stream);
+      }
+    }
+  });
+}
+
+function describe(request: FastifyRequest, target: ProtocolRequest): void {
+  request.proxyLog.module = target.module;
+  request.proxyLog.kind = target.kind;
+  if ('version' in target) request.proxyLog.version = target.version;
+}
+
+function report(request: FastifyRequest, reply: FastifyReply, answer: FetchReport): void {
+  request.proxyLog.cache = answer.cache;
+  if (answer.source) request.proxyLog.upstream = answer.source;
+  if (answer.cache === 'stale') {
+    const since = answer.staleSince ? `since=${answer.staleSince.toISOString()}; ` : '';
+    const reason = (answer.staleReason ?? 'every upstream failed').replace(/[^\x20-\x7e]/g, '?').slice(0, 300);
+    reply.header(STALE_HEADER, `${since}reason="${reason.replace(/"/g, "'")}"`);
+  }
+}
+
+function sendBytes(request: FastifyRequest, reply: FastifyReply, body: Buffer): FastifyReply {
+  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  reply.header('etag', etag);
+  if (matchesEtag(request, etag)) return reply.code(304).send();
+  request.proxyLog.bytes = body.length;
+  return reply.send(body);
+}
+
+function matchesEtag(request: FastifyRequest, etag: string): boolean {
+  const header = request.headers['if-none-match'];
+  if (!header) return false;
+  return header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
+}

@@ -1,0 +1,116 @@
+/**
+ * The upstream list in GOPROXY syntax, walked by Go's own fallback rules:
+ * after an entry followed by ',' the next entry is tried only when this one
+ * said "not found" (404 or 410); after '|' it is tried on any error,
+ * timeouts included. "off" answers "not found" without asking anyone.
+ *
+ * When every entry fails, the answer is "not found" if every entry said so,
+ * and otherwise the first real failure (a timeout or an error), so that a
+ * client is told why rather than that the module does not exist.
+ */
+import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
+import { parseProxyList } from '../protocol/index.ts';
+import { FileUpstream } from './fileUpstream.ts';
+import { HttpUpstream } from './httpUpstream.ts';
+import { describeRequest, type ModuleSource, type SourceRequest } from './source.ts';
+
+export type ChainEntry = {
+  source: ModuleSource;
+  /** True when the entry is followed by '|': fall back on any error. */
+  fallBackOnAnyError: boolean;
+};
+
+export type ChainResult<T> = { value: T; source: string };
+
+export class SourceChain {
+  readonly entries: readonly ChainEntry[];
+
+  constructor(entries: ChainEntry[]) {
+    this.entries = entries;
+  }
+
+  get description(): string {
+    return this.entries.map((e, i) => e.source.name + (i < this.entries.length - 1 ? (e.fallBackOnAnyError ? '|' : ',') : '')).join('');
+  }
+
+  fetchBytes(request: SourceRequest): Promise<ChainResult<Buffer>> {
+    return this.walk(request, (source) => source.fetchBytes(request));
+  }
+
+  fetchToFile(request: SourceRequest, file: string, reset: () => Promise<void>): Promise<ChainResult<number>> {
+    return this.walk(request, async (source) => {
+      try {
+        return await source.fetchToFile(request, file);
+      } catch (err) {
+        await reset();
+        throw err;
+      }
+    });
+  }
+
+  private async walk<T>(request: SourceRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
+    let notFound: ProxyError | undefined;
+    let failure: ProxyError | undefined;
+    for (const entry of this.entries) {
+      try {
+        return { value: await attempt(entry.source), source: entry.source.name };
+      } catch (err) {
+        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${(err as Error).message}`, err);
+        if (error.isNotFound) {
+          notFound = error;
+          continue;
+        }
+        failure ??= error;
+        if (!entry.fallBackOnAnyError) break;
+      }
+    }
+    if (failure) throw failure;
+    throw notFound ?? proxyError('NOT_FOUND', `${describeRequest(request)}: no upstream configured`);
+  }
+}
+
+/** A source that never has anything: "off", or "direct" before a version control source exists. */
+export class NothingSource implements ModuleSource {
+  readonly name: string;
+  private readonly reason: string;
+
+  constructor(name: string, reason: string) {
+    this.name = name;
+    this.reason = reason;
+  }
+
+  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+    throw proxyError('NOT_FOUND', `${describeRequest(request)}: ${this.reason}`);
+  }
+
+  async fetchToFile(request: SourceRequest): Promise<number> {
+    throw proxyError('NOT_FOUND', `${describeRequest(request)}: ${this.reason}`);
+  }
+}
+
+export type ChainOptions = {
+  timeoutMs: number;
+  /** The source behind the keyword "direct"; without one, "direct" finds nothing. */
+  direct?: ModuleSource;
+};
+
+/** Builds the chain from an upstream setting in GOPROXY syntax. */
+export function sourceChainFromSetting(upstream: string, options: ChainOptions): SourceChain {
+  const entries = parseProxyList(upstream).map((entry): ChainEntry => {
+    switch (entry.kind) {
+      case 'off':
+        return { source: new NothingSource('off', 'not cached, and the upstream setting is "off"'), fallBackOnAnyError: entry.fallBackOnAnyError };
+      case 'direct':
+        return {
+          source: options.direct ?? new NothingSource('direct', 'not found upstream, and fetching public modules straight from version control is not enabled'),
+          fallBackOnAnyError: entry.fallBackOnAnyError,
+        };
+      case 'url':
+        return {
+          source: entry.url.startsWith('file:') ? new FileUpstream(entry.url) : new HttpUpstream(entry.url, { timeoutMs: options.timeoutMs }),
+          fallBackOnAnyError: entry.fallBackOnAnyError,
+        };
+    }
+  });
+  return new SourceChain(entries);
+}

@@ -1,0 +1,115 @@
+/**
+ * An upstream GOPROXY over http(s). Answers are mapped onto the protocol's
+ * meaning: 200 is content, 404/410 is "not here", anything else is a
+ * failure, and a request that gets no headers or stalls between body chunks
+ * for longer than the timeout is a timeout.
+ */
+import { createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Transform } from 'node:stream';
+import { Agent, interceptors, request as httpRequest, type Dispatcher } from 'undici';
+import { proxyError, isProxyError, type ProxyError } from '../errors.ts';
+import { protocolPath } from './requestPath.ts';
+import { MAX_SMALL_FILE, MAX_ZIP_FILE, describeRequest, type ModuleSource, type SourceRequest } from './source.ts';
+
+export type HttpUpstreamOptions = {
+  /** Answer wait and body idle timeout, in milliseconds. */
+  timeoutMs: number;
+};
+
+const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
+
+export class HttpUpstream implements ModuleSource {
+  readonly name: string;
+  private readonly base: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+
+  constructor(baseUrl: string, options: HttpUpstreamOptions) {
+    const url = new URL(baseUrl);
+    this.base = url.href.replace(/\/+$/, '');
+    url.username = '';
+    url.password = '';
+    this.name = url.href.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs;
+    this.dispatcher = new Agent({
+      connectTimeout: options.timeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  }
+
+  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+    const response = await this.send(request);
+    try {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += chunk.length;
+        if (size > MAX_SMALL_FILE) {
+          throw proxyError('BAD_UPSTREAM_CONTENT', `${this.name} served more than ${MAX_SMALL_FILE} bytes for ${describeRequest(request)}`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks);
+    } catch (err) {
+      response.body.destroy();
+      throw this.failure(err, request);
+    }
+  }
+
+  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+    const response = await this.send(request);
+    let size = 0;
+    const name = this.name;
+    const limit = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        size += chunk.length;
+        if (size > MAX_ZIP_FILE) {
+          done(proxyError('BAD_UPSTREAM_CONTENT', `${name} served a zip larger than the ${MAX_ZIP_FILE >> 20} MiB limit for ${describeRequest(request)}`));
+          return;
+        }
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(response.body, limit, createWriteStream(file, { flags: 'wx' }));
+      return size;
+    } catch (err) {
+      throw this.failure(err, request);
+    }
+  }
+
+  private async send(request: SourceRequest): Promise<Dispatcher.ResponseData> {
+    const url = `${this.base}/${protocolPath(request)}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await httpRequest(url, {
+        method: 'GET',
+        dispatcher: this.dispatcher,
+        headers: { 'user-agent': 'gomodproxy' },
+        signal: AbortSignal.timeout(Math.max(this.timeoutMs * 4, this.timeoutMs + 1000)),
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      });
+    } catch (err) {
+      throw this.failure(err, request);
+    }
+    if (response.statusCode === 200) return response;
+    const reason = (await response.body.text().catch(() => '')).split('\n')[0]!.trim().slice(0, 300);
+    const what = `${this.name}: ${describeRequest(request)}`;
+    if (response.statusCode === 404) throw proxyError('NOT_FOUND', `${what}: not found${reason ? `: ${reason}` : ''}`);
+    if (response.statusCode === 410) throw proxyError('GONE', `${what}: gone${reason ? `: ${reason}` : ''}`);
+    throw proxyError('UPSTREAM_FAILED', `${what}: answered ${response.statusCode}${reason ? `: ${reason}` : ''}`);
+  }
+
+  private failure(err: unknown, request: SourceRequest): ProxyError {
+    if (isProxyError(err)) return err;
+    const code = (err as { code?: string }).code ?? '';
+    const what = `${this.name}: ${describeRequest(request)}`;
+    if (TIMEOUT_CODES.has(code) || (err as Error).name === 'TimeoutError') {
+      return proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${this.timeoutMs / 1000}s`, err);
+    }
+    return proxyError('UPSTREAM_FAILED', `${what}: ${code || (err as Error).message}`, err);
+  }
+}

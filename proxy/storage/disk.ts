@@ -1,0 +1,183 @@
+/**
+ * Storage on a local disk, in the Go module cache's download layout, so the
+ * folder itself serves as GOPROXY=file://<folder>.
+ *
+ * Crash safety: every file is written to <root>/.staging, fsync'ed, and only
+ * then linked (immutable files: link fails if the name exists, so the first
+ * complete write wins and nothing is ever overwritten) or renamed (mutable
+ * files) into place, followed by an fsync of the folder. A crash at any
+ * moment leaves either no file or a complete one; staging leftovers are
+ * removed at the next start.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { checkStorageKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
+
+const STAGING = '.staging';
+/** Staged files older than this are leftovers of a crash or a killed download. */
+const STALE_STAGING_MS = 60 * 60 * 1000;
+
+export class DiskStorage implements Storage {
+  readonly root: string;
+  readonly description: string;
+  private readonly staging: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+    this.staging = path.join(this.root, STAGING);
+    this.description = `disk ${this.root}`;
+  }
+
+  async open(): Promise<void> {
+    try {
+      await fs.mkdir(this.staging, { recursive: true });
+      await fs.access(this.root, constants.R_OK | constants.W_OK);
+    } catch (err) {
+      throw new Error(`storage folder ${this.root} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable`);
+    }
+    await this.removeStaleStaging();
+  }
+
+  /** Only the staging folder is looked at: start-up never scans the store. */
+  private async removeStaleStaging(): Promise<void> {
+    const now = Date.now();
+    for (const name of await fs.readdir(this.staging)) {
+      const file = path.join(this.staging, name);
+      const info = await fs.stat(file).catch(() => null);
+      if (info && now - info.mtimeMs > STALE_STAGING_MS) await fs.rm(file, { force: true });
+    }
+  }
+
+  private file(key: string): string {
+    checkStorageKey(key);
+    const file = path.join(this.root, ...key.split('/'));
+    if (!file.startsWith(this.root + path.sep)) throw new Error(`refusing storage key ${JSON.stringify(key)}: outside the store`);
+    return file;
+  }
+
+  async stat(key: string): Promise<StoredObject | null> {
+    try {
+      const info = await fs.stat(this.file(key));
+      return info.isFile() ? { size: info.size, modified: info.mtime } : null;
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async read(key: string): Promise<OpenedObject | null> {
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(this.file(key), 'r');
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+    // The open descriptor keeps the content readable even if cleanup unlinks the name;
+    // the stream closes it when it ends or is destroyed.
+    try {
+      const info = await handle.stat();
+      return { size: info.size, modified: info.mtime, stream: handle.createReadStream() };
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+  }
+
+  async readBytes(key: string): Promise<Buffer | null> {
+    try {
+      return await fs.readFile(this.file(key));
+    } catch (err) {
+      if (isMissing(err)) return null;
+      throw err;
+    }
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const target = this.file(key);
+    const staged = await this.stageBytes(data, key);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.rename(staged, target);
+      await syncFolder(path.dirname(target));
+    } finally {
+      await fs.rm(staged, { force: true });
+    }
+  }
+
+  async putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean> {
+    const target = this.file(key);
+    const staged = data instanceof Uint8Array ? await this.stageBytes(data, key) : await syncFile(data.file);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
+      await fs.link(staged, target);
+      await syncFolder(path.dirname(target));
+      return true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      await fs.rm(staged, { force: true });
+    }
+  }
+
+  async stagingFile(hint: string): Promise<string> {
+    await fs.mkdir(this.staging, { recursive: true });
+    const safeHint = hint.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
+    return path.join(this.staging, `${randomBytes(8).toString('hex')}-${safeHint}`);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    if (!prefix.endsWith('/')) throw new Error(`storage list prefix must end in "/": ${prefix}`);
+    const folder = this.file(prefix.slice(0, -1));
+    try {
+      const entries = await fs.readdir(folder, { withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => e.name);
+    } catch (err) {
+      if (isMissing(err)) return [];
+      throw err;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await fs.rm(this.file(key), { force: true });
+  }
+
+  private async stageBytes(data: Uint8Array, hint: string): Promise<string> {
+    const staged = await this.stagingFile(hint);
+    const handle = await fs.open(staged, 'wx');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return staged;
+  }
+}
+
+async function syncFile(file: string): Promise<string> {
+  const handle = await fs.open(file, 'r+');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  return file;
+}
+
+async function syncFolder(folder: string): Promise<void> {
+  const handle = await fs.open(folder, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}

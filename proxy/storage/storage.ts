@@ -1,0 +1,71 @@
+/**
+ * Where modules are kept. Keys are slash-separated paths in the Go module
+ * cache's download layout, built only from !-escaped module paths and
+ * versions: "<escaped path>/@v/<escaped version>.info|.mod|.zip|.ziphash",
+ * "<escaped path>/@v/list". A folder holding these files works as
+ * GOPROXY=file://<folder>.
+ *
+ * Immutable files (.info, .mod, .zip, .ziphash of a version) are written
+ * once: putImmutable keeps whatever is there already. Every write is atomic:
+ * a reader sees either nothing or the whole file.
+ */
+import type { Readable } from 'node:stream';
+
+export type StoredObject = {
+  size: number;
+  modified: Date;
+};
+
+export type OpenedObject = StoredObject & {
+  stream: Readable;
+};
+
+export interface Storage {
+  /** A description for logs, e.g. "disk /var/lib/gomodproxy". */
+  readonly description: string;
+
+  /** Checks that the store can be used (exists, writable); throws an Error saying what to fix. */
+  open(): Promise<void>;
+
+  stat(key: string): Promise<StoredObject | null>;
+
+  /** Opens a key for streaming; the stream stays valid even if the key is deleted meanwhile. */
+  read(key: string): Promise<OpenedObject | null>;
+
+  /** Reads a small key whole. */
+  readBytes(key: string): Promise<Buffer | null>;
+
+  /** Writes a key atomically, replacing what was there (for list and other caches). */
+  put(key: string, data: Uint8Array): Promise<void>;
+
+  /**
+   * Writes an immutable key atomically unless it exists already; returns false
+   * when an earlier write won. `data` is the content or a staged local file
+   * (from stagingFile) that is consumed.
+   */
+  putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean>;
+
+  /** A fresh local file path to download into before putImmutable; remove it if unused. */
+  stagingFile(hint: string): Promise<string>;
+
+  /** The names directly under a key prefix ending in "/" (files only). */
+  list(prefix: string): Promise<string[]>;
+
+  delete(key: string): Promise<void>;
+}
+
+const SAFE_KEY = /^[a-z0-9!._~+\-]+(\/[a-z0-9!._~+\-@]+)*$/;
+
+/**
+ * Keys come from validated, escaped module paths, so they never hold upper
+ * case, elements starting with a dot (".." or the store's own ".staging"),
+ * backslashes or absolute paths; this is the last line of defence
+ * before a key touches a file system or a bucket.
+ */
+export function checkStorageKey(key: string): void {
+  const ok =
+    SAFE_KEY.test(key) &&
+    !key.split('/').some((element) => element === '' || element.startsWith('.')) &&
+    key.length <= 4096;
+  if (!ok) throw new Error(`refusing storage key ${JSON.stringify(key)}: not a path in the module download layout`);
+}

@@ -1,0 +1,90 @@
+// Starts the proxy under test: in this process (fast, for most tests) or as a child process running
+// the same command line as `npm start` (for tests that kill it). Upstreams are always servers or
+// folders the test made on this machine.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { resolveConfig } from '../../proxy/config.ts';
+import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
+import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
+
+export type TestProxyOptions = {
+  upstream: string;
+  storagePath?: string;
+  private?: string[];
+  listTtl?: string;
+  upstreamTimeout?: string;
+};
+
+export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
+
+export async function startTestProxy(options: TestProxyOptions): Promise<TestProxy> {
+  const storagePath = options.storagePath ?? (await makeTempDir('gomodproxy-store-'));
+  const config = resolveConfig({
+    listen: '127.0.0.1:0',
+    storage: { type: 'disk', path: storagePath },
+    upstream: options.upstream,
+    private: options.private ?? [],
+    listTtl: options.listTtl ?? '1m',
+    upstreamTimeout: options.upstreamTimeout ?? '10s',
+    logLevel: 'silent',
+  });
+  const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
+  return {
+    ...proxy,
+    storagePath,
+    async dispose() {
+      await proxy.close();
+      if (options.storagePath === undefined) await removeTempDir(storagePath);
+    },
+  };
+}
+
+export const repositoryRoot = join(import.meta.dirname, '..', '..');
+
+export type ProxyProcess = { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> };
+
+/** Runs `node proxy/main.ts serve` as a child process, configured only through GOMODPROXY_* variables. */
+export async function spawnProxy(env: Record<string, string>): Promise<ProxyProcess> {
+  const child = spawn(process.execPath, [join(repositoryRoot, 'proxy', 'main.ts'), 'serve'], {
+    cwd: repositoryRoot,
+    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`proxy did not start within 20s:\n${output}`)), 20_000);
+    const look = () => {
+      const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        child.stdout!.off('data', look);
+        resolve(match[1]!);
+      }
+    };
+    child.stdout!.on('data', look);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`proxy exited with ${code} before serving:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** A throw-away folder that removes itself. */
+export async function tempFolder(prefix: string): Promise<{ path: string; dispose(): Promise<void> }> {
+  const path = await makeTempDir(prefix);
+  return { path, dispose: () => removeTempDir(path) };
+}

@@ -1,0 +1,111 @@
+// Settings: defaults, YAML file, GOMODPROXY_* environment and flags in that order of precedence,
+// and one line naming the setting, the value and what is allowed when something is wrong.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULT_UPSTREAM, loadConfig, parseDuration, resolveConfig } from '../../proxy/config.ts';
+import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
+import { repositoryRoot } from '../e2e/harness.ts';
+
+describe('settings', () => {
+  it('has defaults a laptop can start with', () => {
+    const config = resolveConfig({});
+    expect(config).toMatchObject({
+      listen: '127.0.0.1:3000',
+      storage: { type: 'disk', path: './data' },
+      upstream: DEFAULT_UPSTREAM,
+      private: [],
+      sumdb: 'sum.golang.org',
+      upstreamTimeout: 30_000,
+      listTtl: 60_000,
+    });
+  });
+
+  it('reads a YAML file, then the environment, then flags', async () => {
+    const dir = await makeTempDir('gomodproxy-config-');
+    try {
+      const file = join(dir, 'gomodproxy.yaml');
+      await writeFile(
+        file,
+        ['listen: 127.0.0.1:4000', 'storage: { type: disk, path: /srv/modules }', 'private: ["git.corp.example", "*.corp.example"]', 'listTtl: 5m'].join('\n'),
+      );
+      const config = loadConfig({
+        file,
+        env: { GOMODPROXY_LISTEN: '127.0.0.1:5000', GOMODPROXY_PRIVATE: 'a.example,b.example/x' },
+        flags: { listen: '127.0.0.1:6000' },
+      });
+      expect(config.listen).toBe('127.0.0.1:6000');
+      expect(config.storage).toEqual({ type: 'disk', path: '/srv/modules' });
+      expect(config.private).toEqual(['a.example', 'b.example/x']);
+      expect(config.listTtl).toBe(300_000);
+    } finally {
+      await removeTempDir(dir);
+    }
+  });
+
+  it('takes GOMODPROXY_STORAGE_PATH alone as disk storage', () => {
+    expect(loadConfig({ env: { GOMODPROXY_STORAGE_PATH: '/var/lib/gomodproxy' } }).storage).toEqual({ type: 'disk', path: '/var/lib/gomodproxy' });
+  });
+
+  const bad: Array<{ name: string; layer: Record<string, unknown>; message: RegExp }> = [
+    { name: 'a listen address without a port', layer: { listen: 'localhost' }, message: /^invalid setting listen \(GOMODPROXY_LISTEN\) = "localhost": allowed: host:port/ },
+    { name: 'a port out of range', layer: { listen: '127.0.0.1:70000' }, message: /listen .* = "127\.0\.0\.1:70000"/ },
+    { name: 'an ftp upstream', layer: { upstream: 'ftp://mirror.example' }, message: /^invalid setting upstream \(GOMODPROXY_UPSTREAM\) = "ftp:\/\/mirror\.example": .*scheme "ftp"; allowed: http:\/\/, https:\/\/ or file:\/\// },
+    { name: 'an empty upstream', layer: { upstream: '' }, message: /upstream .* = "": .*empty/i },
+    { name: 'a malformed private glob', layer: { private: ['git.corp.example/[x'] }, message: /^invalid setting private .* = \["git\.corp\.example\/\[x"\]: malformed .*; allowed: GOPRIVATE syntax/ },
+    { name: 'a duration without a unit', layer: { listTtl: '5 minutes' }, message: /^invalid setting listTtl \(GOMODPROXY_LIST_TTL\) = "5 minutes": allowed: a duration such as 30s/ },
+    { name: 'an unknown storage type', layer: { storage: { type: 'tape' } }, message: /^invalid setting storage\.type .* = "tape": allowed: storage types "disk"/ },
+    { name: 'an unknown setting', layer: { upstrem: 'https://x' }, message: /^unknown setting upstrem: allowed settings are listen, storage, upstream/ },
+    { name: 'an unknown log level', layer: { logLevel: 'loud' }, message: /^invalid setting logLevel .* = "loud": allowed: .*info/ },
+  ];
+
+  it.each(bad)('refuses $name with one line that names it', ({ layer, message }) => {
+    let error: unknown;
+    try {
+      resolveConfig(layer);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('parses durations', () => {
+    expect([parseDuration('500ms'), parseDuration('30s'), parseDuration('5m'), parseDuration('12h'), parseDuration('180d')]).toEqual([
+      500, 30_000, 300_000, 43_200_000, 15_552_000_000,
+    ]);
+    expect(parseDuration('soon')).toBeNaN();
+  });
+});
+
+describe('the command line', () => {
+  const cli = (args: string[], env: Record<string, string> = {}) =>
+    spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'gomodproxy.js'), ...args], {
+      env: { PATH: process.env['PATH'] ?? '', ...env },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+
+  it('documents every flag of serve', () => {
+    const help = cli(['serve', '--help']);
+    expect(help.status).toBe(0);
+    for (const flag of ['--config', '--listen', '--storage-path', '--upstream', '--private', '--list-ttl', '--upstream-timeout', '--log-level']) {
+      expect(help.stdout).toContain(flag);
+    }
+  });
+
+  it('stops at start-up on a bad setting with one line and exit code 2', () => {
+    const run = cli(['serve'], { GOMODPROXY_UPSTREAM: 'ftp://mirror.example' });
+    expect(run.status).toBe(2);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toMatch(/^gomodproxy: invalid setting upstream \(GOMODPROXY_UPSTREAM\) = "ftp:\/\/mirror\.example"/);
+  });
+
+  it('names a missing settings file', () => {
+    const run = cli(['serve', '--config', '/nonexistent/gomodproxy.yaml']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toMatch(/cannot read settings file \/nonexistent\/gomodproxy\.yaml: ENOENT/);
+  });
+});
