@@ -1,8 +1,9 @@
 // Peak memory of the proxy process while 64 clients download a 50 MiB zip at once: idle, cold (all
 // 64 arrive while the zip is not cached: one upstream fetch, 63 waiters) and warm (served from
-// storage). Each client reads the whole body and checks its sha256.
+// storage; once in the process that served the cold phase, once in a fresh one). Each client reads
+// the whole body and checks its sha256.
 //
-//   node bench/memory.ts [--clients 64] [--megabytes 50]
+//   node bench/memory.ts [--clients 64] [--megabytes 50] [--node-arg=--max-semi-space-size=4 ...]
 //
 // The proxy is a child process; its VmRSS and VmHWM are read from /proc/<pid>/status every 20 ms,
 // and VmHWM (the kernel's own peak) is reset before each phase through /proc/<pid>/clear_refs. As a
@@ -24,9 +25,11 @@ export type MemoryOptions = {
   clients: number;
   /** Size of the zip in MiB (default 50). */
   megabytes: number;
+  /** Flags for the proxy's node, e.g. ["--max-semi-space-size=4"] (default none). */
+  nodeArgs: string[];
 };
 
-export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50 };
+export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50, nodeArgs: [] };
 
 const SAMPLE_EVERY_MS = 20;
 const PHASE_TIMEOUT_MS = 180_000;
@@ -96,7 +99,7 @@ function fileSha256(file: string): Promise<string> {
 const mib = (bytes: number): number => bytes / MiB;
 
 export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResult> {
-  const { clients, megabytes } = { ...memoryDefaults, ...options };
+  const { clients, megabytes, nodeArgs } = { ...memoryDefaults, ...options };
   const began = performance.now();
   return withCleanup(async (cleanup) => {
     progress(`memory: writing a ${megabytes} MiB module zip`);
@@ -107,7 +110,7 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     const upstream = await startUpstream(tree);
     cleanup.defer('close the upstream', () => upstream.close());
     const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
-    const proxy = await spawnProxyProcess(cleanup, { upstream: upstream.url, storagePath: storage });
+    const proxy = await spawnProxyProcess(cleanup, { upstream: upstream.url, storagePath: storage, nodeArgs });
     const zipPath = `/${escapeCase(big.path)}/@v/${escapeCase(big.version)}.zip`;
 
     const idle = async (server: ChildServer): Promise<PhasePeak> => measurePeak(server.pid, () => sleep(1_000));
@@ -115,14 +118,23 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
 
     // Idle: the peak since start-up (VmHWM is not reset for it), after a second of rest.
     await sleep(1_000);
-    const proxyIdle = { ...readProcessMemory(proxy.pid) };
+    const proxyIdle = readProcessMemory(proxy.pid);
     progress(`memory: proxy idle: ${mib(proxyIdle.rss).toFixed(1)} MiB, peak since start ${mib(proxyIdle.peakRss).toFixed(1)} MiB`);
     const cold = await load(proxy);
     const upstreamZipFetches = upstream.count('.zip');
     progress(`memory: cold, ${clients} clients: peak ${mib(cold.peakRss).toFixed(1)} MiB in ${cold.seconds.toFixed(1)} s; upstream zip fetches: ${upstreamZipFetches}`);
-    const warm = await load(proxy);
-    progress(`memory: warm, ${clients} clients: peak ${mib(warm.peakRss).toFixed(1)} MiB in ${warm.seconds.toFixed(1)} s`);
+    const warmAfterCold = await load(proxy);
+    progress(`memory: warm in the same process, ${clients} clients: peak ${mib(warmAfterCold.peakRss).toFixed(1)} MiB in ${warmAfterCold.seconds.toFixed(1)} s`);
     const after = await idle(proxy);
+    const restingAfter = readProcessMemory(proxy.pid).rss;
+    await proxy.stop();
+
+    // Warm again in a fresh process over the same store: what serving cached zips alone costs,
+    // without what the cold phase left in the heap.
+    const fresh = await spawnProxyProcess(cleanup, { upstream: upstream.url, storagePath: storage, nodeArgs });
+    await sleep(1_000);
+    const warm = await load(fresh);
+    progress(`memory: warm in a fresh process, ${clients} clients: peak ${mib(warm.peakRss).toFixed(1)} MiB in ${warm.seconds.toFixed(1)} s`);
 
     const floor = await spawnStaticFileServer(cleanup, storage);
     await sleep(1_000);
@@ -138,10 +150,11 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     };
     const notes = [
       `Upstream zip fetches during the cold phase: ${upstreamZipFetches} (single flight: 1 expected).`,
-      `Cold phase ${cold.seconds.toFixed(1)} s, warm phase ${warm.seconds.toFixed(1)} s, static server ${floorWarm.seconds.toFixed(1)} s ` +
-        `(${clients} × ${megabytes} MiB each; the clients hash in the driver process).`,
-      `Highest VmRSS sampled every ${SAMPLE_EVERY_MS} ms: cold ${mib(cold.sampledMaxRss).toFixed(1)} MiB, warm ${mib(warm.sampledMaxRss).toFixed(1)} MiB; ` +
-        `proxy RSS at rest before ${mib(proxyIdle.rss).toFixed(1)} MiB, after ${mib(readProcessMemory(proxy.pid).rss).toFixed(1)} MiB (peak while resting after: ${mib(after.peakRss).toFixed(1)} MiB).`,
+      `Phases: cold ${cold.seconds.toFixed(1)} s, warm in the same process ${warmAfterCold.seconds.toFixed(1)} s, warm in a fresh process ${warm.seconds.toFixed(1)} s, ` +
+        `static server ${floorWarm.seconds.toFixed(1)} s (${clients} × ${megabytes} MiB each; the clients hash in the driver process).`,
+      `Highest VmRSS sampled every ${SAMPLE_EVERY_MS} ms: cold ${mib(cold.sampledMaxRss).toFixed(1)} MiB, warm (same process) ${mib(warmAfterCold.sampledMaxRss).toFixed(1)} MiB, ` +
+        `warm (fresh process) ${mib(warm.sampledMaxRss).toFixed(1)} MiB. Proxy RSS at rest before the cold phase ${mib(proxyIdle.rss).toFixed(1)} MiB, ` +
+        `one second after the warm phase ${mib(restingAfter).toFixed(1)} MiB (peak during that second ${mib(after.peakRss).toFixed(1)} MiB).`,
     ];
     if (upstreamZipFetches !== 1) notes.push(`**The cold phase fetched the zip from upstream ${upstreamZipFetches} times, not once.**`);
 
@@ -149,13 +162,14 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
       name: 'memory',
       title: 'Memory',
       setup:
-        `${clients} clients download one ${megabytes} MiB zip at once (each checks the sha256 of the whole body); proxy as a child process ` +
+        `${clients} clients download one ${megabytes} MiB zip at once (each checks the sha256 of the whole body); proxy as a child process${nodeArgs.length > 0 ? ` (node ${nodeArgs.join(' ')})` : ''} ` +
         `with an http upstream on 127.0.0.1; peak = VmHWM of the proxy process, reset before each phase; baseline = a node:http static file server ` +
         `serving the stored zip to the same ${clients} clients.`,
       measurements: [
         row('peak RSS idle (since start-up)', proxyIdle.peakRss, floorIdle.peakRss),
         row(`peak RSS cold: ${clients} clients, ${megabytes} MiB zip not yet cached`, cold.peakRss),
-        row(`peak RSS warm: ${clients} clients, ${megabytes} MiB zip cached`, warm.peakRss, floorWarm.peakRss),
+        row(`peak RSS warm: ${clients} clients, ${megabytes} MiB zip cached (fresh process)`, warm.peakRss, floorWarm.peakRss),
+        row(`peak RSS warm: same, in the process that served the cold phase`, warmAfterCold.peakRss),
       ],
       notes,
       seconds: (performance.now() - began) / 1000,
@@ -164,11 +178,12 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' } } });
+  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' }, 'node-arg': { type: 'string', multiple: true } } });
   await runStandalone(() =>
     memory({
       ...(values.clients !== undefined && { clients: Number(values.clients) }),
       ...(values.megabytes !== undefined && { megabytes: Number(values.megabytes) }),
+      ...(values['node-arg'] !== undefined && { nodeArgs: values['node-arg'] }),
     }),
   );
 }

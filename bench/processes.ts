@@ -34,6 +34,8 @@ export type ProxyProcessOptions = {
   pollMs?: number;
   /** Flags for node itself, e.g. ["--cpu-prof"] to see where the time goes. */
   nodeArgs?: string[];
+  /** More environment variables for the proxy process (e.g. NODE_COMPILE_CACHE). */
+  env?: Record<string, string>;
 };
 
 /** Spawns `node proxy/main.ts serve` and waits until GET /readyz answers 200. */
@@ -51,6 +53,7 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
       GOMODPROXY_LOG_LEVEL: options.logLevel ?? 'warn',
       // The proxy's default checksum database is public; benchmarks never reach it.
       GOMODPROXY_SUMDB: 'off',
+      ...options.env,
     }),
   });
 }

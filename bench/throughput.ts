@@ -2,7 +2,7 @@
 // (autocannon), from the proxy and from a plain node:http static file server serving the very same
 // files out of the proxy's store (the floor).
 //
-//   node bench/throughput.ts [--duration 5] [--rounds 3] [--connections 64]
+//   node bench/throughput.ts [--duration 10] [--rounds 3] [--connections 64]
 //
 // Each round runs each (answer, side) pair for --duration seconds; the side that goes first
 // alternates from round to round. Both servers are child processes; autocannon runs here.
@@ -20,7 +20,7 @@ import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
 
 export type ThroughputOptions = {
-  /** Seconds per autocannon run (default 5). */
+  /** Seconds per load run (default 10). */
   duration: number;
   /** Rounds; each runs every answer from both sides (default 3). */
   rounds: number;
@@ -28,7 +28,7 @@ export type ThroughputOptions = {
   connections: number;
 };
 
-export const throughputDefaults: ThroughputOptions = { duration: 5, rounds: 3, connections: 64 };
+export const throughputDefaults: ThroughputOptions = { duration: 10, rounds: 3, connections: 64 };
 
 type Side = 'proxy' | 'floor';
 type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };

@@ -3,14 +3,16 @@
 //
 //   node bench/warmDownload.ts [--rounds 5] [--versions 240]
 //
-// Each round downloads every version into a fresh, empty GOMODCACHE, once from each side; the side
-// that goes first alternates from round to round. Target: proxy / floor ≤ 1.2.
+// Each round downloads every version into a fresh, empty GOMODCACHE from each side; the order of
+// the sides rotates from round to round. A third side, a plain node:http static file server serving
+// the proxy's store, splits the gap in two: what HTTP costs the go command, and what the proxy adds
+// to HTTP. Target: proxy / file:// ≤ 1.2.
 
 import { parseArgs } from 'node:util';
 import { fileProxyUrl, makeGoHome, runGo } from '../test/fixtures/goCommand.ts';
 import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
 import { withCleanup } from './cleanup.ts';
-import { spawnProxyProcess } from './processes.ts';
+import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
 
 export type WarmDownloadOptions = {
@@ -48,21 +50,21 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
       }
     };
 
-    const sides = { floor: fileProxyUrl(tree), proxy: proxy.url };
-    progress('warm download: filling the proxy (cold) and warming both sides once');
-    const cold = await download(sides.proxy);
-    await download(sides.floor);
-    await download(sides.proxy);
+    progress('warm download: filling the proxy (cold)');
+    const cold = await download(proxy.url);
+    const staticServer = await spawnStaticFileServer(cleanup, storage);
+    const sides = { floor: fileProxyUrl(tree), static: staticServer.url, proxy: proxy.url };
+    const names = Object.keys(sides) as Array<keyof typeof sides>;
+    progress('warm download: warming every side once');
+    for (const side of names) await download(sides[side]);
 
-    const proxySeconds: number[] = [];
-    const floorSeconds: number[] = [];
+    const seconds: Record<keyof typeof sides, number[]> = { floor: [], static: [], proxy: [] };
     for (let round = 0; round < rounds; round++) {
-      const order = round % 2 === 0 ? (['floor', 'proxy'] as const) : (['proxy', 'floor'] as const);
-      for (const side of order) {
-        const seconds = await download(sides[side]);
-        (side === 'proxy' ? proxySeconds : floorSeconds).push(seconds);
-      }
-      progress(`warm download: round ${round + 1}/${rounds}: floor ${floorSeconds.at(-1)!.toFixed(2)} s, proxy ${proxySeconds.at(-1)!.toFixed(2)} s`);
+      const order = names.map((_, i) => names[(i + round) % names.length]!);
+      for (const side of order) seconds[side].push(await download(sides[side]));
+      progress(
+        `warm download: round ${round + 1}/${rounds}: ` + names.map((side) => `${side} ${seconds[side].at(-1)!.toFixed(2)} s`).join(', '),
+      );
     }
 
     return {
@@ -70,13 +72,19 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
       title: 'Warm download',
       setup:
         `\`go mod download\` of ${versions} module versions (${new Set(corpus.map((m) => m.path)).size} modules, largeCorpus) into a fresh GOMODCACHE, ` +
-        `median of ${rounds} alternating rounds; proxy as a child process serving from its disk store, ` +
-        `floor GOPROXY=file:// of the same tree. The first (cold) fill of the proxy took ${cold.toFixed(2)} s.`,
+        `median of ${rounds} rounds, the order of the sides rotating; proxy as a child process (log level warn) serving from its disk store; ` +
+        `floor GOPROXY=file:// of the upstream tree; middle side a node:http static file server (child process) of the proxy's store. ` +
+        `The first (cold) fill of the proxy took ${cold.toFixed(2)} s.`,
       measurements: [
         sideBySide(
-          { measure: `\`go mod download\` ${versions} versions, warm proxy vs file:// tree`, unit: 's', baselineName: 'file://', target: { on: 'ratio', atMost: 1.2 } },
-          proxySeconds,
-          floorSeconds,
+          { measure: `\`go mod download\` ${versions} versions, warm proxy vs GOPROXY=file:// tree`, unit: 's', baselineName: 'file://', target: { on: 'ratio', atMost: 1.2 } },
+          seconds.proxy,
+          seconds.floor,
+        ),
+        sideBySide(
+          { measure: `\`go mod download\` ${versions} versions, warm proxy vs node:http static server of its store`, unit: 's', baselineName: 'node:http static' },
+          seconds.proxy,
+          seconds.static,
         ),
       ],
       notes: [],

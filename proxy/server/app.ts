@@ -43,21 +43,23 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
-  app.addHook('onRequest', async (request) => {
+  // The line is written when the connection is done with the response, not on fastify's
+  // onResponse: a client that has all the bytes of a streamed zip may close before the
+  // response's 'finish', and such a request is logged all the same.
+  app.addHook('onRequest', async (request, reply) => {
     request.proxyLog = {};
-  });
-  app.addHook('onResponse', async (request, reply) => {
-    const log = request.proxyLog;
-    request.log.info(
-      {
-        method: request.method,
-        path: request.url,
-        status: reply.statusCode,
-        ...log,
-        ms: Math.round(reply.elapsedTime * 10) / 10,
-      },
-      'request',
-    );
+    reply.raw.once('close', () => {
+      request.log.info(
+        {
+          method: request.method,
+          path: request.url,
+          status: reply.statusCode,
+          ...request.proxyLog,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        },
+        'request',
+      );
+    });
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

@@ -70,7 +70,9 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
           answer.object.stream.destroy();
           return reply.code(304).send();
         }
-        request.proxyLog.bytes = answer.object.size;
+        // Count what is streamed, so that a client that gives up half-way shows in the log.
+        request.proxyLog.bytes = 0;
+        answer.object.stream.on('data', (chunk: Buffer) => (request.proxyLog.bytes! += chunk.length));
         reply.header('content-length', answer.object.size);
         return reply.send(answer.object.stream);
       }
