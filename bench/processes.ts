@@ -1,5 +1,5 @@
 // The processes a benchmark measures, each in its own child process so that it does not share an
-// event loop (or a heap) with the benchmark driver: the proxy as `node proxy/main.ts serve`,
+// event loop (or a heap) with the benchmark driver: the proxy as `node bin/gomodproxy.js serve`,
 // configured only through GOMODPROXY_* variables as a user would, and a plain node:http static
 // file server as the floor to compare it with.
 
@@ -9,6 +9,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
 import type { Cleanup } from './cleanup.ts';
+import { productionCommand } from '../test/e2e/harness.ts';
 
 export const repositoryRoot = join(import.meta.dirname, '..');
 
@@ -38,12 +39,12 @@ export type ProxyProcessOptions = {
   env?: Record<string, string>;
 };
 
-/** Spawns `node proxy/main.ts serve` and waits until GET /readyz answers 200. */
+/** Spawns the production command line (`bin/gomodproxy.js serve`) and waits until GET /readyz answers 200. */
 export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessOptions): Promise<ChildServer> {
   checkLocalUpstream(options.upstream);
   return spawnServer(cleanup, {
     what: 'gomodproxy',
-    args: [...(options.nodeArgs ?? []), join(repositoryRoot, 'proxy', 'main.ts'), 'serve'],
+    args: [...(options.nodeArgs ?? []), ...productionCommand().args, 'serve'],
     readyPath: '/readyz',
     pollMs: options.pollMs ?? 2,
     env: (port) => ({

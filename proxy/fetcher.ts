@@ -30,6 +30,7 @@ import {
   semverPrerelease,
   unescapeVersion,
 } from './protocol/index.ts';
+import { MemoryCache } from './memoryCache.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain, SourceRequest } from './sources/index.ts';
 import type { OpenedObject, Storage } from './storage/index.ts';
@@ -65,6 +66,9 @@ export type FetcherOptions = {
 type ModuleInfo = { Version: string; Time?: string };
 
 const ZIP_HASHES_REMEMBERED = 10_000;
+const SMALL_FILE_CACHE_BYTES = 16 << 20;
+/** Upstream list and @latest answers remembered in memory (the rest are read from storage). */
+const CHANGING_ANSWERS_REMEMBERED = 10_000;
 
 export class Fetcher {
   private readonly storage: Storage;
@@ -78,6 +82,8 @@ export class Fetcher {
   /** Upstream list/@latest answers: key -> when fetched. The bodies live in storage. */
   private readonly fetchedAt = new Map<string, { at: number; body: Buffer; source: string }>();
   private readonly zipHashes = new Map<string, string>();
+  /** Stored .info and .mod files, kept in memory (they are small and immutable). */
+  private readonly smallFiles = new MemoryCache(SMALL_FILE_CACHE_BYTES);
   private readonly listRewrites = new Map<string, Promise<void>>();
 
   constructor(options: FetcherOptions) {
@@ -160,8 +166,13 @@ export class Fetcher {
 
   private async immutableBytes(request: { kind: 'info' | 'mod'; module: string; version: string }, verify: (body: Buffer) => void): Promise<BytesAnswer> {
     const key = versionKey(request.module, request.version, request.kind);
+    const remembered = this.smallFiles.get(key);
+    if (remembered) return { cache: 'hit', body: remembered };
     const stored = await this.storage.readBytes(key);
-    if (stored) return { cache: 'hit', body: stored };
+    if (stored) {
+      this.smallFiles.set(key, stored);
+      return { cache: 'hit', body: stored };
+    }
     if (this.isPrivate(request.module)) this.denyPrivate(request.module);
 
     const { value } = await this.bytesFlights.do(key, async () => {
@@ -175,6 +186,7 @@ export class Fetcher {
       await this.storage.putImmutable(key, body);
       // Read back: if another writer won the race, serve what is stored.
       const final = (await this.storage.readBytes(key)) ?? body;
+      this.smallFiles.set(key, final);
       return { cache: 'miss' as const, source, body: final };
     });
     return value;
@@ -252,7 +264,7 @@ export class Fetcher {
       if (!object) throw proxyError('STORAGE_FAILED', `${modulePath}@${version}.zip disappeared from storage; try again`);
       const staged = await this.storage.stagingFile('rehash.zip');
       try {
-        await fs.writeFile(staged, object.stream);
+        await fs.writeFile(staged, object.stream());
         hash = (await checkZipFile(staged, { path: modulePath, version })).hash;
       } finally {
         await fs.rm(staged, { force: true });
@@ -288,6 +300,7 @@ export class Fetcher {
           this.refused(request, source, err);
           throw err;
         }
+        if (this.fetchedAt.size >= CHANGING_ANSWERS_REMEMBERED) this.fetchedAt.clear();
         this.fetchedAt.set(cacheKey, { at: this.now(), body, source });
         await this.storage.put(cacheKey, body);
         return { cache: 'miss' as const, source, body };

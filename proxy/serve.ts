@@ -2,7 +2,7 @@
  * Assembles a running proxy from its settings: storage, the upstream chain,
  * the fetcher and the HTTP server. Used by `gomodproxy serve` and by tests.
  */
-import { pino, type Logger } from 'pino';
+import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
 import { Fetcher } from './fetcher.ts';
@@ -26,7 +26,12 @@ export function createStorage(config: Config): Storage {
   }
 }
 
-export async function startProxy(config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<RunningProxy> {
+/** JSON lines on stdout, written without blocking the request that logs them. */
+export function defaultLogger(config: Config): Logger {
+  return pino({ level: config.logLevel }, destination({ sync: false }));
+}
+
+export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const storage = createStorage(config);
   await storage.open();
   const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout });
@@ -45,5 +50,14 @@ export async function startProxy(config: Config, logger: Logger = pino({ level: 
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `http://${shownHost}:${boundPort}`;
   logger.info({ url, storage: storage.description, upstream: upstream.description, private: config.private }, 'gomodproxy serving');
-  return { url, app, storage, fetcher, close: () => app.close() };
+  return {
+    url,
+    app,
+    storage,
+    fetcher,
+    close: async () => {
+      await app.close();
+      logger.flush();
+    },
+  };
 }

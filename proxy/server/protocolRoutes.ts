@@ -5,10 +5,12 @@
  * stale. Zips are streamed from storage, never buffered.
  */
 import { createHash } from 'node:crypto';
+import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FetchReport } from '../fetcher.ts';
 import { decodeRequestPath, parseProtocolPath, type ProtocolRequest } from './protocolRequest.ts';
 import type { ServerOptions } from './app.ts';
+import { sendObject } from './sendObject.ts';
 
 export type RequestLog = {
   module?: string;
@@ -67,14 +69,21 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
         const etag = `"${answer.hash.replace(/^h1:/, '').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!)}"`;
         reply.header('cache-control', IMMUTABLE).header('etag', etag);
         if (matchesEtag(request, etag)) {
-          answer.object.stream.destroy();
+          await answer.object.close();
           return reply.code(304).send();
         }
-        // Count what is streamed, so that a client that gives up half-way shows in the log.
+        // The body is written by sendObject, from pooled buffers; the request log still
+        // sees the status and the bytes actually sent.
+        reply.hijack();
+        reply.raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), 'content-length': answer.object.size });
+        if (request.method === 'HEAD') {
+          await answer.object.close();
+          reply.raw.end();
+          return reply;
+        }
         request.proxyLog.bytes = 0;
-        answer.object.stream.on('data', (chunk: Buffer) => (request.proxyLog.bytes! += chunk.length));
-        reply.header('content-length', answer.object.size);
-        return reply.send(answer.object.stream);
+        await sendObject(reply.raw, answer.object, (bytes) => (request.proxyLog.bytes! += bytes));
+        return reply;
       }
     }
   });

@@ -75,11 +75,16 @@ export class DiskStorage implements Storage {
       if (isMissing(err)) return null;
       throw err;
     }
-    // The open descriptor keeps the content readable even if cleanup unlinks the name;
-    // the stream closes it when it ends or is destroyed.
+    // The open descriptor keeps the content readable even if cleanup unlinks the name.
     try {
       const info = await handle.stat();
-      return { size: info.size, modified: info.mtime, stream: handle.createReadStream() };
+      return {
+        size: info.size,
+        modified: info.mtime,
+        stream: () => handle.createReadStream({ start: 0, end: Math.max(0, info.size - 1) }),
+        readAt: async (buffer, position) => (await handle.read(buffer, 0, buffer.byteLength, position)).bytesRead,
+        close: () => handle.close(),
+      };
     } catch (err) {
       await handle.close();
       throw err;

@@ -16,8 +16,19 @@ export type StoredObject = {
   modified: Date;
 };
 
+/**
+ * An object opened for reading. Exactly one of stream() or close() must be
+ * called; the object stays readable even if its key is deleted meanwhile.
+ */
 export type OpenedObject = StoredObject & {
-  stream: Readable;
+  /** The content as a stream; it releases the object when it ends or is destroyed. */
+  stream(): Readable;
+  /**
+   * Random access, where the store has it (a local file): reads into `buffer`
+   * from `position`, resolving to the bytes read. The caller then calls close().
+   */
+  readAt?(buffer: Uint8Array, position: number): Promise<number>;
+  close(): Promise<void>;
 };
 
 export interface Storage {

@@ -2,6 +2,7 @@
 // the same command line as `npm start` (for tests that kill it). Upstreams are always servers or
 // folders the test made on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig } from '../../proxy/config.ts';
@@ -42,11 +43,24 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
 
 export const repositoryRoot = join(import.meta.dirname, '..', '..');
 
+const bin = join(repositoryRoot, 'bin', 'gomodproxy.js');
+
+/**
+ * The production command line: this Node, the flags of the bin's "#!/usr/bin/env -S node …"
+ * line, and the bin itself (what `npm start` and the installed command run).
+ */
+export function productionCommand(): { command: string; args: string[] } {
+  const shebang = readFileSync(bin, 'utf8').split('\n')[0]!;
+  const flags = shebang.replace(/^#!\/usr\/bin\/env -S node\s*/, '').split(/\s+/).filter(Boolean);
+  return { command: process.execPath, args: [...flags, bin] };
+}
+
 export type ProxyProcess = { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> };
 
-/** Runs `node proxy/main.ts serve` as a child process, configured only through GOMODPROXY_* variables. */
+/** Runs `node bin/gomodproxy.js serve` (what `npm start` runs) as a child process, configured only through GOMODPROXY_* variables. */
 export async function spawnProxy(env: Record<string, string>): Promise<ProxyProcess> {
-  const child = spawn(process.execPath, [join(repositoryRoot, 'proxy', 'main.ts'), 'serve'], {
+  const { command, args } = productionCommand();
+  const child = spawn(command, [...args, 'serve'], {
     cwd: repositoryRoot,
     env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
