@@ -163,24 +163,22 @@ export class DiskStorage implements Storage {
   }
 }
 
-async function syncFile(file: string): Promise<string> {
-  const handle = await fs.open(file, 'r+');
+/** fsync of a file (its content) or a folder (the names in it). */
+async function syncPath(target: string, flags: 'r' | 'r+'): Promise<void> {
+  const handle = await fs.open(target, flags);
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
+}
+
+async function syncFile(file: string): Promise<string> {
+  await syncPath(file, 'r+');
   return file;
 }
 
-async function syncFolder(folder: string): Promise<void> {
-  const handle = await fs.open(folder, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
+const syncFolder = (folder: string): Promise<void> => syncPath(folder, 'r');
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;

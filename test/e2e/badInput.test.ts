@@ -3,9 +3,9 @@
 import { request as httpRequest } from 'node:http';
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
-import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { standardCorpus } from '../fixtures/moduleTree.ts';
+import type { Upstream } from '../fixtures/upstreamServer.ts';
+import { startProxiedTree, type ProxiedTree, type TestProxy } from './harness.ts';
 
 /** Sends the path exactly as written (no client-side normalisation of dot segments). */
 function rawGet(base: string, path: string, method = 'GET'): Promise<{ status: number; body: string; type: string }> {
@@ -43,21 +43,15 @@ const cases: Array<{ path: string; status: number; reason: RegExp }> = [
 ];
 
 describe('bad requests', () => {
-  let tree: { path: string; dispose(): Promise<void> };
+  let setup: ProxiedTree;
   let upstream: Upstream;
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    tree = await tempFolder('gomodproxy-bad-');
-    await writeModuleTree(tree.path, standardCorpus());
-    upstream = await startUpstream(tree.path);
-    proxy = await startTestProxy({ upstream: upstream.url });
+    setup = await startProxiedTree(standardCorpus());
+    ({ upstream, proxy } = setup);
   });
-  afterAll(async () => {
-    await proxy.dispose();
-    await upstream.close();
-    await tree.dispose();
-  });
+  afterAll(() => setup.dispose());
 
   it.each(cases)('$path -> $status', async ({ path, status, reason }) => {
     for (const method of ['GET', 'HEAD']) {

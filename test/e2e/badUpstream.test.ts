@@ -7,9 +7,9 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
-import { moduleFile, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
-import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { moduleFile, type FixtureModule } from '../fixtures/moduleTree.ts';
+import type { Upstream } from '../fixtures/upstreamServer.ts';
+import { startProxiedTree, type ProxiedTree, type TestProxy } from './harness.ts';
 
 const goSource = (name: string) => `package ${name}\n\nfunc Name() string { return "${name}" }\n`;
 
@@ -106,22 +106,18 @@ const cases: Case[] = [
 ];
 
 describe('bad upstream content', () => {
-  let tree: { path: string; dispose(): Promise<void> };
+  let setup: ProxiedTree;
   let upstream: Upstream;
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    tree = await tempFolder('gomodproxy-damaged-');
-    await writeModuleTree(tree.path, cases.map((c) => c.module));
-    for (const c of cases) await c.damage?.(tree.path, c.module);
-    upstream = await startUpstream(tree.path);
-    proxy = await startTestProxy({ upstream: upstream.url });
+    setup = await startProxiedTree(
+      cases.map((c) => c.module),
+      { damage: async (tree) => { for (const c of cases) await c.damage?.(tree, c.module); } },
+    );
+    ({ upstream, proxy } = setup);
   });
-  afterAll(async () => {
-    await proxy.dispose();
-    await upstream.close();
-    await tree.dispose();
-  });
+  afterAll(() => setup.dispose());
 
   it.each(cases)('refuses $name with a 502 that says why, and stores nothing', async (c) => {
     const escapedFile = moduleFile('', c.module, c.refused).replace(/^\//, '');

@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
 import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
+import { writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
+import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 
 export type TestProxyOptions = {
   upstream: string;
@@ -101,4 +103,37 @@ export async function spawnProxy(env: Record<string, string>): Promise<ProxyProc
 export async function tempFolder(prefix: string): Promise<{ path: string; dispose(): Promise<void> }> {
   const path = await makeTempDir(prefix);
   return { path, dispose: () => removeTempDir(path) };
+}
+
+export type ProxiedTree = {
+  tree: string;
+  upstream: Upstream;
+  proxy: TestProxy;
+  dispose(): Promise<void>;
+};
+
+/**
+ * The common setup: modules written as a GOPROXY tree (then changed by `damage`, if given),
+ * a test upstream serving it on 127.0.0.1, and a proxy in front of that upstream.
+ */
+export async function startProxiedTree(
+  modules: FixtureModule[],
+  options: Omit<TestProxyOptions, 'upstream'> & { damage?: (tree: string) => Promise<void> } = {},
+): Promise<ProxiedTree> {
+  const { damage, ...proxyOptions } = options;
+  const folder = await tempFolder('gomodproxy-tree-');
+  await writeModuleTree(folder.path, modules);
+  await damage?.(folder.path);
+  const upstream = await startUpstream(folder.path);
+  const proxy = await startTestProxy({ ...proxyOptions, upstream: upstream.url });
+  return {
+    tree: folder.path,
+    upstream,
+    proxy,
+    async dispose() {
+      await proxy.dispose();
+      await upstream.close();
+      await folder.dispose();
+    },
+  };
 }

@@ -9,27 +9,20 @@ import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
 import { goModDownloadJson, makeGoHome, runGo } from '../fixtures/goCommand.ts';
 import { h1ZipHash, standardCorpus, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { startProxiedTree, startTestProxy, tempFolder, type ProxiedTree, type TestProxy } from './harness.ts';
 
 const corpus = standardCorpus();
 const base = 'github.com/acme/base';
 
 describe('protocol answers', () => {
-  let tree: { path: string; dispose(): Promise<void> };
-  let upstream: Upstream;
+  let setup: ProxiedTree;
   let proxy: TestProxy;
 
   beforeAll(async () => {
-    tree = await tempFolder('gomodproxy-answers-');
-    await writeModuleTree(tree.path, corpus);
-    upstream = await startUpstream(tree.path);
-    proxy = await startTestProxy({ upstream: upstream.url, listTtl: '2s' });
+    setup = await startProxiedTree(corpus, { listTtl: '2s' });
+    proxy = setup.proxy;
   });
-  afterAll(async () => {
-    await proxy.dispose();
-    await upstream.close();
-    await tree.dispose();
-  });
+  afterAll(() => setup.dispose());
 
   it.each(['info', 'mod', 'zip'])('.%s is immutable: strong ETag, year-long Cache-Control, 304 on If-None-Match', async (ext) => {
     const url = `${proxy.url}/${base}/@v/v1.2.3.${ext}`;
@@ -62,7 +55,7 @@ describe('protocol answers', () => {
     const before = await (await request(listUrl)).body.text();
     expect(before).toBe('v1.0.0\nv1.5.0\n');
     const added: FixtureModule = { path: module, version: 'v1.6.0', files: { 'multi.go': 'package multi\n' } };
-    await writeModuleTree(tree.path, [...corpus.filter((m) => m.path === module), added]);
+    await writeModuleTree(setup.tree, [...corpus.filter((m) => m.path === module), added]);
     const listed = await request(listUrl);
     expect(listed.headers['cache-control']).toBe('public, max-age=2');
     expect(await listed.body.text()).toBe(before);
