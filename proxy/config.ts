@@ -9,6 +9,8 @@
  * and what is allowed (ConfigError).
  */
 import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { checkPatterns, parseProxyList } from './protocol/index.ts';
@@ -80,6 +82,26 @@ const storage = z.preprocess(
   z.discriminatedUnion('type', [diskStorage], { error: 'allowed: storage types "disk"' }),
 );
 
+const gitHost = z
+  .object({
+    /** Base URL of the host's repositories: https://…, ssh://…, or http://… for a server on a trusted network. */
+    url: z.string().refine((value) => /^(https?|ssh):\/\/[^\s]+$/.test(value), {
+      message: 'allowed: an https://, ssh:// or http:// base URL, e.g. https://git.corp.example',
+    }),
+  })
+  .strict();
+
+const git = z
+  .object({
+    /** Hosts and the base URLs of their repositories (github.com, gitlab.com and bitbucket.org need none). */
+    hosts: z.record(z.string(), gitHost).default({}),
+    /** Folder for the bare mirrors of the repositories modules are built from. */
+    cacheDir: z.string().min(1).default(path.join(os.tmpdir(), 'gomodproxy-git')),
+    /** How long one git command may run. */
+    timeout: duration('git.timeout').default(120_000),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     /** Address to serve on. */
@@ -92,6 +114,8 @@ export const configSchema = z
     private: patternList('GOPRIVATE syntax (comma-separated path globs)').default([]),
     /** GONOSUMDB patterns: not looked up in the checksum database (private is implied). */
     nosumdb: patternList('GONOSUMDB syntax (comma-separated path globs)').default([]),
+    /** Where private modules (and "direct") are fetched from. */
+    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
     /** GOSUMDB syntax: a name, "name+key url", or "off". */
     sumdb: z.string().min(1).default('sum.golang.org'),
     /** How long one upstream request may wait for an answer (and between body chunks). */
@@ -120,6 +144,8 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'] },
   { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'] },
   { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'] },
+  { env: 'GOMODPROXY_GIT_CACHE_DIR', path: ['git', 'cacheDir'] },
+  { env: 'GOMODPROXY_GIT_TIMEOUT', path: ['git', 'timeout'] },
 ];
 
 export class ConfigError extends Error {

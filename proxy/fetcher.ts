@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
 import { checkZipFile, ZipCheckError } from './modzip/index.ts';
 import {
+  checkPathMajor,
   compareSemver,
   escapePath,
   escapeVersion,
@@ -28,6 +29,7 @@ import {
   isPseudoVersion,
   matchPrefixPatterns,
   semverPrerelease,
+  splitPathVersion,
   unescapeVersion,
 } from './protocol/index.ts';
 import { MemoryCache } from './memoryCache.ts';
@@ -54,8 +56,10 @@ export type ZipAnswer = FetchReport & { object: OpenedObject; hash: string };
 export type FetcherOptions = {
   storage: Storage;
   upstream: SourceChain;
-  /** GOPRIVATE patterns: never asked of an upstream. */
+  /** GOPRIVATE patterns: never asked of an upstream, fetched from privateSource instead. */
   privatePatterns: string[];
+  /** Where private modules come from (git); without one they are answered from storage or 403. */
+  privateSource?: SourceChain;
   /** How long an upstream `list` or `@latest` answer is reused, in milliseconds. */
   listTtlMs: number;
   logger: Logger;
@@ -74,6 +78,7 @@ export class Fetcher {
   private readonly storage: Storage;
   private readonly upstream: SourceChain;
   private readonly privatePatterns: string[];
+  private readonly privateSource: SourceChain | undefined;
   private readonly listTtlMs: number;
   private readonly logger: Logger;
   private readonly now: () => number;
@@ -90,6 +95,7 @@ export class Fetcher {
     this.storage = options.storage;
     this.upstream = options.upstream;
     this.privatePatterns = options.privatePatterns;
+    this.privateSource = options.privateSource;
     this.listTtlMs = options.listTtlMs;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
@@ -119,7 +125,7 @@ export class Fetcher {
 
   /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
   async info(modulePath: string, version: string): Promise<InfoAnswer> {
-    if (!isCanonicalVersion(version)) return this.query(modulePath, version);
+    if (!isCanonicalVersion(version) || !fitsModulePath(modulePath, version)) return this.query(modulePath, version);
     const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, (body) => {
       const info = parseInfo(body, `${modulePath}@${version}.info`);
       if (info.Version !== version) {
@@ -157,6 +163,13 @@ export class Fetcher {
     }
   }
 
+  /** The chain that answers for a module: the private source for private paths, else the upstreams. */
+  private sourceFor(modulePath: string): SourceChain {
+    if (!this.isPrivate(modulePath)) return this.upstream;
+    if (this.privateSource) return this.privateSource;
+    this.denyPrivate(modulePath);
+  }
+
   private denyPrivate(modulePath: string): never {
     throw proxyError(
       'FORBIDDEN',
@@ -173,30 +186,30 @@ export class Fetcher {
       this.smallFiles.set(key, stored);
       return { cache: 'hit', body: stored };
     }
-    if (this.isPrivate(request.module)) this.denyPrivate(request.module);
+    const source = this.sourceFor(request.module);
 
     const { value } = await this.bytesFlights.do(key, async () => {
-      const { value: body, source } = await this.upstream.fetchBytes(request);
+      const { value: body, source: answeredBy } = await source.fetchBytes(request);
       try {
         verify(body);
       } catch (err) {
-        this.refused(request, source, err);
+        this.refused(request, answeredBy, err);
         throw err;
       }
       await this.storage.putImmutable(key, body);
       // Read back: if another writer won the race, serve what is stored.
       const final = (await this.storage.readBytes(key)) ?? body;
       this.smallFiles.set(key, final);
-      return { cache: 'miss' as const, source, body: final };
+      return { cache: 'miss' as const, source: answeredBy, body: final };
     });
     return value;
   }
 
   private async query(modulePath: string, query: string): Promise<InfoAnswer> {
-    if (this.isPrivate(modulePath)) this.denyPrivate(modulePath);
+    const chain = this.sourceFor(modulePath);
     const request: SourceRequest = { kind: 'info', module: modulePath, version: query };
     const { value } = await this.bytesFlights.do(`query:${modulePath}@${query}`, async () => {
-      const { value: body, source } = await this.upstream.fetchBytes(request);
+      const { value: body, source } = await chain.fetchBytes(request);
       const info = parseInfo(body, `${modulePath}@${query}.info`);
       if (!isCanonicalVersion(info.Version)) {
         const err = proxyError('BAD_UPSTREAM_CONTENT', `upstream answered the query ${modulePath}@${query} with ${JSON.stringify(info.Version)}, which is not a canonical version`);
@@ -211,11 +224,11 @@ export class Fetcher {
   }
 
   private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
-    if (this.isPrivate(modulePath)) this.denyPrivate(modulePath);
+    const chain = this.sourceFor(modulePath);
     const request: SourceRequest = { kind: 'zip', module: modulePath, version };
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
     try {
-      const { source } = await this.upstream.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
+      const { source } = await chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
       let hash: string;
       try {
         hash = await this.verifyZip(modulePath, version, staged);
@@ -282,17 +295,18 @@ export class Fetcher {
    */
   private async changingAnswer(request: SourceRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
     const modulePath = request.module;
-    if (this.isPrivate(modulePath)) {
+    if (this.isPrivate(modulePath) && !this.privateSource) {
       const local = await this.localAnswer(request);
       if (local) return local;
       this.denyPrivate(modulePath);
     }
+    const chain = this.sourceFor(modulePath);
     const cached = this.fetchedAt.get(cacheKey);
     if (cached && this.now() - cached.at < this.listTtlMs) return { cache: 'hit', body: cached.body, source: cached.source };
 
     const { value } = await this.bytesFlights.do(cacheKey, async () => {
       try {
-        const { value: raw, source } = await this.upstream.fetchBytes(request);
+        const { value: raw, source } = await chain.fetchBytes(request);
         let body: Buffer;
         try {
           body = accept(raw);
@@ -385,6 +399,20 @@ export class Fetcher {
 
 export function versionKey(modulePath: string, version: string, kind: 'info' | 'mod' | 'zip' | 'ziphash'): string {
   return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
+}
+
+/**
+ * Whether a canonical version can be a version of this path: "v3.0.0" of a path without /v3
+ * cannot (only "v3.0.0+incompatible" can), so the go command's request for it is a query.
+ */
+function fitsModulePath(modulePath: string, version: string): boolean {
+  if (version.includes('+')) return true;
+  try {
+    checkPathMajor(version, splitPathVersion(modulePath)?.pathMajor ?? '');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function parseInfo(body: Buffer, what: string): ModuleInfo {

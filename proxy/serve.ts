@@ -7,7 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
 import { Fetcher } from './fetcher.ts';
 import { buildServer } from './server/index.ts';
-import { sourceChainFromSetting } from './sources/index.ts';
+import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { DiskStorage, type Storage } from './storage/index.ts';
 
 export type RunningProxy = {
@@ -34,11 +34,18 @@ export function defaultLogger(config: Config): Logger {
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const storage = createStorage(config);
   await storage.open();
-  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout });
+  const git = new GitSource({
+    cacheDir: config.git.cacheDir,
+    hosts: config.git.hosts,
+    refreshMs: config.listTtl,
+    timeoutMs: config.git.timeout,
+  });
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const fetcher = new Fetcher({
     storage,
     upstream,
     privatePatterns: config.private,
+    privateSource: new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]),
     listTtlMs: config.listTtl,
     logger,
   });

@@ -1,9 +1,17 @@
 /**
- * Module zips by the golang.org/x/mod/zip rules: check a zip fetched from an
- * upstream and compute its h1: hash (golang.org/x/mod/sumdb/dirhash) in one
- * streaming pass; hash a go.mod. Code outside this folder imports from here only.
+ * Module zips by the golang.org/x/mod/zip rules: build one from a file tree (a
+ * repository's or a directory's), check a zip fetched from an upstream, and
+ * compute their h1: hash (golang.org/x/mod/sumdb/dirhash) in the same streaming
+ * pass; hash a go.mod. Code outside this folder imports from here only.
  */
 
+export {
+  createModuleZip,
+  withRootLicense,
+  type CreateZipOptions,
+  type CreateZipResult,
+  type SourceFile,
+} from './createZip.ts';
 export { checkZipFile, type ModuleVersion, type ZipSummary } from './checkZip.ts';
 export { hashFileList, hashGoMod, type FileDigest } from './dirhash.ts';
 export { ZipCheckError } from './errors.ts';

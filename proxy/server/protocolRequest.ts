@@ -57,7 +57,7 @@ export function parseProtocolPath(requestPath: string): ProtocolRequest {
     throw proxyError('NOT_FOUND', `not a module proxy path: ${JSON.stringify(file)} after /@v/ should be list or <version>.info, .mod or .zip`);
   }
   const version = versionFrom(match[1]!);
-  checkVersionForModule(module, version);
+  checkVersionForModule(module, version, match[2]!);
   return { kind: match[2] as 'info' | 'mod' | 'zip', module, version };
 }
 
@@ -78,13 +78,26 @@ function versionFrom(escaped: string): string {
 }
 
 /** A canonical version must fit the module path's major version suffix (/v2 needs v2.x.y). */
-function checkVersionForModule(module: string, version: string): void {
+function checkVersionForModule(module: string, version: string, kind: string): void {
   if (!isCanonicalVersion(version)) return;
   const split = splitPathVersion(module);
   if (!split) return;
   try {
     checkPathMajor(version, split.pathMajor);
   } catch (err) {
+    // An .info request may be a query: "v3.0.0" of a path without /v3 resolves to v3.0.0+incompatible.
+    if (kind === 'info' && isIncompatibleQuery(version, split.pathMajor)) return;
     throw proxyError('NOT_FOUND', `${module}@${version}: ${(err as Error).message}`);
+  }
+}
+
+/** "v3.0.0" asked of a path without a major suffix: a query for "v3.0.0+incompatible". */
+export function isIncompatibleQuery(version: string, pathMajor: string): boolean {
+  if (pathMajor !== '' || version.includes('+')) return false;
+  try {
+    checkPathMajor(`${version}+incompatible`, pathMajor);
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -4,3 +4,5 @@ export { SourceChain, NothingSource, sourceChainFromSetting, type ChainEntry, ty
 export { HttpUpstream } from './httpUpstream.ts';
 export { FileUpstream } from './fileUpstream.ts';
 export { protocolPath } from './requestPath.ts';
+export { PrivateSource } from './privateSource.ts';
+export { GitSource, type GitHost, type GitSourceOptions } from './git/index.ts';

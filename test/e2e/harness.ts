@@ -3,7 +3,7 @@
 // folders the test made on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
@@ -17,6 +17,8 @@ export type TestProxyOptions = {
   private?: string[];
   listTtl?: string;
   upstreamTimeout?: string;
+  /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
+  gitHosts?: Record<string, { url: string }>;
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
@@ -30,6 +32,11 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     private: options.private ?? [],
     listTtl: options.listTtl ?? '1m',
     upstreamTimeout: options.upstreamTimeout ?? '10s',
+    git: {
+      hosts: options.gitHosts ?? { 'github.com': { url: 'http://127.0.0.1:9' } },
+      cacheDir: join(storagePath, '..', `${basename(storagePath)}-git`),
+      timeout: '20s',
+    },
     logLevel: 'silent',
   });
   const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
@@ -39,6 +46,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     async dispose() {
       await proxy.close();
       if (options.storagePath === undefined) await removeTempDir(storagePath);
+      await removeTempDir(config.git.cacheDir);
     },
   };
 }

@@ -8,6 +8,7 @@ import { resolveConfig } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
 import { goModDownloadJson, makeGoHome, runGo } from '../fixtures/goCommand.ts';
 import { h1ZipHash, standardCorpus, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
+import { startGitServer } from '../fixtures/gitServer.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { startProxiedTree, startTestProxy, tempFolder, type ProxiedTree, type TestProxy } from './harness.ts';
 
@@ -72,13 +73,20 @@ describe('private paths', () => {
     await writeModuleTree(tree.path, [...corpus, secret]);
     const upstream = await startUpstream(tree.path);
     const publicProxy = await startUpstream(tree.path);
-    const proxy = await startTestProxy({ upstream: upstream.url, private: ['github.com/acme/secret', '*.corp.example'] });
+    // Private modules come from git: this git server holds no repository at all.
+    const emptyGit = await tempFolder('gomodproxy-no-repos-');
+    const git = await startGitServer(emptyGit.path);
+    const proxy = await startTestProxy({
+      upstream: upstream.url,
+      private: ['github.com/acme/secret', '*.corp.example'],
+      gitHosts: { 'github.com': { url: git.url } },
+    });
     const home = await makeGoHome({ goproxy: `${proxy.url},${publicProxy.url}` });
     try {
       for (const path of ['@v/list', '@latest', '@v/v1.0.0.info', '@v/v1.0.0.mod', '@v/v1.0.0.zip', 'sub/@v/list']) {
         const response = await request(`${proxy.url}/github.com/acme/secret/${path}`);
         expect(response.statusCode, path).toBe(403);
-        expect(await response.body.text()).toMatch(/matches a private pattern/);
+        expect(await response.body.text()).toMatch(/github\.com\/acme\/secret.*not found.*private module: answered 403/);
       }
       const [result] = await goModDownloadJson(['github.com/acme/secret@v1.0.0'], { env: home.env });
       expect(result!.Error).toMatch(/403 Forbidden/);
@@ -86,6 +94,7 @@ describe('private paths', () => {
       expect(list.code).not.toBe(0);
       expect(upstream.count('secret')).toBe(0);
       expect(publicProxy.count('secret')).toBe(0);
+      expect(git.count('secret')).toBeGreaterThan(0);
       // Public modules still come through.
       const [ok] = await goModDownloadJson([`${base}@v1.2.3`], { env: home.env });
       expect(ok!.Error).toBeUndefined();
@@ -94,6 +103,8 @@ describe('private paths', () => {
       await proxy.dispose();
       await upstream.close();
       await publicProxy.close();
+      await git.close();
+      await emptyGit.dispose();
       await tree.dispose();
     }
   });

@@ -1,0 +1,135 @@
+/**
+ * Runs git non-interactively and safely: no prompts, no credential helpers
+ * from the machine, no hooks, only the transports allowed (https and ssh,
+ * plus http or file when a configured repository URL uses them), and a
+ * timeout. Errors carry git's own first line of stderr, with any URL
+ * credentials removed.
+ */
+import { spawn } from 'node:child_process';
+import type { Readable } from 'node:stream';
+import { proxyError } from '../../errors.ts';
+
+export type GitOptions = {
+  /** The bare repository (GIT_DIR); absent for commands that need none. */
+  gitDir?: string;
+  timeoutMs: number;
+  /** Transports allowed besides https and ssh, e.g. ["http"] for an http repository URL. */
+  extraProtocols?: string[];
+  /** Bytes written to git's standard input. */
+  input?: string;
+};
+
+const MAX_OUTPUT = 64 << 20;
+
+export function redactUrl(text: string): string {
+  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1');
+}
+
+function safetyConfig(extraProtocols: string[]): string[] {
+  const allowed = ['https', 'ssh', ...extraProtocols];
+  return [
+    '-c', 'protocol.allow=never',
+    ...allowed.flatMap((p) => ['-c', `protocol.${p}.allow=always`]),
+    '-c', 'core.hooksPath=/dev/null',
+    '-c', 'credential.helper=',
+    '-c', 'core.askPass=',
+    '-c', 'gc.auto=0',
+    '-c', 'maintenance.auto=false',
+  ];
+}
+
+function gitEnvironment(options: GitOptions): NodeJS.ProcessEnv {
+  return {
+      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+      HOME: process.env['HOME'] ?? '/nonexistent',
+      GIT_TERMINAL_PROMPT: '0',
+      GIT_ASKPASS: 'true',
+      SSH_ASKPASS: 'true',
+      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=yes',
+      GIT_CONFIG_NOSYSTEM: '1',
+      ...(process.env['GIT_CONFIG_GLOBAL'] !== undefined && { GIT_CONFIG_GLOBAL: process.env['GIT_CONFIG_GLOBAL'] }),
+      ...(options.gitDir !== undefined && { GIT_DIR: options.gitDir }),
+      LC_ALL: 'C',
+  };
+}
+
+/** Runs git and resolves to its standard output; rejects with a ProxyError naming what failed. */
+export function runGit(args: string[], options: GitOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const env = gitEnvironment(options);
+    const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    child.stdout.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > MAX_OUTPUT) child.kill('SIGKILL');
+      else out.push(chunk);
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      if (err.length < 8192) err += chunk.toString();
+    });
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(proxyError('UPSTREAM_FAILED', `cannot run git: ${e.message}`));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (code === 0) return resolve(Buffer.concat(out));
+      const what = `git ${args[0] ?? ''}`;
+      if (signal === 'SIGKILL' && outBytes <= MAX_OUTPUT) {
+        return reject(proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${options.timeoutMs / 1000}s`));
+      }
+      const reason = redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? '').trim();
+      reject(new GitError(`${what}: ${reason || `exit ${code}`}`, reason));
+    });
+    // git may exit before reading its input; that shows in its exit status, not here.
+    child.stdin.on('error', () => {});
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** A git command that ran and failed; `reason` is git's own words. */
+export class GitError extends Error {
+  readonly reason: string;
+
+  constructor(message: string, reason: string) {
+    super(message);
+    this.name = 'GitError';
+    this.reason = reason;
+  }
+}
+
+/**
+ * Runs git and hands its standard output, as a stream, to `consume`; resolves when both are
+ * done. For outputs too large to hold (git archive of a big module).
+ */
+export async function streamGit(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
+  const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env: gitEnvironment(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    if (err.length < 8192) err += chunk.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  try {
+    // The consumer must read the output to its end: the process is not done until it is read.
+    await consume(child.stdout);
+  } catch (e) {
+    child.kill('SIGKILL');
+    await exited;
+    clearTimeout(timer);
+    throw e;
+  }
+  {
+    const { code, signal } = await exited;
+    clearTimeout(timer);
+    if (code !== 0) {
+      const what = `git ${args[0] ?? ''}`;
+      if (signal === 'SIGKILL') throw proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${options.timeoutMs / 1000}s`);
+      const reason = redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? '').trim();
+      throw new GitError(`${what}: ${reason || `exit ${code}`}`, reason);
+    }
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * Modules built straight from their git repositories, natively: versions
+ * from tags, pseudo-versions for other commits, .mod from the commit, and the
+ * zip by the module zip rules from the commit's tree — no go binary involved.
+ *
+ * Repositories are mirrored once and shared by all their modules and
+ * versions. `list`, `@latest` and queries look at a mirror no older than the
+ * list TTL; a canonical version that is not yet known fetches once more.
+ */
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { proxyError, isProxyError } from '../../errors.ts';
+import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
+import { isCanonicalVersion } from '../../protocol/index.ts';
+import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
+import { GitError } from './gitRunner.ts';
+import { locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { GitRepository } from './repository.ts';
+import { findModuleRoot, listVersions, resolveRevision, type Revision } from './versions.ts';
+
+export type GitSourceOptions = {
+  /** Folder for the bare mirrors. */
+  cacheDir: string;
+  /** Hosts and where their repositories are. */
+  hosts: Record<string, GitHost>;
+  /** How old a mirror may be for list, @latest and queries. */
+  refreshMs: number;
+  timeoutMs: number;
+};
+
+export class GitSource implements ModuleSource {
+  readonly name = 'git';
+  private readonly options: GitSourceOptions;
+  private readonly repositories = new Map<string, GitRepository>();
+
+  constructor(options: GitSourceOptions) {
+    this.options = options;
+  }
+
+  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+    return this.guard(request, async (location, repo) => {
+      switch (request.kind) {
+        case 'list': {
+          await repo.refresh(this.options.refreshMs);
+          const versions = await listVersions(repo, location);
+          return Buffer.from(versions.map((v) => `${v}\n`).join(''));
+        }
+        case 'latest': {
+          await repo.refresh(this.options.refreshMs);
+          return this.infoJson(location, await resolveRevision(repo, location, 'latest'));
+        }
+        case 'info':
+          return this.infoJson(location, await this.revision(repo, location, request.version));
+        case 'mod': {
+          const revision = await this.revision(repo, location, request.version);
+          const root = await findModuleRoot(repo, location, revision.commit);
+          return root.goMod ?? Buffer.from(`module ${location.modulePath}\n`);
+        }
+        case 'zip':
+          throw new Error('zip is written with fetchToFile');
+      }
+    });
+  }
+
+  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+    if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
+    return this.guard(request, async (location, repo) => {
+      const revision = await this.revision(repo, location, request.version);
+      const root = await findModuleRoot(repo, location, revision.commit);
+      await fs.mkdir(this.options.cacheDir, { recursive: true });
+      const work = await fs.mkdtemp(path.join(this.options.cacheDir, 'export-'));
+      try {
+        const exported = await repo.exportTree(revision.commit, root.dir, work);
+        const files = exported.flatMap((entry): SourceFile[] => {
+          if (entry.kind === 'other') return [];
+          const relative = root.dir === '' ? entry.path : path.posix.relative(root.dir, entry.path);
+          if (relative === '' || relative.startsWith('..')) return [];
+          const onDisk = path.join(work, entry.path);
+          return [{ path: relative, kind: entry.kind, size: entry.size, open: async () => createReadStream(onDisk) }];
+        });
+        // A module in a sub-folder without a LICENSE of its own gets the repository's.
+        let license: SourceFile | null = null;
+        if (root.dir !== '') {
+          const [rootLicense] = (await repo.listTree(revision.commit, 'LICENSE')).filter((e) => e.path === 'LICENSE');
+          if (rootLicense && rootLicense.type === 'blob' && rootLicense.mode !== '120000') {
+            license = { path: 'LICENSE', kind: 'file', size: rootLicense.size, open: () => repo.readBlob(rootLicense.object) };
+          }
+        }
+        const result = await createModuleZip(file, { path: location.modulePath, version: revision.version }, withRootLicense(files, license));
+        return result.zipBytes;
+      } finally {
+        await fs.rm(work, { recursive: true, force: true });
+      }
+    });
+  }
+
+  /** A canonical version, fetching the repository again once if its tag is not known yet. */
+  private async revision(repo: GitRepository, location: ModuleLocation, version: string): Promise<Revision> {
+    if (!isCanonicalVersion(version)) await repo.refresh(this.options.refreshMs);
+    try {
+      return await resolveRevision(repo, location, version);
+    } catch (err) {
+      if (!isProxyError(err) || !err.isNotFound || !(await repo.refresh(0))) throw err;
+      return resolveRevision(repo, location, version);
+    }
+  }
+
+  private infoJson(location: ModuleLocation, revision: Revision): Buffer {
+    const origin: Record<string, string> = { VCS: 'git', URL: location.displayUrl };
+    if (location.codeDir !== '') origin['Subdir'] = location.codeDir;
+    origin['Hash'] = revision.commit;
+    if (revision.tag !== undefined) origin['Ref'] = `refs/tags/${revision.tag}`;
+    const time = revision.time.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    return Buffer.from(JSON.stringify({ Version: revision.version, Time: time, Origin: origin }));
+  }
+
+  private repository(location: ModuleLocation): GitRepository {
+    let repo = this.repositories.get(location.fetchUrl);
+    if (!repo) {
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs);
+      this.repositories.set(location.fetchUrl, repo);
+    }
+    return repo;
+  }
+
+  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
+  private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+    const location = locateModule(request.module, this.options.hosts);
+    const repo = this.repository(location);
+    try {
+      await repo.refresh(Number.POSITIVE_INFINITY);
+      return await work(location, repo);
+    } catch (err) {
+      if (err instanceof GitError) {
+        const missing = /not found|does not exist|repository .* not found|could not read Username|Authentication failed|403|404/i.test(err.reason);
+        throw proxyError(
+          missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
+          `${describeRequest(request)}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
+        );
+      }
+      throw err;
+    }
+  }
+}

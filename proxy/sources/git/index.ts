@@ -1,0 +1,2 @@
+export { GitSource, type GitSourceOptions } from './gitSource.ts';
+export { locateModule, type GitHost, type ModuleLocation } from './locate.ts';

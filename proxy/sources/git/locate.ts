@@ -1,0 +1,70 @@
+/**
+ * Where a module lives: which repository, and which folder in it. The rules
+ * are the go command's for the hosts it knows by path, and the settings' host
+ * map for the rest:
+ *
+ * - the repository root is host/owner/repo (github.com, gitlab.com,
+ *   bitbucket.org and hosts in the host map), or the path up to an element
+ *   ending in ".git" (example.com/group/repo.git/sub);
+ * - the rest of the module path, without a /vN major suffix, is the module's
+ *   folder in the repository ("codeDir"), and also the prefix of its tags
+ *   ("sub/v1.2.3");
+ * - a /vN module is found in codeDir/vN when that folder's go.mod says so,
+ *   else in codeDir itself (see findModuleRoot in versions.ts).
+ */
+import { proxyError } from '../../errors.ts';
+import { splitPathVersion } from '../../protocol/index.ts';
+
+export type GitHost = {
+  /** Base URL the host's repositories are under, e.g. https://git.corp.example or ssh://git@git.corp.example. */
+  url: string;
+};
+
+export type ModuleLocation = {
+  modulePath: string;
+  /** The repository's module path prefix, e.g. github.com/acme/mono. */
+  repoRoot: string;
+  /** The URL git fetches. */
+  fetchUrl: string;
+  /** The URL shown in .info Origin and logs: https://<repoRoot>, never with credentials. */
+  displayUrl: string;
+  /** The module's folder in the repository ("" at the root), without the major suffix. */
+  codeDir: string;
+  /** "/v2" and so on, or "" for v0/v1. */
+  pathMajor: string;
+};
+
+const KNOWN_HOSTS = new Set(['github.com', 'gitlab.com', 'bitbucket.org']);
+
+export function locateModule(modulePath: string, hosts: Record<string, GitHost>): ModuleLocation {
+  const split = splitPathVersion(modulePath);
+  const prefix = split?.prefix ?? modulePath;
+  const pathMajor = split?.pathMajor ?? '';
+  const elements = prefix.split('/');
+  const host = elements[0]!;
+  const gitElement = elements.findIndex((e, i) => i > 0 && e.endsWith('.git'));
+  let rootLength: number;
+  if (gitElement > 0) rootLength = gitElement + 1;
+  else if (KNOWN_HOSTS.has(host) || hosts[host]) rootLength = 3;
+  else {
+    throw proxyError(
+      'NOT_FOUND',
+      `${modulePath}: cannot tell which git repository holds it: add its host ${host} to the git host map in the settings`,
+    );
+  }
+  if (elements.length < rootLength) {
+    throw proxyError('NOT_FOUND', `${modulePath}: a module on ${host} needs a path of the form ${host}/owner/repository`);
+  }
+  const repoRoot = elements.slice(0, rootLength).join('/');
+  const codeDir = elements.slice(rootLength).join('/');
+  const repoPath = elements.slice(1, rootLength).join('/');
+  const base = hosts[host]?.url.replace(/\/+$/, '') ?? `https://${host}`;
+  return {
+    modulePath,
+    repoRoot,
+    fetchUrl: `${base}/${repoPath}`,
+    displayUrl: `https://${repoRoot}`,
+    codeDir,
+    pathMajor: pathMajor.startsWith('.') ? '' : pathMajor,
+  };
+}

@@ -1,0 +1,174 @@
+/**
+ * A bare mirror of one remote git repository, kept in the proxy's git cache
+ * folder and shared by every module and version in it: the repository is
+ * fetched once for all of them (one fetch at a time, however many requests
+ * ask), and refreshed when it is older than the caller allows.
+ *
+ * A first clone is made in a temporary folder and renamed into place, so a
+ * half-cloned mirror is never used.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { SingleFlight } from '../../singleFlight.ts';
+import { extractTar, type ExtractedEntry } from './extractTar.ts';
+import { GitError, runGit, streamGit } from './gitRunner.ts';
+
+export type TreeEntry = {
+  /** Path relative to the repository root. */
+  path: string;
+  mode: string;
+  type: 'blob' | 'tree' | 'commit';
+  object: string;
+  size: number;
+};
+
+export class GitRepository {
+  readonly url: string;
+  private readonly dir: string;
+  private readonly timeoutMs: number;
+  private readonly extraProtocols: string[];
+  private readonly fetches = new SingleFlight<void>();
+  private fetchedAt = 0;
+
+  constructor(url: string, cacheDir: string, timeoutMs: number) {
+    this.url = url;
+    this.timeoutMs = timeoutMs;
+    const scheme = new URL(url).protocol.replace(/:$/, '');
+    this.extraProtocols = scheme === 'https' || scheme === 'ssh' ? [] : [scheme];
+    this.dir = path.join(cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.git`);
+  }
+
+  /** Makes sure the mirror exists and was fetched within maxAgeMs; returns whether it fetched. */
+  async refresh(maxAgeMs: number): Promise<boolean> {
+    if (this.fetchedAt > 0 && Date.now() - this.fetchedAt < maxAgeMs) return false;
+    await this.fetches.do('fetch', () => this.fetchNow());
+    return true;
+  }
+
+  private async fetchNow(): Promise<void> {
+    const exists = await fs.stat(path.join(this.dir, 'HEAD')).then(() => true, () => false);
+    if (exists) {
+      await this.git(['fetch', '--prune', '--prune-tags', '--force', '--quiet', 'origin']);
+    } else {
+      await fs.mkdir(path.dirname(this.dir), { recursive: true });
+      const temporary = `${this.dir}.tmp-${randomBytes(6).toString('hex')}`;
+      try {
+        await runGit(['clone', '--mirror', '--quiet', '--', this.url, temporary], { timeoutMs: this.timeoutMs, extraProtocols: this.extraProtocols });
+        await fs.rename(temporary, this.dir).catch(async (err: NodeJS.ErrnoException) => {
+          // Another process won the race: use its mirror.
+          if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
+        });
+      } finally {
+        await fs.rm(temporary, { recursive: true, force: true });
+      }
+    }
+    this.fetchedAt = Date.now();
+  }
+
+  private git(args: string[], input?: string): Promise<Buffer> {
+    return runGit(args, { gitDir: this.dir, timeoutMs: this.timeoutMs, extraProtocols: this.extraProtocols, ...(input !== undefined && { input }) });
+  }
+
+  /** Tag name -> the commit it points at (annotated tags dereferenced). */
+  async tags(): Promise<Map<string, string>> {
+    // show-ref -d adds "<tag>^{}" lines with the object an annotated tag finally points at.
+    let out: string;
+    try {
+      out = (await this.git(['show-ref', '--tags', '-d'])).toString();
+    } catch (err) {
+      if (err instanceof GitError) return new Map(); // no tags at all
+      throw err;
+    }
+    const tags = new Map<string, string>();
+    for (const line of out.split('\n')) {
+      const space = line.indexOf(' ');
+      if (space < 0) continue;
+      const object = line.slice(0, space);
+      const ref = line.slice(space + 1).replace(/^refs\/tags\//, '');
+      if (ref.endsWith('^{}')) tags.set(ref.slice(0, -3), object);
+      else if (!tags.has(ref)) tags.set(ref, object);
+    }
+    return tags;
+  }
+
+  /** Tags reachable from a commit. */
+  async tagsMergedInto(commit: string): Promise<string[]> {
+    const out = (await this.git(['tag', '--merged', commit])).toString();
+    return out.split('\n').filter(Boolean);
+  }
+
+  /** The commit a revision (branch, tag, hash or hash prefix) names; null when it names none. */
+  async resolveCommit(revision: string): Promise<string | null> {
+    if (revision.startsWith('-')) return null;
+    for (const candidate of [`refs/heads/${revision}`, `refs/tags/${revision}`, revision]) {
+      try {
+        return (await this.git(['rev-parse', '--verify', '--quiet', `${candidate}^{commit}`])).toString().trim();
+      } catch (err) {
+        if (!(err instanceof GitError)) throw err;
+      }
+    }
+    return null;
+  }
+
+  /** The default branch's commit. */
+  async head(): Promise<string> {
+    return (await this.git(['rev-parse', '--verify', 'HEAD^{commit}'])).toString().trim();
+  }
+
+  /** The committer time of a commit. */
+  async commitTime(commit: string): Promise<Date> {
+    const seconds = Number((await this.git(['show', '-s', '--format=%ct', commit])).toString().trim());
+    return new Date(seconds * 1000);
+  }
+
+  /** A file's content at a commit; null when there is no such file. */
+  async readFile(commit: string, file: string): Promise<Buffer | null> {
+    const entries = await this.listTree(commit, file);
+    const entry = entries.find((e) => e.path === file && e.type === 'blob');
+    if (!entry || entry.mode === '120000') return null;
+    return this.readBlob(entry.object);
+  }
+
+  /**
+   * Writes the files of a commit (below `folder`, or all) into `destination` as the go command
+   * reads them: through `git archive` with line endings as .gitattributes asks (core.eol=lf,
+   * core.autocrlf=input), but with export-ignore and export-subst switched off.
+   */
+  async exportTree(commit: string, folder: string, destination: string): Promise<ExtractedEntry[]> {
+    await fs.mkdir(path.join(this.dir, 'info'), { recursive: true });
+    await fs.writeFile(path.join(this.dir, 'info', 'attributes'), '* -export-subst -export-ignore\n');
+    const args = ['-c', 'core.autocrlf=input', '-c', 'core.eol=lf', 'archive', '--format=tar', commit];
+    if (folder !== '') args.push('--', folder);
+    let entries: ExtractedEntry[] = [];
+    await streamGit(args, { gitDir: this.dir, timeoutMs: this.timeoutMs, extraProtocols: this.extraProtocols }, async (stdout) => {
+      entries = await extractTar(stdout, destination);
+    });
+    return entries;
+  }
+
+  async readBlob(object: string): Promise<Buffer> {
+    return this.git(['cat-file', 'blob', object]);
+  }
+
+  /** Every entry below a folder (or the file itself) at a commit, recursively. */
+  async listTree(commit: string, folder: string): Promise<TreeEntry[]> {
+    const args = ['ls-tree', '-r', '-l', '-z', '--full-tree', commit];
+    if (folder !== '') args.push('--', folder);
+    const out = (await this.git(args)).toString('utf8');
+    const entries: TreeEntry[] = [];
+    for (const record of out.split('\0')) {
+      if (!record) continue;
+      const tab = record.indexOf('\t');
+      const [mode, type, object, size] = record.slice(0, tab).split(/\s+/);
+      entries.push({
+        path: record.slice(tab + 1),
+        mode: mode!,
+        type: type as TreeEntry['type'],
+        object: object!,
+        size: size === '-' ? 0 : Number(size),
+      });
+    }
+    return entries;
+  }
+}
