@@ -1,6 +1,7 @@
 // The processes a benchmark measures, each in its own child process so that it does not share an
 // event loop (or a heap) with the benchmark driver: the proxy as `node bin/gomodproxy.js serve`,
-// configured only through GOMODPROXY_* variables as a user would, and a plain node:http static
+// configured through GOMODPROXY_* variables as a user would (and a --config file for what has no
+// variable, such as the git host map), and a plain node:http static
 // file server as the floor to compare it with.
 
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -37,6 +38,11 @@ export type ProxyProcessOptions = {
   nodeArgs?: string[];
   /** More environment variables for the proxy process (e.g. NODE_COMPILE_CACHE). */
   env?: Record<string, string>;
+  /**
+   * Arguments after `serve`, e.g. ["--config", file] for settings no GOMODPROXY_* variable holds
+   * (the git host map). The environment still overrides the file.
+   */
+  serveArgs?: string[];
 };
 
 /** Spawns the production command line (`bin/gomodproxy.js serve`) and waits until GET /readyz answers 200. */
@@ -44,7 +50,7 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
   checkLocalUpstream(options.upstream);
   return spawnServer(cleanup, {
     what: 'gomodproxy',
-    args: [...(options.nodeArgs ?? []), ...productionCommand().args, 'serve'],
+    args: [...(options.nodeArgs ?? []), ...productionCommand().args, 'serve', ...(options.serveArgs ?? [])],
     readyPath: '/readyz',
     pollMs: options.pollMs ?? 2,
     env: (port) => ({

@@ -1,9 +1,11 @@
 // Private modules built straight from git: for every fixture repository, the go command with
 // GOPROXY=direct (building the module itself) and the go command through the proxy must agree on
 // every query: the same Version, the same zip and go.mod hashes, or both fail.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
-import { buildGitRepos, gitEnvExtra, type GitCase } from '../fixtures/gitRepos.ts';
+import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, runGo, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
+import { buildGitRepos, extendGitRepo, gitEnvExtra, type GitCase } from '../fixtures/gitRepos.ts';
 import { startGitServer, writeGitConfig, type GitServer } from '../fixtures/gitServer.ts';
 import { startTestProxy, type TestProxy } from './harness.ts';
 
@@ -64,6 +66,59 @@ describe.each([...byRepo.keys()])('%s', (repo) => {
       expect(g.Version, query).toBe(w.Version);
       expect(g.Sum, `${query} zip hash`).toBe(w.Sum);
       expect(g.GoModSum, `${query} go.mod hash`).toBe(w.GoModSum);
+    }
+  });
+});
+
+describe('the repository cache', () => {
+  it('fetches a repository once for all its modules and versions', async () => {
+    const own = await startTestProxy({ upstream: 'off', private: ['github.com/acme'], gitHosts: { 'github.com': { url: server.url } } });
+    try {
+      const fetchesBefore = server.requests.filter((r) => r.path.includes('acme-mono') && r.command === 'fetch').length;
+      const paths = ['github.com/acme/mono/@v/list', 'github.com/acme/mono/api/@v/list', 'github.com/acme/mono/storage/@v/list'];
+      const lists = await Promise.all(paths.map(async (p) => (await fetch(`${own.url}/${p}`)).text()));
+      const versions = lists.flatMap((list, i) => list.split('\n').filter(Boolean).map((v) => `${paths[i]!.replace('/@v/list', '')}/@v/${v}.zip`));
+      expect(versions.length).toBeGreaterThanOrEqual(3);
+      for (const response of await Promise.all(versions.map((v) => fetch(`${own.url}/${v}`)))) {
+        expect(response.status).toBe(200);
+        await response.arrayBuffer();
+      }
+      const fetchesAfter = server.requests.filter((r) => r.path.includes('acme-mono') && r.command === 'fetch').length;
+      expect(fetchesAfter - fetchesBefore).toBe(1);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('sees a tag pushed while it runs within the list TTL', async () => {
+    const own = await startTestProxy({ upstream: 'off', private: ['github.com/acme'], listTtl: '1s', gitHosts: { 'github.com': { url: server.url } } });
+    try {
+      const list = async () => (await fetch(`${own.url}/github.com/acme/twotags/@v/list`)).text();
+      const before = await list();
+      expect(before).not.toContain('v1.2.0');
+      await extendGitRepo(root, 'acme-twotags', '2025-06-01T00:00:00Z', [
+        { commit: 'pushed', files: { 'pushed.go': 'package twotags\n' } },
+        { tag: 'v1.2.0' },
+      ]);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await list()).toBe(`${before}v1.2.0\n`);
+    } finally {
+      await own.dispose();
+    }
+  });
+
+  it('lets go get a branch and a commit through the proxy', async () => {
+    const dir = join(throughProxy.home, 'getter');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'go.mod'), 'module example.test/getter\n\ngo 1.21\n');
+    const outcomes = Object.assign({}, ...built.cases.filter((c) => c.repo === 'acme-base').map((c) => c.outcomes)) as GitCase['outcomes'];
+    const commitQuery = Object.keys(outcomes).find((q) => /@[0-9a-f]{12}$/.test(q) && 'version' in outcomes[q]! && /\d{14}-/.test(outcomes[q]!.version))!;
+    for (const query of ['github.com/acme/base@main', commitQuery]) {
+      const want = outcomes[query]!;
+      if (!('version' in want)) throw new Error(`${query} is expected to fail in the fixtures`);
+      await runGo(['get', query], { cwd: dir, env: throughProxy.env });
+      const listed = await runGo(['list', '-m', 'github.com/acme/base'], { cwd: dir, env: throughProxy.env });
+      expect(listed.stdout.trim()).toBe(`github.com/acme/base ${want.version}`);
     }
   });
 });

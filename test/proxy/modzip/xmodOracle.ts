@@ -13,7 +13,7 @@ import { goEnv, makeTempDir, removeTempDir, runGo } from '../../fixtures/goComma
 export type OracleJob =
   | { op: 'fromVCS'; module: string; version: string; dir: string; rev: string; subdir: string; zip: string }
   | { op: 'fromDir'; module: string; version: string; dir: string; zip: string }
-  | { op: 'check'; module: string; version: string; zip: string };
+  | { op: 'check'; module: string; version: string; zip: string; unzip: boolean };
 
 /** The h1: hash and the file names (without the module@version/ prefix, sorted), or the error. */
 export type OracleResult = { hash?: string; files: string[]; error?: string };

@@ -8,8 +8,8 @@
 //	    zip.CreateFromVCS (git archive of R, S's files, the root LICENSE copied)
 //	{"op":"fromDir","module":M,"version":V,"dir":D,"zip":out}
 //	    zip.CreateFromDir
-//	{"op":"check","module":M,"version":V,"zip":Z}
-//	    zip.CheckZip and zip.Unzip of a zip built elsewhere
+//	{"op":"check","module":M,"version":V,"zip":Z,"unzip":true}
+//	    zip.CheckZip (and zip.Unzip, if asked) of a zip built elsewhere
 //
 // Each result has the h1: hash (dirhash.HashZip) and the file names in the zip
 // without the "M@V/" prefix, or the error.
@@ -37,6 +37,7 @@ type job struct {
 	Rev     string `json:"rev"`
 	Subdir  string `json:"subdir"`
 	Zip     string `json:"zip"`
+	Unzip   bool   `json:"unzip"`
 }
 
 type result struct {
@@ -71,6 +72,9 @@ func run(j job) result {
 	case "check":
 		if _, err := modzip.CheckZip(m, j.Zip); err != nil {
 			return result{Error: err.Error(), Files: []string{}}
+		}
+		if !j.Unzip {
+			break
 		}
 		dir, err := os.MkdirTemp("", "xmodoracle-unzip-")
 		if err != nil {
