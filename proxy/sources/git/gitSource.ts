@@ -83,7 +83,8 @@ export class GitSource implements ModuleSource {
         let license: SourceFile | null = null;
         if (root.dir !== '') {
           const [rootLicense] = (await repo.listTree(revision.commit, 'LICENSE')).filter((e) => e.path === 'LICENSE');
-          if (rootLicense && rootLicense.type === 'blob' && rootLicense.mode !== '120000') {
+          // A LICENSE that is a symbolic link is copied as the link's text, as the go command does.
+          if (rootLicense && rootLicense.type === 'blob') {
             license = { path: 'LICENSE', kind: 'file', size: rootLicense.size, open: () => repo.readBlob(rootLicense.object) };
           }
         }
