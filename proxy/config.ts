@@ -82,12 +82,27 @@ const storage = z.preprocess(
   z.discriminatedUnion('type', [diskStorage], { error: 'allowed: storage types "disk"' }),
 );
 
+/** A secret given as "env:NAME" or "file:/path", never inline, so settings files can be shared. */
+const secret = z.string().refine((value) => /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/.test(value), {
+  message: 'allowed: "env:NAME" (an environment variable) or "file:/path" (a file holding the secret)',
+});
+
 const gitHost = z
   .object({
     /** Base URL of the host's repositories: https://…, ssh://…, or http://… for a server on a trusted network. */
-    url: z.string().refine((value) => /^(https?|ssh):\/\/[^\s]+$/.test(value), {
-      message: 'allowed: an https://, ssh:// or http:// base URL, e.g. https://git.corp.example',
+    url: z.string().refine((value) => /^(https?|ssh):\/\/[^\s@]+$/.test(value), {
+      message: 'allowed: an https://, ssh:// or http:// base URL without credentials, e.g. https://git.corp.example',
     }),
+    /** User name sent with the token or password over http(s) (default "git"). */
+    username: z.string().min(1).optional(),
+    /** A token or password for http(s), sent as Basic authentication. */
+    token: secret.optional(),
+    /** A private key file for ssh. */
+    sshKeyFile: z.string().min(1).optional(),
+    /** A known_hosts file for ssh (host keys are always checked). */
+    knownHostsFile: z.string().min(1).optional(),
+    /** CA certificates (PEM) to trust for this host's https, e.g. an internal GitLab's. */
+    caFile: z.string().min(1).optional(),
   })
   .strict();
 

@@ -1,6 +1,7 @@
 // Private modules built straight from git: for every fixture repository, the go command with
 // GOPROXY=direct (building the module itself) and the go command through the proxy must agree on
 // every query: the same Version, the same zip and go.mod hashes, or both fail.
+import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,6 +123,46 @@ describe('the repository cache', () => {
     }
   });
 });
+
+describe('credentials', () => {
+  it('sends the token from the host map, and never shows it', async () => {
+    const token = 's3cr3t-token-value';
+    process.env['GOMODPROXY_TEST_GIT_TOKEN'] = token;
+    const locked = await startGitServer(root, { basicAuth: { username: 'ci', password: token } });
+    const host = (tokenVariable: string) => ({ 'github.com': { url: locked.url, username: 'ci', token: `env:${tokenVariable}` } });
+    const good = await startTestProxy({ upstream: 'off', private: ['github.com/acme'], gitHosts: host('GOMODPROXY_TEST_GIT_TOKEN') });
+    process.env['GOMODPROXY_TEST_GIT_WRONG'] = 'wrong-token-value';
+    const bad = await startTestProxy({ upstream: 'off', private: ['github.com/acme'], gitHosts: host('GOMODPROXY_TEST_GIT_WRONG') });
+    try {
+      const ok = await fetch(`${good.url}/github.com/acme/base/@v/list`);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('v1.2.3');
+
+      const refused = await fetch(`${bad.url}/github.com/acme/base/@v/list`);
+      const reason = await refused.text();
+      expect(refused.status).toBe(502);
+      expect(reason).toMatch(/refused the credentials/);
+      expect(reason).not.toContain('wrong-token-value');
+      expect(locked.requests.some((r) => r.status === 401)).toBe(true);
+      // Nothing on disk holds the token either (it travels in git's environment only).
+      const { stdout } = await grepFolders(token, [good.storagePath, `${good.storagePath}-git`]);
+      expect(stdout).toBe('');
+    } finally {
+      await good.dispose();
+      await bad.dispose();
+      await locked.close();
+      delete process.env['GOMODPROXY_TEST_GIT_TOKEN'];
+      delete process.env['GOMODPROXY_TEST_GIT_WRONG'];
+    }
+  });
+});
+
+/** grep -r for a text in folders (exit 1, "not found", is a result, not an error). */
+function grepFolders(text: string, folders: string[]): Promise<{ stdout: string }> {
+  return new Promise((resolve) => {
+    execFile('grep', ['-r', '-l', '-F', text, ...folders], (_err, stdout) => resolve({ stdout }));
+  });
+}
 
 describe('privacy and failures', () => {
   it('answers a private module that does not exist with 403 and a reason', async () => {

@@ -57,6 +57,16 @@ describe('settings', () => {
     { name: 'a duration without a unit', layer: { listTtl: '5 minutes' }, message: /^invalid setting listTtl \(GOMODPROXY_LIST_TTL\) = "5 minutes": allowed: a duration such as 30s/ },
     { name: 'an unknown storage type', layer: { storage: { type: 'tape' } }, message: /^invalid setting storage\.type .* = "tape": allowed: storage types "disk"/ },
     { name: 'an unknown setting', layer: { upstrem: 'https://x' }, message: /^unknown setting upstrem: allowed settings are listen, storage, upstream/ },
+    {
+      name: 'a git token written inline',
+      layer: { git: { hosts: { 'git.corp.example': { url: 'https://git.corp.example', token: 'glpat-123' } } } },
+      message: /^invalid setting git\.hosts\.git\.corp\.example\.token = "glpat-123": allowed: "env:NAME"/,
+    },
+    {
+      name: 'a git URL with credentials in it',
+      layer: { git: { hosts: { 'git.corp.example': { url: 'https://user:pw@git.corp.example' } } } },
+      message: /^invalid setting git\.hosts\.git\.corp\.example\.url = .*without credentials/,
+    },
     { name: 'an unknown log level', layer: { logLevel: 'loud' }, message: /^invalid setting logLevel .* = "loud": allowed: .*info/ },
   ];
 

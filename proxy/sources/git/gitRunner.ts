@@ -8,6 +8,7 @@
 import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { proxyError } from '../../errors.ts';
+import { scrub } from './access.ts';
 
 export type GitOptions = {
   /** The bare repository (GIT_DIR); absent for commands that need none. */
@@ -17,6 +18,15 @@ export type GitOptions = {
   extraProtocols?: string[];
   /** Bytes written to git's standard input. */
   input?: string;
+  /**
+   * Extra git configuration, passed in the environment (GIT_CONFIG_COUNT…), not on the command
+   * line, where other users could read a credential in the process list.
+   */
+  config?: Record<string, string>;
+  /** The ssh command (with its key and known_hosts options). */
+  sshCommand?: string | undefined;
+  /** Values never to repeat in an error text. */
+  secrets?: string[];
 };
 
 const MAX_OUTPUT = 64 << 20;
@@ -45,12 +55,23 @@ function gitEnvironment(options: GitOptions): NodeJS.ProcessEnv {
       GIT_TERMINAL_PROMPT: '0',
       GIT_ASKPASS: 'true',
       SSH_ASKPASS: 'true',
-      GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=yes',
+      GIT_SSH_COMMAND: options.sshCommand ?? 'ssh -o BatchMode=yes -o StrictHostKeyChecking=yes',
       GIT_CONFIG_NOSYSTEM: '1',
       ...(process.env['GIT_CONFIG_GLOBAL'] !== undefined && { GIT_CONFIG_GLOBAL: process.env['GIT_CONFIG_GLOBAL'] }),
       ...(options.gitDir !== undefined && { GIT_DIR: options.gitDir }),
       LC_ALL: 'C',
+      ...configEnvironment(options.config ?? {}),
   };
+}
+
+function configEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
+  const entries = Object.entries(config);
+  const env: NodeJS.ProcessEnv = { GIT_CONFIG_COUNT: String(entries.length) };
+  entries.forEach(([key, value], i) => {
+    env[`GIT_CONFIG_KEY_${i}`] = key;
+    env[`GIT_CONFIG_VALUE_${i}`] = value;
+  });
+  return env;
 }
 
 /** Runs git and resolves to its standard output; rejects with a ProxyError naming what failed. */
@@ -81,7 +102,7 @@ export function runGit(args: string[], options: GitOptions): Promise<Buffer> {
       if (signal === 'SIGKILL' && outBytes <= MAX_OUTPUT) {
         return reject(proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${options.timeoutMs / 1000}s`));
       }
-      const reason = redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? '').trim();
+      const reason = scrub(redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? ''), options.secrets ?? []).trim();
       reject(new GitError(`${what}: ${reason || `exit ${code}`}`, reason));
     });
     // git may exit before reading its input; that shows in its exit status, not here.
@@ -128,7 +149,7 @@ export async function streamGit(args: string[], options: GitOptions, consume: (s
     if (code !== 0) {
       const what = `git ${args[0] ?? ''}`;
       if (signal === 'SIGKILL') throw proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${options.timeoutMs / 1000}s`);
-      const reason = redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? '').trim();
+      const reason = scrub(redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? ''), options.secrets ?? []).trim();
       throw new GitError(`${what}: ${reason || `exit ${code}`}`, reason);
     }
   }

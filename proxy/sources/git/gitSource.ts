@@ -14,6 +14,7 @@ import { proxyError, isProxyError } from '../../errors.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion } from '../../protocol/index.ts';
 import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
+import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { locateModule, type GitHost, type ModuleLocation } from './locate.ts';
 import { GitRepository } from './repository.ts';
@@ -119,7 +120,8 @@ export class GitSource implements ModuleSource {
   private repository(location: ModuleLocation): GitRepository {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs);
+      const hostName = location.repoRoot.split('/')[0]!;
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host));
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
@@ -134,7 +136,14 @@ export class GitSource implements ModuleSource {
       return await work(location, repo);
     } catch (err) {
       if (err instanceof GitError) {
-        const missing = /not found|does not exist|repository .* not found|could not read Username|Authentication failed|403|404/i.test(err.reason);
+        const denied = /could not read Username|Authentication failed|401|403/i.test(err.reason);
+        if (denied) {
+          throw proxyError(
+            'UPSTREAM_FAILED',
+            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
+          );
+        }
+        const missing = /not found|does not exist|repository .* not found|404/i.test(err.reason);
         throw proxyError(
           missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
           `${describeRequest(request)}: git repository ${location.displayUrl}: ${err.reason || err.message}`,

@@ -16,8 +16,15 @@ import { proxyError } from '../../errors.ts';
 import { splitPathVersion } from '../../protocol/index.ts';
 
 export type GitHost = {
-  /** Base URL the host's repositories are under, e.g. https://git.corp.example or ssh://git@git.corp.example. */
+  /** Base URL the host's repositories are under, e.g. https://git.corp.example or ssh://git.corp.example. */
   url: string;
+  /** User name for the token over http(s) (default "git"). */
+  username?: string | undefined;
+  /** "env:NAME" or "file:/path": a token or password for http(s). */
+  token?: string | undefined;
+  sshKeyFile?: string | undefined;
+  knownHostsFile?: string | undefined;
+  caFile?: string | undefined;
 };
 
 export type ModuleLocation = {
@@ -32,6 +39,8 @@ export type ModuleLocation = {
   codeDir: string;
   /** "/v2" and so on, or "" for v0/v1. */
   pathMajor: string;
+  /** The settings' entry for the host, if there is one. */
+  host?: GitHost;
 };
 
 const KNOWN_HOSTS = new Set(['github.com', 'gitlab.com', 'bitbucket.org']);
@@ -66,5 +75,6 @@ export function locateModule(modulePath: string, hosts: Record<string, GitHost>)
     displayUrl: `https://${repoRoot}`,
     codeDir,
     pathMajor: pathMajor.startsWith('.') ? '' : pathMajor,
+    ...(hosts[host] && { host: hosts[host] }),
   };
 }

@@ -12,7 +12,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SingleFlight } from '../../singleFlight.ts';
 import { extractTar, type ExtractedEntry } from './extractTar.ts';
-import { GitError, runGit, streamGit } from './gitRunner.ts';
+import type { GitAccess } from './access.ts';
+import { GitError, runGit, streamGit, type GitOptions } from './gitRunner.ts';
 
 export type TreeEntry = {
   /** Path relative to the repository root. */
@@ -31,8 +32,11 @@ export class GitRepository {
   private readonly fetches = new SingleFlight<void>();
   private fetchedAt = 0;
 
-  constructor(url: string, cacheDir: string, timeoutMs: number) {
+  private readonly access: () => GitAccess;
+
+  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess = () => ({ config: {}, secrets: [] })) {
     this.url = url;
+    this.access = access;
     this.timeoutMs = timeoutMs;
     const scheme = new URL(url).protocol.replace(/:$/, '');
     this.extraProtocols = scheme === 'https' || scheme === 'ssh' ? [] : [scheme];
@@ -54,7 +58,7 @@ export class GitRepository {
       await fs.mkdir(path.dirname(this.dir), { recursive: true });
       const temporary = `${this.dir}.tmp-${randomBytes(6).toString('hex')}`;
       try {
-        await runGit(['clone', '--mirror', '--quiet', '--', this.url, temporary], { timeoutMs: this.timeoutMs, extraProtocols: this.extraProtocols });
+        await runGit(['clone', '--mirror', '--quiet', '--', this.url, temporary], this.options());
         await fs.rename(temporary, this.dir).catch(async (err: NodeJS.ErrnoException) => {
           // Another process won the race: use its mirror.
           if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
@@ -66,8 +70,19 @@ export class GitRepository {
     this.fetchedAt = Date.now();
   }
 
+  private options(): GitOptions {
+    const access = this.access();
+    return {
+      timeoutMs: this.timeoutMs,
+      extraProtocols: this.extraProtocols,
+      config: access.config,
+      sshCommand: access.sshCommand,
+      secrets: access.secrets,
+    };
+  }
+
   private git(args: string[], input?: string): Promise<Buffer> {
-    return runGit(args, { gitDir: this.dir, timeoutMs: this.timeoutMs, extraProtocols: this.extraProtocols, ...(input !== undefined && { input }) });
+    return runGit(args, { ...this.options(), gitDir: this.dir, ...(input !== undefined && { input }) });
   }
 
   /** Tag name -> the commit it points at (annotated tags dereferenced). */
@@ -141,7 +156,7 @@ export class GitRepository {
     const args = ['-c', 'core.autocrlf=input', '-c', 'core.eol=lf', 'archive', '--format=tar', commit];
     if (folder !== '') args.push('--', folder);
     let entries: ExtractedEntry[] = [];
-    await streamGit(args, { gitDir: this.dir, timeoutMs: this.timeoutMs, extraProtocols: this.extraProtocols }, async (stdout) => {
+    await streamGit(args, { ...this.options(), gitDir: this.dir }, async (stdout) => {
       entries = await extractTar(stdout, destination);
     });
     return entries;
