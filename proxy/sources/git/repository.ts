@@ -31,6 +31,10 @@ export class GitRepository {
   private readonly extraProtocols: string[];
   private readonly fetches = new SingleFlight<void>();
   private fetchedAt = 0;
+  /** The tags as of the last fetch (they change only when the mirror is fetched). */
+  private tagCache: Promise<Map<string, string>> | null = null;
+  /** What a commit holds never changes: file contents and times are remembered. */
+  private readonly commitFacts = new Map<string, Promise<unknown>>();
 
   private readonly access: () => GitAccess;
 
@@ -68,6 +72,18 @@ export class GitRepository {
       }
     }
     this.fetchedAt = Date.now();
+    this.tagCache = null;
+  }
+
+  private remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let fact = this.commitFacts.get(key) as Promise<T> | undefined;
+    if (!fact) {
+      if (this.commitFacts.size >= 4096) this.commitFacts.clear();
+      fact = compute();
+      fact.catch(() => this.commitFacts.delete(key));
+      this.commitFacts.set(key, fact);
+    }
+    return fact;
   }
 
   private options(): GitOptions {
@@ -86,7 +102,16 @@ export class GitRepository {
   }
 
   /** Tag name -> the commit it points at (annotated tags dereferenced). */
-  async tags(): Promise<Map<string, string>> {
+  tags(): Promise<Map<string, string>> {
+    this.tagCache ??= this.readTags();
+    const tags = this.tagCache;
+    tags.catch(() => {
+      if (this.tagCache === tags) this.tagCache = null;
+    });
+    return tags;
+  }
+
+  private async readTags(): Promise<Map<string, string>> {
     // show-ref -d adds "<tag>^{}" lines with the object an annotated tag finally points at.
     let out: string;
     try {
@@ -108,9 +133,12 @@ export class GitRepository {
   }
 
   /** Tags reachable from a commit. */
-  async tagsMergedInto(commit: string): Promise<string[]> {
-    const out = (await this.git(['tag', '--merged', commit])).toString();
-    return out.split('\n').filter(Boolean);
+  tagsMergedInto(commit: string): Promise<string[]> {
+    // Depends on the tags too, so it is remembered per fetch.
+    return this.remember(`merged ${this.fetchedAt} ${commit}`, async () => {
+      const out = (await this.git(['tag', '--merged', commit])).toString();
+      return out.split('\n').filter(Boolean);
+    });
   }
 
   /** The commit a revision (branch, tag, hash or hash prefix) names; null when it names none. */
@@ -132,17 +160,21 @@ export class GitRepository {
   }
 
   /** The committer time of a commit. */
-  async commitTime(commit: string): Promise<Date> {
-    const seconds = Number((await this.git(['show', '-s', '--format=%ct', commit])).toString().trim());
-    return new Date(seconds * 1000);
+  commitTime(commit: string): Promise<Date> {
+    return this.remember(`time ${commit}`, async () => {
+      const seconds = Number((await this.git(['show', '-s', '--format=%ct', commit])).toString().trim());
+      return new Date(seconds * 1000);
+    });
   }
 
-  /** A file's content at a commit; null when there is no such file. */
-  async readFile(commit: string, file: string): Promise<Buffer | null> {
-    const entries = await this.listTree(commit, file);
-    const entry = entries.find((e) => e.path === file && e.type === 'blob');
-    if (!entry || entry.mode === '120000') return null;
-    return this.readBlob(entry.object);
+  /** A regular file's content at a commit; null when there is none (or it is a symbolic link). */
+  readFile(commit: string, file: string): Promise<Buffer | null> {
+    return this.remember(`file ${commit} ${file}`, async () => {
+      const entries = await this.listTree(commit, file);
+      const entry = entries.find((e) => e.path === file && e.type === 'blob');
+      if (!entry || entry.mode === '120000') return null;
+      return this.readBlob(entry.object);
+    });
   }
 
   /**
