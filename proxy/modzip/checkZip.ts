@@ -34,7 +34,7 @@ import type { Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { canonicalVersion, checkFilePath, checkModuleVersion } from '../protocol/index.ts';
+import { canonicalVersion, cleanPath, checkFilePath, checkModuleVersion } from '../protocol/index.ts';
 import { CollisionChecker } from './collisions.ts';
 import { hashFileList } from './dirhash.ts';
 import type { FileDigest } from './dirhash.ts';
@@ -194,7 +194,7 @@ function checkEntry(
   if (path === '') return undefined; // the "M@V/" entry itself
   const isDir = path.endsWith('/');
   if (isDir) path = path.slice(0, -1);
-  if (goPathClean(path) !== path) return 'file path is not clean';
+  if (cleanPath(path) !== path) return 'file path is not clean';
   try {
     checkFilePath(path);
   } catch (err) {
@@ -240,27 +240,6 @@ function irregularFileType(entry: Entry): string | undefined {
     default:
       return `irregular file (mode ${type.toString(8).padStart(6, '0')})`;
   }
-}
-
-/**
- * goPathClean is Go's path.Clean: the shortest equivalent of a slash-separated
- * path, with "." and ".." resolved, no repeated or trailing slash, "." for "".
- */
-function goPathClean(path: string): string {
-  const rooted = path.startsWith('/');
-  const out: string[] = [];
-  for (const elem of path.split('/')) {
-    if (elem === '' || elem === '.') continue;
-    if (elem === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(elem);
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
 }
 
 type EntryContent = { sha256Hex: string; data: Uint8Array | undefined };

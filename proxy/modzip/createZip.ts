@@ -59,6 +59,7 @@ import { promisify } from 'node:util';
 import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
 import type { ZlibOptions } from 'node:zlib';
 import {
+  cleanPath,
   canonicalVersion,
   checkFilePath,
   checkModuleVersion,
@@ -256,7 +257,7 @@ function selectModuleFiles(
   let remaining = limit.maxUncompressedBytes;
   for (const f of candidates) {
     const p = f.path;
-    if (p !== goPathClean(p)) {
+    if (p !== cleanPath(p)) {
       refuse(p, 'file path is not clean');
       continue;
     }
@@ -406,24 +407,6 @@ function isVendoredPackage(name: string, lang: string): boolean {
     i = modern ? j + '/vendor/'.length : '/vendor/'.length;
   }
   return bytes.subarray(i).includes(0x2f);
-}
-
-/** goPathClean is Go's path.Clean. */
-function goPathClean(path: string): string {
-  const rooted = path.startsWith('/');
-  const out: string[] = [];
-  for (const elem of path.split('/')) {
-    if (elem === '' || elem === '.') continue;
-    if (elem === '..') {
-      if (out.length > 0 && out[out.length - 1] !== '..') out.pop();
-      else if (!rooted) out.push('..');
-      continue;
-    }
-    out.push(elem);
-  }
-  const joined = out.join('/');
-  if (rooted) return `/${joined}`;
-  return joined === '' ? '.' : joined;
 }
 
 /** The module path and version must be valid and the version canonical, as x/mod's Create requires. */

@@ -43,4 +43,5 @@ export {
   zeroPseudoVersion,
 } from './pseudoVersion.ts';
 export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
+export { cleanPath } from './cleanPath.ts';
 export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';
