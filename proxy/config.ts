@@ -103,6 +103,8 @@ const gitHost = z
     knownHostsFile: z.string().min(1).optional(),
     /** CA certificates (PEM) to trust for this host's https, e.g. an internal GitLab's. */
     caFile: z.string().min(1).optional(),
+    /** Find repositories by ?go-get=1 pages at `url` (for hosts with nested groups, e.g. GitLab). */
+    discover: z.boolean().optional(),
   })
   .strict();
 

@@ -3,6 +3,8 @@
 // every query: the same Version, the same zip and go.mod hashes, or both fail.
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, runGo, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
@@ -163,6 +165,53 @@ function grepFolders(text: string, folders: string[]): Promise<{ stdout: string 
     execFile('grep', ['-r', '-l', '-F', text, ...folders], (_err, stdout) => resolve({ stdout }));
   });
 }
+
+describe('?go-get=1 discovery', () => {
+  it('finds a repository on a host of the host map by its go-import meta tag', async () => {
+    // A repository for git.corp.example/team/widget (and its tools/ module), served by the git server.
+    const work = await makeTempDir('gomodproxy-widget-');
+    const git = (args: string[], cwd: string) =>
+      new Promise<void>((resolve, reject) =>
+        execFile('git', args, { cwd, env: { PATH: process.env['PATH'] ?? '', HOME: work, GIT_CONFIG_NOSYSTEM: '1', GIT_AUTHOR_NAME: 'a', GIT_AUTHOR_EMAIL: 'a@a', GIT_COMMITTER_NAME: 'a', GIT_COMMITTER_EMAIL: 'a@a', GIT_AUTHOR_DATE: '@1700000000 +0000', GIT_COMMITTER_DATE: '@1700000000 +0000' } }, (err) => (err ? reject(err) : resolve())),
+      );
+    await mkdir(join(work, 'tree', 'tools'), { recursive: true });
+    await writeFile(join(work, 'tree', 'go.mod'), 'module git.corp.example/team/widget\n\ngo 1.21\n');
+    await writeFile(join(work, 'tree', 'widget.go'), 'package widget\n');
+    await writeFile(join(work, 'tree', 'tools', 'go.mod'), 'module git.corp.example/team/widget/tools\n\ngo 1.21\n');
+    await writeFile(join(work, 'tree', 'tools', 'tools.go'), 'package tools\n');
+    const tree = join(work, 'tree');
+    await git(['init', '-q', '-b', 'main'], tree);
+    await git(['add', '.'], tree);
+    await git(['commit', '-q', '-m', 'widget'], tree);
+    await git(['tag', 'v1.0.0'], tree);
+    await git(['tag', 'tools/v0.1.0'], tree);
+    await git(['clone', '-q', '--bare', tree, join(root, 'team-widget.git')], work);
+
+    const pages: string[] = [];
+    const meta = createServer((req, res) => {
+      pages.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<html><head><meta name="go-import" content="git.corp.example/team/widget git ${server.url}/team-widget"></head></html>`);
+    });
+    await new Promise<void>((resolve) => meta.listen(0, '127.0.0.1', resolve));
+    const metaUrl = `http://127.0.0.1:${(meta.address() as AddressInfo).port}`;
+    const own = await startTestProxy({ upstream: 'off', private: ['git.corp.example'], gitHosts: { 'git.corp.example': { url: metaUrl, discover: true } } });
+    const home = await makeGoHome({ goproxy: own.url });
+    try {
+      const results = await goModDownloadJson(['git.corp.example/team/widget@v1.0.0', 'git.corp.example/team/widget/tools@v0.1.0'], { env: home.env });
+      for (const r of results) expect(r.Error, `${r.Path}`).toBeUndefined();
+      const info = JSON.parse(await (await fetch(`${own.url}/git.corp.example/team/widget/tools/@v/v0.1.0.info`)).text());
+      expect(info.Origin).toMatchObject({ VCS: 'git', URL: `${server.url}/team-widget`, Subdir: 'tools', Ref: 'refs/tags/tools/v0.1.0' });
+      expect(pages).toContain('/team/widget?go-get=1');
+      expect(pages).toContain('/team/widget/tools?go-get=1');
+    } finally {
+      await home.dispose();
+      await own.dispose();
+      await new Promise((resolve) => meta.close(resolve));
+      await removeTempDir(work);
+    }
+  });
+});
 
 describe('privacy and failures', () => {
   it('answers a private module that does not exist with 403 and a reason', async () => {

@@ -18,7 +18,7 @@ export type TestProxyOptions = {
   listTtl?: string;
   upstreamTimeout?: string;
   /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
-  gitHosts?: Record<string, { url: string }>;
+  gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string }>;
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };

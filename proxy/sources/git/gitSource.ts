@@ -16,7 +16,8 @@ import { isCanonicalVersion } from '../../protocol/index.ts';
 import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
 import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
-import { locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { discoverRepository } from './discover.ts';
+import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
 import { GitRepository } from './repository.ts';
 import { findModuleRoot, listVersions, resolveRevision, type Revision } from './versions.ts';
 
@@ -34,6 +35,7 @@ export class GitSource implements ModuleSource {
   readonly name = 'git';
   private readonly options: GitSourceOptions;
   private readonly repositories = new Map<string, GitRepository>();
+  private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
 
   constructor(options: GitSourceOptions) {
     this.options = options;
@@ -128,8 +130,27 @@ export class GitSource implements ModuleSource {
   }
 
   /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
+  /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
+  private async locate(modulePath: string): Promise<ModuleLocation> {
+    const hostName = modulePath.split('/')[0]!;
+    const host = this.options.hosts[hostName];
+    if (!host?.discover || /\.git(\/|$)/.test(modulePath)) return locateModule(modulePath, this.options.hosts);
+    const cached = this.discovered.get(modulePath);
+    if (cached && Date.now() - cached.at < this.options.refreshMs) return cached.location;
+    const found = await discoverRepository(modulePath, host.url, this.options.timeoutMs);
+    const scheme = new URL(found.repoUrl).protocol;
+    // A discovered URL may use plain http only when the host itself is configured with http.
+    if (!['https:', 'ssh:'].includes(scheme) && !(scheme === 'http:' && host.url.startsWith('http:'))) {
+      throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
+    }
+    const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
+    if (this.discovered.size >= 10_000) this.discovered.clear();
+    this.discovered.set(modulePath, { at: Date.now(), location });
+    return location;
+  }
+
   private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
-    const location = locateModule(request.module, this.options.hosts);
+    const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {
       await repo.refresh(Number.POSITIVE_INFINITY);

@@ -25,6 +25,8 @@ export type GitHost = {
   sshKeyFile?: string | undefined;
   knownHostsFile?: string | undefined;
   caFile?: string | undefined;
+  /** Find repositories by the go command's ?go-get=1 pages (at `url`, else https://<host>). */
+  discover?: boolean | undefined;
 };
 
 export type ModuleLocation = {
@@ -44,6 +46,30 @@ export type ModuleLocation = {
 };
 
 const KNOWN_HOSTS = new Set(['github.com', 'gitlab.com', 'bitbucket.org']);
+
+/**
+ * The location of a module whose repository root and URL were found by ?go-get=1 discovery.
+ * A repository URL on a host of the host map is fetched from that entry's URL instead.
+ */
+export function locateDiscovered(modulePath: string, repoRoot: string, repoUrl: string, hosts: Record<string, GitHost>): ModuleLocation {
+  const split = splitPathVersion(modulePath);
+  const prefix = split?.prefix ?? modulePath;
+  const pathMajor = split?.pathMajor ?? '';
+  const url = new URL(repoUrl);
+  const mapped = hosts[url.hostname]?.url;
+  const fetchUrl = mapped ? `${mapped.replace(/\/+$/, '')}${url.pathname}` : repoUrl;
+  url.username = '';
+  url.password = '';
+  return {
+    modulePath,
+    repoRoot,
+    fetchUrl,
+    displayUrl: url.href.replace(/\/+$/, ''),
+    codeDir: prefix === repoRoot ? '' : prefix.slice(repoRoot.length + 1),
+    pathMajor: pathMajor.startsWith('.') ? '' : pathMajor,
+    ...(hosts[modulePath.split('/')[0]!] && { host: hosts[modulePath.split('/')[0]!]! }),
+  };
+}
 
 export function locateModule(modulePath: string, hosts: Record<string, GitHost>): ModuleLocation {
   const split = splitPathVersion(modulePath);
