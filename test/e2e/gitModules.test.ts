@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, runGo, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
@@ -214,9 +214,41 @@ describe('?go-get=1 discovery', () => {
 });
 
 describe('privacy and failures', () => {
+  it('answers 504 with a reason when the git server does not answer, and keeps serving the rest', async () => {
+    // Accepts connections and never says a word.
+    const held: Socket[] = [];
+    const silent = createNetServer((socket) => {
+      held.push(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const silentUrl = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    const own = await startTestProxy({
+      upstream: 'off',
+      private: ['github.com/acme', 'git.corp.example'],
+      gitTimeout: '2s',
+      gitHosts: { 'github.com': { url: server.url }, 'git.corp.example': { url: silentUrl } },
+    });
+    try {
+      const [stuck, fine] = await Promise.all([
+        fetch(`${own.url}/git.corp.example/team/slow/@v/list`),
+        fetch(`${own.url}/github.com/acme/base/@v/list`),
+      ]);
+      expect(stuck.status).toBe(504);
+      expect(await stuck.text()).toMatch(/no answer within 2s/);
+      expect(fine.status).toBe(200);
+    } finally {
+      await own.dispose();
+      for (const socket of held) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
   it('answers a private module that does not exist with 403 and a reason', async () => {
     const response = await fetch(`${proxy.url}/github.com/acme/no-such-repo/@v/list`);
-    expect(response.status).toBe(403);
-    expect(await response.text()).toMatch(/not found/);
+    const reason = await response.text();
+    expect(response.status, reason).toBe(403);
+    expect(reason).toMatch(/not found/);
   });
 });
+

@@ -19,6 +19,8 @@ export type TestProxyOptions = {
   upstreamTimeout?: string;
   /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
   gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string }>;
+  /** How long one git command may run (default 20s). */
+  gitTimeout?: string;
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
@@ -35,7 +37,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     git: {
       hosts: options.gitHosts ?? { 'github.com': { url: 'http://127.0.0.1:9' } },
       cacheDir: join(storagePath, '..', `${basename(storagePath)}-git`),
-      timeout: '20s',
+      timeout: options.gitTimeout ?? '20s',
     },
     logLevel: 'silent',
   });

@@ -5,7 +5,7 @@
  * timeout. Errors carry git's own first line of stderr, with any URL
  * credentials removed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { proxyError } from '../../errors.ts';
 import { scrub } from './access.ts';
@@ -78,14 +78,14 @@ function configEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
 export function runGit(args: string[], options: GitOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const env = gitEnvironment(options);
-    const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     let outBytes = 0;
     let err = '';
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+    const timer = setTimeout(() => killGroup(child), options.timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       outBytes += chunk.length;
-      if (outBytes > MAX_OUTPUT) child.kill('SIGKILL');
+      if (outBytes > MAX_OUTPUT) killGroup(child);
       else out.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => {
@@ -127,18 +127,18 @@ export class GitError extends Error {
  * done. For outputs too large to hold (git archive of a big module).
  */
 export async function streamGit(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
-  const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env: gitEnvironment(options), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env: gitEnvironment(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => {
     if (err.length < 8192) err += chunk.toString();
   });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs);
+  const timer = setTimeout(() => killGroup(child), options.timeoutMs);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
   try {
     // The consumer must read the output to its end: the process is not done until it is read.
     await consume(child.stdout);
   } catch (e) {
-    child.kill('SIGKILL');
+    killGroup(child);
     await exited;
     clearTimeout(timer);
     throw e;
@@ -152,5 +152,17 @@ export async function streamGit(args: string[], options: GitOptions, consume: (s
       const reason = scrub(redactUrl(err.split('\n').find((line) => /fatal|error/i.test(line)) ?? err.split('\n')[0] ?? ''), options.secrets ?? []).trim();
       throw new GitError(`${what}: ${reason || `exit ${code}`}`, reason);
     }
+  }
+}
+
+/**
+ * Kills git and every process it started (git clone runs git-remote-http, which holds the
+ * output pipes open): git runs in its own process group for this.
+ */
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
   }
 }
