@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, runGo, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
 import { buildGitRepos, extendGitRepo, gitEnvExtra, type GitCase } from '../fixtures/gitRepos.ts';
-import { startGitServer, writeGitConfig, type GitServer } from '../fixtures/gitServer.ts';
+import { selfSignedCertificate, startGitServer, writeGitConfig, type GitServer } from '../fixtures/gitServer.ts';
 import { startTestProxy, type TestProxy } from './harness.ts';
 
 const root = await makeTempDir('gomodproxy-git-repos-');
@@ -165,6 +165,29 @@ function grepFolders(text: string, folders: string[]): Promise<{ stdout: string 
     execFile('grep', ['-r', '-l', '-F', text, ...folders], (_err, stdout) => resolve({ stdout }));
   });
 }
+
+describe('an https git host with its own CA', () => {
+  it('is trusted through caFile, and refused without it (TLS checks are never off)', async () => {
+    const dir = await makeTempDir('gomodproxy-tls-');
+    const certificate = await selfSignedCertificate(dir);
+    const tlsServer = await startGitServer(root, { tls: certificate });
+    const trusting = await startTestProxy({ upstream: 'off', private: ['github.com/acme'], gitHosts: { 'github.com': { url: tlsServer.url, caFile: certificate.certFile } } });
+    const plain = await startTestProxy({ upstream: 'off', private: ['github.com/acme'], gitHosts: { 'github.com': { url: tlsServer.url } } });
+    try {
+      const ok = await fetch(`${trusting.url}/github.com/acme/base/@v/v1.2.3.info`);
+      expect(ok.status).toBe(200);
+      expect(JSON.parse(await ok.text()).Version).toBe('v1.2.3');
+      const refused = await fetch(`${plain.url}/github.com/acme/base/@v/v1.2.3.info`);
+      expect(refused.status).toBe(502);
+      expect(await refused.text()).toMatch(/certificate/i);
+    } finally {
+      await trusting.dispose();
+      await plain.dispose();
+      await tlsServer.close();
+      await removeTempDir(dir);
+    }
+  });
+});
 
 describe('?go-get=1 discovery', () => {
   it('finds a repository on a host of the host map by its go-import meta tag', async () => {
