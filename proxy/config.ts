@@ -90,8 +90,8 @@ const secret = z.string().refine((value) => /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\
 const gitHost = z
   .object({
     /** Base URL of the host's repositories: https://…, ssh://…, or http://… for a server on a trusted network. */
-    url: z.string().refine((value) => /^(https?|ssh):\/\/[^\s@]+$/.test(value), {
-      message: 'allowed: an https://, ssh:// or http:// base URL without credentials, e.g. https://git.corp.example',
+    url: z.string().refine((value) => /^(https?:\/\/[^\s@]+|ssh:\/\/([A-Za-z0-9._-]+@)?[^\s@]+)$/.test(value), {
+      message: 'allowed: an https://, ssh:// or http:// base URL without credentials (ssh may name a user), e.g. https://git.corp.example',
     }),
     /** User name sent with the token or password over http(s) (default "git"). */
     username: z.string().min(1).optional(),

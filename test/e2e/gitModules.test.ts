@@ -2,7 +2,7 @@
 // GOPROXY=direct (building the module itself) and the go command through the proxy must agree on
 // every query: the same Version, the same zip and go.mod hashes, or both fail.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import { createServer as createNetServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, runGo, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
 import { buildGitRepos, extendGitRepo, gitEnvExtra, type GitCase } from '../fixtures/gitRepos.ts';
 import { selfSignedCertificate, startGitServer, writeGitConfig, type GitServer } from '../fixtures/gitServer.ts';
+import { startSshServer } from '../fixtures/sshServer.ts';
 import { startTestProxy, type TestProxy } from './harness.ts';
 
 const root = await makeTempDir('gomodproxy-git-repos-');
@@ -184,6 +185,33 @@ describe('an https git host with its own CA', () => {
       await trusting.dispose();
       await plain.dispose();
       await tlsServer.close();
+      await removeTempDir(dir);
+    }
+  });
+});
+
+describe('an ssh git host', () => {
+  it('is reached with the key and known_hosts of the host map', async () => {
+    const dir = await makeTempDir('gomodproxy-ssh-');
+    const ssh = await startSshServer(join(dir, 'sshd'));
+    // The ssh URL names a path on the server: <root>/acme/base(.git) is the fixture acme-base.git.
+    await mkdir(join(root, 'acme'), { recursive: true });
+    await symlink(join(root, 'acme-base.git'), join(root, 'acme', 'base.git')).catch(() => {});
+    const own = await startTestProxy({
+      upstream: 'off',
+      private: ['github.com/acme'],
+      gitHosts: { 'github.com': { url: `${ssh.url}${root}`, sshKeyFile: ssh.clientKeyFile, knownHostsFile: ssh.knownHostsFile } },
+    });
+    const home = await makeGoHome({ goproxy: own.url });
+    try {
+      const [result] = await goModDownloadJson(['github.com/acme/base@v1.2.3'], { env: home.env });
+      expect(result!.Error).toBeUndefined();
+      const [viaHttp] = await goModDownloadJson(['github.com/acme/base@v1.2.3'], { env: direct.env });
+      expect(result!.Sum).toBe(viaHttp!.Sum);
+    } finally {
+      await home.dispose();
+      await own.dispose();
+      await ssh.close();
       await removeTempDir(dir);
     }
   });

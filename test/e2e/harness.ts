@@ -18,7 +18,7 @@ export type TestProxyOptions = {
   listTtl?: string;
   upstreamTimeout?: string;
   /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
-  gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string; caFile?: string }>;
+  gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }>;
   /** How long one git command may run (default 20s). */
   gitTimeout?: string;
 };
