@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
+import { hashFileList } from '../proxy/modzip/index.ts';
 import { escapeCase } from '../test/fixtures/moduleTree.ts';
 
 export type BigStoreShape = { modules: number; versionsPerModule: number };
@@ -134,10 +135,7 @@ function storedZip(name: string, content: Buffer): Buffer {
   return Buffer.concat([local, nameBytes, content, central, nameBytes, end]);
 }
 
-/** dirhash Hash1 over (name, content) pairs. */
+/** The h1: hash of the zip, by the proxy's own dirhash. */
 function h1(files: Array<[string, Uint8Array]>): string {
-  const sorted = [...files].sort(([a], [b]) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-  const summary = createHash('sha256');
-  for (const [name, content] of sorted) summary.update(`${createHash('sha256').update(content).digest('hex')}  ${name}\n`);
-  return 'h1:' + summary.digest('base64');
+  return hashFileList(files.map(([name, content]) => ({ name, sha256Hex: createHash('sha256').update(content).digest('hex') })));
 }

@@ -84,8 +84,8 @@ export class Fetcher {
   private readonly now: () => number;
   private readonly bytesFlights = new SingleFlight<BytesAnswer>();
   private readonly zipFlights = new SingleFlight<{ hash: string; report: FetchReport }>();
-  /** Upstream list/@latest answers: key -> when fetched. The bodies live in storage. */
-  private readonly fetchedAt = new Map<string, { at: number; body: Buffer; source: string }>();
+  /** Upstream list/@latest answers by storage key, with when they were fetched (also kept in storage). */
+  private readonly changingAnswers = new Map<string, { at: number; body: Buffer; source: string }>();
   private readonly zipHashes = new Map<string, string>();
   /** Stored .info and .mod files, kept in memory (they are small and immutable). */
   private readonly smallFiles = new MemoryCache(SMALL_FILE_CACHE_BYTES);
@@ -301,7 +301,7 @@ export class Fetcher {
       this.denyPrivate(modulePath);
     }
     const chain = this.sourceFor(modulePath);
-    const cached = this.fetchedAt.get(cacheKey);
+    const cached = this.changingAnswers.get(cacheKey);
     if (cached && this.now() - cached.at < this.listTtlMs) return { cache: 'hit', body: cached.body, source: cached.source };
 
     const { value } = await this.bytesFlights.do(cacheKey, async () => {
@@ -314,8 +314,8 @@ export class Fetcher {
           this.refused(request, source, err);
           throw err;
         }
-        if (this.fetchedAt.size >= CHANGING_ANSWERS_REMEMBERED) this.fetchedAt.clear();
-        this.fetchedAt.set(cacheKey, { at: this.now(), body, source });
+        if (this.changingAnswers.size >= CHANGING_ANSWERS_REMEMBERED) this.changingAnswers.clear();
+        this.changingAnswers.set(cacheKey, { at: this.now(), body, source });
         await this.storage.put(cacheKey, body);
         return { cache: 'miss' as const, source, body };
       } catch (err: unknown) {
@@ -342,7 +342,7 @@ export class Fetcher {
   }
 
   private async staleAnswer(cacheKey: string, reason: string): Promise<BytesAnswer | null> {
-    const remembered = this.fetchedAt.get(cacheKey);
+    const remembered = this.changingAnswers.get(cacheKey);
     if (remembered) return { cache: 'stale', body: remembered.body, staleReason: reason, staleSince: new Date(remembered.at) };
     const stored = await this.storage.stat(cacheKey);
     const body = stored && (await this.storage.readBytes(cacheKey));

@@ -34,14 +34,15 @@ import type { Readable } from 'node:stream';
 import { crc32, createInflateRaw } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
-import { canonicalVersion, cleanPath, checkFilePath, checkModuleVersion } from '../protocol/index.ts';
+import { cleanPath, checkFilePath } from '../protocol/index.ts';
 import { CollisionChecker } from './collisions.ts';
 import { hashFileList } from './dirhash.ts';
 import type { FileDigest } from './dirhash.ts';
-import { ZipCheckError } from './errors.ts';
+import { messageOf, ZipCheckError } from './errors.ts';
 import { caseFold } from './fold.ts';
 import { defaultZipLimits, formatBytes } from './limits.ts';
 import type { ZipLimits } from './limits.ts';
+import { checkZipModule, type ModuleVersion } from './moduleVersion.ts';
 
 export type ZipSummary = {
   /** The h1: hash of the zip, as go.sum records it for "M V". */
@@ -55,8 +56,6 @@ export type ZipSummary = {
   /** Content of the root go.mod, or null when the zip has none. */
   goMod: Uint8Array | null;
 };
-
-export type ModuleVersion = { path: string; version: string };
 
 /** At most this many problems are listed in a ZipCheckError; the rest are counted. */
 const maxListedProblems = 50;
@@ -75,7 +74,7 @@ export async function checkZipFile(
   limits: Partial<ZipLimits> = {},
 ): Promise<ZipSummary> {
   const limit: ZipLimits = { ...defaultZipLimits, ...limits };
-  checkModule(mod);
+  checkZipModule(mod, 'check');
   const prefix = `${mod.path}@${mod.version}/`;
 
   const zipBytes = (await stat(zipPath)).size;
@@ -147,20 +146,6 @@ export async function checkZipFile(
 
   if (problems.size > 0) throw new ZipCheckError(problems.list());
   return { hash: hashFileList(digests), files, uncompressedBytes, zipBytes, goMod };
-}
-
-/** The module path and version must be valid, the version canonical, as x/mod's checkZip requires. */
-function checkModule(mod: ModuleVersion): void {
-  const canonical = canonicalVersion(mod.version);
-  if (canonical !== mod.version) {
-    const should = canonical === '' ? 'not a valid version' : `should be ${JSON.stringify(canonical)}`;
-    throw new ZipCheckError(`cannot check zip: version ${JSON.stringify(mod.version)} is not canonical (${should})`);
-  }
-  try {
-    checkModuleVersion(mod.path, mod.version);
-  } catch (err) {
-    throw new ZipCheckError(`cannot check zip: ${messageOf(err)}`);
-  }
 }
 
 function checkZipSize(zipBytes: number, limit: ZipLimits): void {
@@ -306,10 +291,6 @@ function inflated(deflated: Readable): Readable {
   const inflate = createInflateRaw({ chunkSize: inflateChunkBytes });
   deflated.on('error', (err) => inflate.destroy(err));
   return deflated.pipe(inflate);
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** ProblemList keeps the first problems found and counts the rest. */

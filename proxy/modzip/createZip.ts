@@ -59,18 +59,18 @@ import { promisify } from 'node:util';
 import { crc32, createDeflateRaw, deflateRaw, deflateRawSync } from 'node:zlib';
 import type { ZlibOptions } from 'node:zlib';
 import {
-  cleanPath,
   canonicalVersion,
+  cleanPath,
   checkFilePath,
-  checkModuleVersion,
   checkPathMajor,
   splitPathVersion,
 } from '../protocol/index.ts';
 import { CollisionChecker } from './collisions.ts';
 import { hashFileList } from './dirhash.ts';
 import type { FileDigest } from './dirhash.ts';
-import { ZipCheckError } from './errors.ts';
+import { messageOf, ZipCheckError } from './errors.ts';
 import { caseFold } from './fold.ts';
+import { checkZipModule, type ModuleVersion } from './moduleVersion.ts';
 import { defaultZipLimits, formatBytes } from './limits.ts';
 import type { ZipLimits } from './limits.ts';
 
@@ -112,8 +112,6 @@ export type CreateZipResult = {
   omitted: Array<{ path: string; reason: string }>;
 };
 
-type ModuleVersion = { path: string; version: string };
-
 // x/mod's texts for files left out.
 const omittedVendored = 'file is in vendor directory';
 const omittedNestedModuleFile = 'file is in another module';
@@ -144,7 +142,7 @@ export async function createModuleZip(
   options: CreateZipOptions = {},
 ): Promise<CreateZipResult> {
   const limit: ZipLimits = { ...defaultZipLimits, ...options.limits };
-  checkModule(mod);
+  checkZipModule(mod, 'create');
 
   // x/mod reads the root go.mod before anything else: its go directive selects the vendor rule.
   const rootGoMod = files.find((f) => f.path === 'go.mod' && f.kind === 'file');
@@ -409,27 +407,9 @@ function isVendoredPackage(name: string, lang: string): boolean {
   return bytes.subarray(i).includes(0x2f);
 }
 
-/** The module path and version must be valid and the version canonical, as x/mod's Create requires. */
-function checkModule(mod: ModuleVersion): void {
-  const canonical = canonicalVersion(mod.version);
-  if (canonical !== mod.version) {
-    const should = canonical === '' ? 'not a valid version' : `should be ${JSON.stringify(canonical)}`;
-    throw new ZipCheckError(`cannot create zip: version ${JSON.stringify(mod.version)} is not canonical (${should})`);
-  }
-  try {
-    checkModuleVersion(mod.path, mod.version);
-  } catch (err) {
-    throw new ZipCheckError(`cannot create zip: ${messageOf(err)}`);
-  }
-}
-
 function listProblems(problems: string[]): string[] {
   if (problems.length <= maxListedProblems) return problems;
   return [...problems.slice(0, maxListedProblems), `and ${problems.length - maxListedProblems} more problems`];
-}
-
-function messageOf(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,3 +20,8 @@ function summarize(problems: string[]): string {
   if (problems.length <= 1) return first;
   return `${problems.length} problems in module zip: ${problems.join('; ')}`;
 }
+
+/** The message of anything thrown. */
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

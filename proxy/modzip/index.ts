@@ -12,7 +12,8 @@ export {
   type CreateZipResult,
   type SourceFile,
 } from './createZip.ts';
-export { checkZipFile, type ModuleVersion, type ZipSummary } from './checkZip.ts';
+export { checkZipFile, type ZipSummary } from './checkZip.ts';
+export type { ModuleVersion } from './moduleVersion.ts';
 export { hashFileList, hashGoMod, type FileDigest } from './dirhash.ts';
 export { ZipCheckError } from './errors.ts';
 export { caseFold } from './fold.ts';

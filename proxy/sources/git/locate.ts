@@ -55,6 +55,7 @@ export function locateDiscovered(modulePath: string, repoRoot: string, repoUrl: 
   const split = splitPathVersion(modulePath);
   const prefix = split?.prefix ?? modulePath;
   const pathMajor = split?.pathMajor ?? '';
+  const moduleHost = hosts[modulePath.split('/')[0]!];
   const url = new URL(repoUrl);
   const mapped = hosts[url.hostname]?.url;
   const fetchUrl = mapped ? `${mapped.replace(/\/+$/, '')}${url.pathname}` : repoUrl;
@@ -67,7 +68,7 @@ export function locateDiscovered(modulePath: string, repoRoot: string, repoUrl: 
     displayUrl: url.href.replace(/\/+$/, ''),
     codeDir: prefix === repoRoot ? '' : prefix.slice(repoRoot.length + 1),
     pathMajor: pathMajor.startsWith('.') ? '' : pathMajor,
-    ...(hosts[modulePath.split('/')[0]!] && { host: hosts[modulePath.split('/')[0]!]! }),
+    ...(moduleHost && { host: moduleHost }),
   };
 }
 
