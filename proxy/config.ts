@@ -14,6 +14,7 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
 import { checkPatterns, parseProxyList } from './protocol/index.ts';
+import { parseSumdbSetting } from './sumdb/index.ts';
 
 /** The embedded default upstream: the public Go module mirror, then git. */
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
@@ -67,6 +68,14 @@ const upstream = z.string().superRefine((value, ctx) => {
     parseProxyList(value);
   } catch (err) {
     ctx.addIssue({ code: 'custom', message: (err as Error).message });
+  }
+});
+
+const sumdb = z.string().superRefine((value, ctx) => {
+  try {
+    parseSumdbSetting(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: GOSUMDB syntax, e.g. sum.golang.org, "name+hash+key https://mirror", or off` });
   }
 });
 
@@ -133,8 +142,12 @@ export const configSchema = z
     nosumdb: patternList('GONOSUMDB syntax (comma-separated path globs)').default([]),
     /** Where private modules (and "direct") are fetched from. */
     git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
-    /** GOSUMDB syntax: a name, "name+key url", or "off". */
-    sumdb: z.string().min(1).default('sum.golang.org'),
+    /** GOSUMDB syntax: a name, "name+key", either followed by a URL (an internal mirror), or "off". */
+    sumdb: sumdb.default('sum.golang.org'),
+    /** When the checksum database cannot be reached: refuse new modules, or store them unverified (logged). */
+    sumdbUnreachable: z
+      .enum(['refuse', 'serve-unverified'], { error: 'allowed: refuse or serve-unverified' })
+      .default('refuse'),
     /** How long one upstream request may wait for an answer (and between body chunks). */
     upstreamTimeout: duration('upstreamTimeout').default(30_000),
     /** How long a `list` or `@latest` answer from upstream is reused before asking again. */
@@ -158,6 +171,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true },
   { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true },
   { env: 'GOMODPROXY_SUMDB', path: ['sumdb'] },
+  { env: 'GOMODPROXY_SUMDB_UNREACHABLE', path: ['sumdbUnreachable'] },
   { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'] },
   { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'] },
   { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'] },

@@ -7,7 +7,9 @@
  *   403      "denied": the go command stops, so a private path never reaches
  *            a public proxy further down the client's list;
  *   400      the request itself is malformed;
- *   502/504  an upstream failed or timed out: the client sees why.
+ *   502/504  an upstream failed or timed out: the client sees why; also the
+ *            checksum database failing, misbehaving, or disagreeing with
+ *            what an upstream served.
  */
 export const errorCodes = {
   BAD_REQUEST: 400,
@@ -18,6 +20,14 @@ export const errorCodes = {
   BAD_UPSTREAM_CONTENT: 502,
   UPSTREAM_FAILED: 502,
   UPSTREAM_TIMEOUT: 504,
+  /** An upstream served content whose h1 differs from the checksum database's. */
+  CHECKSUM_MISMATCH: 502,
+  /** The checksum database does not know a module version, so it cannot be verified. */
+  NOT_IN_CHECKSUM_DATABASE: 403,
+  /** The checksum database served something that does not verify: a bad signature, proof or fork. */
+  CHECKSUM_DATABASE_MISBEHAVING: 502,
+  CHECKSUM_DATABASE_FAILED: 502,
+  CHECKSUM_DATABASE_TIMEOUT: 504,
   STORAGE_FAILED: 500,
 } as const;
 

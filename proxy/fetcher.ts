@@ -13,13 +13,16 @@
  *   listTtl and kept; when every upstream fails it is served stale (marked
  *   so), and without one the versions in storage answer.
  * - A private module path is never asked of an upstream.
+ * - A .mod or .zip from an upstream is checked against the checksum database
+ *   (ModuleChecksums) before it is stored: what is stored was verified, so a
+ *   stored file is served without asking the database again.
  * - The store's own `@v/list` names the versions it holds, so the store is
  *   a complete GOPROXY=file:// tree.
  */
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
-import { checkZipFile, ZipCheckError } from './modzip/index.ts';
+import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
 import {
   checkPathMajor,
   compareSemver,
@@ -35,6 +38,7 @@ import {
 import { MemoryCache } from './memoryCache.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain, SourceRequest } from './sources/index.ts';
+import type { ModuleChecksums } from './sumdb/index.ts';
 import type { OpenedObject, Storage } from './storage/index.ts';
 
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'local';
@@ -62,6 +66,8 @@ export type FetcherOptions = {
   privateSource?: SourceChain;
   /** How long an upstream `list` or `@latest` answer is reused, in milliseconds. */
   listTtlMs: number;
+  /** The checksum database check for fetched .mod and .zip files; none means no check. */
+  checksums?: ModuleChecksums;
   logger: Logger;
   /** Clock, for tests of TTLs. */
   now?: () => number;
@@ -80,6 +86,7 @@ export class Fetcher {
   private readonly privatePatterns: string[];
   private readonly privateSource: SourceChain | undefined;
   private readonly listTtlMs: number;
+  private readonly checksums: ModuleChecksums | undefined;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly bytesFlights = new SingleFlight<BytesAnswer>();
@@ -97,6 +104,7 @@ export class Fetcher {
     this.privatePatterns = options.privatePatterns;
     this.privateSource = options.privateSource;
     this.listTtlMs = options.listTtlMs;
+    this.checksums = options.checksums;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
   }
@@ -126,7 +134,7 @@ export class Fetcher {
   /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
   async info(modulePath: string, version: string): Promise<InfoAnswer> {
     if (!isCanonicalVersion(version) || !fitsModulePath(modulePath, version)) return this.query(modulePath, version);
-    const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, (body) => {
+    const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, async (body) => {
       const info = parseInfo(body, `${modulePath}@${version}.info`);
       if (info.Version !== version) {
         throw proxyError('BAD_UPSTREAM_CONTENT', `upstream .info for ${modulePath}@${version} is for version ${JSON.stringify(info.Version)}; refusing it`);
@@ -138,7 +146,9 @@ export class Fetcher {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, () => {});
+    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, (body, servedBy) =>
+      this.checkChecksum(modulePath, version, 'mod', hashGoMod(body), servedBy),
+    );
     if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
     return answer;
   }
@@ -177,7 +187,10 @@ export class Fetcher {
     );
   }
 
-  private async immutableBytes(request: { kind: 'info' | 'mod'; module: string; version: string }, verify: (body: Buffer) => void): Promise<BytesAnswer> {
+  private async immutableBytes(
+    request: { kind: 'info' | 'mod'; module: string; version: string },
+    verify: (body: Buffer, servedBy: string) => Promise<void>,
+  ): Promise<BytesAnswer> {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
     if (remembered) return { cache: 'hit', body: remembered };
@@ -191,7 +204,7 @@ export class Fetcher {
     const { value } = await this.bytesFlights.do(key, async () => {
       const { value: body, source: answeredBy } = await source.fetchBytes(request);
       try {
-        verify(body);
+        await verify(body, answeredBy);
       } catch (err) {
         this.refused(request, answeredBy, err);
         throw err;
@@ -232,6 +245,7 @@ export class Fetcher {
       let hash: string;
       try {
         hash = await this.verifyZip(modulePath, version, staged);
+        await this.checkChecksum(modulePath, version, 'zip', hash, source);
       } catch (err) {
         this.refused(request, source, err);
         throw err;
@@ -264,6 +278,12 @@ export class Fetcher {
       }
     }
     return summary.hash;
+  }
+
+  /** Private paths came from git, not an upstream proxy: they are exempt like GOPRIVATE paths. */
+  private async checkChecksum(modulePath: string, version: string, file: 'mod' | 'zip', hash: string, servedBy: string): Promise<void> {
+    if (!this.checksums || this.isPrivate(modulePath)) return;
+    await this.checksums.verify(modulePath, version, file, hash, servedBy);
   }
 
   /** The h1 of a stored zip: remembered, else its .ziphash, else computed again (and kept). */

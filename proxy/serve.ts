@@ -6,9 +6,12 @@ import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
 import { Fetcher } from './fetcher.ts';
+import { createMetrics, type ProxyMetrics } from './metrics.ts';
+import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
 import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { DiskStorage, type Storage } from './storage/index.ts';
+import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -16,8 +19,38 @@ export type RunningProxy = {
   app: FastifyInstance;
   storage: Storage;
   fetcher: Fetcher;
+  /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
+  checksumDatabase: ChecksumDatabase | null;
+  metrics: ProxyMetrics;
   close(): Promise<void>;
 };
+
+/** The checksum database and the rule for which paths are checked against it. */
+export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
+  const setting = parseSumdbSetting(config.sumdb);
+  const database = setting.off
+    ? null
+    : new ChecksumDatabase({
+        name: setting.name,
+        verifier: setting.verifier,
+        url: setting.url,
+        storage,
+        timeoutMs: config.upstreamTimeout,
+        ttlMs: config.listTtl,
+        logger,
+        metrics,
+      });
+  // GONOSUMDB and GOPRIVATE paths are never looked up.
+  const exempt = [...config.private, ...config.nosumdb];
+  const checksums = new ModuleChecksums({
+    database,
+    isExempt: (modulePath) => exempt.length > 0 && matchPrefixPatterns(exempt, modulePath),
+    whenUnreachable: config.sumdbUnreachable,
+    logger,
+    metrics,
+  });
+  return { database, checksums };
+}
 
 export function createStorage(config: Config): Storage {
   switch (config.storage.type) {
@@ -41,27 +74,38 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     timeoutMs: config.git.timeout,
   });
   const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
+  const metrics = createMetrics();
+  const { database, checksums } = createChecksums(config, storage, logger, metrics);
   const fetcher = new Fetcher({
     storage,
     upstream,
     privatePatterns: config.private,
     privateSource: new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]),
     listTtlMs: config.listTtl,
+    checksums,
     logger,
   });
-  const app = buildServer({ fetcher, storage, logger, listMaxAgeSeconds: Math.floor(config.listTtl / 1000) });
+  const app = buildServer({ fetcher, storage, checksumDatabase: database, checksums, metrics, logger, listMaxAgeSeconds: Math.floor(config.listTtl / 1000) });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `http://${shownHost}:${boundPort}`;
-  logger.info({ url, storage: storage.description, upstream: upstream.description, private: config.private }, 'gomodproxy serving');
+  logger.info(
+    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
+    'gomodproxy serving',
+  );
+  if (!database) {
+    logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
+  }
   return {
     url,
     app,
     storage,
     fetcher,
+    checksumDatabase: database,
+    metrics,
     close: async () => {
       await app.close();
       logger.flush();

@@ -1,18 +1,26 @@
 /**
- * The HTTP face of the proxy: the GOPROXY protocol routes, /healthz and
- * /readyz, one JSON log line per request, and errors as one line of text the
- * go command shows its user ("server response: …").
+ * The HTTP face of the proxy: the GOPROXY protocol routes, the proxied
+ * checksum database (/sumdb/), /healthz, /readyz and /metrics, one JSON log
+ * line per request, and errors as one line of text the go command shows its
+ * user ("server response: …").
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isProxyError } from '../errors.ts';
 import type { Fetcher } from '../fetcher.ts';
+import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
 import type { Storage } from '../storage/index.ts';
+import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
+import { registerSumdbRoutes } from './sumdbRoutes.ts';
 
 export type ServerOptions = {
   fetcher: Fetcher;
   storage: Storage;
+  /** The checksum database proxied under /sumdb/; null when verification is off. */
+  checksumDatabase: ChecksumDatabase | null;
+  checksums: ModuleChecksums;
+  metrics: ProxyMetrics;
   logger: Logger;
   /** Seconds a list or @latest answer may be cached by clients. */
   listMaxAgeSeconds: number;
@@ -49,6 +57,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     request.proxyLog = {};
     reply.raw.once('close', () => {
+      if (request.proxyLog.kind) {
+        options.metrics.requests.inc({ kind: request.proxyLog.kind, status: String(reply.statusCode), cache: request.proxyLog.cache ?? 'none' });
+      }
       request.log.info(
         {
           method: request.method,
@@ -85,6 +96,12 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     }
   });
 
+  app.get('/metrics', async (_request, reply) => {
+    const { contentType, body } = await scrapeMetrics(options.metrics);
+    return reply.header('content-type', contentType).header('cache-control', 'no-store').send(body);
+  });
+
+  registerSumdbRoutes(app, options);
   registerProtocolRoutes(app, options);
   return app;
 }

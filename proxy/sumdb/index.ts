@@ -1,8 +1,11 @@
 /**
- * The checksum database's own formats, as pure functions: signed notes
- * (golang.org/x/mod/sumdb/note) and the transparent log's hashes, proofs,
- * tiles, tree heads and lookup records (golang.org/x/mod/sumdb/tlog).
- * Code outside this folder imports from here only.
+ * The checksum database: its own formats as pure functions (signed notes, golang.org/x/mod/sumdb/note;
+ * the transparent log's hashes, proofs, tiles, tree heads and lookup records, golang.org/x/mod/sumdb/tlog),
+ * the GOSUMDB setting, a verifying client that also serves clients through the proxy, and the
+ * check the fetcher applies to every fetched module. Code outside this folder imports from here only.
  */
 export * from './note.ts';
 export * from './tlog.ts';
+export { InvalidSumdbSettingError, KNOWN_SUMDB_KEYS, parseSumdbSetting, type SumdbSetting } from './setting.ts';
+export { ChecksumDatabase, TILE_HEIGHT, type ChecksumDatabaseOptions, type DatabaseAnswer } from './database.ts';
+export { ModuleChecksums, type ChecksumOutcome, type ModuleChecksumsOptions, type UnreachablePolicy } from './moduleChecksums.ts';

@@ -21,6 +21,13 @@ export type TestProxyOptions = {
   gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }>;
   /** How long one git command may run (default 20s). */
   gitTimeout?: string;
+  /**
+   * GOSUMDB syntax; default "off" because the built-in database is public. Tests of
+   * verification give a database they started on 127.0.0.1 ("name+key http://127.0.0.1:port").
+   */
+  sumdb?: string;
+  nosumdb?: string[];
+  sumdbUnreachable?: 'refuse' | 'serve-unverified';
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
@@ -32,6 +39,9 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     storage: { type: 'disk', path: storagePath },
     upstream: options.upstream,
     private: options.private ?? [],
+    sumdb: options.sumdb ?? 'off',
+    nosumdb: options.nosumdb ?? [],
+    sumdbUnreachable: options.sumdbUnreachable ?? 'refuse',
     listTtl: options.listTtl ?? '1m',
     upstreamTimeout: options.upstreamTimeout ?? '10s',
     git: {
@@ -74,7 +84,8 @@ export async function spawnProxy(env: Record<string, string>): Promise<ProxyProc
   const { command, args } = productionCommand();
   const child = spawn(command, [...args, 'serve'], {
     cwd: repositoryRoot,
-    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', ...env },
+    // The built-in checksum database is public: tests that verify give their own.
+    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', GOMODPROXY_SUMDB: 'off', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

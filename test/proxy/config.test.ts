@@ -67,6 +67,10 @@ describe('settings', () => {
       layer: { git: { hosts: { 'git.corp.example': { url: 'https://user:pw@git.corp.example' } } } },
       message: /^invalid setting git\.hosts\.git\.corp\.example\.url = .*without credentials/,
     },
+    { name: 'a checksum database without a key', layer: { sumdb: 'sumdb.corp.example' }, message: /^invalid setting sumdb \(GOMODPROXY_SUMDB\) = "sumdb\.corp\.example": unknown checksum database .*verifier key/ },
+    { name: 'a checksum database key with a bad hash', layer: { sumdb: 'sum.golang.org+00000000+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8' }, message: /^invalid setting sumdb .*key hash 00000000 does not match/ },
+    { name: 'a checksum database with three fields', layer: { sumdb: 'sum.golang.org https://a https://b' }, message: /^invalid setting sumdb .*too many fields/ },
+    { name: 'an unknown unreachable policy', layer: { sumdbUnreachable: 'ignore' }, message: /^invalid setting sumdbUnreachable \(GOMODPROXY_SUMDB_UNREACHABLE\) = "ignore": allowed: refuse or serve-unverified/ },
     { name: 'an unknown log level', layer: { logLevel: 'loud' }, message: /^invalid setting logLevel .* = "loud": allowed: .*info/ },
   ];
 

@@ -1,0 +1,61 @@
+/**
+ * The proxy's Prometheus metrics, served at /metrics. Each running proxy has
+ * its own registry (tests run several in one process); the process metrics
+ * (memory, CPU, event loop, GC) are collected once per process and merged in.
+ */
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type ProxyMetrics = {
+  registry: Registry;
+  /** Protocol requests by file kind, status and cache outcome. */
+  requests: Counter<'kind' | 'status' | 'cache'>;
+  /**
+   * Checks of fetched content against the checksum database: verified, mismatch,
+   * not_found (the database does not know it), unverified (served without a check because
+   * the database was unreachable and the settings allow it), refused (unreachable or misbehaving).
+   */
+  checksumChecks: Counter<'result'>;
+  /** 1 once the checksum database has served a forked tree or a bad signature or proof. */
+  checksumDatabaseAlarm: Gauge<'database'>;
+};
+
+let processRegistry: Registry | undefined;
+
+function processMetrics(): Registry {
+  if (!processRegistry) {
+    processRegistry = new Registry();
+    collectDefaultMetrics({ register: processRegistry, prefix: 'gomodproxy_' });
+  }
+  return processRegistry;
+}
+
+export function createMetrics(): ProxyMetrics {
+  const registry = new Registry();
+  return {
+    registry,
+    requests: new Counter({
+      name: 'gomodproxy_requests_total',
+      help: 'GOPROXY protocol requests by file kind, HTTP status and cache outcome.',
+      labelNames: ['kind', 'status', 'cache'],
+      registers: [registry],
+    }),
+    checksumChecks: new Counter({
+      name: 'gomodproxy_checksum_checks_total',
+      help: 'Checks of fetched .mod and .zip files against the checksum database, by result.',
+      labelNames: ['result'],
+      registers: [registry],
+    }),
+    checksumDatabaseAlarm: new Gauge({
+      name: 'gomodproxy_checksum_database_alarm',
+      help: '1 once the checksum database served a forked tree, a bad signature or a bad proof.',
+      labelNames: ['database'],
+      registers: [registry],
+    }),
+  };
+}
+
+/** The text a Prometheus scrape gets: this proxy's metrics and the process's. */
+export async function scrapeMetrics(metrics: ProxyMetrics): Promise<{ contentType: string; body: string }> {
+  const merged = Registry.merge([metrics.registry, processMetrics()]);
+  return { contentType: merged.contentType, body: await merged.metrics() };
+}
