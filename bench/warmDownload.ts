@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { fileProxyUrl, makeGoHome, runGo } from '../test/fixtures/goCommand.ts';
 import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
+import { startChecksumDatabase } from '../test/fixtures/sumdbServer.ts';
 import { withCleanup } from './cleanup.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
@@ -35,7 +36,12 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
     const tree = await cleanup.tempFolder('gomodproxy-bench-tree-');
     await writeModuleTree(tree, corpus);
     const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
-    const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
+    // Verification on, as in production: the cold fill checks every file against a checksum
+    // database; warm answers come from storage and ask it nothing.
+    const db = await startChecksumDatabase();
+    cleanup.defer('stop the checksum database', () => db.close());
+    await db.addFixtures(corpus);
+    const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage, env: { GOMODPROXY_SUMDB: db.setting } });
     const moduleVersions = corpus.map((m) => `${m.path}@${m.version}`);
 
     /** One `go mod download` of every version into a fresh module cache; seconds. */
@@ -72,7 +78,7 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
       title: 'Warm download',
       setup:
         `\`go mod download\` of ${versions} module versions (${new Set(corpus.map((m) => m.path)).size} modules, largeCorpus) into a fresh GOMODCACHE, ` +
-        `median of ${rounds} rounds, the order of the sides rotating; proxy as a child process (log level warn) serving from its disk store; ` +
+        `median of ${rounds} rounds, the order of the sides rotating; proxy as a child process (log level warn, checksum verification on against a test database on 127.0.0.1) serving from its disk store; ` +
         `floor GOPROXY=file:// of the upstream tree; middle side a node:http static file server (child process) of the proxy's store. ` +
         `The first (cold) fill of the proxy took ${cold.toFixed(2)} s.`,
       measurements: [

@@ -280,10 +280,9 @@ export class Fetcher {
     return summary.hash;
   }
 
-  /** Private paths came from git, not an upstream proxy: they are exempt like GOPRIVATE paths. */
+  /** The checksum database's word on a fetched file (private and nosumdb paths are exempt there). */
   private async checkChecksum(modulePath: string, version: string, file: 'mod' | 'zip', hash: string, servedBy: string): Promise<void> {
-    if (!this.checksums || this.isPrivate(modulePath)) return;
-    await this.checksums.verify(modulePath, version, file, hash, servedBy);
+    await this.checksums?.verify(modulePath, version, file, hash, servedBy);
   }
 
   /** The h1 of a stored zip: remembered, else its .ziphash, else computed again (and kept). */

@@ -13,6 +13,8 @@ type ServeFlags = {
   storagePath?: string;
   upstream?: string;
   private?: string;
+  nosumdb?: string;
+  sumdb?: string;
   listTtl?: string;
   upstreamTimeout?: string;
   logLevel?: string;
@@ -24,6 +26,8 @@ function flagsToSettings(flags: ServeFlags): Record<string, unknown> {
   if (flags.storagePath !== undefined) settings.storage = { type: 'disk', path: flags.storagePath };
   if (flags.upstream !== undefined) settings.upstream = flags.upstream;
   if (flags.private !== undefined) settings.private = flags.private;
+  if (flags.nosumdb !== undefined) settings.nosumdb = flags.nosumdb;
+  if (flags.sumdb !== undefined) settings.sumdb = flags.sumdb;
   if (flags.listTtl !== undefined) settings.listTtl = flags.listTtl;
   if (flags.upstreamTimeout !== undefined) settings.upstreamTimeout = flags.upstreamTimeout;
   if (flags.logLevel !== undefined) settings.logLevel = flags.logLevel;
@@ -49,7 +53,7 @@ async function serve(flags: ServeFlags): Promise<void> {
 
 export function buildCli(): Command {
   const program = new Command('gomodproxy')
-    .description('A private Go module proxy: the GOPROXY protocol with a durable cache of upstream modules.')
+    .description('A private Go module proxy: the GOPROXY protocol with a durable, verified cache of upstream modules.')
     .showHelpAfterError();
 
   program
@@ -60,6 +64,8 @@ export function buildCli(): Command {
     .option('--storage-path <dir>', 'disk storage folder, laid out like GOMODCACHE/cache/download [GOMODPROXY_STORAGE_PATH] (default: ./data)')
     .option('--upstream <list>', `upstream proxies in GOPROXY syntax [GOMODPROXY_UPSTREAM] (default: "${DEFAULT_UPSTREAM}")`)
     .option('--private <patterns>', 'GOPRIVATE-style patterns never asked of an upstream [GOMODPROXY_PRIVATE]')
+    .option('--sumdb <setting>', 'checksum database in GOSUMDB syntax: name, "name+key [url]" or off [GOMODPROXY_SUMDB] (default: sum.golang.org)')
+    .option('--nosumdb <patterns>', 'GONOSUMDB-style patterns never looked up in the checksum database [GOMODPROXY_NOSUMDB]')
     .option('--list-ttl <duration>', 'how long list and @latest answers are reused [GOMODPROXY_LIST_TTL] (default: 1m)')
     .option('--upstream-timeout <duration>', 'how long an upstream may take to answer [GOMODPROXY_UPSTREAM_TIMEOUT] (default: 30s)')
     .addOption(

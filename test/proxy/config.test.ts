@@ -105,7 +105,7 @@ describe('the command line', () => {
   it('documents every flag of serve', () => {
     const help = cli(['serve', '--help']);
     expect(help.status).toBe(0);
-    for (const flag of ['--config', '--listen', '--storage-path', '--upstream', '--private', '--list-ttl', '--upstream-timeout', '--log-level']) {
+    for (const flag of ['--config', '--listen', '--storage-path', '--upstream', '--private', '--sumdb', '--nosumdb', '--list-ttl', '--upstream-timeout', '--log-level']) {
       expect(help.stdout).toContain(flag);
     }
   });
