@@ -273,6 +273,8 @@ export class ChecksumDatabase {
         this.latest = { tree, note };
         break;
       }
+      // The same head again (every lookup carries one): nothing to prove.
+      if (tree.N === current.tree.N && tree.hash.equals(current.tree.hash)) return;
       if (tree.N <= current.tree.N) {
         await this.checkTrees({ tree, note }, current);
         return;

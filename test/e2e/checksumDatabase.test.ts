@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
 import { goModText, moduleFile, writeModuleZip, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
-import { startProxiedTree, type ProxiedTree, type TestProxyOptions } from './harness.ts';
+import { spawnProxy, startProxiedTree, tempFolder, type ProxiedTree, type TestProxyOptions } from './harness.ts';
 
 const modules: FixtureModule[] = [
   ...['v1.0.0', 'v1.1.0', 'v1.2.0'].map((version) => ({
@@ -250,6 +250,21 @@ describe('checksum database misbehaving or down', () => {
     const answer = await text(`${setup.proxy.url}/github.com/acme/later/@v/v1.0.0.zip`);
     expect(answer.status).toBe(200);
     expect((await text(`${setup.proxy.url}/metrics`)).body).toMatch(/gomodproxy_checksum_checks_total\{result="unverified"\} 1/);
+  });
+
+  it('says at start which database it verifies against, and when verification is off', async () => {
+    const db = await startChecksumDatabase();
+    cleanups.push(() => db.close());
+    const store = await tempFolder('gomodproxy-sumdb-start-');
+    cleanups.push(() => store.dispose());
+    for (const [setting, line] of [
+      [db.setting, `"sumdb":"localhost at ${db.url}"`],
+      ['off', 'checksum verification is off (sumdb: off)'],
+    ] as const) {
+      const proxy = await spawnProxy({ GOMODPROXY_UPSTREAM: 'off', GOMODPROXY_STORAGE_PATH: store.path, GOMODPROXY_SUMDB: setting });
+      await proxy.stop();
+      expect(proxy.output()).toContain(line);
+    }
   });
 
   it('answers /supported only for its own database, and is silent with sumdb off', async () => {

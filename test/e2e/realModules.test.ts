@@ -3,8 +3,9 @@
 // that cache as a file:// upstream. Every module version in it must come through the proxy with
 // the very hashes the go command recorded when it downloaded (and verified) them.
 //
-// The proxy under test never talks to anything but the folder; only the go command that fills
-// the cache uses the machine's own GOPROXY and GOSUMDB.
+// The proxy under test never talks to anything but the folder and a checksum database on
+// 127.0.0.1 that holds the recorded sums; only the go command that fills the cache uses the
+// machine's own GOPROXY and GOSUMDB.
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { hashGoMod } from '../../proxy/modzip/index.ts';
 import { unescapePath, unescapeVersion } from '../../proxy/protocol/index.ts';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
+import { startChecksumDatabase } from '../fixtures/sumdbServer.ts';
 import { startTestProxy } from './harness.ts';
 
 /** Widely used modules with the shapes that matter: upper case, /vN, gopkg.in, +incompatible, a pseudo-version. */
@@ -90,8 +92,20 @@ describe('real modules from a go module cache', () => {
     const versions = await cachedVersions(download);
     expect(versions.length).toBeGreaterThanOrEqual(REAL_MODULES.length);
 
-    const proxy = await startTestProxy({ upstream: `file://${download}` });
-    const home = await makeGoHome({ goproxy: proxy.url });
+    // A checksum database on 127.0.0.1 holding the sums the go command recorded: the proxy
+    // verifies every file against it, and the go command verifies through the proxy's /sumdb/.
+    const recorded = await Promise.all(
+      versions.map(async (v) => ({
+        path: v.path,
+        version: v.version,
+        zipHash: (await readFile(join(v.dir, `${v.escapedVersion}.ziphash`), 'utf8')).trim(),
+        modHash: hashGoMod(await readFile(join(v.dir, `${v.escapedVersion}.mod`))),
+      })),
+    );
+    const db = await startChecksumDatabase();
+    await db.add(recorded);
+    const proxy = await startTestProxy({ upstream: `file://${download}`, sumdb: db.setting });
+    const home = await makeGoHome({ goproxy: proxy.url, gosumdb: db.vkey });
     try {
       const results = await goModDownloadJson(
         versions.map((v) => `${v.path}@${v.version}`),
@@ -99,19 +113,19 @@ describe('real modules from a go module cache', () => {
       );
       const byKey = new Map(results.map((r) => [`${r.Path}@${r.Version}`, r]));
       let bytes = 0;
-      for (const v of versions) {
+      versions.forEach((v, i) => {
         const result = byKey.get(`${v.path}@${v.version}`);
         expect(result?.Error, `${v.path}@${v.version}`).toBeUndefined();
-        const recordedZipHash = (await readFile(join(v.dir, `${v.escapedVersion}.ziphash`), 'utf8')).trim();
-        const recordedModHash = hashGoMod(await readFile(join(v.dir, `${v.escapedVersion}.mod`)));
-        expect(result!.Sum, `${v.path}@${v.version} zip`).toBe(recordedZipHash);
-        expect(result!.GoModSum, `${v.path}@${v.version} go.mod`).toBe(recordedModHash);
-        bytes += (await stat(join(v.dir, `${v.escapedVersion}.zip`))).size;
-      }
+        expect(result!.Sum, `${v.path}@${v.version} zip`).toBe(recorded[i]!.zipHash);
+        expect(result!.GoModSum, `${v.path}@${v.version} go.mod`).toBe(recorded[i]!.modHash);
+      });
+      for (const v of versions) bytes += (await stat(join(v.dir, `${v.escapedVersion}.zip`))).size;
+      expect(db.requests.filter((p) => p.startsWith('/lookup/'))).toHaveLength(versions.length);
       console.log(`real modules checked through the proxy: ${versions.length} versions, ${(bytes / (1 << 20)).toFixed(1)} MiB of zips, from ${relative(tmpdir(), realCache) || realCache}`);
     } finally {
       await home.dispose();
       await proxy.dispose();
+      await db.close();
     }
   });
 });
