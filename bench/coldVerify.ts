@@ -11,10 +11,11 @@
 // too, through the verifying proxy's /sumdb/. Target: verifying / not verifying ≤ 1.3.
 
 import { parseArgs } from 'node:util';
-import { fileProxyUrl, makeGoHome, runGo } from '../test/fixtures/goCommand.ts';
+import { fileProxyUrl } from '../test/fixtures/goCommand.ts';
 import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
 import { startChecksumDatabase } from '../test/fixtures/sumdbServer.ts';
 import { withCleanup } from './cleanup.ts';
+import { timedGoModDownload } from './goDownload.ts';
 import { spawnProxyProcess } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
 
@@ -26,8 +27,6 @@ export type ColdVerifyOptions = {
 };
 
 export const coldVerifyDefaults: ColdVerifyOptions = { rounds: 3, versions: 200, log: 100_000 };
-
-const DOWNLOAD_TIMEOUT_MS = 300_000;
 
 export function coldVerify(options: Partial<ColdVerifyOptions> = {}): Promise<BenchResult> {
   const { rounds, versions, log } = { ...coldVerifyDefaults, ...options };
@@ -52,13 +51,9 @@ export function coldVerify(options: Partial<ColdVerifyOptions> = {}): Promise<Be
         storagePath: storage,
         env: { GOMODPROXY_SUMDB: side === 'off' ? 'off' : db.setting },
       });
-      const goHome = await makeGoHome({ goproxy: proxy.url, gosumdb: side === 'client' ? db.vkey : 'off' });
       try {
-        const started = performance.now();
-        await runGo(['mod', 'download', ...moduleVersions], { cwd: goHome.home, env: goHome.env, timeoutMs: DOWNLOAD_TIMEOUT_MS });
-        return (performance.now() - started) / 1000;
+        return await timedGoModDownload(moduleVersions, { goproxy: proxy.url, gosumdb: side === 'client' ? db.vkey : 'off' });
       } finally {
-        await goHome.dispose();
         await proxy.stop();
       }
     };

@@ -9,10 +9,11 @@
 // to HTTP. Target: proxy / file:// ≤ 1.2.
 
 import { parseArgs } from 'node:util';
-import { fileProxyUrl, makeGoHome, runGo } from '../test/fixtures/goCommand.ts';
+import { fileProxyUrl } from '../test/fixtures/goCommand.ts';
 import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
 import { startChecksumDatabase } from '../test/fixtures/sumdbServer.ts';
 import { withCleanup } from './cleanup.ts';
+import { timedGoModDownload } from './goDownload.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
 
@@ -24,8 +25,6 @@ export type WarmDownloadOptions = {
 };
 
 export const warmDownloadDefaults: WarmDownloadOptions = { rounds: 5, versions: 240 };
-
-const DOWNLOAD_TIMEOUT_MS = 120_000;
 
 export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promise<BenchResult> {
   const { rounds, versions } = { ...warmDownloadDefaults, ...options };
@@ -45,16 +44,7 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
     const moduleVersions = corpus.map((m) => `${m.path}@${m.version}`);
 
     /** One `go mod download` of every version into a fresh module cache; seconds. */
-    const download = async (goproxy: string): Promise<number> => {
-      const goHome = await makeGoHome({ goproxy });
-      try {
-        const started = performance.now();
-        await runGo(['mod', 'download', ...moduleVersions], { cwd: goHome.home, env: goHome.env, timeoutMs: DOWNLOAD_TIMEOUT_MS });
-        return (performance.now() - started) / 1000;
-      } finally {
-        await goHome.dispose();
-      }
-    };
+    const download = (goproxy: string): Promise<number> => timedGoModDownload(moduleVersions, { goproxy });
 
     progress('warm download: filling the proxy (cold)');
     const cold = await download(proxy.url);
