@@ -1,7 +1,7 @@
 /**
  * Go's own rules as pure functions, with no I/O: module, import and file paths and their
- * !-escaping, Go semantic versions and pseudo-versions, GOPROXY lists, and GOPRIVATE-style
- * patterns. Code outside this folder imports from here only.
+ * !-escaping, Go semantic versions and pseudo-versions, GOPROXY lists, GOPRIVATE-style
+ * patterns, and go.mod / go.work files. Code outside this folder imports from here only.
  */
 
 export { InvalidPathError, InvalidVersionError, goQuote, goQuoteChar, type PathKind } from './errors.ts';
@@ -45,3 +45,13 @@ export {
 export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
 export { cleanPath } from './cleanPath.ts';
 export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';
+export {
+  isLocalReplacement,
+  ModFileError,
+  parseModFile,
+  parseWorkFile,
+  type ModFile,
+  type ModReplace,
+  type ModRequire,
+  type WorkFile,
+} from './modFile.ts';
