@@ -4,8 +4,11 @@
  * before); a bad setting stops start-up with one line saying what is wrong.
  */
 import { Command, Option } from 'commander';
-import { ConfigError, DEFAULT_UPSTREAM, loadConfig } from './config.ts';
-import { startProxy } from './serve.ts';
+import { destination, pino, type Logger } from 'pino';
+import { formatPrefetchSummary, planPrefetch, prefetch, PrefetchInputError } from './commands/prefetch.ts';
+import { createProgress } from './commands/progress.ts';
+import { ConfigError, DEFAULT_UPSTREAM, loadConfig, type Config } from './config.ts';
+import { assembleProxy, startProxy } from './serve.ts';
 
 type ServeFlags = {
   config?: string;
@@ -51,6 +54,45 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
+type CommandFlags = ServeFlags & { json?: boolean; concurrency?: string };
+
+/** Commands other than serve keep stdout for their report: logs go to stderr, warnings and up by default. */
+function commandLogger(flags: CommandFlags): Logger {
+  return pino({ level: flags.logLevel ?? 'warn' }, destination(2));
+}
+
+function commandConfig(flags: CommandFlags): Config {
+  return loadConfig({ file: flags.config, env: process.env, flags: flagsToSettings({ ...flags, logLevel: undefined }) });
+}
+
+async function prefetchCommand(inputs: string[], flags: CommandFlags): Promise<void> {
+  const config = commandConfig(flags);
+  const plan = await planPrefetch(inputs);
+  const logger = commandLogger(flags);
+  const { fetcher } = await assembleProxy(config, logger);
+  const progress = createProgress('prefetch');
+  const concurrency = flags.concurrency === undefined ? 16 : Number(flags.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number of at least 1`);
+  const summary = await prefetch(plan, { fetcher, concurrency, progress });
+  progress.stop();
+  process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPrefetchSummary(summary));
+  if (summary.failed > 0) process.exitCode = 1;
+}
+
+/** A mistake in the command line or its inputs: exit code 2, like a bad setting. */
+class UsageError extends Error {}
+
+/** The settings flags every command takes, as serve does. */
+function withSettingsFlags(command: Command): Command {
+  return command
+    .option('-c, --config <file>', 'YAML settings file (keys as in the README)')
+    .option('--storage-path <dir>', 'disk storage folder [GOMODPROXY_STORAGE_PATH] (default: ./data)')
+    .option('--upstream <list>', `upstream proxies in GOPROXY syntax [GOMODPROXY_UPSTREAM] (default: "${DEFAULT_UPSTREAM}")`)
+    .option('--private <patterns>', 'GOPRIVATE-style patterns never asked of an upstream [GOMODPROXY_PRIVATE]')
+    .option('--sumdb <setting>', 'checksum database in GOSUMDB syntax [GOMODPROXY_SUMDB] (default: sum.golang.org)')
+    .addOption(new Option('--log-level <level>', 'log level on stderr (default: warn)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
+}
+
 export function buildCli(): Command {
   const program = new Command('gomodproxy')
     .description('A private Go module proxy: the GOPROXY protocol with a durable, verified cache of upstream modules.')
@@ -73,6 +115,16 @@ export function buildCli(): Command {
     )
     .action(serve);
 
+  withSettingsFlags(
+    program
+      .command('prefetch')
+      .description('warm the store with the module graph of go.mod, go.work or go.sum files, or module@version arguments')
+      .argument('<inputs...>', 'go.mod, go.work or go.sum files, or module@version'),
+  )
+    .option('--concurrency <n>', 'files fetched at once (default: 16)')
+    .option('--json', 'print the summary as JSON')
+    .action(prefetchCommand);
+
   return program;
 }
 
@@ -80,7 +132,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof PrefetchInputError || err instanceof UsageError) {
       process.stderr.write(`gomodproxy: ${err.message}\n`);
       process.exit(2);
     }

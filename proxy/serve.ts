@@ -64,7 +64,18 @@ export function defaultLogger(config: Config): Logger {
   return pino({ level: config.logLevel }, destination({ sync: false }));
 }
 
-export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
+/** The parts of a proxy below HTTP: what `serve` runs, and what prefetch and import use directly. */
+export type ProxyCore = {
+  storage: Storage;
+  upstream: SourceChain;
+  fetcher: Fetcher;
+  checksumDatabase: ChecksumDatabase | null;
+  checksums: ModuleChecksums;
+  metrics: ProxyMetrics;
+};
+
+/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the fetcher. */
+export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
   const storage = createStorage(config);
   await storage.open();
   const git = new GitSource({
@@ -85,6 +96,15 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksums,
     logger,
   });
+  if (!database) {
+    logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
+  }
+  return { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics };
+}
+
+export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
+  const core = await assembleProxy(config, logger);
+  const { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics } = core;
   const app = buildServer({ fetcher, storage, checksumDatabase: database, checksums, metrics, logger, listMaxAgeSeconds: Math.floor(config.listTtl / 1000) });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
@@ -96,9 +116,6 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
     'gomodproxy serving',
   );
-  if (!database) {
-    logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
-  }
   return {
     url,
     app,

@@ -120,6 +120,35 @@ export async function spawnProxy(env: Record<string, string>): Promise<ProxyProc
   };
 }
 
+export type CommandResult = { code: number; stdout: string; stderr: string };
+
+/**
+ * Runs a gomodproxy command (prefetch, export, import…) as the installed command runs it,
+ * configured through arguments and GOMODPROXY_* variables only (checksum database off unless given).
+ */
+export function runGomodproxy(args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  const { command, args: base } = productionCommand();
+  const child = spawn(command, [...base, ...args], {
+    cwd: repositoryRoot,
+    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gomodproxy ${args.join(' ')} did not finish within 100s:\n${stdout}\n${stderr}`));
+    }, 100_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+  });
+}
+
 /** A throw-away folder that removes itself. */
 export async function tempFolder(prefix: string): Promise<{ path: string; dispose(): Promise<void> }> {
   const path = await makeTempDir(prefix);

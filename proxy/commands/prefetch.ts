@@ -1,0 +1,296 @@
+/**
+ * `gomodproxy prefetch`: warms the store with what builds will ask for, through the same fetcher
+ * (and so the same upstreams, private sources and checksum checks) as `serve`.
+ *
+ * What it fetches:
+ * - from a go.sum: exactly its lines — a `<module> <version> h1:` line wants the .info, .mod and
+ *   .zip, a `/go.mod` line the .mod — and each fetched hash must equal the line's;
+ * - from a go.mod, a go.work (its `use` folders' go.mod files) or `module@version` arguments: the
+ *   full module graph, as minimal version selection walks it: the .mod of every module version
+ *   reachable through require (after the main modules' replace and exclude), and the .info and
+ *   .zip of the version selected for each module path (the highest one reached). Local
+ *   replacements are skipped: they are not modules a proxy serves.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Fetcher, FetchReport } from '../fetcher.ts';
+import { hashGoMod } from '../modzip/index.ts';
+import {
+  checkModulePath,
+  compareSemver,
+  isCanonicalVersion,
+  parseModFile,
+  parseWorkFile,
+  type ModReplace,
+} from '../protocol/index.ts';
+import { forEachConcurrently } from './pool.ts';
+import type { Progress } from './progress.ts';
+
+export type PrefetchOptions = {
+  fetcher: Fetcher;
+  /** Files fetched at once (default 16). */
+  concurrency?: number;
+  progress?: Progress;
+};
+
+export type VersionOutcome = { module: string; version: string; result: 'fetched' | 'cached' | 'failed'; reasons: string[] };
+
+export type PrefetchSummary = {
+  versions: number;
+  fetched: number;
+  cached: number;
+  failed: number;
+  /** The module versions that failed, with why. */
+  failures: Array<{ module: string; version: string; reasons: string[] }>;
+};
+
+type FileKind = 'info' | 'mod' | 'zip';
+type Wanted = { files: Set<FileKind>; sums: { zip?: string; mod?: string } };
+
+/** What the inputs ask for: exact versions (with go.sum hashes) and roots of module graphs. */
+export type PrefetchPlan = {
+  exact: Map<string, Wanted>;
+  roots: Array<{ path: string; version: string }>;
+  replace: ModReplace[];
+  exclude: Set<string>;
+};
+
+export class PrefetchInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PrefetchInputError';
+  }
+}
+
+const key = (modulePath: string, version: string) => `${modulePath}@${version}`;
+
+/** Reads go.sum, go.mod and go.work files and module@version arguments into a plan. */
+export async function planPrefetch(inputs: string[]): Promise<PrefetchPlan> {
+  if (inputs.length === 0) throw new PrefetchInputError('nothing to prefetch: give go.mod, go.sum or go.work files, or module@version arguments');
+  const plan: PrefetchPlan = { exact: new Map(), roots: [], replace: [], exclude: new Set() };
+  for (const input of inputs) {
+    const base = path.basename(input);
+    if (base.endsWith('.sum')) addGoSum(plan, input, await readInput(input));
+    else if (base === 'go.work') await addGoWork(plan, input);
+    else if (base.endsWith('.mod')) addGoMod(plan, input, await readInput(input));
+    else if (input.includes('@')) plan.roots.push(parseModuleVersion(input));
+    else throw new PrefetchInputError(`${JSON.stringify(input)} is not a go.mod, go.sum or go.work file, nor module@version`);
+  }
+  return plan;
+}
+
+async function readInput(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new PrefetchInputError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+function addGoSum(plan: PrefetchPlan, file: string, text: string): void {
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    const fields = line.trim().split(/\s+/);
+    const [modulePath, versionField, hash] = fields;
+    if (fields.length !== 3 || !versionField || !hash?.startsWith('h1:')) {
+      throw new PrefetchInputError(`${file}:${i + 1}: not a go.sum line ("<module> <version>[/go.mod] h1:<hash>"): ${JSON.stringify(line)}`);
+    }
+    const goModOnly = versionField.endsWith('/go.mod');
+    const version = goModOnly ? versionField.slice(0, -'/go.mod'.length) : versionField;
+    const wanted = exactEntry(plan, modulePath!, version, `${file}:${i + 1}`);
+    if (goModOnly) {
+      wanted.files.add('mod');
+      wanted.sums.mod = hash;
+    } else {
+      for (const kind of ['info', 'mod', 'zip'] as const) wanted.files.add(kind);
+      wanted.sums.zip = hash;
+    }
+  });
+}
+
+function addGoMod(plan: PrefetchPlan, file: string, text: string): void {
+  let mod;
+  try {
+    mod = parseModFile(text, file);
+  } catch (err) {
+    throw new PrefetchInputError((err as Error).message);
+  }
+  plan.replace.push(...mod.replace);
+  for (const e of mod.exclude) plan.exclude.add(key(e.path, e.version));
+  for (const r of mod.require) plan.roots.push({ path: r.path, version: r.version });
+}
+
+async function addGoWork(plan: PrefetchPlan, file: string): Promise<void> {
+  let work;
+  try {
+    work = parseWorkFile(await readInput(file), file);
+  } catch (err) {
+    throw err instanceof PrefetchInputError ? err : new PrefetchInputError((err as Error).message);
+  }
+  plan.replace.push(...work.replace);
+  for (const use of work.use) {
+    const goMod = path.join(path.dirname(file), use, 'go.mod');
+    addGoMod(plan, goMod, await readInput(goMod));
+  }
+}
+
+function parseModuleVersion(arg: string): { path: string; version: string } {
+  const at = arg.lastIndexOf('@');
+  const modulePath = arg.slice(0, at);
+  const version = arg.slice(at + 1);
+  try {
+    checkModulePath(modulePath);
+  } catch (err) {
+    throw new PrefetchInputError(`${arg}: ${(err as Error).message}`);
+  }
+  if (!version) throw new PrefetchInputError(`${arg}: no version after "@"`);
+  return { path: modulePath, version };
+}
+
+function exactEntry(plan: PrefetchPlan, modulePath: string, version: string, where: string): Wanted {
+  try {
+    checkModulePath(modulePath);
+  } catch (err) {
+    throw new PrefetchInputError(`${where}: ${(err as Error).message}`);
+  }
+  if (!isCanonicalVersion(version)) throw new PrefetchInputError(`${where}: ${JSON.stringify(version)} is not a canonical version`);
+  const k = key(modulePath, version);
+  let wanted = plan.exact.get(k);
+  if (!wanted) plan.exact.set(k, (wanted = { files: new Set(), sums: {} }));
+  return wanted;
+}
+
+/** Fetches what the plan asks for; never throws for a module that fails: it is in the summary. */
+export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Promise<PrefetchSummary> {
+  const { fetcher, progress } = options;
+  const concurrency = options.concurrency ?? 16;
+  const outcomes = new Map<string, VersionOutcome>();
+  const note = (modulePath: string, version: string, report: FetchReport | Error) => {
+    const k = key(modulePath, version);
+    let outcome = outcomes.get(k);
+    if (!outcome) outcomes.set(k, (outcome = { module: modulePath, version, result: 'cached', reasons: [] }));
+    if (report instanceof Error) {
+      outcome.result = 'failed';
+      outcome.reasons.push(report.message);
+    } else if (report.cache === 'miss' && outcome.result !== 'failed') {
+      outcome.result = 'fetched';
+    }
+  };
+
+  const wanted = new Map(plan.exact);
+  const want = (modulePath: string, version: string, kinds: FileKind[]) => {
+    const k = key(modulePath, version);
+    let entry = wanted.get(k);
+    if (!entry) wanted.set(k, (entry = { files: new Set(), sums: {} }));
+    for (const kind of kinds) entry.files.add(kind);
+  };
+
+  // The module graph, breadth first, a level at a time: each level's .mod files at once.
+  const seen = new Set<string>();
+  const selected = new Map<string, string>();
+  let level: Array<{ path: string; version: string }> = [];
+  const reach = (node: { path: string; version: string }) => {
+    const target = replaced(plan.replace, node);
+    if (!target || plan.exclude.has(key(node.path, node.version))) return;
+    const k = key(target.path, target.version);
+    if (seen.has(k)) return;
+    seen.add(k);
+    level.push(target);
+  };
+  const roots = await Promise.all(plan.roots.map((root) => resolveRoot(fetcher, root, note)));
+  for (const root of roots) if (root) reach(root);
+  while (level.length > 0) {
+    const current = level;
+    level = [];
+    progress?.total(seen.size + wanted.size);
+    await forEachConcurrently(current, concurrency, async (node) => {
+      const best = selected.get(node.path);
+      if (!best || compareSemver(node.version, best) > 0) selected.set(node.path, node.version);
+      try {
+        const answer = await fetcher.mod(node.path, node.version);
+        note(node.path, node.version, answer);
+        for (const r of parseModFile(answer.body.toString('utf8'), `${node.path}@${node.version}/go.mod`).require) reach(r);
+      } catch (err) {
+        note(node.path, node.version, err as Error);
+      }
+      progress?.step(key(node.path, node.version));
+    });
+  }
+  for (const [modulePath, version] of selected) want(modulePath, version, ['info', 'zip']);
+
+  const jobs = [...wanted].flatMap(([k, entry]) => [...entry.files].map((kind) => ({ k, kind, entry })));
+  progress?.total(seen.size + jobs.length);
+  await forEachConcurrently(jobs, concurrency, async ({ k, kind, entry }) => {
+    const at = k.lastIndexOf('@');
+    const modulePath = k.slice(0, at);
+    const version = k.slice(at + 1);
+    try {
+      note(modulePath, version, await fetchFile(fetcher, modulePath, version, kind, entry.sums));
+    } catch (err) {
+      note(modulePath, version, err as Error);
+    }
+    progress?.step(`${k} .${kind}`);
+  });
+
+  const all = [...outcomes.values()];
+  const failures = all.filter((o) => o.result === 'failed').map(({ module, version, reasons }) => ({ module, version, reasons }));
+  return {
+    versions: all.length,
+    fetched: all.filter((o) => o.result === 'fetched').length,
+    cached: all.filter((o) => o.result === 'cached').length,
+    failed: failures.length,
+    failures,
+  };
+}
+
+/** A root given as module@query is resolved first (module@latest, a branch from git…). */
+async function resolveRoot(
+  fetcher: Fetcher,
+  root: { path: string; version: string },
+  note: (modulePath: string, version: string, report: Error) => void,
+): Promise<{ path: string; version: string } | null> {
+  if (isCanonicalVersion(root.version)) return root;
+  try {
+    const info = JSON.parse((await fetcher.info(root.path, root.version)).body.toString('utf8')) as { Version: string };
+    return { path: root.path, version: info.Version };
+  } catch (err) {
+    note(root.path, root.version, err as Error);
+    return null;
+  }
+}
+
+async function fetchFile(fetcher: Fetcher, modulePath: string, version: string, kind: FileKind, sums: Wanted['sums']): Promise<FetchReport> {
+  switch (kind) {
+    case 'info':
+      return fetcher.info(modulePath, version);
+    case 'mod': {
+      const answer = await fetcher.mod(modulePath, version);
+      const hash = hashGoMod(answer.body);
+      if (sums.mod && sums.mod !== hash) throw new Error(`go.sum says ${modulePath} ${version}/go.mod ${sums.mod}, the proxy holds ${hash}`);
+      return answer;
+    }
+    case 'zip': {
+      const answer = await fetcher.zip(modulePath, version);
+      await answer.object.close();
+      if (sums.zip && sums.zip !== answer.hash) throw new Error(`go.sum says ${modulePath} ${version} ${sums.zip}, the proxy holds ${answer.hash}`);
+      return answer;
+    }
+  }
+}
+
+/** The main modules' replace directives: a version-specific one wins over a path-wide one. */
+function replaced(replaces: ModReplace[], node: { path: string; version: string }): { path: string; version: string } | null {
+  const match =
+    replaces.find((r) => r.oldPath === node.path && r.oldVersion === node.version) ??
+    replaces.find((r) => r.oldPath === node.path && r.oldVersion === undefined);
+  if (!match) return node;
+  if (match.newVersion === undefined) return null; // a local folder
+  return { path: match.newPath, version: match.newVersion };
+}
+
+/** The text summary: counts, then each failure with its reasons. */
+export function formatPrefetchSummary(summary: PrefetchSummary): string {
+  const lines = [`prefetch: ${summary.versions} module versions: ${summary.fetched} fetched, ${summary.cached} already cached, ${summary.failed} failed`];
+  for (const f of summary.failures) lines.push(`  failed ${f.module}@${f.version}: ${f.reasons.join('; ')}`);
+  return lines.join('\n') + '\n';
+}

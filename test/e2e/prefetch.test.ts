@@ -1,0 +1,117 @@
+// `gomodproxy prefetch`, run as the installed command: it warms a store from a go.sum, a go.mod
+// (the whole module graph) or module@version arguments, through the same upstreams and checksum
+// checks as serve; a proxy with no upstream at all then serves a build from that store.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeGoHome, runGo } from '../fixtures/goCommand.ts';
+import { buildableProgram, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
+import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
+import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
+import { runGomodproxy, startTestProxy, tempFolder } from './harness.ts';
+
+describe('gomodproxy prefetch', () => {
+  const program = buildableProgram();
+  let tree: { path: string; dispose(): Promise<void> };
+  let work: { path: string; dispose(): Promise<void> };
+  let upstream: Upstream;
+  let db: ChecksumDatabaseServer;
+
+  beforeAll(async () => {
+    tree = await tempFolder('gomodproxy-prefetch-tree-');
+    work = await tempFolder('gomodproxy-prefetch-work-');
+    await writeModuleTree(tree.path, standardCorpus());
+    upstream = await startUpstream(tree.path);
+    db = await startChecksumDatabase();
+    await db.addFixtures(standardCorpus());
+    await writeFile(join(work.path, 'go.mod'), program.goMod);
+    await writeFile(join(work.path, 'go.sum'), program.goSum);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await upstream?.close();
+    await work?.dispose();
+    await tree?.dispose();
+  });
+
+  const prefetch = (store: string, inputs: string[], extra: string[] = []) =>
+    runGomodproxy(['prefetch', '--storage-path', store, '--upstream', upstream.url, ...extra, ...inputs], { GOMODPROXY_SUMDB: db.setting });
+
+  /** Builds the program through a proxy that has no upstream: everything must be in the store. */
+  async function buildFromStoreOnly(store: string): Promise<string> {
+    const proxy = await startTestProxy({ upstream: 'off', storagePath: store });
+    const home = await makeGoHome({ goproxy: proxy.url });
+    try {
+      const dir = join(home.home, 'program');
+      await mkdir(dir);
+      await writeFile(join(dir, 'go.mod'), program.goMod);
+      await writeFile(join(dir, 'main.go'), program.mainGo);
+      // No go.sum: the go command needs every go.mod of the graph and writes the sums itself.
+      return (await runGo(['run', '-mod=mod', '.'], { cwd: dir, env: home.env })).stdout;
+    } finally {
+      await home.dispose();
+      await proxy.dispose();
+    }
+  }
+
+  it('warms a store from go.mod with the whole module graph, and a build needs nothing else', async () => {
+    const store = await tempFolder('gomodproxy-prefetch-store-');
+    try {
+      const run = await prefetch(store.path, [join(work.path, 'go.mod')]);
+      expect(run.stderr).toBe('');
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/^prefetch: \d+ module versions: \d+ fetched, 0 already cached, 0 failed\n$/);
+      expect(await buildFromStoreOnly(store.path)).toBe(program.expectedOutput);
+
+      // Again: everything is cached and the upstream is not asked for any file.
+      const before = upstream.requests.length;
+      const again = await prefetch(store.path, [join(work.path, 'go.mod')], ['--json']);
+      expect(again.code).toBe(0);
+      const summary = JSON.parse(again.stdout) as { versions: number; fetched: number; cached: number; failed: number };
+      expect(summary).toMatchObject({ fetched: 0, failed: 0 });
+      expect(summary.cached).toBe(summary.versions);
+      expect(upstream.requests.length).toBe(before);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('warms a store from go.sum, checking every hash against it', async () => {
+    const store = await tempFolder('gomodproxy-prefetch-store-');
+    try {
+      const run = await prefetch(store.path, [join(work.path, 'go.sum')], ['--json']);
+      expect(run.code).toBe(0);
+      const summary = JSON.parse(run.stdout) as { versions: number; fetched: number };
+      expect(summary.versions).toBe(program.goSum.trim().split('\n').filter((l) => !l.includes('/go.mod ')).length);
+      expect(summary.fetched).toBe(summary.versions);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('lists every failure with its reason and exits 1, keeping what worked', async () => {
+    const store = await tempFolder('gomodproxy-prefetch-store-');
+    const wrongSum = join(work.path, 'wrong.sum');
+    const [first] = program.goSum.split('\n');
+    const [path, version] = first!.split(' ');
+    await writeFile(wrongSum, `${path} ${version} h1:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n`);
+    try {
+      const run = await prefetch(store.path, [wrongSum, 'github.com/acme/nowhere@v1.0.0', program.requires[0]!]);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toContain(`failed ${path}@${version}: go.sum says ${path} ${version} h1:AAAA`);
+      expect(run.stdout).toMatch(/failed github\.com\/acme\/nowhere@v1\.0\.0: .*(404|not found)/i);
+      expect(run.stdout).toMatch(/prefetch: \d+ module versions: [1-9]\d* fetched, 0 already cached, 2 failed/);
+    } finally {
+      await store.dispose();
+    }
+  });
+
+  it('refuses inputs it cannot read, with exit code 2 and one line', async () => {
+    const missing = await runGomodproxy(['prefetch', '--upstream', 'off', join(work.path, 'nope', 'go.mod')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^gomodproxy: cannot read .*nope\/go\.mod: ENOENT\n$/);
+    const odd = await runGomodproxy(['prefetch', '--upstream', 'off', 'README.md']);
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toMatch(/is not a go\.mod, go\.sum or go\.work file, nor module@version/);
+  });
+});
