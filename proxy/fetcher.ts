@@ -29,17 +29,15 @@ import {
   escapePath,
   escapeVersion,
   isCanonicalVersion,
-  isPseudoVersion,
   matchPrefixPatterns,
   semverPrerelease,
   splitPathVersion,
-  unescapeVersion,
 } from './protocol/index.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain, SourceRequest } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
-import type { OpenedObject, Storage } from './storage/index.ts';
+import { storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
 
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'local';
 
@@ -371,7 +369,7 @@ export class Fetcher {
 
   /** Answers list or @latest from the versions held in storage; null when there are none. */
   private async localAnswer(request: SourceRequest): Promise<BytesAnswer | null> {
-    const versions = await this.localVersions(request.module);
+    const versions = await storedVersions(this.storage, request.module);
     if (versions.length === 0) return null;
     if (request.kind === 'list') return { cache: 'local', body: Buffer.from(versions.map((v) => `${v}\n`).join('')) };
     const best = latestOf(versions);
@@ -379,30 +377,10 @@ export class Fetcher {
     return info ? { cache: 'local', body: info } : null;
   }
 
-  /** Release and pre-release versions with a stored .mod, oldest first. */
-  private async localVersions(modulePath: string): Promise<string[]> {
-    const names = await this.storage.list(`${escapePath(modulePath)}/@v/`);
-    const versions: string[] = [];
-    for (const name of names) {
-      if (!name.endsWith('.mod')) continue;
-      let version: string;
-      try {
-        version = unescapeVersion(name.slice(0, -'.mod'.length));
-      } catch {
-        continue;
-      }
-      if (isCanonicalVersion(version) && !isPseudoVersion(version)) versions.push(version);
-    }
-    return versions.sort(compareSemver);
-  }
-
   /** Keeps the store's own `@v/list` equal to the versions it holds (as the go command's cache does). */
   private async rewriteLocalList(modulePath: string): Promise<void> {
     const previous = this.listRewrites.get(modulePath) ?? Promise.resolve();
-    const next = previous.then(async () => {
-      const versions = await this.localVersions(modulePath);
-      await this.storage.put(`${escapePath(modulePath)}/@v/list`, Buffer.from(versions.map((v) => `${v}\n`).join('')));
-    });
+    const next = previous.then(() => writeStoredList(this.storage, modulePath));
     const settled = next.catch((err: unknown) => {
       this.logger.warn({ module: modulePath, err }, 'could not rewrite the stored version list');
     });
@@ -414,10 +392,6 @@ export class Fetcher {
   private refused(request: SourceRequest, source: string, err: unknown): void {
     this.logger.warn({ module: request.module, kind: request.kind, upstream: source, reason: (err as Error).message }, 'refused upstream content');
   }
-}
-
-export function versionKey(modulePath: string, version: string, kind: 'info' | 'mod' | 'zip' | 'ziphash'): string {
-  return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
 }
 
 /**

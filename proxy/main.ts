@@ -5,10 +5,14 @@
  */
 import { Command, Option } from 'commander';
 import { destination, pino, type Logger } from 'pino';
+import { readFile } from 'node:fs/promises';
+import { exportBundle, formatExportSummary, type ExportSelection } from './commands/exportBundle.ts';
+import { BundleError, formatImportSummary, importBundle } from './commands/importBundle.ts';
 import { formatPrefetchSummary, planPrefetch, prefetch, PrefetchInputError } from './commands/prefetch.ts';
 import { createProgress } from './commands/progress.ts';
 import { ConfigError, DEFAULT_UPSTREAM, loadConfig, type Config } from './config.ts';
-import { assembleProxy, startProxy } from './serve.ts';
+import { GoSumError, parseGoSum } from './protocol/index.ts';
+import { assembleProxy, createStorage, startProxy } from './serve.ts';
 
 type ServeFlags = {
   config?: string;
@@ -54,7 +58,7 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-type CommandFlags = ServeFlags & { json?: boolean; concurrency?: string };
+type CommandFlags = ServeFlags & { json?: boolean; concurrency?: string; from?: string; all?: boolean; module?: string; out?: string; goSum?: string };
 
 /** Commands other than serve keep stdout for their report: logs go to stderr, warnings and up by default. */
 function commandLogger(flags: CommandFlags): Logger {
@@ -77,6 +81,42 @@ async function prefetchCommand(inputs: string[], flags: CommandFlags): Promise<v
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPrefetchSummary(summary));
   if (summary.failed > 0) process.exitCode = 1;
+}
+
+async function readArgumentFile(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (err) {
+    throw new UsageError(`cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+}
+
+async function exportCommand(flags: CommandFlags): Promise<void> {
+  const chosen = [flags.from !== undefined, flags.all === true, flags.module !== undefined].filter(Boolean).length;
+  if (chosen !== 1) throw new UsageError('say what to export with exactly one of --from <go.sum>, --all or --module <patterns>');
+  if (!flags.out) throw new UsageError('say where to write the bundle with --out <file.tar>');
+  const selection: ExportSelection = flags.from
+    ? { goSum: await readArgumentFile(flags.from, 'go.sum'), file: flags.from }
+    : { patterns: flags.all ? 'all' : flags.module!.split(',').map((p) => p.trim()).filter(Boolean) };
+  const config = commandConfig(flags);
+  const storage = createStorage(config);
+  await storage.open();
+  const progress = createProgress('export');
+  const summary = await exportBundle(storage, selection, flags.out, progress);
+  progress.stop();
+  process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatExportSummary(summary));
+  if (summary.missing.length > 0) process.exitCode = 1;
+}
+
+async function importCommand(bundle: string, flags: CommandFlags): Promise<void> {
+  const goSum = flags.goSum ? parseGoSum(await readArgumentFile(flags.goSum, 'go.sum'), flags.goSum) : undefined;
+  const config = commandConfig(flags);
+  const { storage, checksums } = await assembleProxy(config, commandLogger(flags));
+  const progress = createProgress('import');
+  const summary = await importBundle(bundle, { storage, checksums, progress, ...(goSum && { goSum }) });
+  progress.stop();
+  process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
+  if (summary.refused.length > 0) process.exitCode = 1;
 }
 
 /** A mistake in the command line or its inputs: exit code 2, like a bad setting. */
@@ -125,6 +165,24 @@ export function buildCli(): Command {
     .option('--json', 'print the summary as JSON')
     .action(prefetchCommand);
 
+  withSettingsFlags(program.command('export').description('write module versions from the store to an offline bundle (a tar usable as GOPROXY=file:// once unpacked)'))
+    .option('--from <go.sum>', 'the versions a go.sum names')
+    .option('--all', 'every version in the store')
+    .option('--module <patterns>', 'the versions of modules matching GOPRIVATE-style patterns')
+    .option('--out <file.tar>', 'where to write the bundle')
+    .option('--json', 'print the summary as JSON')
+    .action(exportCommand);
+
+  withSettingsFlags(
+    program
+      .command('import')
+      .description('check every module version of an offline bundle and add those that pass to the store')
+      .argument('<bundle.tar>', 'a bundle written by gomodproxy export'),
+  )
+    .option('--go-sum <file>', 'a go.sum whose lines the bundle must agree with')
+    .option('--json', 'print the summary as JSON')
+    .action(importCommand);
+
   return program;
 }
 
@@ -132,7 +190,7 @@ async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof PrefetchInputError || err instanceof UsageError) {
+    if (err instanceof ConfigError || err instanceof PrefetchInputError || err instanceof UsageError || err instanceof GoSumError || err instanceof BundleError) {
       process.stderr.write(`gomodproxy: ${err.message}\n`);
       process.exit(2);
     }

@@ -19,6 +19,7 @@ import {
   checkModulePath,
   compareSemver,
   isCanonicalVersion,
+  parseGoSum,
   parseModFile,
   parseWorkFile,
   type ModReplace,
@@ -88,24 +89,22 @@ async function readInput(file: string): Promise<string> {
 }
 
 function addGoSum(plan: PrefetchPlan, file: string, text: string): void {
-  text.split('\n').forEach((line, i) => {
-    if (line.trim() === '') return;
-    const fields = line.trim().split(/\s+/);
-    const [modulePath, versionField, hash] = fields;
-    if (fields.length !== 3 || !versionField || !hash?.startsWith('h1:')) {
-      throw new PrefetchInputError(`${file}:${i + 1}: not a go.sum line ("<module> <version>[/go.mod] h1:<hash>"): ${JSON.stringify(line)}`);
-    }
-    const goModOnly = versionField.endsWith('/go.mod');
-    const version = goModOnly ? versionField.slice(0, -'/go.mod'.length) : versionField;
-    const wanted = exactEntry(plan, modulePath!, version, `${file}:${i + 1}`);
-    if (goModOnly) {
+  let lines;
+  try {
+    lines = parseGoSum(text, file);
+  } catch (err) {
+    throw new PrefetchInputError((err as Error).message);
+  }
+  for (const line of lines) {
+    const wanted = exactEntry(plan, line.path, line.version);
+    if (line.goMod) {
       wanted.files.add('mod');
-      wanted.sums.mod = hash;
+      wanted.sums.mod = line.hash;
     } else {
       for (const kind of ['info', 'mod', 'zip'] as const) wanted.files.add(kind);
-      wanted.sums.zip = hash;
+      wanted.sums.zip = line.hash;
     }
-  });
+  }
 }
 
 function addGoMod(plan: PrefetchPlan, file: string, text: string): void {
@@ -147,13 +146,7 @@ function parseModuleVersion(arg: string): { path: string; version: string } {
   return { path: modulePath, version };
 }
 
-function exactEntry(plan: PrefetchPlan, modulePath: string, version: string, where: string): Wanted {
-  try {
-    checkModulePath(modulePath);
-  } catch (err) {
-    throw new PrefetchInputError(`${where}: ${(err as Error).message}`);
-  }
-  if (!isCanonicalVersion(version)) throw new PrefetchInputError(`${where}: ${JSON.stringify(version)} is not a canonical version`);
+function exactEntry(plan: PrefetchPlan, modulePath: string, version: string): Wanted {
   const k = key(modulePath, version);
   let wanted = plan.exact.get(k);
   if (!wanted) plan.exact.set(k, (wanted = { files: new Set(), sums: {} }));

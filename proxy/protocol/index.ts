@@ -1,7 +1,7 @@
 /**
  * Go's own rules as pure functions, with no I/O: module, import and file paths and their
  * !-escaping, Go semantic versions and pseudo-versions, GOPROXY lists, GOPRIVATE-style
- * patterns, and go.mod / go.work files. Code outside this folder imports from here only.
+ * patterns, and go.mod, go.work and go.sum files. Code outside this folder imports from here only.
  */
 
 export { InvalidPathError, InvalidVersionError, goQuote, goQuoteChar, type PathKind } from './errors.ts';
@@ -45,6 +45,7 @@ export {
 export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
 export { cleanPath } from './cleanPath.ts';
 export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';
+export { formatGoSumLine, GoSumError, parseGoSum, type GoSumLine } from './goSum.ts';
 export {
   isLocalReplacement,
   ModFileError,

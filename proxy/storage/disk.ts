@@ -146,6 +146,27 @@ export class DiskStorage implements Storage {
     }
   }
 
+  async *walk(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage walk prefix must end in "/": ${prefix}`);
+    const start = prefix === '' ? this.root : this.file(prefix.slice(0, -1));
+    const folders = [start];
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      let entries;
+      try {
+        entries = await fs.readdir(folder, { withFileTypes: true });
+      } catch (err) {
+        if (isMissing(err)) continue;
+        throw err;
+      }
+      for (const entry of entries) {
+        if (folder === this.root && entry.name === STAGING) continue;
+        const full = path.join(folder, entry.name);
+        if (entry.isDirectory()) folders.push(full);
+        else if (entry.isFile()) yield path.relative(this.root, full).split(path.sep).join('/');
+      }
+    }
+  }
+
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
   }

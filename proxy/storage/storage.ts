@@ -62,6 +62,13 @@ export interface Storage {
   /** The names directly under a key prefix ending in "/" (files only). */
   list(prefix: string): Promise<string[]>;
 
+  /**
+   * Every key under a prefix ending in "/" ("" for the whole store), at any depth, in no
+   * particular order; the store's own working files are not keys. For whole-store work
+   * (export, cleanup), never for serving a request.
+   */
+  walk(prefix: string): AsyncIterable<string>;
+
   delete(key: string): Promise<void>;
 }
 

@@ -1,0 +1,247 @@
+/**
+ * `gomodproxy import`: takes an offline bundle (see bundleFormat.ts) into storage, checking every
+ * module version before any of its files becomes visible:
+ * - entries must be files of the download layout, named canonically, within the size limits;
+ * - the .mod's h1 and the .zip's h1 (by the module zip rules, which the zip must pass) must be the
+ *   manifest's, the zip's go.mod must be the .mod, and the .info must name the version;
+ * - where a go.sum is given, its lines must agree; where the checksum database can be reached
+ *   (and the path is not private or nosumdb), it must agree too.
+ * A version that fails is refused with its reasons and nothing of it is stored; the others are
+ * imported. Immutable files already stored are kept; one that differs is reported.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { extract as tarExtract } from 'tar-stream';
+import { isProxyError } from '../errors.ts';
+import { checkZipFile, hashGoMod } from '../modzip/index.ts';
+import { parseGoSum, type GoSumLine } from '../protocol/index.ts';
+import { checkStorageKey, parseVersionKey, versionKey, writeStoredList, type Storage } from '../storage/index.ts';
+import type { ModuleChecksums } from '../sumdb/index.ts';
+import { MANIFEST_NAME, MAX_BUNDLE_ENTRY, MAX_MANIFEST } from './bundleFormat.ts';
+import type { Progress } from './progress.ts';
+
+export type ImportOptions = {
+  storage: Storage;
+  checksums: ModuleChecksums;
+  /** go.sum lines that must agree with the bundle, where they name its versions. */
+  goSum?: GoSumLine[];
+  progress?: Progress;
+};
+
+export type ImportSummary = {
+  imported: number;
+  /** Versions whose files were all stored already, with the same content. */
+  alreadyStored: number;
+  /** Versions not checked against the checksum database because it could not be reached. */
+  notCheckedAgainstDatabase: number;
+  refused: Array<{ entry: string; reasons: string[] }>;
+};
+
+type Staged = { info?: string; mod?: string; zip?: string };
+
+export async function importBundle(bundle: string, options: ImportOptions): Promise<ImportSummary> {
+  const { storage, progress } = options;
+  const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'gomodproxy-import-'));
+  const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [] };
+  try {
+    const { manifest, versions } = await unpack(bundle, staging, summary);
+    if (manifest === null) {
+      summary.refused.push({ entry: bundle, reasons: [`the bundle has no ${MANIFEST_NAME} manifest of hashes, so nothing in it can be checked`] });
+      return summary;
+    }
+    const expected = new Map<string, string>();
+    for (const line of manifest) expected.set(`${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`, line.hash);
+    const goSum = new Map<string, string>();
+    for (const line of options.goSum ?? []) goSum.set(`${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`, line.hash);
+
+    progress?.total(versions.size);
+    const modules = new Set<string>();
+    for (const [name, files] of versions) {
+      const at = name.lastIndexOf('@');
+      const modulePath = name.slice(0, at);
+      const version = name.slice(at + 1);
+      const outcome = await importVersion(modulePath, version, files, { storage, checksums: options.checksums, expected, goSum });
+      if (outcome.refused) summary.refused.push({ entry: name, reasons: outcome.refused });
+      else if (outcome.stored) {
+        summary.imported++;
+        modules.add(modulePath);
+      } else summary.alreadyStored++;
+      if (outcome.unchecked) summary.notCheckedAgainstDatabase++;
+      progress?.step(name);
+    }
+    for (const modulePath of modules) await writeStoredList(storage, modulePath);
+    return summary;
+  } finally {
+    await fs.rm(staging, { recursive: true, force: true });
+  }
+}
+
+/** Reads the tar: the manifest into memory, each version's files into the staging folder. */
+async function unpack(bundle: string, staging: string, summary: ImportSummary): Promise<{ manifest: GoSumLine[] | null; versions: Map<string, Staged> }> {
+  const versions = new Map<string, Staged>();
+  let manifest: GoSumLine[] | null = null;
+  let count = 0;
+  const extract = tarExtract();
+  const reading = pipeline(createReadStream(bundle), extract).catch((err: unknown) => {
+    throw new BundleError(`${bundle} is not a readable tar: ${(err as Error).message}`);
+  });
+  for await (const entry of extract) {
+    const { name, type, size = 0 } = entry.header;
+    const refuse = (reason: string) => {
+      summary.refused.push({ entry: name, reasons: [reason] });
+      entry.resume();
+    };
+    if (type === 'directory') {
+      entry.resume();
+      continue;
+    }
+    if (type !== 'file') {
+      refuse(`a ${type} entry; a bundle holds only files`);
+      continue;
+    }
+    if (name === MANIFEST_NAME) {
+      if (size > MAX_MANIFEST) {
+        refuse(`the manifest is ${size} bytes, more than ${MAX_MANIFEST}`);
+        continue;
+      }
+      try {
+        manifest = parseGoSum((await readAll(entry)).toString('utf8'), MANIFEST_NAME);
+      } catch (err) {
+        summary.refused.push({ entry: name, reasons: [(err as Error).message] });
+      }
+      continue;
+    }
+    if (name.endsWith('/@v/list')) {
+      entry.resume(); // rewritten from what is imported
+      continue;
+    }
+    const parsed = parseVersionKey(name);
+    if (!parsed || parsed.kind === 'ziphash' || versionKey(parsed.module, parsed.version, parsed.kind) !== name || !isSafeKey(name)) {
+      refuse('not a .info, .mod or .zip of the module download layout (<escaped module path>/@v/<escaped version>.<ext>)');
+      continue;
+    }
+    if (size > MAX_BUNDLE_ENTRY) {
+      refuse(`${size} bytes, more than the ${MAX_BUNDLE_ENTRY} a module file may have`);
+      continue;
+    }
+    const file = path.join(staging, `${count++}.${parsed.kind}`);
+    await pipeline(entry, createWriteStream(file));
+    const key = `${parsed.module}@${parsed.version}`;
+    const staged = versions.get(key) ?? {};
+    staged[parsed.kind] = file;
+    versions.set(key, staged);
+  }
+  await reading;
+  return { manifest, versions };
+}
+
+class BundleError extends Error {}
+
+function isSafeKey(key: string): boolean {
+  try {
+    checkStorageKey(key);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+type VersionOutcome = { refused?: string[]; stored: boolean; unchecked: boolean };
+
+async function importVersion(
+  modulePath: string,
+  version: string,
+  files: Staged,
+  options: { storage: Storage; checksums: ModuleChecksums; expected: Map<string, string>; goSum: Map<string, string> },
+): Promise<VersionOutcome> {
+  const reasons: string[] = [];
+  let unchecked = false;
+  const check = async (file: 'mod' | 'zip', hash: string) => {
+    const line = `${modulePath} ${version}${file === 'mod' ? '/go.mod' : ''}`;
+    const want = options.expected.get(line);
+    if (want === undefined) reasons.push(`the manifest has no "${line}" line`);
+    else if (want !== hash) reasons.push(`${line} is ${hash}, the manifest says ${want}`);
+    const sum = options.goSum.get(line);
+    if (sum !== undefined && sum !== hash) reasons.push(`${line} is ${hash}, go.sum says ${sum}`);
+    if (reasons.length > 0) return;
+    try {
+      await options.checksums.verify(modulePath, version, file, hash, 'the bundle');
+    } catch (err) {
+      if (isProxyError(err) && (err.code === 'CHECKSUM_DATABASE_FAILED' || err.code === 'CHECKSUM_DATABASE_TIMEOUT')) unchecked = true;
+      else reasons.push((err as Error).message);
+    }
+  };
+
+  if (!files.mod) return { refused: ['no .mod in the bundle'], stored: false, unchecked };
+  const mod = await fs.readFile(files.mod);
+  await check('mod', hashGoMod(mod));
+  let zipHash: string | undefined;
+  if (files.zip) {
+    try {
+      const summary = await checkZipFile(files.zip, { path: modulePath, version });
+      zipHash = summary.hash;
+      if (summary.goMod && !Buffer.from(summary.goMod).equals(mod)) reasons.push('the zip\'s go.mod differs from the .mod');
+      await check('zip', summary.hash);
+    } catch (err) {
+      reasons.push(`zip refused: ${(err as Error).message}`);
+    }
+  }
+  let info: Buffer | undefined;
+  if (files.info) {
+    info = await fs.readFile(files.info);
+    let named: unknown;
+    try {
+      named = (JSON.parse(info.toString('utf8')) as { Version?: unknown }).Version;
+    } catch {
+      named = undefined;
+    }
+    if (named !== version) reasons.push(`the .info names version ${JSON.stringify(named)}, not ${version}`);
+  }
+  if (reasons.length > 0) return { refused: reasons, stored: false, unchecked };
+
+  const { storage } = options;
+  let stored = false;
+  const keep = async (kind: 'info' | 'mod' | 'zip' | 'ziphash', data: Buffer | { file: string }) => {
+    const key = versionKey(modulePath, version, kind);
+    if (await storage.putImmutable(key, data)) stored = true;
+    else if (kind === 'mod' && !(await storage.readBytes(key))?.equals(mod)) {
+      reasons.push('a different .mod is stored already; stored files are never replaced');
+    }
+  };
+  await keep('mod', mod);
+  if (reasons.length > 0) return { refused: reasons, stored: false, unchecked };
+  if (info) await keep('info', info);
+  if (files.zip && zipHash) {
+    // The staged copy is consumed by storage; the .ziphash follows the zip.
+    await keep('zip', { file: await copyForStorage(storage, files.zip) });
+    await keep('ziphash', Buffer.from(zipHash));
+  }
+  return { stored, unchecked };
+}
+
+/** A copy of a staged file in the store's own staging area (putImmutable consumes it). */
+async function copyForStorage(storage: Storage, file: string): Promise<string> {
+  const target = await storage.stagingFile(path.basename(file));
+  await fs.copyFile(file, target);
+  return target;
+}
+
+export function formatImportSummary(summary: ImportSummary): string {
+  const lines = [
+    `import: ${summary.imported} module versions imported, ${summary.alreadyStored} already stored, ${summary.refused.length} refused` +
+      (summary.notCheckedAgainstDatabase > 0 ? `; ${summary.notCheckedAgainstDatabase} not checked against the checksum database (it could not be reached)` : ''),
+  ];
+  for (const r of summary.refused) lines.push(`  refused ${r.entry}: ${r.reasons.join('; ')}`);
+  return lines.join('\n') + '\n';
+}
+
+export { BundleError };

@@ -1,0 +1,55 @@
+/**
+ * The keys of the module cache's download layout, and the store's own `@v/list`:
+ *
+ *   <escaped module path>/@v/<escaped version>.info | .mod | .zip | .ziphash
+ *   <escaped module path>/@v/list      the release and pre-release versions held, one per line
+ *
+ * A version counts as held when its .mod is stored (a .zip is fetched only when a build needs it).
+ */
+import { compareSemver, escapePath, escapeVersion, isCanonicalVersion, isPseudoVersion, unescapePath, unescapeVersion } from '../protocol/index.ts';
+import type { Storage } from './storage.ts';
+
+export type VersionFileKind = 'info' | 'mod' | 'zip' | 'ziphash';
+
+export function versionKey(modulePath: string, version: string, kind: VersionFileKind): string {
+  return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
+}
+
+export function listKey(modulePath: string): string {
+  return `${escapePath(modulePath)}/@v/list`;
+}
+
+/** The module version and file a key names; null for any other key. */
+export function parseVersionKey(key: string): { module: string; version: string; kind: VersionFileKind } | null {
+  const match = /^(.+)\/@v\/([^/]+)\.(info|mod|zip|ziphash)$/.exec(key);
+  if (!match) return null;
+  try {
+    const version = unescapeVersion(match[2]!);
+    if (!isCanonicalVersion(version)) return null;
+    return { module: unescapePath(match[1]!), version, kind: match[3] as VersionFileKind };
+  } catch {
+    return null;
+  }
+}
+
+/** Release and pre-release versions with a stored .mod, oldest first. */
+export async function storedVersions(storage: Storage, modulePath: string): Promise<string[]> {
+  const versions: string[] = [];
+  for (const name of await storage.list(`${escapePath(modulePath)}/@v/`)) {
+    if (!name.endsWith('.mod')) continue;
+    let version: string;
+    try {
+      version = unescapeVersion(name.slice(0, -'.mod'.length));
+    } catch {
+      continue;
+    }
+    if (isCanonicalVersion(version) && !isPseudoVersion(version)) versions.push(version);
+  }
+  return versions.sort(compareSemver);
+}
+
+/** Rewrites a module's `@v/list` from the versions held, as the go command's cache keeps it. */
+export async function writeStoredList(storage: Storage, modulePath: string): Promise<void> {
+  const versions = await storedVersions(storage, modulePath);
+  await storage.put(listKey(modulePath), Buffer.from(versions.map((v) => `${v}\n`).join('')));
+}
