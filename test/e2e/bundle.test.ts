@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileProxyUrl, makeGoHome, runGo } from '../fixtures/goCommand.ts';
 import { buildableProgram, escapeCase, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
-import { runGomodproxy, startTestProxy, tempFolder } from './harness.ts';
+import { runGomodproxy, runProgramFromStoreOnly, startTestProxy, tempFolder } from './harness.ts';
 
 type Folder = { path: string; dispose(): Promise<void> };
 
@@ -44,21 +44,6 @@ describe('offline bundles', () => {
     for (const folder of [source, work, tree]) await folder?.dispose();
   });
 
-  async function buildWithoutUpstream(store: string): Promise<string> {
-    const proxy = await startTestProxy({ upstream: 'off', storagePath: store });
-    const home = await makeGoHome({ goproxy: proxy.url });
-    try {
-      const dir = join(home.home, 'program');
-      await mkdir(dir);
-      await writeFile(join(dir, 'go.mod'), program.goMod);
-      await writeFile(join(dir, 'main.go'), program.mainGo);
-      return (await runGo(['run', '-mod=mod', '.'], { cwd: dir, env: home.env })).stdout;
-    } finally {
-      await home.dispose();
-      await proxy.dispose();
-    }
-  }
-
   it('exports a store, imports it where there is no upstream, and the program builds', async () => {
     const exported = await runGomodproxy(['export', '--storage-path', source.path, '--all', '--out', bundle, '--json']);
     expect(exported.code, exported.stderr).toBe(0);
@@ -72,7 +57,7 @@ describe('offline bundles', () => {
       expect(imported.stderr).toBe('');
       expect(imported.code).toBe(0);
       expect(imported.stdout).toBe(`import: ${summary.versions} module versions imported, 0 already stored, 0 refused\n`);
-      expect(await buildWithoutUpstream(target.path)).toBe(program.expectedOutput);
+      expect(await runProgramFromStoreOnly(target.path)).toBe(program.expectedOutput);
 
       const again = await runGomodproxy(['import', '--storage-path', target.path, '--upstream', 'off', bundle]);
       expect(again.stdout).toBe(`import: 0 module versions imported, ${summary.versions} already stored, 0 refused\n`);

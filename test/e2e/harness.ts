@@ -7,8 +7,9 @@ import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
-import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
-import { writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
+import { buildableProgram, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 
 export type TestProxyOptions = {
@@ -147,6 +148,27 @@ export function runGomodproxy(args: string[], env: Record<string, string> = {}):
       resolve({ code: code ?? -1, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs the fixture program (buildableProgram) through a proxy on `storePath` that has no upstream
+ * at all, without a go.sum: the go command needs every go.mod of the graph and each selected zip,
+ * and writes the sums itself. Returns what the program printed.
+ */
+export async function runProgramFromStoreOnly(storePath: string): Promise<string> {
+  const program = buildableProgram();
+  const proxy = await startTestProxy({ upstream: 'off', storagePath: storePath });
+  const home = await makeGoHome({ goproxy: proxy.url });
+  try {
+    const dir = join(home.home, 'program');
+    await mkdir(dir);
+    await writeFile(join(dir, 'go.mod'), program.goMod);
+    await writeFile(join(dir, 'main.go'), program.mainGo);
+    return (await runGo(['run', '-mod=mod', '.'], { cwd: dir, env: home.env })).stdout;
+  } finally {
+    await home.dispose();
+    await proxy.dispose();
+  }
 }
 
 /** A throw-away folder that removes itself. */

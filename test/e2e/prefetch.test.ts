@@ -1,14 +1,13 @@
 // `gomodproxy prefetch`, run as the installed command: it warms a store from a go.sum, a go.mod
 // (the whole module graph) or module@version arguments, through the same upstreams and checksum
 // checks as serve; a proxy with no upstream at all then serves a build from that store.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeGoHome, runGo } from '../fixtures/goCommand.ts';
 import { buildableProgram, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { runGomodproxy, startTestProxy, tempFolder } from './harness.ts';
+import { runGomodproxy, runProgramFromStoreOnly, tempFolder } from './harness.ts';
 
 describe('gomodproxy prefetch', () => {
   const program = buildableProgram();
@@ -37,23 +36,6 @@ describe('gomodproxy prefetch', () => {
   const prefetch = (store: string, inputs: string[], extra: string[] = []) =>
     runGomodproxy(['prefetch', '--storage-path', store, '--upstream', upstream.url, ...extra, ...inputs], { GOMODPROXY_SUMDB: db.setting });
 
-  /** Builds the program through a proxy that has no upstream: everything must be in the store. */
-  async function buildFromStoreOnly(store: string): Promise<string> {
-    const proxy = await startTestProxy({ upstream: 'off', storagePath: store });
-    const home = await makeGoHome({ goproxy: proxy.url });
-    try {
-      const dir = join(home.home, 'program');
-      await mkdir(dir);
-      await writeFile(join(dir, 'go.mod'), program.goMod);
-      await writeFile(join(dir, 'main.go'), program.mainGo);
-      // No go.sum: the go command needs every go.mod of the graph and writes the sums itself.
-      return (await runGo(['run', '-mod=mod', '.'], { cwd: dir, env: home.env })).stdout;
-    } finally {
-      await home.dispose();
-      await proxy.dispose();
-    }
-  }
-
   it('warms a store from go.mod with the whole module graph, and a build needs nothing else', async () => {
     const store = await tempFolder('gomodproxy-prefetch-store-');
     try {
@@ -61,7 +43,7 @@ describe('gomodproxy prefetch', () => {
       expect(run.stderr).toBe('');
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(/^prefetch: \d+ module versions: \d+ fetched, 0 already cached, 0 failed\n$/);
-      expect(await buildFromStoreOnly(store.path)).toBe(program.expectedOutput);
+      expect(await runProgramFromStoreOnly(store.path)).toBe(program.expectedOutput);
 
       // Again: everything is cached and the upstream is not asked for any file.
       const before = upstream.requests.length;
