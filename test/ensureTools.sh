@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The programs the tests run as real servers and clients: go, git (with git-http-backend),
-# openssl, and OpenSSH's sshd for the ssh git host. Everything but sshd is on the development
-# machines; sshd is installed from Debian's packages when it is missing and we may (root).
-# Installing the package starts no service that the tests rely on; the tests start their own sshd.
+# openssl, OpenSSH's sshd for the ssh git host, and tini for the image's command line. Everything
+# but sshd and tini is on the development machines; those two are installed from Debian's
+# packages when they are missing and we may (root). No service of theirs is used.
 set -euo pipefail
 
 missing=()
@@ -15,15 +15,21 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 1
 fi
 
-if [ ! -x /usr/sbin/sshd ]; then
+# Debian packages the tests use that a development machine may lack: OpenSSH's sshd (the tests
+# start their own on 127.0.0.1) and tini (the image's PID 1, run by test/image/).
+packages=()
+[ -x /usr/sbin/sshd ] || packages+=(openssh-server)
+[ -x /usr/bin/tini ] || packages+=(tini)
+if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing openssh-server (the tests start sshd on 127.0.0.1 themselves)" >&2
+    echo "installing ${packages[*]} from Debian's packages" >&2
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssh-server >/dev/null
-    # A service the package may have started is not ours: stop it.
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+    # A service the packages may have started is not ours: stop it.
     pkill -x sshd || true
   else
-    echo "the tests need OpenSSH's sshd at /usr/sbin/sshd (Debian: apt-get install openssh-server)" >&2
+    echo "the tests need: ${packages[*]} (Debian: apt-get install ${packages[*]})" >&2
     exit 1
   fi
 fi
+bash test/image/installDependencies.sh >/dev/null
