@@ -27,3 +27,5 @@ if [ ! -x /usr/sbin/sshd ]; then
     exit 1
   fi
 fi
+
+bash "$(dirname "$0")/storage/ensureS3Server.sh"
