@@ -8,7 +8,8 @@ import { parseListen, type Config } from './config.ts';
 import { Fetcher } from './fetcher.ts';
 import { buildServer } from './server/index.ts';
 import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
-import { DiskStorage, type Storage } from './storage/index.ts';
+import { readSecret } from './secrets.ts';
+import { DiskStorage, S3Storage, type Storage } from './storage/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -20,9 +21,26 @@ export type RunningProxy = {
 };
 
 export function createStorage(config: Config): Storage {
-  switch (config.storage.type) {
+  const settings = config.storage;
+  switch (settings.type) {
     case 'disk':
-      return new DiskStorage(config.storage.path);
+      return new DiskStorage(settings.path);
+    case 's3': {
+      const credentials = settings.credentials && {
+        accessKeyId: readSecret(settings.credentials.accessKeyId, 'storage.credentials.accessKeyId'),
+        secretAccessKey: readSecret(settings.credentials.secretAccessKey, 'storage.credentials.secretAccessKey'),
+        ...(settings.credentials.sessionToken ? { sessionToken: readSecret(settings.credentials.sessionToken, 'storage.credentials.sessionToken') } : {}),
+      };
+      return new S3Storage({
+        bucket: settings.bucket,
+        prefix: settings.prefix,
+        region: settings.region,
+        forcePathStyle: settings.forcePathStyle,
+        stagingPath: settings.stagingPath,
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+      });
+    }
   }
 }
 
@@ -33,7 +51,12 @@ export function defaultLogger(config: Config): Logger {
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const storage = createStorage(config);
-  await storage.open();
+  try {
+    await storage.open();
+  } catch (err) {
+    await storage.close?.();
+    throw err;
+  }
   const git = new GitSource({
     cacheDir: config.git.cacheDir,
     hosts: config.git.hosts,
@@ -64,6 +87,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     fetcher,
     close: async () => {
       await app.close();
+      await storage.close?.();
       logger.flush();
     },
   };
