@@ -6,13 +6,18 @@
 // Each round downloads every version into a fresh, empty GOMODCACHE from each side; the order of
 // the sides rotates from round to round. A third side, a plain node:http static file server serving
 // the proxy's store, splits the gap in two: what HTTP costs the go command, and what the proxy adds
-// to HTTP. Target: proxy / file:// ≤ 1.2.
+// to HTTP. Target: proxy / file:// ≤ 1.2. A fourth side is a second proxy process keeping the same
+// versions in S3 (a MinIO that the benchmark starts on 127.0.0.1), against the proxy on disk.
 
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileProxyUrl, makeGoHome, runGo } from '../test/fixtures/goCommand.ts';
 import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
+import { minioBinary, minioVersion, startS3Server } from '../test/fixtures/s3Server.ts';
 import { withCleanup } from './cleanup.ts';
-import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
+import { repositoryRoot, spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
 
 export type WarmDownloadOptions = {
@@ -36,6 +41,23 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
     await writeModuleTree(tree, corpus);
     const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
     const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
+    progress('warm download: starting MinIO (built by test/storage/ensureS3Server.sh when missing)');
+    if (!existsSync(minioBinary())) execFileSync('bash', [join(repositoryRoot, 'test', 'storage', 'ensureS3Server.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const s3 = await startS3Server();
+    cleanup.defer('stop MinIO', () => s3.close());
+    const s3Proxy = await spawnProxyProcess(cleanup, {
+      upstream: fileProxyUrl(tree),
+      env: {
+        GOMODPROXY_STORAGE_TYPE: 's3',
+        GOMODPROXY_STORAGE_BUCKET: await s3.createBucket(),
+        GOMODPROXY_STORAGE_ENDPOINT: s3.endpoint,
+        GOMODPROXY_STORAGE_REGION: s3.region,
+        GOMODPROXY_STORAGE_FORCE_PATH_STYLE: 'true',
+        GOMODPROXY_STORAGE_STAGING_PATH: await cleanup.tempFolder('gomodproxy-bench-staging-'),
+        AWS_ACCESS_KEY_ID: s3.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      },
+    });
     const moduleVersions = corpus.map((m) => `${m.path}@${m.version}`);
 
     /** One `go mod download` of every version into a fresh module cache; seconds. */
@@ -50,15 +72,16 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
       }
     };
 
-    progress('warm download: filling the proxy (cold)');
+    progress('warm download: filling the proxies (cold)');
     const cold = await download(proxy.url);
+    const coldS3 = await download(s3Proxy.url);
     const staticServer = await spawnStaticFileServer(cleanup, storage);
-    const sides = { floor: fileProxyUrl(tree), static: staticServer.url, proxy: proxy.url };
+    const sides = { floor: fileProxyUrl(tree), static: staticServer.url, proxy: proxy.url, s3: s3Proxy.url };
     const names = Object.keys(sides) as Array<keyof typeof sides>;
     progress('warm download: warming every side once');
     for (const side of names) await download(sides[side]);
 
-    const seconds: Record<keyof typeof sides, number[]> = { floor: [], static: [], proxy: [] };
+    const seconds: Record<keyof typeof sides, number[]> = { floor: [], static: [], proxy: [], s3: [] };
     for (let round = 0; round < rounds; round++) {
       const order = names.map((_, i) => names[(i + round) % names.length]!);
       for (const side of order) seconds[side].push(await download(sides[side]));
@@ -74,7 +97,8 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
         `\`go mod download\` of ${versions} module versions (${new Set(corpus.map((m) => m.path)).size} modules, largeCorpus) into a fresh GOMODCACHE, ` +
         `median of ${rounds} rounds, the order of the sides rotating; proxy as a child process (log level warn) serving from its disk store; ` +
         `floor GOPROXY=file:// of the upstream tree; middle side a node:http static file server (child process) of the proxy's store. ` +
-        `The first (cold) fill of the proxy took ${cold.toFixed(2)} s.`,
+        `The S3 side is a second proxy process on S3 storage: MinIO ${minioVersion()} on 127.0.0.1 (one local drive), path-style, no TLS. ` +
+        `The first (cold) fill took ${cold.toFixed(2)} s on disk, ${coldS3.toFixed(2)} s on S3.`,
       measurements: [
         sideBySide(
           { measure: `\`go mod download\` ${versions} versions, warm proxy vs GOPROXY=file:// tree`, unit: 's', baselineName: 'file://', target: { on: 'ratio', atMost: 1.2 } },
@@ -85,6 +109,11 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
           { measure: `\`go mod download\` ${versions} versions, warm proxy vs node:http static server of its store`, unit: 's', baselineName: 'node:http static' },
           seconds.proxy,
           seconds.static,
+        ),
+        sideBySide(
+          { measure: `\`go mod download\` ${versions} versions, warm proxy on S3 (MinIO) vs the same proxy on disk`, unit: 's', baselineName: 'proxy on disk' },
+          seconds.s3,
+          seconds.proxy,
         ),
       ],
       notes: [],
