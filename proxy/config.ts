@@ -94,7 +94,9 @@ const s3Storage = z
     /** Keys are kept under this path in the bucket, so several proxies or uses can share it. */
     prefix: z
       .string()
-      .regex(/^([a-z0-9._-]+(\/[a-z0-9._-]+)*\/?)?$/, { message: 'allowed: a path such as "gomodproxy" or "team/gomodproxy/", of a-z, 0-9, ".", "_" and "-"' })
+      .refine((value) => /^([a-z0-9._-]+(\/[a-z0-9._-]+)*\/?)?$/.test(value) && !value.split('/').some((element) => element === '.' || element === '..'), {
+        message: 'allowed: a path such as "gomodproxy" or "team/gomodproxy/", of a-z, 0-9, ".", "_" and "-", without "." or ".." elements',
+      })
       .transform((value) => (value === '' || value.endsWith('/') ? value : `${value}/`))
       .default(''),
     /** An S3-compatible server (MinIO, Ceph, R2…); without it, AWS S3 in `region`. */

@@ -82,6 +82,7 @@ describe('settings', () => {
     { name: 'an S3 bucket name with upper case', layer: { storage: { type: 's3', bucket: 'Go_Modules' } }, message: /^invalid setting storage\.bucket .* = "Go_Modules": allowed: an S3 bucket name, 3 to 63 characters/ },
     { name: 'an S3 endpoint without a scheme', layer: { storage: { type: 's3', bucket: 'b-1', endpoint: 'minio:9000' } }, message: /^invalid setting storage\.endpoint \(GOMODPROXY_STORAGE_ENDPOINT\) = "minio:9000": allowed: an http:\/\/ or https:\/\/ URL/ },
     { name: 'an S3 prefix that starts with "/"', layer: { storage: { type: 's3', bucket: 'b-1', prefix: '/x' } }, message: /^invalid setting storage\.prefix .* = "\/x": allowed: a path such as/ },
+    { name: 'an S3 prefix with ".."', layer: { storage: { type: 's3', bucket: 'b-1', prefix: 'a/../b' } }, message: /^invalid setting storage\.prefix .* = "a\/\.\.\/b": allowed: .*without "\." or "\.\." elements$/ },
     { name: 'forcePathStyle that is not true or false', layer: { storage: { type: 's3', bucket: 'b-1', forcePathStyle: 'yes' } }, message: /^invalid setting storage\.forcePathStyle \(GOMODPROXY_STORAGE_FORCE_PATH_STYLE\) = "yes"/ },
     {
       name: 'an S3 secret written inline',
