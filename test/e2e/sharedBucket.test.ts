@@ -126,6 +126,25 @@ describe('two proxies sharing one bucket', () => {
     expect(upstream.requests.length).toBe(before);
   });
 
+  it('a proxy given a bucket that does not exist stops at start with one line saying so', async () => {
+    const failed = await spawnProxy({
+      GOMODPROXY_UPSTREAM: upstream.url,
+      GOMODPROXY_STORAGE_TYPE: 's3',
+      GOMODPROXY_STORAGE_BUCKET: 'no-such-bucket',
+      GOMODPROXY_STORAGE_ENDPOINT: s3.endpoint,
+      GOMODPROXY_STORAGE_FORCE_PATH_STYLE: 'true',
+      GOMODPROXY_STORAGE_STAGING_PATH: join(work.path, 'staging-c'),
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    }).then(
+      () => null,
+      (err: unknown) => (err as Error).message,
+    );
+    expect(failed).toBe(
+      `proxy exited with 1 before serving:\ngomodproxy: S3 bucket "no-such-bucket" does not exist at ${s3.endpoint}; create it, or fix storage.bucket (GOMODPROXY_STORAGE_BUCKET)\n`,
+    );
+  });
+
   async function downloadThrough(goproxy: string): Promise<GoModDownload[]> {
     const goHome = await makeGoHome({ goproxy });
     try {
