@@ -9,16 +9,13 @@
 // to HTTP. Target: proxy / file:// ≤ 1.2. A fourth side is a second proxy process keeping the same
 // versions in S3 (a MinIO that the benchmark starts on 127.0.0.1), against the proxy on disk.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileProxyUrl, makeGoHome, runGo } from '../test/fixtures/goCommand.ts';
 import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
-import { minioBinary, minioVersion, startS3Server } from '../test/fixtures/s3Server.ts';
 import { withCleanup } from './cleanup.ts';
-import { repositoryRoot, spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
+import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
+import { s3ServerDescription, spawnS3ProxyProcess, startBenchS3 } from './s3Proxy.ts';
 
 export type WarmDownloadOptions = {
   /** Timed rounds, each one download from each side (default 5). */
@@ -41,23 +38,9 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
     await writeModuleTree(tree, corpus);
     const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
     const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
-    progress('warm download: starting MinIO (built by test/storage/ensureS3Server.sh when missing)');
-    if (!existsSync(minioBinary())) execFileSync('bash', [join(repositoryRoot, 'test', 'storage', 'ensureS3Server.sh')], { stdio: ['ignore', 'inherit', 'inherit'] });
-    const s3 = await startS3Server();
-    cleanup.defer('stop MinIO', () => s3.close());
-    const s3Proxy = await spawnProxyProcess(cleanup, {
-      upstream: fileProxyUrl(tree),
-      env: {
-        GOMODPROXY_STORAGE_TYPE: 's3',
-        GOMODPROXY_STORAGE_BUCKET: await s3.createBucket(),
-        GOMODPROXY_STORAGE_ENDPOINT: s3.endpoint,
-        GOMODPROXY_STORAGE_REGION: s3.region,
-        GOMODPROXY_STORAGE_FORCE_PATH_STYLE: 'true',
-        GOMODPROXY_STORAGE_STAGING_PATH: await cleanup.tempFolder('gomodproxy-bench-staging-'),
-        AWS_ACCESS_KEY_ID: s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      },
-    });
+    progress('warm download: starting MinIO and a second proxy on S3 storage');
+    const s3 = await startBenchS3(cleanup);
+    const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: fileProxyUrl(tree) });
     const moduleVersions = corpus.map((m) => `${m.path}@${m.version}`);
 
     /** One `go mod download` of every version into a fresh module cache; seconds. */
@@ -97,7 +80,7 @@ export function warmDownload(options: Partial<WarmDownloadOptions> = {}): Promis
         `\`go mod download\` of ${versions} module versions (${new Set(corpus.map((m) => m.path)).size} modules, largeCorpus) into a fresh GOMODCACHE, ` +
         `median of ${rounds} rounds, the order of the sides rotating; proxy as a child process (log level warn) serving from its disk store; ` +
         `floor GOPROXY=file:// of the upstream tree; middle side a node:http static file server (child process) of the proxy's store. ` +
-        `The S3 side is a second proxy process on S3 storage: MinIO ${minioVersion()} on 127.0.0.1 (one local drive), path-style, no TLS. ` +
+        `The S3 side is a second proxy process on S3 storage: ${s3ServerDescription()}. ` +
         `The first (cold) fill took ${cold.toFixed(2)} s on disk, ${coldS3.toFixed(2)} s on S3.`,
       measurements: [
         sideBySide(
