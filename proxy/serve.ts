@@ -9,7 +9,7 @@ import { Fetcher } from './fetcher.ts';
 import { buildServer } from './server/index.ts';
 import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
-import { DiskStorage, S3Storage, type Storage } from './storage/index.ts';
+import { createS3Storage, DiskStorage, type Storage } from './storage/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -20,7 +20,7 @@ export type RunningProxy = {
   close(): Promise<void>;
 };
 
-export function createStorage(config: Config): Storage {
+export async function createStorage(config: Config): Promise<Storage> {
   const settings = config.storage;
   switch (settings.type) {
     case 'disk':
@@ -31,7 +31,7 @@ export function createStorage(config: Config): Storage {
         secretAccessKey: readSecret(settings.credentials.secretAccessKey, 'storage.credentials.secretAccessKey'),
         ...(settings.credentials.sessionToken ? { sessionToken: readSecret(settings.credentials.sessionToken, 'storage.credentials.sessionToken') } : {}),
       };
-      return new S3Storage({
+      return createS3Storage({
         bucket: settings.bucket,
         prefix: settings.prefix,
         region: settings.region,
@@ -50,7 +50,7 @@ export function defaultLogger(config: Config): Logger {
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
-  const storage = createStorage(config);
+  const storage = await createStorage(config);
   try {
     await storage.open();
   } catch (err) {

@@ -2,7 +2,8 @@
 // it writes a staged file and puts it into the store as an immutable key, printing each step.
 // argv[2]: JSON { store: "disk" | "s3", options, key, size, stopWhileStaging }.
 import fs from 'node:fs/promises';
-import { DiskStorage, S3Storage, type S3StorageOptions, type Storage } from '../../../proxy/storage/index.ts';
+import { DiskStorage, type Storage } from '../../../proxy/storage/index.ts';
+import { S3Storage, type S3StorageOptions } from '../../../proxy/storage/s3.ts';
 
 type Order = { store: 'disk' | 's3'; options: string | S3StorageOptions; key: string; size: number; stopWhileStaging: boolean };
 
