@@ -19,6 +19,7 @@ import { startUpstream } from '../test/fixtures/upstreamServer.ts';
 import { withCleanup } from './cleanup.ts';
 import { readProcessMemory, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
 import { progress, runStandalone, type BenchResult, type Measurement } from './results.ts';
+import { s3ServerDescription, spawnS3ProxyProcess, startBenchS3 } from './s3Proxy.ts';
 
 export type MemoryOptions = {
   /** Clients downloading at once (default 64). */
@@ -142,10 +143,22 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     const floorWarm = await load(floor);
     progress(`memory: static file server, ${clients} clients: peak ${mib(floorWarm.peakRss).toFixed(1)} MiB in ${floorWarm.seconds.toFixed(1)} s`);
 
+    // The same cold and warm loads on a proxy that keeps the zip in S3: it is uploaded in parts
+    // from the staged file and streamed back, never held whole.
+    const s3 = await startBenchS3(cleanup);
+    const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: upstream.url, nodeArgs });
+    const fetchesBefore = upstream.count('.zip');
+    const s3Cold = await load(s3Proxy);
+    const s3UpstreamZipFetches = upstream.count('.zip') - fetchesBefore;
+    progress(`memory: S3, cold, ${clients} clients: peak ${mib(s3Cold.peakRss).toFixed(1)} MiB in ${s3Cold.seconds.toFixed(1)} s; upstream zip fetches: ${s3UpstreamZipFetches}`);
+    const s3Warm = await load(s3Proxy);
+    progress(`memory: S3, warm in the same process, ${clients} clients: peak ${mib(s3Warm.peakRss).toFixed(1)} MiB in ${s3Warm.seconds.toFixed(1)} s`);
+    await s3Proxy.stop();
+
     const target = { on: 'value' as const, atMost: 150 };
-    const row = (measure: string, proxyBytes: number, floorBytes?: number): Measurement => {
+    const row = (measure: string, proxyBytes: number, floorBytes?: number, floorName = 'node:http static'): Measurement => {
       const m: Measurement = { measure, unit: 'MiB', value: mib(proxyBytes), target };
-      if (floorBytes !== undefined) Object.assign(m, { baseline: mib(floorBytes), baselineName: 'node:http static', ratio: proxyBytes / floorBytes });
+      if (floorBytes !== undefined) Object.assign(m, { baseline: mib(floorBytes), baselineName: floorName, ratio: proxyBytes / floorBytes });
       return m;
     };
     const notes = [
@@ -156,6 +169,7 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         `warm (fresh process) ${mib(warm.sampledMaxRss).toFixed(1)} MiB. Proxy RSS at rest before the cold phase ${mib(proxyIdle.rss).toFixed(1)} MiB, ` +
         `one second after the warm phase ${mib(restingAfter).toFixed(1)} MiB (peak during that second ${mib(after.peakRss).toFixed(1)} MiB).`,
     ];
+    notes.push(`S3 storage: ${s3ServerDescription()}; cold phase ${s3Cold.seconds.toFixed(1)} s with ${s3UpstreamZipFetches} upstream zip fetch(es), warm phase ${s3Warm.seconds.toFixed(1)} s.`);
     if (upstreamZipFetches !== 1) notes.push(`**The cold phase fetched the zip from upstream ${upstreamZipFetches} times, not once.**`);
 
     return {
@@ -170,6 +184,8 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         row(`peak RSS cold: ${clients} clients, ${megabytes} MiB zip not yet cached`, cold.peakRss),
         row(`peak RSS warm: ${clients} clients, ${megabytes} MiB zip cached (fresh process)`, warm.peakRss, floorWarm.peakRss),
         row(`peak RSS warm: same, in the process that served the cold phase`, warmAfterCold.peakRss),
+        row(`peak RSS cold on S3 storage: ${clients} clients, ${megabytes} MiB zip not yet cached`, s3Cold.peakRss, cold.peakRss, 'proxy on disk'),
+        row(`peak RSS warm on S3 storage: same, in the process that served the cold phase`, s3Warm.peakRss, warmAfterCold.peakRss, 'proxy on disk'),
       ],
       notes,
       seconds: (performance.now() - began) / 1000,

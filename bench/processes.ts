@@ -29,7 +29,8 @@ export type ChildServer = {
 export type ProxyProcessOptions = {
   /** GOMODPROXY_UPSTREAM: file://… or http://127.0.0.1:… or "off"; never a public proxy. */
   upstream: string;
-  storagePath: string;
+  /** GOMODPROXY_STORAGE_PATH; leave it out for other storage, set through `env`. */
+  storagePath?: string;
   /** GOMODPROXY_LOG_LEVEL (default warn: one log line per request would be measured too). */
   logLevel?: string;
   /** How often readiness is polled while starting, in milliseconds. */
@@ -56,7 +57,7 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
     env: (port) => ({
       GOMODPROXY_LISTEN: `127.0.0.1:${port}`,
       GOMODPROXY_UPSTREAM: options.upstream,
-      GOMODPROXY_STORAGE_PATH: options.storagePath,
+      ...(options.storagePath !== undefined && { GOMODPROXY_STORAGE_PATH: options.storagePath }),
       GOMODPROXY_LOG_LEVEL: options.logLevel ?? 'warn',
       // The proxy's default checksum database is public; benchmarks never reach it.
       GOMODPROXY_SUMDB: 'off',

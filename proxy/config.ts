@@ -85,16 +85,52 @@ const diskStorage = z.object({
   path: z.string().min(1).default('./data'),
 });
 
-/** Storage without a type is disk storage, so GOMODPROXY_STORAGE_PATH alone is enough. */
-const storage = z.preprocess(
-  (value) => (typeof value === 'object' && value !== null && !('type' in value) ? { type: 'disk', ...value } : value),
-  z.discriminatedUnion('type', [diskStorage], { error: 'allowed: storage types "disk"' }),
-);
-
 /** A secret given as "env:NAME" or "file:/path", never inline, so settings files can be shared. */
 const secret = z.string().refine((value) => /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/.test(value), {
   message: 'allowed: "env:NAME" (an environment variable) or "file:/path" (a file holding the secret)',
 });
+
+/** "true"/"false" as environment variables give them, or a YAML boolean. */
+const flag = z.union([z.boolean(), z.enum(['true', 'false'], { error: 'allowed: true or false' })]).transform((value) => value === true || value === 'true');
+
+const s3Storage = z
+  .object({
+    type: z.literal('s3'),
+    /** The bucket; it must exist (the proxy does not create it). */
+    bucket: z.string({ error: 'required for storage type "s3": the name of an existing bucket' }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      message: 'allowed: an S3 bucket name, 3 to 63 characters of a-z, 0-9, "." and "-"',
+    }),
+    /** Keys are kept under this path in the bucket, so several proxies or uses can share it. */
+    prefix: z
+      .string()
+      .refine((value) => /^([a-z0-9._-]+(\/[a-z0-9._-]+)*\/?)?$/.test(value) && !value.split('/').some((element) => element === '.' || element === '..'), {
+        message: 'allowed: a path such as "gomodproxy" or "team/gomodproxy/", of a-z, 0-9, ".", "_" and "-", without "." or ".." elements',
+      })
+      .transform((value) => (value === '' || value.endsWith('/') ? value : `${value}/`))
+      .default(''),
+    /** An S3-compatible server (MinIO, Ceph, R2…); without it, AWS S3 in `region`. */
+    endpoint: z
+      .string()
+      .refine((value) => /^https?:\/\/[^\s/@]+(\/.*)?$/.test(value), { message: 'allowed: an http:// or https:// URL without credentials, e.g. https://minio.corp.example:9000' })
+      .optional(),
+    region: z.string().min(1).default('us-east-1'),
+    /** Bucket in the URL path rather than the host name: true for most S3-compatible servers. */
+    forcePathStyle: flag.default(false),
+    /** Access keys as "env:NAME" or "file:/path"; without them the AWS SDK's chain (AWS_ACCESS_KEY_ID…, web identity, instance role). */
+    credentials: z
+      .object({ accessKeyId: secret, secretAccessKey: secret, sessionToken: secret.optional() })
+      .strict()
+      .optional(),
+    /** Local folder where downloads are checked before they are uploaded. */
+    stagingPath: z.string().min(1).default(path.join(os.tmpdir(), 'gomodproxy-staging')),
+  })
+  .strict();
+
+/** Storage without a type is disk storage, so GOMODPROXY_STORAGE_PATH alone is enough. */
+const storage = z.preprocess(
+  (value) => (typeof value === 'object' && value !== null && !('type' in value) ? { type: 'disk', ...value } : value),
+  z.discriminatedUnion('type', [diskStorage, s3Storage], { error: 'allowed: storage types "disk" and "s3"' }),
+);
 
 const gitHost = z
   .object({
@@ -167,6 +203,12 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_LISTEN', path: ['listen'] },
   { env: 'GOMODPROXY_STORAGE_TYPE', path: ['storage', 'type'] },
   { env: 'GOMODPROXY_STORAGE_PATH', path: ['storage', 'path'] },
+  { env: 'GOMODPROXY_STORAGE_BUCKET', path: ['storage', 'bucket'] },
+  { env: 'GOMODPROXY_STORAGE_PREFIX', path: ['storage', 'prefix'] },
+  { env: 'GOMODPROXY_STORAGE_ENDPOINT', path: ['storage', 'endpoint'] },
+  { env: 'GOMODPROXY_STORAGE_REGION', path: ['storage', 'region'] },
+  { env: 'GOMODPROXY_STORAGE_FORCE_PATH_STYLE', path: ['storage', 'forcePathStyle'] },
+  { env: 'GOMODPROXY_STORAGE_STAGING_PATH', path: ['storage', 'stagingPath'] },
   { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'] },
   { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true },
   { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true },
@@ -268,16 +310,21 @@ export function resolveConfig(...layers: Settings[]): Config {
   const issue = result.error.issues[0]!;
   if (issue.code === 'unrecognized_keys') {
     const where = issue.path.length ? `${issue.path.join('.')}.` : '';
-    throw new ConfigError(`unknown setting ${where}${issue.keys.join(', ')}: allowed settings are ${allowedKeys(issue.path)}`);
+    throw new ConfigError(`unknown setting ${where}${issue.keys.join(', ')}: allowed settings are ${allowedKeys(issue.path, input)}`);
   }
   const value = getPath(input, issue.path);
   const shown = value === undefined ? 'missing' : JSON.stringify(value);
   throw new ConfigError(`invalid setting ${settingName(issue.path)} = ${shown}: ${issue.message}`);
 }
 
-function allowedKeys(path: ReadonlyArray<PropertyKey>): string {
+function allowedKeys(path: ReadonlyArray<PropertyKey>, input: Settings): string {
   if (path.length === 0) return Object.keys(configSchema.shape).join(', ');
-  if (path[0] === 'storage') return Object.keys(diskStorage.shape).join(', ');
+  if (path[0] === 'storage') {
+    const type = getPath(input, ['storage', 'type']);
+    const schema = type === 's3' ? s3Storage : diskStorage;
+    if (path[1] === 'credentials') return 'accessKeyId, secretAccessKey, sessionToken';
+    return Object.keys(schema.shape).join(', ');
+  }
   return '(see README)';
 }
 

@@ -99,7 +99,7 @@ async function exportCommand(flags: CommandFlags): Promise<void> {
     ? { goSum: await readArgumentFile(flags.from, 'go.sum'), file: flags.from }
     : { patterns: flags.all ? 'all' : flags.module!.split(',').map((p) => p.trim()).filter(Boolean) };
   const config = commandConfig(flags);
-  const storage = createStorage(config);
+  const storage = await createStorage(config);
   await storage.open();
   const progress = createProgress('export');
   const summary = await exportBundle(storage, selection, flags.out, progress);

@@ -10,7 +10,8 @@ import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
 import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
-import { DiskStorage, type Storage } from './storage/index.ts';
+import { readSecret } from './secrets.ts';
+import { createS3Storage, DiskStorage, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
 
 export type RunningProxy = {
@@ -52,10 +53,27 @@ export function createChecksums(config: Config, storage: Storage, logger: Logger
   return { database, checksums };
 }
 
-export function createStorage(config: Config): Storage {
-  switch (config.storage.type) {
+export async function createStorage(config: Config): Promise<Storage> {
+  const settings = config.storage;
+  switch (settings.type) {
     case 'disk':
-      return new DiskStorage(config.storage.path);
+      return new DiskStorage(settings.path);
+    case 's3': {
+      const credentials = settings.credentials && {
+        accessKeyId: readSecret(settings.credentials.accessKeyId, 'storage.credentials.accessKeyId'),
+        secretAccessKey: readSecret(settings.credentials.secretAccessKey, 'storage.credentials.secretAccessKey'),
+        ...(settings.credentials.sessionToken ? { sessionToken: readSecret(settings.credentials.sessionToken, 'storage.credentials.sessionToken') } : {}),
+      };
+      return createS3Storage({
+        bucket: settings.bucket,
+        prefix: settings.prefix,
+        region: settings.region,
+        forcePathStyle: settings.forcePathStyle,
+        stagingPath: settings.stagingPath,
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        ...(credentials ? { credentials } : {}),
+      });
+    }
   }
 }
 
@@ -76,8 +94,13 @@ export type ProxyCore = {
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the fetcher. */
 export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
-  const storage = createStorage(config);
-  await storage.open();
+  const storage = await createStorage(config);
+  try {
+    await storage.open();
+  } catch (err) {
+    await storage.close?.();
+    throw err;
+  }
   const git = new GitSource({
     cacheDir: config.git.cacheDir,
     hosts: config.git.hosts,
@@ -125,6 +148,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     metrics,
     close: async () => {
       await app.close();
+      await storage.close?.();
       logger.flush();
     },
   };

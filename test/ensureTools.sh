@@ -33,3 +33,5 @@ if [ ${#packages[@]} -gt 0 ]; then
   fi
 fi
 bash test/image/installDependencies.sh >/dev/null
+
+bash "$(dirname "$0")/storage/ensureS3Server.sh"

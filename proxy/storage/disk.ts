@@ -81,7 +81,7 @@ export class DiskStorage implements Storage {
       return {
         size: info.size,
         modified: info.mtime,
-        stream: () => handle.createReadStream({ start: 0, end: Math.max(0, info.size - 1) }),
+        stream: (range) => handle.createReadStream(range ?? { start: 0, end: Math.max(0, info.size - 1) }),
         readAt: async (buffer, position) => (await handle.read(buffer, 0, buffer.byteLength, position)).bytesRead,
         close: () => handle.close(),
       };

@@ -16,13 +16,20 @@ export type StoredObject = {
   modified: Date;
 };
 
+/** Byte offsets of a part of an object, both included (as in an HTTP Range header). */
+export type ByteRange = { start: number; end: number };
+
 /**
  * An object opened for reading. Exactly one of stream() or close() must be
  * called; the object stays readable even if its key is deleted meanwhile.
  */
 export type OpenedObject = StoredObject & {
-  /** The content as a stream; it releases the object when it ends or is destroyed. */
-  stream(): Readable;
+  /**
+   * The content, or the part of it in `range`, as a stream; it releases the
+   * object when it ends or is destroyed. The part comes from the same object
+   * that was opened, or the stream fails.
+   */
+  stream(range?: ByteRange): Readable;
   /**
    * Random access, where the store has it (a local file): reads into `buffer`
    * from `position`, resolving to the bytes read. The caller then calls close().
@@ -70,6 +77,9 @@ export interface Storage {
   walk(prefix: string): AsyncIterable<string>;
 
   delete(key: string): Promise<void>;
+
+  /** Releases what the store holds open (connections); it is not used afterwards. */
+  close?(): Promise<void>;
 }
 
 const SAFE_KEY = /^[a-z0-9!._~+\-]+(\/[a-z0-9!._~+\-@]+)*$/;

@@ -80,10 +80,13 @@ export function productionCommand(): { command: string; args: string[] } {
 
 export type ProxyProcess = { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> };
 
-/** Runs `node bin/gomodproxy.js serve` (what `npm start` runs) as a child process, configured only through GOMODPROXY_* variables. */
-export async function spawnProxy(env: Record<string, string>): Promise<ProxyProcess> {
+/**
+ * Runs `node bin/gomodproxy.js serve` (what `npm start` runs) as a child process, configured through
+ * GOMODPROXY_* variables (and `serveArgs`, e.g. ["--config", file], for settings that have none).
+ */
+export async function spawnProxy(env: Record<string, string>, serveArgs: string[] = []): Promise<ProxyProcess> {
   const { command, args } = productionCommand();
-  const child = spawn(command, [...args, 'serve'], {
+  const child = spawn(command, [...args, 'serve', ...serveArgs], {
     cwd: repositoryRoot,
     // The built-in checksum database is public: tests that verify give their own.
     env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', GOMODPROXY_SUMDB: 'off', ...env },

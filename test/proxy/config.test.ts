@@ -48,7 +48,48 @@ describe('settings', () => {
     expect(loadConfig({ env: { GOMODPROXY_STORAGE_PATH: '/var/lib/gomodproxy' } }).storage).toEqual({ type: 'disk', path: '/var/lib/gomodproxy' });
   });
 
+  it('reads S3 storage from the environment, with a prefix that ends in "/"', () => {
+    const config = loadConfig({
+      env: {
+        GOMODPROXY_STORAGE_TYPE: 's3',
+        GOMODPROXY_STORAGE_BUCKET: 'go-modules',
+        GOMODPROXY_STORAGE_PREFIX: 'team/proxy',
+        GOMODPROXY_STORAGE_ENDPOINT: 'http://127.0.0.1:9000',
+        GOMODPROXY_STORAGE_FORCE_PATH_STYLE: 'true',
+        GOMODPROXY_STORAGE_STAGING_PATH: '/var/tmp/gomodproxy',
+      },
+    });
+    expect(config.storage).toEqual({
+      type: 's3',
+      bucket: 'go-modules',
+      prefix: 'team/proxy/',
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+      stagingPath: '/var/tmp/gomodproxy',
+    });
+  });
+
+  it('takes S3 credentials as env: and file: references from the settings file', () => {
+    const config = resolveConfig({
+      storage: { type: 's3', bucket: 'go-modules', credentials: { accessKeyId: 'env:S3_KEY', secretAccessKey: 'file:/run/secrets/s3' } },
+    });
+    expect(config.storage).toMatchObject({ credentials: { accessKeyId: 'env:S3_KEY', secretAccessKey: 'file:/run/secrets/s3' }, prefix: '', forcePathStyle: false });
+  });
+
   const bad: Array<{ name: string; layer: Record<string, unknown>; message: RegExp }> = [
+    { name: 'S3 storage without a bucket', layer: { storage: { type: 's3' } }, message: /^invalid setting storage\.bucket \(GOMODPROXY_STORAGE_BUCKET\) = missing: required for storage type "s3": the name of an existing bucket$/ },
+    { name: 'an S3 bucket name with upper case', layer: { storage: { type: 's3', bucket: 'Go_Modules' } }, message: /^invalid setting storage\.bucket .* = "Go_Modules": allowed: an S3 bucket name, 3 to 63 characters/ },
+    { name: 'an S3 endpoint without a scheme', layer: { storage: { type: 's3', bucket: 'b-1', endpoint: 'minio:9000' } }, message: /^invalid setting storage\.endpoint \(GOMODPROXY_STORAGE_ENDPOINT\) = "minio:9000": allowed: an http:\/\/ or https:\/\/ URL/ },
+    { name: 'an S3 prefix that starts with "/"', layer: { storage: { type: 's3', bucket: 'b-1', prefix: '/x' } }, message: /^invalid setting storage\.prefix .* = "\/x": allowed: a path such as/ },
+    { name: 'an S3 prefix with ".."', layer: { storage: { type: 's3', bucket: 'b-1', prefix: 'a/../b' } }, message: /^invalid setting storage\.prefix .* = "a\/\.\.\/b": allowed: .*without "\." or "\.\." elements$/ },
+    { name: 'forcePathStyle that is not true or false', layer: { storage: { type: 's3', bucket: 'b-1', forcePathStyle: 'yes' } }, message: /^invalid setting storage\.forcePathStyle \(GOMODPROXY_STORAGE_FORCE_PATH_STYLE\) = "yes"/ },
+    {
+      name: 'an S3 secret written inline',
+      layer: { storage: { type: 's3', bucket: 'b-1', credentials: { accessKeyId: 'AKIA123', secretAccessKey: 'env:S3_SECRET' } } },
+      message: /^invalid setting storage\.credentials\.accessKeyId = "AKIA123": allowed: "env:NAME"/,
+    },
+    { name: 'a disk setting in S3 storage', layer: { storage: { type: 's3', bucket: 'b-1', path: '/data' } }, message: /^unknown setting storage\.path: allowed settings are type, bucket, prefix, endpoint, region, forcePathStyle, credentials, stagingPath$/ },
     { name: 'a listen address without a port', layer: { listen: 'localhost' }, message: /^invalid setting listen \(GOMODPROXY_LISTEN\) = "localhost": allowed: host:port/ },
     { name: 'a port out of range', layer: { listen: '127.0.0.1:70000' }, message: /listen .* = "127\.0\.0\.1:70000"/ },
     { name: 'an ftp upstream', layer: { upstream: 'ftp://mirror.example' }, message: /^invalid setting upstream \(GOMODPROXY_UPSTREAM\) = "ftp:\/\/mirror\.example": .*scheme "ftp"; allowed: http:\/\/, https:\/\/ or file:\/\// },
@@ -115,6 +156,19 @@ describe('the command line', () => {
     expect(run.status).toBe(2);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
     expect(run.stderr).toMatch(/^gomodproxy: invalid setting upstream \(GOMODPROXY_UPSTREAM\) = "ftp:\/\/mirror\.example"/);
+  });
+
+  it('names an S3 secret that is not there, before anything is contacted', async () => {
+    const dir = await makeTempDir('gomodproxy-config-');
+    try {
+      const file = join(dir, 'gomodproxy.yaml');
+      await writeFile(file, ['storage:', '  type: s3', '  bucket: go-modules', '  endpoint: http://127.0.0.1:9', '  credentials: { accessKeyId: env:NO_SUCH_VARIABLE, secretAccessKey: env:NO_SUCH_VARIABLE }', ''].join('\n'));
+      const run = cli(['serve', '--config', file]);
+      expect(run.status).toBe(1);
+      expect(run.stderr).toBe('gomodproxy: storage.credentials.accessKeyId: the environment variable NO_SUCH_VARIABLE is not set\n');
+    } finally {
+      await removeTempDir(dir);
+    }
   });
 
   it('names a missing settings file', () => {

@@ -4,8 +4,8 @@
  * in its environment only — never in a URL, an argument, a log line or an
  * error text.
  */
-import { readFileSync } from 'node:fs';
 import { proxyError } from '../../errors.ts';
+import { readSecret as readSecretReference } from '../../secrets.ts';
 import type { GitHost } from './locate.ts';
 
 export type GitAccess = {
@@ -15,17 +15,12 @@ export type GitAccess = {
   secrets: string[];
 };
 
-/** Reads "env:NAME" or "file:/path". */
+/** Reads "env:NAME" or "file:/path"; a missing secret fails the git request that needs it. */
 export function readSecret(reference: string, what: string): string {
-  if (reference.startsWith('env:')) {
-    const value = process.env[reference.slice(4)];
-    if (!value) throw proxyError('UPSTREAM_FAILED', `${what}: the environment variable ${reference.slice(4)} is not set`);
-    return value;
-  }
   try {
-    return readFileSync(reference.slice(5), 'utf8').trim();
+    return readSecretReference(reference, what);
   } catch (err) {
-    throw proxyError('UPSTREAM_FAILED', `${what}: cannot read ${reference.slice(5)}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    throw proxyError('UPSTREAM_FAILED', (err as Error).message);
   }
 }
 

@@ -1,0 +1,388 @@
+/**
+ * Storage in an S3-compatible bucket, with the disk store's key layout under
+ * an optional prefix, so several proxies can share one bucket and a copy of
+ * the prefix works as GOPROXY=file://.
+ *
+ * The rules it keeps:
+ * - Every write is atomic: S3 makes an object visible only when its PUT, or
+ *   the completion of its multipart upload, succeeds. A writer killed half-way
+ *   leaves an incomplete multipart upload that no reader sees; open() aborts
+ *   such leftovers of earlier runs.
+ * - Immutable keys are written with If-None-Match: * on the PUT and on
+ *   CompleteMultipartUpload, so the first complete upload wins, later ones
+ *   get 412 and nothing is ever overwritten, however many replicas race.
+ * - Large files are uploaded in parts read straight from the staged local
+ *   file, and read back as a stream: a 500 MiB zip never sits in memory.
+ * - open() makes one request that needs the bucket and the credentials, so a
+ *   missing bucket, refused credentials or an unreachable endpoint stop
+ *   start-up with a line saying what to fix.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import http from 'node:http';
+import https from 'node:https';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+  type CompletedPart,
+} from '@aws-sdk/client-s3';
+import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
+import { checkStorageKey, type ByteRange, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
+
+export type S3StorageOptions = {
+  bucket: string;
+  /** Prepended to every key: "" or a path ending in "/", e.g. "gomodproxy/". */
+  prefix: string;
+  /** http(s) URL of an S3-compatible server; without it, AWS S3 in `region`. */
+  endpoint?: string;
+  region: string;
+  /** Bucket in the path (http://host/bucket/key) instead of the host name; most S3-compatible servers need it. */
+  forcePathStyle: boolean;
+  /** Without them, the AWS SDK's own chain: AWS_ACCESS_KEY_ID…, profiles, web identity, instance roles. */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+  /** Local folder where zips are downloaded and checked before they are uploaded. */
+  stagingPath: string;
+  /** Files larger than this are uploaded in parts of this size (at least 5 MiB, S3's minimum part). */
+  partSize?: number;
+};
+
+const DEFAULT_PART_SIZE = 16 << 20;
+/** Parts of one file uploaded at once. */
+const PARTS_IN_FLIGHT = 4;
+/** A conditional write that meets a concurrent one is tried again this often before giving up. */
+const CONFLICT_RETRIES = 3;
+/** Multipart uploads and staged files older than this are leftovers of a crash or a killed writer. */
+const STALE_MS = 60 * 60 * 1000;
+/** Concurrent connections to S3: every client streaming a zip holds one. */
+const MAX_SOCKETS = 256;
+
+export class S3Storage implements Storage {
+  readonly description: string;
+  private readonly client: S3Client;
+  private readonly bucket: string;
+  private readonly prefix: string;
+  private readonly endpoint: string;
+  private readonly stagingPath: string;
+  private readonly partSize: number;
+
+  constructor(options: S3StorageOptions) {
+    this.bucket = options.bucket;
+    this.prefix = options.prefix;
+    this.endpoint = options.endpoint ?? `AWS S3 (${options.region})`;
+    this.stagingPath = path.resolve(options.stagingPath);
+    this.partSize = Math.max(5 << 20, options.partSize ?? DEFAULT_PART_SIZE);
+    this.description = `s3 ${options.endpoint ? `${options.endpoint} ` : ''}bucket ${this.bucket}${this.prefix ? ` prefix ${this.prefix}` : ''}`;
+    this.client = new S3Client({
+      region: options.region,
+      forcePathStyle: options.forcePathStyle,
+      ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+      requestHandler: {
+        httpAgent: new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        httpsAgent: new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+        connectionTimeout: 10_000,
+      },
+    });
+  }
+
+  async open(): Promise<void> {
+    try {
+      // Needs the bucket, valid credentials and the list permission, and says which is missing.
+      await this.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, MaxKeys: 1 }));
+    } catch (err) {
+      throw new Error(explainOpenFailure(err, { bucket: this.bucket, endpoint: this.endpoint }), { cause: err });
+    }
+    try {
+      await fs.mkdir(this.stagingPath, { recursive: true });
+      await fs.access(this.stagingPath, fs.constants.R_OK | fs.constants.W_OK);
+    } catch (err) {
+      throw new Error(`staging folder ${this.stagingPath} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable, or set storage.stagingPath`);
+    }
+    await this.removeStaleStaging();
+    await this.abortStaleUploads();
+  }
+
+  /** The bucket's key for a store key. */
+  private objectKey(key: string): string {
+    checkStorageKey(key);
+    return this.prefix + key;
+  }
+
+  async stat(key: string): Promise<StoredObject | null> {
+    const objectKey = this.objectKey(key);
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      return { size: head.ContentLength ?? 0, modified: head.LastModified ?? new Date(0) };
+    } catch (err) {
+      if (isMissingKey(err)) return null;
+      throw storageFailure('HEAD', objectKey, err);
+    }
+  }
+
+  async read(key: string): Promise<OpenedObject | null> {
+    const objectKey = this.objectKey(key);
+    let answer;
+    try {
+      answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+    } catch (err) {
+      if (isMissingKey(err)) return null;
+      throw storageFailure('GET', objectKey, err);
+    }
+    // The response already streams the whole object, so it stays readable if the key is deleted meanwhile.
+    const body = answer.Body as Readable;
+    const etag = answer.ETag;
+    let used = false;
+    const use = (): void => {
+      if (used) throw new Error(`S3 object ${objectKey} was already streamed or closed`);
+      used = true;
+    };
+    return {
+      size: answer.ContentLength ?? 0,
+      modified: answer.LastModified ?? new Date(0),
+      stream: (range?: ByteRange) => {
+        use();
+        if (!range) return body;
+        body.destroy();
+        return this.rangeStream(objectKey, range, etag);
+      },
+      close: async () => {
+        use();
+        body.destroy();
+      },
+    };
+  }
+
+  /**
+   * Part of an object: a ranged GET with If-Match on the ETag of the object
+   * first opened, so the bytes come from that very object or the stream fails.
+   */
+  private rangeStream(objectKey: string, range: ByteRange, etag: string | undefined): Readable {
+    const client = this.client;
+    const bucket = this.bucket;
+    async function* part(): AsyncGenerator<Buffer> {
+      if (range.end < range.start) return;
+      let answer;
+      try {
+        answer = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: objectKey, Range: `bytes=${range.start}-${range.end}`, ...(etag ? { IfMatch: etag } : {}) }),
+        );
+      } catch (err) {
+        throw storageFailure('ranged GET', objectKey, err);
+      }
+      yield* answer.Body as Readable;
+    }
+    return Readable.from(part(), { objectMode: false });
+  }
+
+  async readBytes(key: string): Promise<Buffer | null> {
+    const objectKey = this.objectKey(key);
+    try {
+      const answer = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      return Buffer.from(await answer.Body!.transformToByteArray());
+    } catch (err) {
+      if (isMissingKey(err)) return null;
+      throw storageFailure('GET', objectKey, err);
+    }
+  }
+
+  async put(key: string, data: Uint8Array): Promise<void> {
+    const objectKey = this.objectKey(key);
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: data, ContentLength: data.byteLength }));
+    } catch (err) {
+      throw storageFailure('PUT', objectKey, err);
+    }
+  }
+
+  async putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean> {
+    const objectKey = this.objectKey(key);
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          if (data instanceof Uint8Array) {
+            await this.client.send(
+              new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: data, ContentLength: data.byteLength, IfNoneMatch: '*' }),
+            );
+            return true;
+          }
+          return await this.uploadFileOnce(objectKey, data.file);
+        } catch (err) {
+          if (isPreconditionFailed(err)) return false;
+          if (!isConditionalConflict(err) || attempt >= CONFLICT_RETRIES) throw storageFailure('conditional PUT', objectKey, err);
+          // A concurrent write of the same key: whoever completed first has won; otherwise try again.
+          if (await this.exists(objectKey)) return false;
+        }
+      }
+    } finally {
+      if (!(data instanceof Uint8Array)) await fs.rm(data.file, { force: true });
+    }
+  }
+
+  /** Uploads a local file unless the key exists (false): one PUT, or parts for a large file. */
+  private async uploadFileOnce(objectKey: string, file: string): Promise<boolean> {
+    const { size } = await fs.stat(file);
+    if (size <= this.partSize) {
+      await this.client.send(
+        new PutObjectCommand({ Bucket: this.bucket, Key: objectKey, Body: createReadStream(file), ContentLength: size, IfNoneMatch: '*' }),
+      );
+      return true;
+    }
+    // Uploading hundreds of MiB only to lose the race at the end is waste: look first.
+    if (await this.exists(objectKey)) return false;
+    const { UploadId: uploadId } = await this.client.send(new CreateMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey }));
+    try {
+      const parts = await this.uploadParts(objectKey, uploadId!, file, size);
+      await this.client.send(
+        new CompleteMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId, MultipartUpload: { Parts: parts }, IfNoneMatch: '*' }),
+      );
+      return true;
+    } catch (err) {
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: objectKey, UploadId: uploadId })).catch(() => {});
+      throw err;
+    }
+  }
+
+  private async exists(objectKey: string): Promise<boolean> {
+    try {
+      await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+      return true;
+    } catch (err) {
+      if (isMissingKey(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Each part is read from the file as a stream while it is sent, a few parts at a time. */
+  private async uploadParts(objectKey: string, uploadId: string, file: string, size: number): Promise<CompletedPart[]> {
+    const count = Math.ceil(size / this.partSize);
+    const parts: CompletedPart[] = new Array(count);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < count) {
+        const index = next++;
+        const start = index * this.partSize;
+        const end = Math.min(size, start + this.partSize) - 1;
+        const answer = await this.client.send(
+          new UploadPartCommand({
+            Bucket: this.bucket,
+            Key: objectKey,
+            UploadId: uploadId,
+            PartNumber: index + 1,
+            Body: createReadStream(file, { start, end }),
+            ContentLength: end - start + 1,
+          }),
+        );
+        parts[index] = { PartNumber: index + 1, ETag: answer.ETag, ...(answer.ChecksumCRC32 ? { ChecksumCRC32: answer.ChecksumCRC32 } : {}) };
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARTS_IN_FLIGHT, count) }, worker));
+    return parts;
+  }
+
+  async stagingFile(hint: string): Promise<string> {
+    await fs.mkdir(this.stagingPath, { recursive: true });
+    const safeHint = hint.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
+    return path.join(this.stagingPath, `${randomBytes(8).toString('hex')}-${safeHint}`);
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    if (!prefix.endsWith('/')) throw new Error(`storage list prefix must end in "/": ${prefix}`);
+    const objectPrefix = `${this.objectKey(prefix.slice(0, -1))}/`;
+    const names: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: objectPrefix, Delimiter: '/', ...(token ? { ContinuationToken: token } : {}) }),
+        );
+        for (const object of page.Contents ?? []) {
+          if (object.Key) names.push(object.Key.slice(objectPrefix.length));
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (err) {
+      throw storageFailure('LIST', objectPrefix, err);
+    }
+    return names;
+  }
+
+  async *walk(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage walk prefix must end in "/": ${prefix}`);
+    const root = this.prefix;
+    const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: objectPrefix, ...(token ? { ContinuationToken: token } : {}) }),
+        );
+      } catch (err) {
+        throw storageFailure('LIST', objectPrefix, err);
+      }
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(root.length);
+        // Keys of the layout only: not this store's own working objects.
+        if (key && !key.split('/').some((element) => element.startsWith('.'))) yield key;
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async delete(key: string): Promise<void> {
+    const objectKey = this.objectKey(key);
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: objectKey }));
+    } catch (err) {
+      if (!isMissingKey(err)) throw storageFailure('DELETE', objectKey, err);
+    }
+  }
+
+  /** Only the staging folder is looked at. */
+  private async removeStaleStaging(): Promise<void> {
+    const now = Date.now();
+    for (const name of await fs.readdir(this.stagingPath)) {
+      const file = path.join(this.stagingPath, name);
+      const info = await fs.stat(file).catch(() => null);
+      if (info?.isFile() && now - info.mtimeMs > STALE_MS) await fs.rm(file, { force: true });
+    }
+  }
+
+  /**
+   * Incomplete multipart uploads under the prefix, left by writers that were
+   * killed, cost storage but are never visible. Those older than any upload
+   * takes are aborted. Where they cannot be listed by prefix (MinIO lists
+   * them by whole key only, and expires them itself after a day) or without
+   * the permission to list them, they are left to the server's own expiry or
+   * the bucket's lifecycle rules (AbortIncompleteMultipartUpload).
+   */
+  private async abortStaleUploads(): Promise<void> {
+    let listing;
+    try {
+      listing = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, Prefix: this.prefix }));
+    } catch {
+      return;
+    }
+    const now = Date.now();
+    for (const upload of listing.Uploads ?? []) {
+      if (!upload.Key || !upload.UploadId || !upload.Initiated || now - upload.Initiated.getTime() <= STALE_MS) continue;
+      await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId })).catch(() => {});
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
