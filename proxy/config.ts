@@ -81,8 +81,7 @@ const sumdb = z.string().superRefine((value, ctx) => {
 
 const diskStorage = z.object({
   type: z.literal('disk'),
-  /** Folder laid out as the Go module cache's download folder; usable as GOPROXY=file://. */
-  path: z.string().min(1).default('./data'),
+  path: z.string().min(1).default('./data').describe("`disk`: the store's folder, laid out as the Go module cache's download folder (usable as `GOPROXY=file://`)."),
 });
 
 /** A secret given as "env:NAME" or "file:/path", never inline, so settings files can be shared. */
@@ -96,33 +95,47 @@ const flag = z.union([z.boolean(), z.enum(['true', 'false'], { error: 'allowed: 
 const s3Storage = z
   .object({
     type: z.literal('s3'),
-    /** The bucket; it must exist (the proxy does not create it). */
-    bucket: z.string({ error: 'required for storage type "s3": the name of an existing bucket' }).regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-      message: 'allowed: an S3 bucket name, 3 to 63 characters of a-z, 0-9, "." and "-"',
-    }),
-    /** Keys are kept under this path in the bucket, so several proxies or uses can share it. */
+    bucket: z
+      .string({ error: 'required for storage type "s3": the name of an existing bucket' })
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: 'allowed: an S3 bucket name, 3 to 63 characters of a-z, 0-9, "." and "-"' })
+      .describe('`s3`: the bucket, which must exist (the proxy does not create it).'),
     prefix: z
       .string()
       .refine((value) => /^([a-z0-9._-]+(\/[a-z0-9._-]+)*\/?)?$/.test(value) && !value.split('/').some((element) => element === '.' || element === '..'), {
         message: 'allowed: a path such as "gomodproxy" or "team/gomodproxy/", of a-z, 0-9, ".", "_" and "-", without "." or ".." elements',
       })
       .transform((value) => (value === '' || value.endsWith('/') ? value : `${value}/`))
-      .default(''),
-    /** An S3-compatible server (MinIO, Ceph, R2…); without it, AWS S3 in `region`. */
+      .default('')
+      .describe('`s3`: keys are kept under this path in the bucket (a `/` is added), so several proxies or uses can share it.')
+      .meta({ shownDefault: 'none' }),
     endpoint: z
       .string()
       .refine((value) => /^https?:\/\/[^\s/@]+(\/.*)?$/.test(value), { message: 'allowed: an http:// or https:// URL without credentials, e.g. https://minio.corp.example:9000' })
-      .optional(),
-    region: z.string().min(1).default('us-east-1'),
-    /** Bucket in the URL path rather than the host name: true for most S3-compatible servers. */
-    forcePathStyle: flag.default(false),
-    /** Access keys as "env:NAME" or "file:/path"; without them the AWS SDK's chain (AWS_ACCESS_KEY_ID…, web identity, instance role). */
+      .optional()
+      .describe('`s3`: the URL of an S3-compatible server (MinIO, Ceph, R2…), e.g. `https://minio.corp.example:9000`.')
+      .meta({ shownDefault: 'AWS S3' }),
+    region: z.string().min(1).default('us-east-1').describe('`s3`: the region (signed into every request).'),
+    forcePathStyle: flag
+      .default(false)
+      .describe('`s3`: the bucket in the URL path instead of the host name; `true` for MinIO and most S3-compatible servers.'),
     credentials: z
-      .object({ accessKeyId: secret, secretAccessKey: secret, sessionToken: secret.optional() })
+      .object({
+        accessKeyId: secret.describe('`s3`: the access key, as `env:NAME` or `file:/path`.'),
+        secretAccessKey: secret.describe('`s3`: the secret key, as `env:NAME` or `file:/path`.'),
+        sessionToken: secret.optional().describe('`s3`: a session token, as `env:NAME` or `file:/path`.'),
+      })
       .strict()
-      .optional(),
-    /** Local folder where downloads are checked before they are uploaded. */
-    stagingPath: z.string().min(1).default(path.join(os.tmpdir(), 'gomodproxy-staging')),
+      .optional()
+      .describe(
+        '`s3`: access keys. Without them, the AWS SDK finds credentials itself: `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, a profile, web identity (EKS), an instance role.',
+      )
+      .meta({ shownDefault: "the AWS SDK's chain" }),
+    stagingPath: z
+      .string()
+      .min(1)
+      .default(path.join(os.tmpdir(), 'gomodproxy-staging'))
+      .describe('`s3`: the local folder where downloads are checked before they are uploaded.')
+      .meta({ shownDefault: '`$TMPDIR/gomodproxy-staging`' }),
   })
   .strict();
 
@@ -134,89 +147,98 @@ const storage = z.preprocess(
 
 const gitHost = z
   .object({
-    /** Base URL of the host's repositories: https://…, ssh://…, or http://… for a server on a trusted network. */
-    url: z.string().refine((value) => /^(https?:\/\/[^\s@]+|ssh:\/\/([A-Za-z0-9._-]+@)?[^\s@]+)$/.test(value), {
-      message: 'allowed: an https://, ssh:// or http:// base URL without credentials (ssh may name a user), e.g. https://git.corp.example',
-    }),
-    /** User name sent with the token or password over http(s) (default "git"). */
-    username: z.string().min(1).optional(),
-    /** A token or password for http(s), sent as Basic authentication. */
-    token: secret.optional(),
-    /** A private key file for ssh. */
-    sshKeyFile: z.string().min(1).optional(),
-    /** A known_hosts file for ssh (host keys are always checked). */
-    knownHostsFile: z.string().min(1).optional(),
-    /** CA certificates (PEM) to trust for this host's https, e.g. an internal GitLab's. */
-    caFile: z.string().min(1).optional(),
-    /** Find repositories by ?go-get=1 pages at `url` (for hosts with nested groups, e.g. GitLab). */
-    discover: z.boolean().optional(),
+    url: z
+      .string()
+      .refine((value) => /^(https?:\/\/[^\s@]+|ssh:\/\/([A-Za-z0-9._-]+@)?[^\s@]+)$/.test(value), {
+        message: 'allowed: an https://, ssh:// or http:// base URL without credentials (ssh may name a user), e.g. https://git.corp.example',
+      })
+      .describe('The base URL of the host\'s repositories: `https://…`, `ssh://…`, or `http://…` for a server on a trusted network. A module `host/owner/repo[/sub]` is fetched from `<url>/owner/repo`.'),
+    username: z.string().min(1).optional().describe('The user name sent with the token over http(s).').meta({ shownDefault: '`git`' }),
+    token: secret.optional().describe('A token or password for http(s), as `env:NAME` or `file:/path`, sent as Basic authentication.'),
+    sshKeyFile: z.string().min(1).optional().describe('A private key file for `ssh://` URLs.'),
+    knownHostsFile: z.string().min(1).optional().describe('A known_hosts file for `ssh://` URLs (host keys are always checked).'),
+    caFile: z.string().min(1).optional().describe("CA certificates (PEM) to trust for the host's https, e.g. an internal GitLab's. TLS checks are never switched off."),
+    discover: z.boolean().optional().describe("Find repositories by `?go-get=1` pages at the host's `url` (for hosts with nested groups, e.g. GitLab).").meta({ shownDefault: '`false`' }),
   })
   .strict();
 
 const git = z
   .object({
-    /** Hosts and the base URLs of their repositories (github.com, gitlab.com and bitbucket.org need none). */
-    hosts: z.record(z.string(), gitHost).default({}),
-    /** Folder for the bare mirrors of the repositories modules are built from. */
-    cacheDir: z.string().min(1).default(path.join(os.tmpdir(), 'gomodproxy-git')),
-    /** How long one git command may run. */
-    timeout: duration('git.timeout').default(120_000),
+    hosts: z
+      .record(z.string(), gitHost)
+      .default({})
+      .describe('Git hosts of private modules, by host name. github.com, gitlab.com and bitbucket.org need no entry; a path element ending in `.git` marks the repository on any host.')
+      .meta({ shownDefault: 'none' }),
+    cacheDir: z
+      .string()
+      .min(1)
+      .default(path.join(os.tmpdir(), 'gomodproxy-git'))
+      .describe('Where the bare mirrors of the repositories modules are built from are kept.')
+      .meta({ shownDefault: '`$TMPDIR/gomodproxy-git`' }),
+    timeout: duration('git.timeout').default(120_000).describe('How long one git command may run.').meta({ shownDefault: '`2m`' }),
   })
   .strict();
 
 export const configSchema = z
   .object({
-    /** Address to serve on. */
-    listen: listen.default('127.0.0.1:3000'),
-    /** Where modules are kept. */
-    storage: storage.default({ type: 'disk', path: './data' }),
-    /** Upstream proxies in GOPROXY syntax: ',' falls back on 404/410, '|' on any error. */
-    upstream: upstream.default(DEFAULT_UPSTREAM),
-    /** GOPRIVATE patterns: never asked of an upstream proxy nor of a checksum database. */
-    private: patternList('GOPRIVATE syntax (comma-separated path globs)').default([]),
-    /** GONOSUMDB patterns: not looked up in the checksum database (private is implied). */
-    nosumdb: patternList('GONOSUMDB syntax (comma-separated path globs)').default([]),
-    /** Where private modules (and "direct") are fetched from. */
+    listen: listen.default('127.0.0.1:3000').describe('The address to serve on (`host:port`, `[::]:port`, `:port`).'),
+    storage: storage.default({ type: 'disk', path: './data' }).describe('Where modules are kept: `disk` or `s3`.'),
+    upstream: upstream
+      .default(DEFAULT_UPSTREAM)
+      .describe('Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches from git; `off`.'),
+    private: patternList('GOPRIVATE syntax (comma-separated path globs)')
+      .default([])
+      .describe('GOPRIVATE patterns: fetched from git, never asked of an upstream proxy nor looked up in the checksum database.')
+      .meta({ shownDefault: 'none' }),
+    nosumdb: patternList('GONOSUMDB syntax (comma-separated path globs)')
+      .default([])
+      .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
+      .meta({ shownDefault: 'none' }),
     git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
-    /** GOSUMDB syntax: a name, "name+key", either followed by a URL (an internal mirror), or "off". */
-    sumdb: sumdb.default('sum.golang.org'),
-    /** When the checksum database cannot be reached: refuse new modules, or store them unverified (logged). */
+    sumdb: sumdb
+      .default('sum.golang.org')
+      .describe('The checksum database, GOSUMDB syntax: `sum.golang.org`, `name+hash+key`, either followed by the URL of a mirror (`sum.golang.org https://mirror.corp.example/sumdb/sum.golang.org`), or `off`.'),
     sumdbUnreachable: z
       .enum(['refuse', 'serve-unverified'], { error: 'allowed: refuse or serve-unverified' })
-      .default('refuse'),
-    /** How long one upstream request may wait for an answer (and between body chunks). */
-    upstreamTimeout: duration('upstreamTimeout').default(30_000),
-    /** How long a `list` or `@latest` answer from upstream is reused before asking again. */
-    listTtl: duration('listTtl').default(60_000),
-    /** pino log level. */
+      .default('refuse')
+      .describe('When the checksum database cannot be reached: `refuse` new modules, or `serve-unverified` (stored, logged and counted as unverified).'),
+    upstreamTimeout: duration('upstreamTimeout')
+      .default(30_000)
+      .describe('How long an upstream (or the checksum database) may take to answer, and to send the next chunk.')
+      .meta({ shownDefault: '`30s`' }),
+    listTtl: duration('listTtl')
+      .default(60_000)
+      .describe('How long `list`, `@latest` and checksum database `latest` and lookup answers are reused.')
+      .meta({ shownDefault: '`1m`' }),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'allowed: fatal, error, warn, info, debug, trace or silent' })
-      .default('info'),
+      .default('info')
+      .describe('The pino log level.'),
   })
   .strict();
 
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-/** A setting's place in the file, and the environment variable that overrides it. */
-export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean }> = [
-  { env: 'GOMODPROXY_LISTEN', path: ['listen'] },
+/** A setting's place in the file, the environment variable that overrides it, and the flag of `serve` that overrides both. */
+export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean; flag?: string }> = [
+  { env: 'GOMODPROXY_LISTEN', path: ['listen'], flag: '--listen' },
   { env: 'GOMODPROXY_STORAGE_TYPE', path: ['storage', 'type'] },
-  { env: 'GOMODPROXY_STORAGE_PATH', path: ['storage', 'path'] },
+  { env: 'GOMODPROXY_STORAGE_PATH', path: ['storage', 'path'], flag: '--storage-path' },
   { env: 'GOMODPROXY_STORAGE_BUCKET', path: ['storage', 'bucket'] },
   { env: 'GOMODPROXY_STORAGE_PREFIX', path: ['storage', 'prefix'] },
   { env: 'GOMODPROXY_STORAGE_ENDPOINT', path: ['storage', 'endpoint'] },
   { env: 'GOMODPROXY_STORAGE_REGION', path: ['storage', 'region'] },
   { env: 'GOMODPROXY_STORAGE_FORCE_PATH_STYLE', path: ['storage', 'forcePathStyle'] },
   { env: 'GOMODPROXY_STORAGE_STAGING_PATH', path: ['storage', 'stagingPath'] },
-  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'] },
-  { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true },
-  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true },
-  { env: 'GOMODPROXY_SUMDB', path: ['sumdb'] },
+  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'], flag: '--upstream' },
+  { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true, flag: '--private' },
+  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true, flag: '--nosumdb' },
+  { env: 'GOMODPROXY_SUMDB', path: ['sumdb'], flag: '--sumdb' },
   { env: 'GOMODPROXY_SUMDB_UNREACHABLE', path: ['sumdbUnreachable'] },
-  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'] },
-  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'] },
-  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'] },
+  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: '--upstream-timeout' },
+  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: '--list-ttl' },
+  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: '--log-level' },
   { env: 'GOMODPROXY_GIT_CACHE_DIR', path: ['git', 'cacheDir'] },
   { env: 'GOMODPROXY_GIT_TIMEOUT', path: ['git', 'timeout'] },
 ];
