@@ -179,6 +179,30 @@ const git = z
   })
   .strict();
 
+const retention = z
+  .object({
+    keepSince: duration('retention.keepSince')
+      .default(180 * 86_400_000)
+      .describe('`cleanup` keeps every version downloaded within this time.')
+      .meta({ shownDefault: '`180d`' }),
+    keepLatest: z.coerce
+      .number({ error: 'allowed: a whole number, 0 or more' })
+      .int({ error: 'allowed: a whole number, 0 or more' })
+      .min(0, { error: 'allowed: a whole number, 0 or more' })
+      .default(3)
+      .describe('`cleanup` keeps the newest this many releases of every module.'),
+    pins: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Versions `cleanup` never removes: `module@version`, or a module path pattern (GOPRIVATE syntax) for all its versions.')
+      .meta({ shownDefault: 'none' }),
+    recordEvery: duration('retention.recordEvery')
+      .default(60_000)
+      .describe('How often a serving proxy writes the download times it gathered to storage (and at shutdown), for `cleanup`.')
+      .meta({ shownDefault: '`1m`' }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: listen.default('127.0.0.1:3000').describe('The address to serve on (`host:port`, `[::]:port`, `:port`).'),
@@ -195,6 +219,7 @@ export const configSchema = z
       .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
       .meta({ shownDefault: 'none' }),
     git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
+    retention: retention.default({ keepSince: 180 * 86_400_000, keepLatest: 3, pins: [], recordEvery: 60_000 }),
     sumdb: sumdb
       .default('sum.golang.org')
       .describe('The checksum database, GOSUMDB syntax: `sum.golang.org`, `name+hash+key`, either followed by the URL of a mirror (`sum.golang.org https://mirror.corp.example/sumdb/sum.golang.org`), or `off`.'),
@@ -239,6 +264,9 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: '--upstream-timeout' },
   { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: '--list-ttl' },
   { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: '--log-level' },
+  { env: 'GOMODPROXY_RETENTION_KEEP_SINCE', path: ['retention', 'keepSince'] },
+  { env: 'GOMODPROXY_RETENTION_KEEP_LATEST', path: ['retention', 'keepLatest'] },
+  { env: 'GOMODPROXY_RETENTION_RECORD_EVERY', path: ['retention', 'recordEvery'] },
   { env: 'GOMODPROXY_GIT_CACHE_DIR', path: ['git', 'cacheDir'] },
   { env: 'GOMODPROXY_GIT_TIMEOUT', path: ['git', 'timeout'] },
 ];

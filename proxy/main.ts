@@ -6,11 +6,12 @@
 import { Command, Option } from 'commander';
 import { destination, pino, type Logger } from 'pino';
 import { readFile } from 'node:fs/promises';
+import { cleanup, formatCleanupSummary } from './commands/cleanup.ts';
 import { exportBundle, formatExportSummary, type ExportSelection } from './commands/exportBundle.ts';
 import { BundleError, formatImportSummary, importBundle } from './commands/importBundle.ts';
 import { formatPrefetchSummary, planPrefetch, prefetch, PrefetchInputError } from './commands/prefetch.ts';
 import { createProgress } from './commands/progress.ts';
-import { ConfigError, DEFAULT_UPSTREAM, loadConfig, type Config } from './config.ts';
+import { ConfigError, DEFAULT_UPSTREAM, loadConfig, parseDuration, type Config } from './config.ts';
 import { GoSumError, parseGoSum } from './protocol/index.ts';
 import { assembleProxy, createStorage, startProxy } from './serve.ts';
 
@@ -58,7 +59,19 @@ async function serve(flags: ServeFlags): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 }
 
-type CommandFlags = ServeFlags & { json?: boolean; concurrency?: string; from?: string; all?: boolean; module?: string; out?: string; goSum?: string };
+type CommandFlags = ServeFlags & {
+  json?: boolean;
+  concurrency?: string;
+  from?: string;
+  all?: boolean;
+  module?: string;
+  out?: string;
+  goSum?: string;
+  keepSince?: string;
+  keepLatest?: string;
+  pin?: string[];
+  dryRun?: boolean;
+};
 
 /** Commands other than serve keep stdout for their report: logs go to stderr, warnings and up by default. */
 function commandLogger(flags: CommandFlags): Logger {
@@ -119,6 +132,34 @@ async function importCommand(bundle: string, flags: CommandFlags): Promise<void>
   if (summary.refused.length > 0) process.exitCode = 1;
 }
 
+async function cleanupCommand(flags: CommandFlags): Promise<void> {
+  const config = commandConfig(flags);
+  const keepSinceMs = flags.keepSince === undefined ? config.retention.keepSince : parseDuration(flags.keepSince);
+  if (!Number.isFinite(keepSinceMs) || keepSinceMs < 0) throw new UsageError(`--keep-since ${flags.keepSince}: give a duration such as 180d, 12h or 30m`);
+  const keepLatest = flags.keepLatest === undefined ? config.retention.keepLatest : Number(flags.keepLatest);
+  if (!Number.isInteger(keepLatest) || keepLatest < 0) throw new UsageError(`--keep-latest ${flags.keepLatest}: give a whole number, 0 or more`);
+  const storage = await createStorage(config);
+  await storage.open();
+  const progress = createProgress(flags.dryRun ? 'cleanup (dry run)' : 'cleanup');
+  try {
+    const summary = await cleanup(
+      storage,
+      {
+        keepSinceMs,
+        keepLatest,
+        pins: [...config.retention.pins, ...(flags.pin ?? [])],
+        modules: flags.module ? flags.module.split(',').map((p) => p.trim()).filter(Boolean) : [],
+        dryRun: flags.dryRun === true,
+      },
+      { progress },
+    );
+    progress.stop();
+    process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCleanupSummary(summary));
+  } finally {
+    await storage.close?.();
+  }
+}
+
 /** A mistake in the command line or its inputs: exit code 2, like a bad setting. */
 class UsageError extends Error {}
 
@@ -172,6 +213,19 @@ export function buildCli(): Command {
     .option('--out <file.tar>', 'where to write the bundle')
     .option('--json', 'print the summary as JSON')
     .action(exportCommand);
+
+  withSettingsFlags(
+    program
+      .command('cleanup')
+      .description('remove versions neither downloaded within --keep-since nor among the --keep-latest newest releases of their module, nor pinned'),
+  )
+    .option('--keep-since <duration>', 'keep versions downloaded within this time [retention.keepSince] (default: 180d)')
+    .option('--keep-latest <n>', 'keep the newest n releases of every module [retention.keepLatest] (default: 3)')
+    .option('--pin <spec...>', 'never remove module@version, or every version of modules matching a pattern [retention.pins]')
+    .option('--module <patterns>', 'look only at modules matching GOPRIVATE-style patterns')
+    .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--json', 'print the summary as JSON')
+    .action(cleanupCommand);
 
   withSettingsFlags(
     program

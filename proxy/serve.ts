@@ -11,7 +11,7 @@ import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
 import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
-import { createS3Storage, DiskStorage, type Storage } from './storage/index.ts';
+import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
 
 export type RunningProxy = {
@@ -128,7 +128,17 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
   const { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics } = core;
-  const app = buildServer({ fetcher, storage, checksumDatabase: database, checksums, metrics, logger, listMaxAgeSeconds: Math.floor(config.listTtl / 1000) });
+  const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const app = buildServer({
+    fetcher,
+    storage,
+    checksumDatabase: database,
+    checksums,
+    metrics,
+    downloads,
+    logger,
+    listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
+  });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
   const address = app.server.address();
@@ -148,6 +158,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     metrics,
     close: async () => {
       await app.close();
+      await downloads.close();
       await storage.close?.();
       logger.flush();
     },

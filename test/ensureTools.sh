@@ -32,6 +32,7 @@ if [ ${#packages[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-bash test/image/installDependencies.sh >/dev/null
+bash "$(dirname "$0")/image/installDependencies.sh" >/dev/null
 
 bash "$(dirname "$0")/storage/ensureS3Server.sh"
+

@@ -8,8 +8,9 @@
  * - from a go.mod, a go.work (its `use` folders' go.mod files) or `module@version` arguments: the
  *   full module graph, as minimal version selection walks it: the .mod of every module version
  *   reachable through require (after the main modules' replace and exclude), and the .info and
- *   .zip of the version selected for each module path (the highest one reached). Local
- *   replacements are skipped: they are not modules a proxy serves.
+ *   .zip of the version selected for each module path (the highest one reached), and of every
+ *   version named as an argument. Local replacements are skipped: they are not modules a proxy
+ *   serves.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -51,7 +52,8 @@ type Wanted = { files: Set<FileKind>; sums: { zip?: string; mod?: string } };
 /** What the inputs ask for: exact versions (with go.sum hashes) and roots of module graphs. */
 export type PrefetchPlan = {
   exact: Map<string, Wanted>;
-  roots: Array<{ path: string; version: string }>;
+  /** Roots of module graphs; `named` ones were asked for by module@version and get their zip too. */
+  roots: Array<{ path: string; version: string; named?: boolean }>;
   replace: ModReplace[];
   exclude: Set<string>;
 };
@@ -74,7 +76,7 @@ export async function planPrefetch(inputs: string[]): Promise<PrefetchPlan> {
     if (base.endsWith('.sum')) addGoSum(plan, input, await readInput(input));
     else if (base === 'go.work') await addGoWork(plan, input);
     else if (base.endsWith('.mod')) addGoMod(plan, input, await readInput(input));
-    else if (input.includes('@')) plan.roots.push(parseModuleVersion(input));
+    else if (input.includes('@')) plan.roots.push({ ...parseModuleVersion(input), named: true });
     else throw new PrefetchInputError(`${JSON.stringify(input)} is not a go.mod, go.sum or go.work file, nor module@version`);
   }
   return plan;
@@ -191,7 +193,11 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     level.push(target);
   };
   const roots = await Promise.all(plan.roots.map((root) => resolveRoot(fetcher, root, note)));
-  for (const root of roots) if (root) reach(root);
+  roots.forEach((root, i) => {
+    if (!root) return;
+    reach(root);
+    if (plan.roots[i]!.named) want(root.path, root.version, ['info', 'mod', 'zip']);
+  });
   while (level.length > 0) {
     const current = level;
     level = [];

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { isProxyError } from '../errors.ts';
 import type { Fetcher } from '../fetcher.ts';
 import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
-import type { Storage } from '../storage/index.ts';
+import type { DownloadLog, Storage } from '../storage/index.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
@@ -21,6 +21,8 @@ export type ServerOptions = {
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
+  /** Where served module versions are noted for retention cleanup; none: not noted. */
+  downloads?: DownloadLog;
   logger: Logger;
   /** Seconds a list or @latest answer may be cached by clients. */
   listMaxAgeSeconds: number;

@@ -53,18 +53,21 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
       }
       case 'info': {
         const answer = await fetcher.info(target.module, target.version);
+        if (answer.immutable) options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', answer.immutable ? IMMUTABLE : changingCache);
         return sendBytes(request, reply, answer.body);
       }
       case 'mod': {
         const answer = await fetcher.mod(target.module, target.version);
+        options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', IMMUTABLE);
         return sendBytes(request, reply, answer.body);
       }
       case 'zip': {
         const answer = await fetcher.zip(target.module, target.version);
+        options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         const etag = `"${answer.hash.replace(/^h1:/, '').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!)}"`;
         reply.header('cache-control', IMMUTABLE).header('etag', etag);

@@ -12,3 +12,4 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
   const { S3Storage } = await import('./s3.ts');
   return new S3Storage(options);
 }
+export { compactDownloadTimes, DownloadLog, DOWNLOADS_PREFIX, readDownloadTimes, versionId, writeDownloadTimes, type DownloadTimes } from './downloadLog.ts';

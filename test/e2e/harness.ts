@@ -29,6 +29,8 @@ export type TestProxyOptions = {
   sumdb?: string;
   nosumdb?: string[];
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
+  /** How often download times are written to storage (default 1m). */
+  recordEvery?: string;
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
@@ -43,6 +45,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     sumdb: options.sumdb ?? 'off',
     nosumdb: options.nosumdb ?? [],
     sumdbUnreachable: options.sumdbUnreachable ?? 'refuse',
+    retention: { recordEvery: options.recordEvery ?? '1m' },
     listTtl: options.listTtl ?? '1m',
     upstreamTimeout: options.upstreamTimeout ?? '10s',
     git: {
