@@ -113,21 +113,25 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
   };
 }
 
-/** Every version with a stored .mod or .zip, with its files' sizes; one pass over the store. */
+/** Every version with a stored .mod or .zip, with its files' sizes: one walk, then the stats at once. */
 async function heldVersions(storage: Storage, modules: string[]): Promise<Map<string, Held>> {
-  const held = new Map<string, Held>();
+  const files: Array<{ key: string; module: string; version: string; kind: VersionFileKind }> = [];
   for await (const key of storage.walk('')) {
     const parsed = parseVersionKey(key);
     if (!parsed) continue;
     if (modules.length > 0 && !matchPrefixPatterns(modules, parsed.module)) continue;
-    const stat = await storage.stat(key);
-    if (!stat) continue;
-    const id = versionId(parsed.module, parsed.version);
-    let version = held.get(id);
-    if (!version) held.set(id, (version = { module: parsed.module, version: parsed.version, files: new Map(), storedAt: 0 }));
-    version.files.set(parsed.kind, stat.size);
-    version.storedAt = Math.max(version.storedAt, stat.modified.getTime());
+    files.push({ key, ...parsed });
   }
+  const held = new Map<string, Held>();
+  await forEachConcurrently(files, 64, async (file) => {
+    const stat = await storage.stat(file.key);
+    if (!stat) return;
+    const id = versionId(file.module, file.version);
+    let version = held.get(id);
+    if (!version) held.set(id, (version = { module: file.module, version: file.version, files: new Map(), storedAt: 0 }));
+    version.files.set(file.kind, stat.size);
+    version.storedAt = Math.max(version.storedAt, stat.modified.getTime());
+  });
   // A version is held when its .mod or .zip is; a lone .info (a resolved query) goes with nothing.
   for (const [id, v] of held) if (!v.files.has('mod') && !v.files.has('zip')) held.delete(id);
   return held;
