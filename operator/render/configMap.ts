@@ -1,0 +1,27 @@
+/** The ConfigMap holding the proxy's settings file, and the checksum that rolls the pods when it changes. */
+import { createHash } from 'node:crypto';
+import type { GoModuleProxy } from '../api/goModuleProxy.ts';
+import { controllerReference, type KubeObject } from './kubeObject.ts';
+import { objectNames, ownedLabels } from './labels.ts';
+import { proxySettingsYaml } from './proxySettings.ts';
+
+export const CONFIG_KEY = 'config.yaml';
+
+export function renderConfigMap(proxy: GoModuleProxy): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: objectNames(proxy).config,
+      namespace: proxy.metadata.namespace,
+      labels: ownedLabels(proxy, 'config'),
+      ownerReferences: [controllerReference(proxy)],
+    },
+    data: { [CONFIG_KEY]: proxySettingsYaml(proxy) },
+  };
+}
+
+/** sha256 of the ConfigMap's data: a pod template annotation, so new settings start new pods. */
+export function configChecksum(configMap: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(configMap['data'])).digest('hex');
+}
