@@ -27,3 +27,6 @@ if [ ! -x /usr/sbin/sshd ]; then
     exit 1
   fi
 fi
+
+# etcd, kube-apiserver and kube-controller-manager for test/cluster/, built once into ~/.cache.
+bash "$(dirname "$0")/cluster/ensureCluster.sh" >/dev/null
