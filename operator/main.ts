@@ -7,7 +7,7 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
-import { destination, pino, type Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { parseDuration, parseListen } from '../proxy/config.ts';
 import { Controller } from './controller/controller.ts';
 import { KubeApi } from './controller/kubeApi.ts';
@@ -57,7 +57,7 @@ function durationOption(name: string, value: string): number {
 
 export type RunningOperator = { url: string; leader: () => boolean; stop(): Promise<void>; lost: Promise<string> };
 
-export async function startOperator(options: OperatorOptions, logger: Logger = pino({ level: options.logLevel }, destination({ sync: false }))): Promise<RunningOperator> {
+export async function startOperator(options: OperatorOptions, logger: Logger = pino({ level: options.logLevel })): Promise<RunningOperator> {
   const listen = parseListen(options.listen);
   if (!listen) throw new Error(`invalid --listen "${options.listen}": allowed: host:port, e.g. 0.0.0.0:8080`);
   const leaseDurationMs = durationOption('lease-duration', options.leaseDuration);
@@ -121,16 +121,16 @@ export async function startOperator(options: OperatorOptions, logger: Logger = p
     stop() {
       stopping ??= (async () => {
         // Finish the work in hand while still holding the lease, then hand the lease over.
+        // (Stopping also ends caches that are still filling, so start() is awaited after it.)
         if (controllerStarted) {
-          await controllerStarted.catch(() => undefined);
           await controller.stop();
+          await controllerStarted.catch(() => undefined);
         }
         await elector.stop();
         await campaign.catch(() => undefined);
         await app.close();
         await api.close();
         logger.info('gomodproxy operator stopped');
-        logger.flush?.();
       })();
       return stopping;
     },

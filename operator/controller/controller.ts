@@ -29,6 +29,7 @@ export class Controller {
   private readonly options: ControllerOptions;
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -53,6 +54,7 @@ export class Controller {
   /** Fills the caches, then starts the workers and the resync. */
   async start(): Promise<void> {
     await this.caches.start();
+    if (this.stopped) return;
     this.options.logger.info({ proxies: this.caches.proxies.list().length }, 'caches synced: reconciling');
     for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work());
     this.resyncTimer = setInterval(() => {
@@ -83,6 +85,7 @@ export class Controller {
 
   /** Stops taking work, lets reconciles in progress finish, then stops the watches. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.resyncTimer);
     this.queue.shutDown();
     await Promise.all(this.workers);

@@ -20,7 +20,7 @@ export type InformerOptions = {
   metadataOnly?: boolean;
   onChange: InformerHandler;
   logger: Logger;
-  /** The longest wait before watching again after an error. */
+  /** The longest wait before watching again after an error (default 5 s: an apiserver restart is short). */
   maxBackoffMs?: number;
 };
 
@@ -66,7 +66,7 @@ export class Informer {
         const hint = err instanceof KubeApiError && err.status === 404 ? ' (is the CRD installed? kubectl apply -f crds/)' : '';
         this.options.logger.warn({ path: this.options.path, err: (err as Error).message, retryInMs: backoff }, `list failed${hint}`);
         await sleep(backoff, this.stopping.signal);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 30_000);
+        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5_000);
       }
     }
     this.running = this.watchLoop();
@@ -101,7 +101,7 @@ export class Informer {
 
   private async watchLoop(): Promise<void> {
     const { api, path, labelSelector, logger } = this.options;
-    const maxBackoff = this.options.maxBackoffMs ?? 30_000;
+    const maxBackoff = this.options.maxBackoffMs ?? 5_000;
     let backoff = 200;
     while (!this.stopping.signal.aborted) {
       try {

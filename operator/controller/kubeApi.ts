@@ -145,11 +145,12 @@ export class KubeApi {
   async list(path: string, labelSelector?: string, metadataOnly = false): Promise<ListResult> {
     const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
     const accept = metadataOnly ? METADATA_LIST : undefined;
-    const list = await this.json<{ items: KubeObject[]; metadata: { resourceVersion: string }; apiVersion: string; kind: string }>('list', 'GET', `${path}${query}`, undefined, accept);
+    const list = await this.json<{ items: KubeObject[] | null; metadata: { resourceVersion: string }; apiVersion: string; kind: string }>('list', 'GET', `${path}${query}`, undefined, accept);
     // Items of a list carry no apiVersion/kind; the list's kind says them.
     const apiVersion = list.apiVersion;
     const kind = list.kind.replace(/List$/, '');
-    return { items: list.items.map((item) => ({ ...item, apiVersion, kind })), resourceVersion: list.metadata.resourceVersion };
+    // An empty PartialObjectMetadataList comes with items: null.
+    return { items: (list.items ?? []).map((item) => ({ ...item, apiVersion, kind })), resourceVersion: list.metadata.resourceVersion };
   }
 
   /**
@@ -169,9 +170,11 @@ export class KubeApi {
     if (labelSelector) query.set('labelSelector', labelSelector);
     const response = await this.send('watch', 'GET', `${path}?${query}`, undefined, signal, metadataOnly ? METADATA_OBJECT : undefined);
     if (response.statusCode >= 300) throw new KubeApiError('WATCH', path, response.statusCode, await response.body.text());
+    // One decoder for the stream: a character split between two chunks stays whole.
+    const decoder = new TextDecoder();
     let buffered = '';
     for await (const chunk of response.body) {
-      buffered += (chunk as Buffer).toString('utf8');
+      buffered += decoder.decode(chunk as Buffer, { stream: true });
       let newline: number;
       while ((newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline);

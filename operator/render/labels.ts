@@ -13,14 +13,18 @@ export const PROXY_NAMESPACE_LABEL = 'gomodproxy.dev/proxy-namespace';
 /** The label selector of every object the operator manages. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
-/** Labels that select the pods of one proxy (the Deployment's selector: never changed after creation). */
+/**
+ * Labels that select the serving pods of one proxy: the Deployment's selector (never changed after
+ * creation) and the Service's. The component keeps the cleanup job's pods out of the Service.
+ */
 export function podSelectorLabels(proxy: GoModuleProxy): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name };
+  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, 'app.kubernetes.io/component': 'server' };
 }
 
 export function ownedLabels(proxy: GoModuleProxy, component: string): Record<string, string> {
   return {
-    ...podSelectorLabels(proxy),
+    'app.kubernetes.io/name': 'gomodproxy',
+    'app.kubernetes.io/instance': proxy.metadata.name,
     'app.kubernetes.io/component': component,
     [MANAGED_BY_LABEL]: MANAGED_BY,
     [PROXY_NAME_LABEL]: proxy.metadata.name,
