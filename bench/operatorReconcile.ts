@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     await installCrd(cluster);
     await createNamespace(cluster, 'bench');
     // A resync every 20 s, so that the steady state can be watched within a minute.
-    const operator = await startOperatorProcess(cluster, 'bench-operator', ['--resync=20s', '--log-level=warn']);
+    const operator = await startOperatorProcess(cluster, 'bench-operator', ['--resync=20s']);
     await eventually('operator leads', async () => ((await operator.metric('gomodproxy_operator_leader')) === 1 ? true : undefined));
     const requests = async () => Object.fromEntries(await Promise.all(VERBS.map(async (verb) => [verb, await operator.metric(`gomodproxy_operator_api_requests_total{verb="${verb}"}`)] as const)));
     const before = await requests();

@@ -24,7 +24,7 @@ build() {
   local started=$SECONDS
   mkdir -p "$bin_dir"
   # Written under a temporary name and renamed, so that an interrupted build leaves no binary.
-  (cd "$tools_module" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=readonly \
+  (cd "$tools_module" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
     go build -trimpath -ldflags="-s -w $ldflags" -o "$bin_dir/.$name.partial" "$package")
   mv "$bin_dir/.$name.partial" "$bin_dir/$name"
   echo "built $name in $((SECONDS - started)) s" >&2
