@@ -1,8 +1,8 @@
 /** The ConfigMap holding the proxy's settings file, and the checksum that rolls the pods when it changes. */
 import { createHash } from 'node:crypto';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
-import { controllerReference, type KubeObject } from './kubeObject.ts';
-import { objectNames, ownedLabels } from './labels.ts';
+import { ownedMetadata, type KubeObject } from './kubeObject.ts';
+import { objectNames } from './labels.ts';
 import { proxySettingsYaml } from './proxySettings.ts';
 
 export const CONFIG_KEY = 'config.yaml';
@@ -11,12 +11,7 @@ export function renderConfigMap(proxy: GoModuleProxy): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
-    metadata: {
-      name: objectNames(proxy).config,
-      namespace: proxy.metadata.namespace,
-      labels: ownedLabels(proxy, 'config'),
-      ownerReferences: [controllerReference(proxy)],
-    },
+    metadata: ownedMetadata(proxy, objectNames(proxy).config, 'config'),
     data: { [CONFIG_KEY]: proxySettingsYaml(proxy) },
   };
 }

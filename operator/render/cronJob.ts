@@ -1,5 +1,5 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
-import { controllerReference, type KubeObject } from './kubeObject.ts';
+import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { objectNames, ownedLabels } from './labels.ts';
 import { containerSecurityContext, containerVolumeMounts, podSecurityContext, podVolumes, proxyImage, scheduling, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE } from './proxySettings.ts';
@@ -14,12 +14,7 @@ export function renderCronJob(proxy: GoModuleProxy, options: RenderOptions): Kub
   return {
     apiVersion: 'batch/v1',
     kind: 'CronJob',
-    metadata: {
-      name: objectNames(proxy).cronJob,
-      namespace: proxy.metadata.namespace,
-      labels: ownedLabels(proxy, 'cleanup'),
-      ownerReferences: [controllerReference(proxy)],
-    },
+    metadata: ownedMetadata(proxy, objectNames(proxy).cronJob, 'cleanup'),
     spec: {
       schedule: proxy.spec.retention.schedule,
       // Two cleanups of one store at once would race over the same files.

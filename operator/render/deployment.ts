@@ -1,5 +1,5 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
-import { controllerReference, type KubeObject } from './kubeObject.ts';
+import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
 import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podVolumes, proxyImage, scheduling, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
@@ -20,12 +20,7 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: {
-      name: objectNames(proxy).deployment,
-      namespace: proxy.metadata.namespace,
-      labels: ownedLabels(proxy, 'server'),
-      ownerReferences: [controllerReference(proxy)],
-    },
+    metadata: ownedMetadata(proxy, objectNames(proxy).deployment, 'server'),
     spec: {
       replicas: proxy.spec.replicas,
       selector: { matchLabels: podSelectorLabels(proxy) },

@@ -1,6 +1,6 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
-import { controllerReference, type KubeObject } from './kubeObject.ts';
-import { objectNames, ownedLabels } from './labels.ts';
+import { ownedMetadata, type KubeObject } from './kubeObject.ts';
+import { objectNames } from './labels.ts';
 
 /**
  * The volume the modules are kept on. It carries no owner reference unless the spec asks for
@@ -12,12 +12,7 @@ export function renderPersistentVolumeClaim(proxy: GoModuleProxy): KubeObject | 
   return {
     apiVersion: 'v1',
     kind: 'PersistentVolumeClaim',
-    metadata: {
-      name: objectNames(proxy).pvc,
-      namespace: proxy.metadata.namespace,
-      labels: ownedLabels(proxy, 'storage'),
-      ...(pvc.deleteWithProxy ? { ownerReferences: [controllerReference(proxy)] } : {}),
-    },
+    metadata: ownedMetadata(proxy, objectNames(proxy).pvc, 'storage', pvc.deleteWithProxy),
     spec: {
       accessModes: pvc.accessModes,
       resources: { requests: { storage: pvc.size } },

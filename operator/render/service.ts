@@ -1,17 +1,12 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
-import { controllerReference, type KubeObject } from './kubeObject.ts';
-import { objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
+import { ownedMetadata, type KubeObject } from './kubeObject.ts';
+import { objectNames, podSelectorLabels } from './labels.ts';
 
 export function renderService(proxy: GoModuleProxy): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: {
-      name: objectNames(proxy).service,
-      namespace: proxy.metadata.namespace,
-      labels: ownedLabels(proxy, 'server'),
-      ownerReferences: [controllerReference(proxy)],
-    },
+    metadata: ownedMetadata(proxy, objectNames(proxy).service, 'server'),
     spec: {
       type: proxy.spec.service.type,
       selector: podSelectorLabels(proxy),
