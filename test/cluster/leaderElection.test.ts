@@ -1,5 +1,6 @@
 // Two operator processes: exactly one holds the Lease and reconciles; when it stops, it releases
 // the Lease and the other takes over and reconciles what changes next.
+import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { startControlPlane, type ControlPlane } from './harness.ts';
 import { createNamespace, eventually, installCrd, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
@@ -46,6 +47,13 @@ describe('leader election between two operators', () => {
     expect(lease.spec.renewTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     expect(await first.metric('gomodproxy_operator_leader')).toBe(1);
     expect(await second.metric('gomodproxy_operator_leader')).toBe(0);
+    // Both are alive; only the leader reconciles.
+    for (const operator of [first, second]) {
+      const health = await request(`${operator.url}/healthz`);
+      expect([health.statusCode, await health.body.text()]).toEqual([200, 'ok']);
+    }
+    expect(await first.metric('gomodproxy_operator_reconciles_total')).toBeGreaterThan(0);
+    expect(await second.metric('gomodproxy_operator_reconciles_total')).toBe(0);
     // The standby has not touched the API beyond the Lease: no caches, no applies.
     expect(await second.metric('gomodproxy_operator_api_requests_total{verb="list"}')).toBe(0);
     expect(await second.metric('gomodproxy_operator_api_requests_total{verb="apply"}')).toBe(0);
