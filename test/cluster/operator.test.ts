@@ -208,6 +208,19 @@ describe('the operator on a real kube-apiserver', () => {
     expect(deployment.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 'other-token', key: 'password' });
   });
 
+  test('settings the proxy would refuse are Degraded with the proxy\'s own message, and nothing is deployed', async () => {
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'bad-upstream', namespace: NS }, spec: { upstream: 'ftp://mirror.corp.example', storage: { pvc: {} } } });
+    expect(created.status).toBe(201);
+    const degraded = await eventually('Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'bad-upstream'));
+      return condition(proxy, 'Degraded')?.status === 'True' ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded').reason).toBe('InvalidSettings');
+    expect(condition(degraded, 'Degraded').message).toContain('invalid setting upstream (GOMODPROXY_UPSTREAM) = "ftp://mirror.corp.example"');
+    expect(await get(ownedPath('/api/v1', 'configmaps', 'bad-upstream-config'))).toBeUndefined();
+    expect(await get(ownedPath('/apis/apps/v1', 'deployments', 'bad-upstream'))).toBeUndefined();
+  });
+
   test('deleting it removes the cluster-wide ConfigMaps (finalizer) and garbage-collects the owned objects, keeping the PVC', async () => {
     const deleted = await cluster.api('DELETE', proxiesPath(NS, 'corp'));
     expect(deleted.status).toBe(200);
