@@ -108,7 +108,7 @@ export class Informer {
         this.counts.watches++;
         let expired = false;
         await api.watch(path, this.resourceVersion, labelSelector, (event) => {
-          if (this.apply(event) === 'expired') expired = true;
+          if (this.applyEvent(event) === 'expired') expired = true;
         }, this.stopping.signal, this.options.metadataOnly);
         backoff = 200;
         if (expired) {
@@ -131,7 +131,7 @@ export class Informer {
   }
 
   /** Applies one event to the copy; 'expired' when the apiserver said the version is gone. */
-  private apply(event: WatchEvent): 'expired' | undefined {
+  private applyEvent(event: WatchEvent): 'expired' | undefined {
     const object = event.object;
     if (event.type === 'ERROR') {
       if (object.code === 410) return 'expired';
