@@ -24,8 +24,13 @@ build() {
   local started=$SECONDS
   mkdir -p "$bin_dir"
   # Written under a temporary name and renamed, so that an interrupted build leaves no binary.
-  (cd "$tools_module" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
-    go build -trimpath -ldflags="-s -w $ldflags" -o "$bin_dir/.$name.partial" "$package")
+  # go's output (hundreds of "go: downloading" lines on a new machine) is shown only on failure.
+  if ! (cd "$tools_module" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" \
+    go build -trimpath -ldflags="-s -w $ldflags" -o "$bin_dir/.$name.partial" "$package") 2>"$bin_dir/.$name.log"; then
+    grep -v '^go: downloading' "$bin_dir/.$name.log" >&2 || true
+    echo "building $name failed (go's output above; full log in $bin_dir/.$name.log)" >&2
+    exit 1
+  fi
   mv "$bin_dir/.$name.partial" "$bin_dir/$name"
   echo "built $name in $((SECONDS - started)) s" >&2
 }
