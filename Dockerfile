@@ -34,6 +34,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY proxy ./proxy
+COPY operator ./operator
 
 RUN mkdir -p /data && chown 1000:1000 /data
 # The base image's unprivileged user "node".

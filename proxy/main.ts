@@ -14,6 +14,7 @@ import { createProgress } from './commands/progress.ts';
 import { ConfigError, DEFAULT_UPSTREAM, loadConfig, parseDuration, type Config } from './config.ts';
 import { GoSumError, parseGoSum } from './protocol/index.ts';
 import { assembleProxy, createStorage, startProxy } from './serve.ts';
+import { defaultOperatorOptions, startOperator, type OperatorOptions } from '../operator/main.ts';
 
 type ServeFlags = {
   config?: string;
@@ -174,6 +175,27 @@ function withSettingsFlags(command: Command): Command {
     .addOption(new Option('--log-level <level>', 'log level on stderr (default: warn)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']));
 }
 
+type OperatorFlags = Partial<Omit<OperatorOptions, 'workers'>> & { workers?: string };
+
+async function operator(flags: OperatorFlags): Promise<void> {
+  const defaults = defaultOperatorOptions();
+  const workers = flags.workers === undefined ? defaults.workers : Number(flags.workers);
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`invalid --workers "${flags.workers}": allowed: a whole number from 1`);
+  const running = await startOperator({ ...defaults, ...flags, workers });
+  let closing = false;
+  const shutdown = (code: number) => {
+    if (closing) return;
+    closing = true;
+    running.stop().then(
+      () => process.exit(code),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('SIGINT', () => shutdown(0));
+  void running.lost.then(() => shutdown(3));
+}
+
 export function buildCli(): Command {
   const program = new Command('gomodproxy')
     .description('A private Go module proxy: the GOPROXY protocol with a durable, verified cache of upstream modules.')
@@ -236,6 +258,25 @@ export function buildCli(): Command {
     .option('--go-sum <file>', 'a go.sum whose lines the bundle must agree with')
     .option('--json', 'print the summary as JSON')
     .action(importCommand);
+
+  const defaults = defaultOperatorOptions();
+  program
+    .command('operator')
+    .description('run the Kubernetes operator: keeps GoModuleProxy resources running (apply crds/ first)')
+    .option('--kubeconfig <file>', 'kubeconfig file (default: the pod\'s service account, else ~/.kube/config)')
+    .option('--listen <host:port>', `address of /healthz and /metrics (default: ${defaults.listen})`)
+    .option('--proxy-image <image>', `proxy image for resources that name none (default: ${defaults.proxyImage})`)
+    .option('--namespace <namespace>', 'watch GoModuleProxies in this namespace only (default: every namespace)')
+    .option('--lease-namespace <namespace>', 'namespace of the leader election Lease (default: $POD_NAMESPACE, else default)')
+    .option('--lease-name <name>', `name of the Lease (default: ${defaults.leaseName})`)
+    .option('--identity <name>', 'this candidate\'s name in the Lease (default: host name and a random suffix)')
+    .option('--lease-duration <duration>', `how long a lease holds without renewal (default: ${defaults.leaseDuration})`)
+    .option('--renew-deadline <duration>', `how long the leader keeps trying to renew before it stops (default: ${defaults.renewDeadline})`)
+    .option('--retry-period <duration>', `how often to renew or try to acquire (default: ${defaults.retryPeriod})`)
+    .option('--workers <n>', `reconciles at once (default: ${defaults.workers})`)
+    .option('--resync <duration>', `how often every resource is reconciled without an event (default: ${defaults.resync})`)
+    .addOption(new Option('--log-level <level>', 'log level (default: info)').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
+    .action(operator);
 
   return program;
 }

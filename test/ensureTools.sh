@@ -36,3 +36,6 @@ bash "$(dirname "$0")/image/installDependencies.sh" >/dev/null
 
 bash "$(dirname "$0")/storage/ensureS3Server.sh"
 
+# etcd, kube-apiserver and kube-controller-manager for test/cluster/, built once into ~/.cache.
+bash "$(dirname "$0")/cluster/ensureCluster.sh" >/dev/null
+bash "$(dirname "$0")/helm/ensureHelm.sh" >/dev/null

@@ -1,0 +1,237 @@
+/**
+ * The GoModuleProxy resource, group gomodproxy.dev, version v1alpha1: one zod schema from which
+ * crds/ is generated (scripts in operator/api/crd.ts) and with which the operator reads what
+ * the apiserver gives it. Defaults live here, so the apiserver fills them in and `kubectl get -o
+ * yaml` shows what the operator works with. Rules that span fields are CEL rules in the CRD
+ * (x-kubernetes-validations), so an invalid resource is refused by the apiserver with their message.
+ */
+import { z } from 'zod';
+
+export const GROUP = 'gomodproxy.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+export const KIND = 'GoModuleProxy';
+export const PLURAL = 'gomoduleproxies';
+export const SINGULAR = 'gomoduleproxy';
+
+/** The default upstream of the proxy itself (proxy/config.ts): the public mirror, then git. */
+const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
+
+const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+
+/** A Kubernetes resource quantity such as 50Gi, 500m or 2. */
+const quantity = z
+  .string()
+  .max(64)
+  .regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti|P|Pi|E|Ei)?$/);
+
+const secretKeyReference = z
+  .object({
+    name: dnsLabel.meta({ description: 'A Secret in the GoModuleProxy\'s namespace.' }),
+    key: z.string().min(1).max(253).default('token').meta({ description: 'The key in the Secret holding the value.' }),
+  })
+  .strict();
+
+const gitCredential = z
+  .object({
+    host: z.string().min(1).max(253).meta({ description: 'The git host, e.g. git.corp.example.' }),
+    url: z.string().min(1).max(2048).optional().meta({ description: 'Base URL of the host\'s repositories (default https://<host>).' }),
+    username: z.string().min(1).max(253).optional().meta({ description: 'User name sent with the token (default git).' }),
+    secretRef: secretKeyReference.meta({ description: 'The Secret holding the token or password for https.' }),
+  })
+  .strict();
+
+const ACCESS_MODES = ['ReadWriteOnce', 'ReadWriteMany', 'ReadWriteOncePod', 'ReadOnlyMany'] as const;
+
+const pvcStorage = z
+  .object({
+    storageClassName: z.string().min(1).max(253).optional().meta({ description: 'The storage class (default: the cluster\'s default class).' }),
+    size: quantity.default('10Gi').meta({ description: 'The volume size requested.' }),
+    accessModes: z.array(z.enum(ACCESS_MODES)).min(1).max(4).default(['ReadWriteOnce']),
+    deleteWithProxy: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'Delete the volume, and the modules on it, when the GoModuleProxy is deleted. By default the PVC is kept.' }),
+  })
+  .strict();
+
+const s3Storage = z
+  .object({
+    bucket: z.string().min(3).max(63),
+    endpoint: z.string().min(1).max(2048).optional().meta({ description: 'An S3-compatible endpoint URL (default: AWS for the region).' }),
+    region: z.string().min(1).max(64).default('us-east-1'),
+    prefix: z.string().max(1024).optional(),
+    credentialsSecretRef: z
+      .object({ name: dnsLabel })
+      .strict()
+      .meta({ description: 'A Secret with the keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.' }),
+  })
+  .strict();
+
+const storage = z
+  .object({ pvc: pvcStorage.optional(), s3: s3Storage.optional() })
+  .strict()
+  .meta({
+    description: 'Where the proxy keeps modules: a PersistentVolumeClaim or an S3 bucket.',
+    'x-kubernetes-validations': [{ rule: 'has(self.pvc) != has(self.s3)', message: 'storage: set exactly one of pvc or s3' }],
+  });
+
+const retention = z
+  .object({
+    keepSince: z.string().regex(/^[0-9]+(ms|s|m|h|d)$/).max(32).default('180d').meta({ description: 'Keep every version fetched or served within this time.' }),
+    keepLatest: z.number().int().min(0).max(1000).default(3).meta({ description: 'Always keep this many latest versions of each module.' }),
+    schedule: z.string().min(1).max(128).default('17 3 * * *').meta({ description: 'When the cleanup CronJob runs (cron syntax).' }),
+  })
+  .strict();
+
+const resources = z
+  .object({
+    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional(),
+  })
+  .strict();
+
+/** Kubernetes' own types that the operator passes to the pod unread: kept as they are. */
+const passThroughObject = z.record(z.string(), z.unknown()).meta({ 'x-kubernetes-preserve-unknown-fields': true });
+
+const scheduling = z
+  .object({
+    nodeSelector: z.record(z.string(), z.string()).optional(),
+    tolerations: z.array(passThroughObject).max(64).optional(),
+    affinity: passThroughObject.optional(),
+  })
+  .strict();
+
+const service = z
+  .object({
+    type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
+    port: z.number().int().min(1).max(65535).default(80),
+  })
+  .strict();
+
+const labelSelector = z
+  .object({
+    matchLabels: z.record(z.string(), z.string()).optional(),
+    matchExpressions: z
+      .array(
+        z
+          .object({
+            key: z.string().min(1).max(317),
+            operator: z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist']),
+            values: z.array(z.string().max(63)).max(64).optional(),
+          })
+          .strict(),
+      )
+      .max(32)
+      .optional(),
+  })
+  .strict();
+
+const clusterWide = z
+  .object({
+    enabled: z.boolean().default(false),
+    namespaceSelector: labelSelector.default({}).meta({ description: 'Namespaces that get the ConfigMap (empty: every namespace).' }),
+    configMapName: dnsLabel.default('gomodproxy').meta({ description: 'Name of the ConfigMap with GOPROXY, GONOSUMDB, GOPRIVATE and GOSUMDB.' }),
+  })
+  .strict();
+
+export const goModuleProxySpecSchema = z
+  .object({
+    replicas: z.number().int().min(0).max(100).default(1),
+    image: z.string().min(1).max(1024).optional().meta({ description: 'The proxy image (default: the operator\'s --proxy-image).' }),
+    upstream: z.string().min(1).max(4096).default(DEFAULT_UPSTREAM).meta({ description: 'Upstream proxies in GOPROXY syntax.' }),
+    private: z.array(z.string().min(1).max(1024)).max(256).default([]).meta({ description: 'GOPRIVATE patterns: fetched from git, never from an upstream.' }),
+    nosumdb: z.array(z.string().min(1).max(1024)).max(256).default([]).meta({ description: 'GONOSUMDB patterns (private is implied).' }),
+    sumdb: z.string().min(1).max(1024).default('sum.golang.org').meta({ description: 'GOSUMDB syntax.' }),
+    gitCredentials: z.array(gitCredential).max(64).default([]),
+    storage,
+    retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *' }),
+    resources: resources.optional(),
+    scheduling: scheduling.optional(),
+    service: service.default({ type: 'ClusterIP', port: 80 }),
+    clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
+  })
+  .strict()
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: "self.replicas <= 1 || has(self.storage.s3) || (has(self.storage.pvc) && 'ReadWriteMany' in self.storage.pvc.accessModes)",
+        message: 'replicas > 1 needs storage.s3 or storage.pvc.accessModes [ReadWriteMany]: several pods cannot share a ReadWriteOnce volume',
+      },
+    ],
+  });
+
+export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+/** metav1.Condition. */
+export const conditionSchema = z
+  .object({
+    type: z.string().min(1).max(316),
+    status: z.enum(['True', 'False', 'Unknown']),
+    observedGeneration: z.number().int().min(0).optional(),
+    lastTransitionTime: z.string().meta({ format: 'date-time' }),
+    reason: z.string().min(1).max(1024),
+    message: z.string().max(32768),
+  })
+  .strict();
+
+export const goModuleProxyStatusSchema = z
+  .object({
+    observedGeneration: z.number().int().min(0).optional(),
+    url: z.string().optional().meta({ description: 'Where clients reach the proxy: GOPROXY=<url>.' }),
+    readyReplicas: z.number().int().min(0).optional(),
+    conditions: z
+      .array(conditionSchema)
+      .max(16)
+      .optional()
+      .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
+    lastCleanup: z
+      .object({
+        time: z.string().meta({ format: 'date-time' }),
+        removedVersions: z.number().int().min(0),
+        freedBytes: z.number().int().min(0),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type GoModuleProxySpec = z.output<typeof goModuleProxySpecSchema>;
+export type GoModuleProxySpecInput = z.input<typeof goModuleProxySpecSchema>;
+export type GoModuleProxyStatus = z.output<typeof goModuleProxyStatusSchema>;
+export type Condition = z.output<typeof conditionSchema>;
+
+/** The metadata fields the operator reads and writes. */
+export type ObjectMeta = {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  deletionTimestamp?: string;
+  finalizers?: string[];
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  creationTimestamp?: string;
+};
+
+export type GoModuleProxy = {
+  apiVersion: typeof API_VERSION;
+  kind: typeof KIND;
+  metadata: ObjectMeta & { namespace: string; uid: string };
+  spec: GoModuleProxySpec;
+  status?: GoModuleProxyStatus;
+};
+
+/** Reads a spec as the apiserver stored it; the message says which field is wrong and why. */
+export function parseSpec(spec: unknown): { ok: true; spec: GoModuleProxySpec } | { ok: false; message: string } {
+  const result = goModuleProxySpecSchema.safeParse(spec);
+  if (result.success) return { ok: true, spec: result.data };
+  const issue = result.error.issues[0]!;
+  return { ok: false, message: `spec.${issue.path.map(String).join('.')}: ${issue.message}` };
+}

@@ -1,0 +1,62 @@
+/**
+ * The informers the controller reads from: GoModuleProxies, the objects they own (selected by
+ * the operator's label), namespaces (for the cluster-wide ConfigMaps) and the metadata of Secrets
+ * (whether a referenced Secret exists; their data is never read).
+ */
+import type { Logger } from 'pino';
+import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
+import { MANAGED_SELECTOR, type KubeObject } from '../render/index.ts';
+import { Informer, type InformerHandler } from './informer.ts';
+import { resourcePath, type KubeApi } from './kubeApi.ts';
+
+export const OWNED_KINDS = [
+  { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps' },
+  { kind: 'Service', apiVersion: 'v1', plural: 'services' },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', plural: 'persistentvolumeclaims' },
+  { kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments' },
+  { kind: 'CronJob', apiVersion: 'batch/v1', plural: 'cronjobs' },
+] as const;
+
+export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];
+
+export type CacheHandlers = {
+  onProxy: InformerHandler;
+  onOwned: InformerHandler;
+  onNamespace: InformerHandler;
+  onSecret: InformerHandler;
+};
+
+export class Caches {
+  readonly proxies: Informer;
+  readonly owned: Map<OwnedKind, Informer>;
+  readonly namespaces: Informer;
+  readonly secrets: Informer;
+
+  constructor(api: KubeApi, handlers: CacheHandlers, logger: Logger, watchNamespace?: string) {
+    this.proxies = new Informer({ api, path: resourcePath(`${GROUP}/${VERSION}`, PLURAL, watchNamespace), onChange: handlers.onProxy, logger });
+    this.owned = new Map(
+      OWNED_KINDS.map(({ kind, apiVersion, plural }) => [
+        kind,
+        new Informer({ api, path: resourcePath(apiVersion, plural), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
+      ]),
+    );
+    this.namespaces = new Informer({ api, path: resourcePath('v1', 'namespaces'), onChange: handlers.onNamespace, logger });
+    this.secrets = new Informer({ api, path: resourcePath('v1', 'secrets', watchNamespace), metadataOnly: true, onChange: handlers.onSecret, logger });
+  }
+
+  all(): Informer[] {
+    return [this.proxies, ...this.owned.values(), this.namespaces, this.secrets];
+  }
+
+  ownedObject(kind: string, namespace: string, name: string): KubeObject | undefined {
+    return this.owned.get(kind as OwnedKind)?.get(`${namespace}/${name}`);
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.all().map((informer) => informer.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.all().map((informer) => informer.stop()));
+  }
+}

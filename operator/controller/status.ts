@@ -1,0 +1,83 @@
+/**
+ * The status of a GoModuleProxy, from what reconcile found: its Deployment's own status (as the
+ * deployment controller reports it) and the problem, if any, that stopped reconcile. Written
+ * through the status subresource, and only when it differs from what is there.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import { API_VERSION, KIND, type ConditionType, type GoModuleProxy, type GoModuleProxyStatus } from '../api/goModuleProxy.ts';
+import { proxyUrl, type KubeObject } from '../render/index.ts';
+import { mergeConditions, REASONS, type ConditionState } from './conditions.ts';
+import type { KubeApi } from './kubeApi.ts';
+
+/** What stopped reconcile: a reason from REASONS and a message saying what to fix. */
+export type Problem = { reason: string; message: string };
+
+type DeploymentStatus = { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
+
+export function desiredConditions(proxy: GoModuleProxy, deployment: KubeObject | undefined, problem: Problem | undefined): Record<ConditionType, ConditionState> {
+  const wanted = proxy.spec.replicas;
+  const status = (deployment?.['status'] ?? {}) as DeploymentStatus;
+  const ready = status.readyReplicas ?? 0;
+  const updated = status.updatedReplicas ?? 0;
+  const observed = deployment !== undefined && (status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
+  const rolledOut = observed && updated === wanted && ready === wanted && (status.replicas ?? 0) === wanted;
+
+  const degraded: ConditionState = problem
+    ? { status: 'True', ...problem }
+    : { status: 'False', reason: REASONS.reconciled, message: 'every owned object is as the spec says' };
+
+  let readyState: ConditionState;
+  let progressing: ConditionState;
+  if (!deployment) {
+    readyState = { status: 'False', reason: problem?.reason ?? REASONS.notReady, message: problem ? `not deployed: ${problem.message}` : 'the Deployment does not exist yet' };
+    progressing = { status: problem ? 'False' : 'True', reason: problem ? problem.reason : REASONS.rollingOut, message: problem ? 'waiting for the problem to be fixed' : 'creating the Deployment' };
+  } else if (wanted === 0) {
+    readyState = { status: 'False', reason: REASONS.scaledToZero, message: 'spec.replicas is 0: nothing serves' };
+    progressing = { status: 'False', reason: REASONS.scaledToZero, message: 'spec.replicas is 0' };
+  } else if (rolledOut) {
+    readyState = { status: 'True', reason: REASONS.available, message: `${ready} of ${wanted} replicas ready` };
+    progressing = { status: 'False', reason: REASONS.available, message: 'the rollout is complete' };
+  } else {
+    readyState = { status: 'False', reason: REASONS.rollingOut, message: `${ready} of ${wanted} replicas ready, ${updated} updated` };
+    progressing = { status: 'True', reason: REASONS.rollingOut, message: `${ready} of ${wanted} replicas ready, ${updated} updated` };
+  }
+  return { Ready: readyState, Progressing: progressing, Degraded: degraded };
+}
+
+export function desiredStatus(proxy: GoModuleProxy, deployment: KubeObject | undefined, problem: Problem | undefined, now: Date): GoModuleProxyStatus {
+  const deploymentStatus = (deployment?.['status'] ?? {}) as DeploymentStatus;
+  const generation = proxy.metadata.generation ?? 0;
+  return {
+    observedGeneration: generation,
+    url: proxyUrl(proxy),
+    readyReplicas: deploymentStatus.readyReplicas ?? 0,
+    conditions: mergeConditions(proxy.status?.conditions, desiredConditions(proxy, deployment, problem), generation, now),
+    ...(proxy.status?.lastCleanup ? { lastCleanup: proxy.status.lastCleanup } : {}),
+  };
+}
+
+/** Applies the status when it differs from the one the cache holds; true when a request was sent. */
+export async function applyStatusIfChanged(api: KubeApi, proxy: GoModuleProxy, status: GoModuleProxyStatus): Promise<boolean> {
+  if (isDeepStrictEqual(normalise(proxy.status), normalise(status))) return false;
+  await api.apply(
+    { apiVersion: API_VERSION, kind: KIND, metadata: { name: proxy.metadata.name, namespace: proxy.metadata.namespace }, status },
+    'status',
+  );
+  return true;
+}
+
+/** JSON round trip: undefined fields and field order do not make two statuses differ. */
+function normalise(status: GoModuleProxyStatus | undefined): unknown {
+  if (!status) return undefined;
+  const copy = JSON.parse(JSON.stringify(status)) as GoModuleProxyStatus;
+  copy.conditions?.sort((a, b) => a.type.localeCompare(b.type));
+  return sortKeys(copy);
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}

@@ -1,0 +1,35 @@
+/**
+ * A GoModuleProxy -> the objects it should own, as pure functions: no cluster, no clock. The
+ * controller applies what these return; tests check them without a cluster.
+ */
+import type { GoModuleProxy } from '../api/goModuleProxy.ts';
+import { configChecksum, renderConfigMap } from './configMap.ts';
+import { renderCronJob } from './cronJob.ts';
+import { renderDeployment } from './deployment.ts';
+import type { KubeObject } from './kubeObject.ts';
+import { renderPersistentVolumeClaim } from './persistentVolumeClaim.ts';
+import type { RenderOptions } from './podParts.ts';
+import { renderService } from './service.ts';
+
+export { renderClusterWideConfigMap, clusterWideSettings } from './clusterWideConfigMap.ts';
+export { CONFIG_KEY, configChecksum } from './configMap.ts';
+export { cleanupArgs } from './cronJob.ts';
+export { CONFIG_CHECKSUM_ANNOTATION, needsRecreate } from './deployment.ts';
+export type { KubeObject, OwnerReference } from './kubeObject.ts';
+export * from './labels.ts';
+export { selectorMatches } from './namespaceSelector.ts';
+export type { RenderOptions } from './podParts.ts';
+export { RenderError, proxySettings } from './proxySettings.ts';
+
+/** Every object in the GoModuleProxy's namespace, in the order they are applied (what others mount first). */
+export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions): KubeObject[] {
+  const configMap = renderConfigMap(proxy);
+  const pvc = renderPersistentVolumeClaim(proxy);
+  return [
+    configMap,
+    ...(pvc ? [pvc] : []),
+    renderService(proxy),
+    renderDeployment(proxy, configChecksum(configMap), options),
+    renderCronJob(proxy, options),
+  ];
+}

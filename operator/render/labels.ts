@@ -1,0 +1,53 @@
+/**
+ * Names and labels of the objects a GoModuleProxy owns. Every owned object carries the labels
+ * that name its GoModuleProxy, so the operator watches them with one label selector and finds the
+ * owner of an event without reading owner references (which cannot cross namespaces anyway).
+ */
+import type { GoModuleProxy } from '../api/goModuleProxy.ts';
+
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY = 'gomodproxy-operator';
+export const PROXY_NAME_LABEL = 'gomodproxy.dev/proxy-name';
+export const PROXY_NAMESPACE_LABEL = 'gomodproxy.dev/proxy-namespace';
+
+/** The label selector of every object the operator manages. */
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
+
+/**
+ * Labels that select the serving pods of one proxy: the Deployment's selector (never changed after
+ * creation) and the Service's. The component keeps the cleanup job's pods out of the Service.
+ */
+export function podSelectorLabels(proxy: GoModuleProxy): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, 'app.kubernetes.io/component': 'server' };
+}
+
+export function ownedLabels(proxy: GoModuleProxy, component: string): Record<string, string> {
+  return {
+    'app.kubernetes.io/name': 'gomodproxy',
+    'app.kubernetes.io/instance': proxy.metadata.name,
+    'app.kubernetes.io/component': component,
+    [MANAGED_BY_LABEL]: MANAGED_BY,
+    [PROXY_NAME_LABEL]: proxy.metadata.name,
+    [PROXY_NAMESPACE_LABEL]: proxy.metadata.namespace,
+  };
+}
+
+/** The namespace/name key of the GoModuleProxy that an owned object's labels name, if any. */
+export function ownerKeyFromLabels(labels: Record<string, string> | undefined): string | undefined {
+  const name = labels?.[PROXY_NAME_LABEL];
+  const namespace = labels?.[PROXY_NAMESPACE_LABEL];
+  return name && namespace ? `${namespace}/${name}` : undefined;
+}
+
+export const objectNames = (proxy: GoModuleProxy) => ({
+  config: `${proxy.metadata.name}-config`,
+  deployment: proxy.metadata.name,
+  service: proxy.metadata.name,
+  pvc: `${proxy.metadata.name}-data`,
+  cronJob: `${proxy.metadata.name}-cleanup`,
+});
+
+/** Where clients in the cluster reach the proxy. */
+export function proxyUrl(proxy: GoModuleProxy): string {
+  return `http://${objectNames(proxy).service}.${proxy.metadata.namespace}.svc:${proxy.spec.service.port}`;
+}

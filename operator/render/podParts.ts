@@ -1,0 +1,68 @@
+/**
+ * What the proxy's pods and the cleanup job's pods share: the image, the volumes (settings, the
+ * module storage, writable scratch folders under a read-only root filesystem), the git tokens as
+ * environment variables from their Secrets, and a locked-down security context.
+ */
+import type { GoModuleProxy } from '../api/goModuleProxy.ts';
+import { objectNames } from './labels.ts';
+import { CONFIG_MOUNT, DATA_MOUNT, GIT_CACHE_MOUNT, gitTokenVariable } from './proxySettings.ts';
+
+/** The uid and gid of the distroless "nonroot" user; any non-zero id would do. */
+const NON_ROOT_ID = 65532;
+
+export type RenderOptions = {
+  /** The image used when the spec names none. */
+  defaultImage: string;
+};
+
+export function proxyImage(proxy: GoModuleProxy, options: RenderOptions): string {
+  return proxy.spec.image ?? options.defaultImage;
+}
+
+export function podVolumes(proxy: GoModuleProxy): object[] {
+  return [
+    { name: 'config', configMap: { name: objectNames(proxy).config } },
+    { name: 'data', persistentVolumeClaim: { claimName: objectNames(proxy).pvc } },
+    { name: 'git-cache', emptyDir: {} },
+    { name: 'tmp', emptyDir: {} },
+  ];
+}
+
+export function containerVolumeMounts(): object[] {
+  return [
+    { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
+    { name: 'data', mountPath: DATA_MOUNT },
+    { name: 'git-cache', mountPath: GIT_CACHE_MOUNT },
+    { name: 'tmp', mountPath: '/tmp' },
+  ];
+}
+
+export function gitTokenEnvironment(proxy: GoModuleProxy): object[] {
+  return proxy.spec.gitCredentials.map((credential, index) => ({
+    name: gitTokenVariable(index),
+    valueFrom: { secretKeyRef: { name: credential.secretRef.name, key: credential.secretRef.key } },
+  }));
+}
+
+export const podSecurityContext = {
+  runAsNonRoot: true,
+  runAsUser: NON_ROOT_ID,
+  runAsGroup: NON_ROOT_ID,
+  fsGroup: NON_ROOT_ID,
+  seccompProfile: { type: 'RuntimeDefault' },
+};
+
+export const containerSecurityContext = {
+  readOnlyRootFilesystem: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ['ALL'] },
+};
+
+export function scheduling(proxy: GoModuleProxy): Record<string, unknown> {
+  const { scheduling } = proxy.spec;
+  return {
+    ...(scheduling?.nodeSelector ? { nodeSelector: scheduling.nodeSelector } : {}),
+    ...(scheduling?.tolerations ? { tolerations: scheduling.tolerations } : {}),
+    ...(scheduling?.affinity ? { affinity: scheduling.affinity } : {}),
+  };
+}

@@ -1,0 +1,236 @@
+// The operator against a real kube-apiserver (with kube-controller-manager's garbage collector):
+// a GoModuleProxy becomes its objects, follows spec changes, survives an operator restart without
+// rewriting anything, reports what a person must fix, and cleans up after itself.
+import { createHash } from 'node:crypto';
+import yaml from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { resolveConfig } from '../../proxy/config.ts';
+import { startControlPlane, type ControlPlane } from './harness.ts';
+import { condition, createNamespace, eventually, installCrd, markDeploymentReady, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
+
+const NS = 'goproxy';
+const OWNED = [
+  ['ConfigMap', '/api/v1', 'configmaps', 'corp-config'],
+  ['PersistentVolumeClaim', '/api/v1', 'persistentvolumeclaims', 'corp-data'],
+  ['Service', '/api/v1', 'services', 'corp'],
+  ['Deployment', '/apis/apps/v1', 'deployments', 'corp'],
+  ['CronJob', '/apis/batch/v1', 'cronjobs', 'corp-cleanup'],
+] as const;
+const ownedPath = (base: string, plural: string, name: string, namespace = NS) => `${base}/namespaces/${namespace}/${plural}/${name}`;
+
+const corp = {
+  apiVersion: 'gomodproxy.dev/v1alpha1',
+  kind: 'GoModuleProxy',
+  metadata: { name: 'corp', namespace: NS },
+  spec: {
+    upstream: 'http://mirror.corp.example,direct',
+    private: ['git.corp.example/*'],
+    gitCredentials: [{ host: 'git.corp.example', secretRef: { name: 'git-token' } }],
+    storage: { pvc: { size: '5Gi' } },
+    retention: { keepSince: '90d', keepLatest: 5 },
+    clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } } },
+  },
+};
+
+describe('the operator on a real kube-apiserver', () => {
+  let cluster: ControlPlane;
+  let operator: OperatorProcess;
+
+  beforeAll(async () => {
+    cluster = await startControlPlane({ garbageCollector: true });
+    await installCrd(cluster);
+    await createNamespace(cluster, NS);
+    await createNamespace(cluster, 'team-a', { 'go-proxy': 'corp' });
+    await createNamespace(cluster, 'team-b');
+    const secret = await cluster.api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'git-token' }, stringData: { token: 's3cret' } });
+    expect(secret.status).toBe(201);
+    operator = await startOperatorProcess(cluster, 'operator-a');
+  }, 30 * 60_000);
+
+  afterAll(async () => {
+    await operator?.stop();
+    await cluster?.stop();
+  });
+
+  const get = async (path: string) => {
+    const response = await cluster.api('GET', path);
+    return response.status === 200 ? response.body : undefined;
+  };
+
+  test('a GoModuleProxy becomes every owned object, with the right content', async () => {
+    const created = await cluster.api('POST', proxiesPath(NS), corp);
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const uid = created.body.metadata.uid;
+
+    const objects = Object.fromEntries<any>(
+      await Promise.all(OWNED.map(async ([kind, base, plural, name]) => [kind, await eventually(`${kind} ${name}`, () => get(ownedPath(base, plural, name)))] as const)),
+    );
+    for (const [kind, object] of Object.entries(objects)) {
+      expect(object.metadata.labels['app.kubernetes.io/managed-by'], kind).toBe('gomodproxy-operator');
+      const owners = object.metadata.ownerReferences ?? [];
+      expect(owners, kind).toEqual(kind === 'PersistentVolumeClaim' ? [] : [expect.objectContaining({ kind: 'GoModuleProxy', name: 'corp', uid, controller: true })]);
+      // One field manager wrote every object.
+      const managers = new Set(object.metadata.managedFields.filter((f: { operation: string }) => f.operation === 'Apply').map((f: { manager: string }) => f.manager));
+      expect([...managers], kind).toEqual(['gomodproxy-operator']);
+    }
+
+    const config = resolveConfig(yaml.load(objects['ConfigMap'].data['config.yaml']) as Record<string, unknown>);
+    expect(config.upstream).toBe('http://mirror.corp.example,direct');
+    expect(config.git.hosts['git.corp.example']).toEqual({ url: 'https://git.corp.example', token: 'env:GOMODPROXY_GIT_TOKEN_0' });
+
+    const deployment = objects['Deployment'];
+    const pod = deployment.spec.template.spec;
+    expect(deployment.spec.strategy.type).toBe('Recreate');
+    expect(pod.containers[0].readinessProbe.httpGet.path).toBe('/readyz');
+    expect(pod.containers[0].livenessProbe.httpGet.path).toBe('/healthz');
+    expect(pod.containers[0].securityContext.readOnlyRootFilesystem).toBe(true);
+    expect(pod.securityContext.runAsNonRoot).toBe(true);
+    expect(deployment.spec.template.metadata.annotations['gomodproxy.dev/config-checksum']).toBe(
+      createHash('sha256').update(JSON.stringify(objects['ConfigMap'].data)).digest('hex'),
+    );
+    expect(objects['PersistentVolumeClaim'].spec.resources.requests.storage).toBe('5Gi');
+    expect(objects['Service'].spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
+    const cleanup = objects['CronJob'].spec.jobTemplate.spec.template.spec.containers[0];
+    expect([...cleanup.command, ...cleanup.args]).toEqual(['gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5']);
+
+    // Published in the selected namespace only.
+    const published = await eventually('cluster-wide ConfigMap in team-a', () => get('/api/v1/namespaces/team-a/configmaps/gomodproxy'));
+    expect(published.data).toEqual({ GOPROXY: 'http://corp.goproxy.svc:80', GONOSUMDB: 'git.corp.example/*', GOSUMDB: 'sum.golang.org' });
+    expect(await get('/api/v1/namespaces/team-b/configmaps/gomodproxy')).toBeUndefined();
+
+    // Not ready until the Deployment is; then Ready, with the finalizer and the URL in place.
+    const progressing = await eventually('status Progressing', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Progressing')?.status === 'True' ? proxy : undefined;
+    });
+    expect(condition(progressing, 'Ready')).toMatchObject({ status: 'False', reason: 'RollingOut' });
+    expect(progressing.metadata.finalizers).toEqual(['gomodproxy.dev/cluster-wide-configmaps']);
+    await markDeploymentReady(cluster, NS, 'corp');
+    const ready = await eventually('status Ready', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Ready')?.status === 'True' ? proxy : undefined;
+    });
+    expect(ready.status).toMatchObject({ observedGeneration: 1, url: 'http://corp.goproxy.svc:80', readyReplicas: 1 });
+    expect(condition(ready, 'Degraded')).toMatchObject({ status: 'False', observedGeneration: 1 });
+    // What `kubectl get gomoduleproxies` prints: the CRD's printer columns.
+    const table = await cluster.api('GET', proxiesPath(NS), undefined, undefined, 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    expect(table.body.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Ready', 'URL', 'Age']);
+    expect(table.body.rows[0].cells.slice(0, 3)).toEqual(['corp', 'True', 'http://corp.goproxy.svc:80']);
+  });
+
+  test('a spec change changes the objects and the pods\' config checksum; a namespace that starts to match gets the ConfigMap', async () => {
+    const before = await get(ownedPath('/apis/apps/v1', 'deployments', 'corp'));
+    const checksumBefore = before.metadata && before.spec.template.metadata.annotations['gomodproxy.dev/config-checksum'];
+    const readyBefore = condition(await get(proxiesPath(NS, 'corp')), 'Ready');
+
+    const patched = await cluster.api('PATCH', proxiesPath(NS, 'corp'), { spec: { upstream: 'http://other-mirror.corp.example', retention: { keepLatest: 2 } } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    const after = await eventually('the Deployment rolls', async () => {
+      const deployment = await get(ownedPath('/apis/apps/v1', 'deployments', 'corp'));
+      return deployment.spec.template.metadata.annotations['gomodproxy.dev/config-checksum'] !== checksumBefore ? deployment : undefined;
+    });
+    const configMap = await get(ownedPath('/api/v1', 'configmaps', 'corp-config'));
+    expect(resolveConfig(yaml.load(configMap.data['config.yaml']) as Record<string, unknown>).upstream).toBe('http://other-mirror.corp.example');
+    expect(after.spec.template.metadata.annotations['gomodproxy.dev/config-checksum']).toBe(createHash('sha256').update(JSON.stringify(configMap.data)).digest('hex'));
+    const cronJob = await get(ownedPath('/apis/batch/v1', 'cronjobs', 'corp-cleanup'));
+    expect(cronJob.spec.jobTemplate.spec.template.spec.containers[0].args).toContain('2');
+
+    // The new pod template is not rolled out yet: Ready flips to False (a transition, so a new time).
+    const rolling = await eventually('Ready False for generation 2', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return proxy.status.observedGeneration === 2 && condition(proxy, 'Ready').status === 'False' ? proxy : undefined;
+    });
+    expect(condition(rolling, 'Ready').reason).toBe('RollingOut');
+    expect(Date.parse(condition(rolling, 'Ready').lastTransitionTime)).toBeGreaterThanOrEqual(Date.parse(readyBefore.lastTransitionTime));
+    await markDeploymentReady(cluster, NS, 'corp');
+    await eventually('Ready again', async () => (condition(await get(proxiesPath(NS, 'corp')), 'Ready').status === 'True' ? true : undefined));
+
+    const labelled = await cluster.api('PATCH', '/api/v1/namespaces/team-b', { metadata: { labels: { 'go-proxy': 'corp' } } }, 'application/merge-patch+json');
+    expect(labelled.status).toBe(200);
+    const published = await eventually('cluster-wide ConfigMap in team-b', () => get('/api/v1/namespaces/team-b/configmaps/gomodproxy'));
+    expect(published.data.GOPROXY).toBe('http://corp.goproxy.svc:80');
+  });
+
+  test('a restarted operator rewrites nothing: every resourceVersion stays, no apply is sent', async () => {
+    const paths = [
+      proxiesPath(NS, 'corp'),
+      ...OWNED.map(([, base, plural, name]) => ownedPath(base, plural, name)),
+      '/api/v1/namespaces/team-a/configmaps/gomodproxy',
+      '/api/v1/namespaces/team-b/configmaps/gomodproxy',
+    ];
+    const versionsBefore = await Promise.all(paths.map(async (path) => (await get(path)).metadata.resourceVersion));
+    expect(await operator.stop()).toBe(0);
+    operator = await startOperatorProcess(cluster, 'operator-a2');
+    // Reconciled at least once since start (every GoModuleProxy is queued when the caches fill), queue drained.
+    await eventually('the restarted operator reconciled', async () =>
+      (await operator.metric('gomodproxy_operator_reconciles_total')) >= 1 && (await operator.metric('gomodproxy_operator_queue_depth')) === 0 ? true : undefined,
+    );
+    const versionsAfter = await Promise.all(paths.map(async (path) => (await get(path)).metadata.resourceVersion));
+    expect(versionsAfter).toEqual(versionsBefore);
+    expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}')).toBe(0);
+    expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="delete"}')).toBe(0);
+  });
+
+  test('invalid resources are refused by the apiserver with the CRD\'s message', async () => {
+    const both = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'both', namespace: NS }, spec: { storage: { pvc: {}, s3: { bucket: 'modules', credentialsSecretRef: { name: 's3' } } } } });
+    expect(both.status).toBe(422);
+    expect(both.body.message).toContain('storage: set exactly one of pvc or s3');
+    const shared = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'shared', namespace: NS }, spec: { replicas: 3, storage: { pvc: { accessModes: ['ReadWriteOnce'] } } } });
+    expect(shared.status).toBe(422);
+    expect(shared.body.message).toContain('replicas > 1 needs storage.s3 or storage.pvc.accessModes [ReadWriteMany]');
+    const badField = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'bad', namespace: NS }, spec: { storage: { pvc: { size: 'lots' } } } });
+    expect(badField.status).toBe(422);
+    expect(badField.body.message).toContain('spec.storage.pvc.size');
+  });
+
+  test('a missing Secret is Degraded with what to do, and recovers when the Secret is created', async () => {
+    const created = await cluster.api('POST', proxiesPath(NS), {
+      ...corp,
+      metadata: { name: 'needs-secret', namespace: NS },
+      spec: { storage: { pvc: {} }, gitCredentials: [{ host: 'git.other.example', secretRef: { name: 'other-token', key: 'password' } }] },
+    });
+    expect(created.status).toBe(201);
+    const degraded = await eventually('Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'needs-secret'));
+      return condition(proxy, 'Degraded')?.status === 'True' ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded')).toMatchObject({ reason: 'SecretMissing' });
+    expect(condition(degraded, 'Degraded').message).toBe(
+      'Secret goproxy/other-token (spec.gitCredentials[0].secretRef) does not exist: create it with the key password, e.g. kubectl -n goproxy create secret generic other-token --from-literal=password=…',
+    );
+    expect(condition(degraded, 'Ready').status).toBe('False');
+    expect(await get(ownedPath('/apis/apps/v1', 'deployments', 'needs-secret'))).toBeUndefined();
+
+    const secret = await cluster.api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name: 'other-token' }, stringData: { password: 'x' } });
+    expect(secret.status).toBe(201);
+    await eventually('Degraded False', async () => (condition(await get(proxiesPath(NS, 'needs-secret')), 'Degraded')?.status === 'False' ? true : undefined));
+    const deployment = await eventually('its Deployment', () => get(ownedPath('/apis/apps/v1', 'deployments', 'needs-secret')));
+    expect(deployment.spec.template.spec.containers[0].env[0].valueFrom.secretKeyRef).toEqual({ name: 'other-token', key: 'password' });
+  });
+
+  test('settings the proxy would refuse are Degraded with the proxy\'s own message, and nothing is deployed', async () => {
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'bad-upstream', namespace: NS }, spec: { upstream: 'ftp://mirror.corp.example', storage: { pvc: {} } } });
+    expect(created.status).toBe(201);
+    const degraded = await eventually('Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'bad-upstream'));
+      return condition(proxy, 'Degraded')?.status === 'True' ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded').reason).toBe('InvalidSettings');
+    expect(condition(degraded, 'Degraded').message).toContain('invalid setting upstream (GOMODPROXY_UPSTREAM) = "ftp://mirror.corp.example"');
+    expect(await get(ownedPath('/api/v1', 'configmaps', 'bad-upstream-config'))).toBeUndefined();
+    expect(await get(ownedPath('/apis/apps/v1', 'deployments', 'bad-upstream'))).toBeUndefined();
+  });
+
+  test('deleting it removes the cluster-wide ConfigMaps (finalizer) and garbage-collects the owned objects, keeping the PVC', async () => {
+    const deleted = await cluster.api('DELETE', proxiesPath(NS, 'corp'));
+    expect(deleted.status).toBe(200);
+    await eventually('the GoModuleProxy is gone', async () => ((await cluster.api('GET', proxiesPath(NS, 'corp'))).status === 404 ? true : undefined));
+    expect(await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).toBeUndefined();
+    expect(await get('/api/v1/namespaces/team-b/configmaps/gomodproxy')).toBeUndefined();
+    for (const [kind, base, plural, name] of OWNED) {
+      if (kind === 'PersistentVolumeClaim') continue;
+      await eventually(`${kind} ${name} collected`, async () => ((await cluster.api('GET', ownedPath(base, plural, name))).status === 404 ? true : undefined));
+    }
+    expect(await get(ownedPath('/api/v1', 'persistentvolumeclaims', 'corp-data'))).toBeDefined();
+  });
+});

@@ -1,0 +1,64 @@
+// The controller's pure parts: the work queue's rules, condition transitions, MicroTime.
+import { describe, expect, test } from 'vitest';
+import { mergeConditions } from '../../operator/controller/conditions.ts';
+import { microTime } from '../../operator/controller/leaderElection.ts';
+import { WorkQueue } from '../../operator/controller/workQueue.ts';
+
+describe('the work queue', () => {
+  test('a key queued many times is handed out once', async () => {
+    const queue = new WorkQueue();
+    queue.add('a');
+    queue.add('b');
+    queue.add('a');
+    expect(queue.depth).toBe(2);
+    expect(await queue.get()).toBe('a');
+    expect(await queue.get()).toBe('b');
+  });
+
+  test('a key is not handed out again while in progress; an event meanwhile queues it once for afterwards', async () => {
+    const queue = new WorkQueue();
+    queue.add('a');
+    const key = await queue.get();
+    queue.add('a');
+    queue.add('a');
+    expect(queue.depth).toBe(0);
+    queue.done(key!);
+    expect(queue.depth).toBe(1);
+    expect(await queue.get()).toBe('a');
+  });
+
+  test('back-off doubles per failure and forget() starts it over', () => {
+    const queue = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 50 });
+    expect([queue.addRateLimited('a'), queue.addRateLimited('a'), queue.addRateLimited('a'), queue.addRateLimited('a')]).toEqual([10, 20, 40, 50]);
+    queue.forget('a');
+    expect(queue.addRateLimited('a')).toBe(10);
+    queue.shutDown();
+  });
+
+  test('shutDown releases a waiting worker with no key', async () => {
+    const queue = new WorkQueue();
+    const waiting = queue.get();
+    queue.shutDown();
+    expect(await waiting).toBeUndefined();
+  });
+});
+
+describe('conditions', () => {
+  const first = new Date('2026-01-01T00:00:00.000Z');
+  const later = new Date('2026-01-01T01:00:00.000Z');
+  const state = (status: 'True' | 'False', reason = 'R') => ({ status, reason, message: reason });
+  const all = (ready: 'True' | 'False', reason = 'R') => ({ Ready: state(ready, reason), Progressing: state('False'), Degraded: state('False') });
+
+  test('lastTransitionTime changes only when the status flips', () => {
+    const before = mergeConditions(undefined, all('False'), 1, first);
+    const sameStatusNewReason = mergeConditions(before, all('False', 'Other'), 2, later);
+    expect(sameStatusNewReason[0]).toMatchObject({ type: 'Ready', reason: 'Other', observedGeneration: 2, lastTransitionTime: '2026-01-01T00:00:00Z' });
+    const flipped = mergeConditions(before, all('True'), 2, later);
+    expect(flipped[0]!.lastTransitionTime).toBe('2026-01-01T01:00:00Z');
+    expect(flipped[1]!.lastTransitionTime).toBe('2026-01-01T00:00:00Z');
+  });
+});
+
+test('MicroTime has exactly six fractional digits, as the apiserver requires', () => {
+  expect(microTime(new Date('2026-03-04T05:06:07.089Z'))).toBe('2026-03-04T05:06:07.089000Z');
+});
