@@ -33,6 +33,8 @@ export async function controlPlaneBinaries(): Promise<string> {
 export type ControlPlaneOptions = {
   /** Run kube-controller-manager with the garbage collector, so owned objects go when their owner does. */
   garbageCollector?: boolean;
+  /** Users besides the admin, with a token each and no group: RBAC gives them only what is bound to them. */
+  users?: string[];
 };
 
 export type ControlPlane = {
@@ -42,6 +44,8 @@ export type ControlPlane = {
   kubeconfig: string;
   /** The admin user's bearer token. */
   token: string;
+  /** A kubeconfig file for one of the users asked for in the options. */
+  kubeconfigFor(user: string): string;
   /** PEM of the CA that signed the apiserver's serving certificate. */
   caPem: string;
   /** A GET/POST/… with the admin token; body parsed as JSON. For test assertions. */
@@ -165,7 +169,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   await mkdir(certs);
   await makeCertificates(certs);
   const token = randomBytes(24).toString('hex');
-  await writeFile(join(dir, 'tokens.csv'), `${token},admin,admin-uid,system:masters\n`);
+  const userTokens = new Map((options.users ?? []).map((user) => [user, randomBytes(24).toString('hex')]));
+  const userLines = [...userTokens].map(([user, userToken]) => `${userToken},${user},${user}-uid\n`).join('');
+  await writeFile(join(dir, 'tokens.csv'), `${token},admin,admin-uid,system:masters\n${userLines}`);
   const caPem = readFileSync(join(certs, 'ca.crt'), 'utf8');
   const logFile = (name: string) => join(dir, `${name}.log`);
   const processes: ManagedProcess[] = [];
@@ -243,6 +249,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
 
     const kubeconfig = join(dir, 'kubeconfig');
     await writeFile(kubeconfig, kubeconfigYaml(server, caPem, token), { mode: 0o600 });
+    for (const [user, userToken] of userTokens) {
+      await writeFile(join(dir, `kubeconfig-${user}`), kubeconfigYaml(server, caPem, userToken), { mode: 0o600 });
+    }
 
     if (options.garbageCollector) {
       const controllerManager = startProcess('kube-controller-manager', join(binaries, 'kube-controller-manager'), [
@@ -260,6 +269,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       server,
       kubeconfig,
       token,
+      kubeconfigFor(user) {
+        if (!userTokens.has(user)) throw new Error(`no user ${user}: pass it in startControlPlane({ users })`);
+        return join(dir, `kubeconfig-${user}`);
+      },
       caPem,
       api,
       async restartApiServer(restart = {}) {

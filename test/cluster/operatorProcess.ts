@@ -19,12 +19,12 @@ export type OperatorProcess = {
 };
 
 /** Short lease timings so that hand-over happens within seconds. */
-export async function startOperatorProcess(cluster: ControlPlane, identity: string, extraArgs: string[] = []): Promise<OperatorProcess> {
+export async function startOperatorProcess(cluster: ControlPlane, identity: string, extraArgs: string[] = [], kubeconfig = cluster.kubeconfig): Promise<OperatorProcess> {
   const { command, args } = productionCommand();
   const child = spawn(command, [
     ...args,
     'operator',
-    `--kubeconfig=${cluster.kubeconfig}`,
+    `--kubeconfig=${kubeconfig}`,
     '--listen=127.0.0.1:0',
     `--identity=${identity}`,
     '--lease-namespace=default',

@@ -1,0 +1,25 @@
+/**
+ * What the operator may do in the cluster, and nothing more: a ClusterRole for its service
+ * account. Server-side apply is the verb patch, and create as well when the object is new.
+ * Secrets are only listed and watched as metadata, to learn whether a referenced one exists;
+ * their data is never read. Leases are read and written for leader election.
+ * test/cluster/rbac.test.ts runs the operator as a user bound to exactly this role.
+ */
+import { GROUP, PLURAL } from './goModuleProxy.ts';
+
+export type PolicyRule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+
+export const OPERATOR_RULES: PolicyRule[] = [
+  { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch', 'patch'] },
+  { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['patch'] },
+  { apiGroups: [''], resources: ['configmaps', 'services', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+  { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+];
+
+export function operatorClusterRole(name = 'gomodproxy-operator'): object {
+  return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: OPERATOR_RULES };
+}
