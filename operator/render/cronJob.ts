@@ -1,7 +1,7 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { objectNames, ownedLabels } from './labels.ts';
-import { containerSecurityContext, containerVolumeMounts, podSecurityContext, podVolumes, proxyImage, scheduling, type RenderOptions } from './podParts.ts';
+import { containerSecurityContext, containerVolumeMounts, podSecurityContext, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE } from './proxySettings.ts';
 
 /** The cleanup command line: the proxy's own settings and storage, the spec's retention. */
@@ -38,7 +38,8 @@ export function renderCronJob(proxy: GoModuleProxy, options: RenderOptions): Kub
                   command: ['gomodproxy'],
                   args: cleanupArgs(proxy),
                   securityContext: containerSecurityContext,
-                  volumeMounts: containerVolumeMounts(),
+                  env: storageEnvironment(proxy),
+                  volumeMounts: containerVolumeMounts(proxy),
                 },
               ],
               volumes: podVolumes(proxy),

@@ -1,7 +1,7 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
-import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podVolumes, proxyImage, scheduling, type RenderOptions } from './podParts.ts';
+import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
 
 /** The pod template annotation whose change rolls the pods when the settings change. */
@@ -41,12 +41,12 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
               command: ['gomodproxy'],
               args: ['serve', '--config', CONFIG_FILE],
               ports: [{ name: 'http', containerPort: PROXY_PORT, protocol: 'TCP' }],
-              env: gitTokenEnvironment(proxy),
+              env: [...gitTokenEnvironment(proxy), ...storageEnvironment(proxy)],
               livenessProbe: { httpGet: { path: '/healthz', port: 'http' }, periodSeconds: 10, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/readyz', port: 'http' }, periodSeconds: 5, failureThreshold: 2 },
               ...(proxy.spec.resources ? { resources: proxy.spec.resources } : {}),
               securityContext: containerSecurityContext,
-              volumeMounts: containerVolumeMounts(),
+              volumeMounts: containerVolumeMounts(proxy),
             },
           ],
           volumes: podVolumes(proxy),

@@ -19,19 +19,20 @@ export function proxyImage(proxy: GoModuleProxy, options: RenderOptions): string
   return proxy.spec.image ?? options.defaultImage;
 }
 
+/** The volumes: settings, the module store (a PVC; none with S3 storage) and scratch folders. */
 export function podVolumes(proxy: GoModuleProxy): object[] {
   return [
     { name: 'config', configMap: { name: objectNames(proxy).config } },
-    { name: 'data', persistentVolumeClaim: { claimName: objectNames(proxy).pvc } },
+    ...(proxy.spec.storage.pvc ? [{ name: 'data', persistentVolumeClaim: { claimName: objectNames(proxy).pvc } }] : []),
     { name: 'git-cache', emptyDir: {} },
     { name: 'tmp', emptyDir: {} },
   ];
 }
 
-export function containerVolumeMounts(): object[] {
+export function containerVolumeMounts(proxy: GoModuleProxy): object[] {
   return [
     { name: 'config', mountPath: CONFIG_MOUNT, readOnly: true },
-    { name: 'data', mountPath: DATA_MOUNT },
+    ...(proxy.spec.storage.pvc ? [{ name: 'data', mountPath: DATA_MOUNT }] : []),
     { name: 'git-cache', mountPath: GIT_CACHE_MOUNT },
     { name: 'tmp', mountPath: '/tmp' },
   ];
@@ -43,6 +44,19 @@ export function gitTokenEnvironment(proxy: GoModuleProxy): object[] {
     valueFrom: { secretKeyRef: { name: credential.secretRef.name, key: credential.secretRef.key } },
   }));
 }
+
+/**
+ * S3 credentials, from the Secret the spec names, as the variables the AWS SDK reads
+ * (the settings file names no credentials, so the SDK's own chain finds these).
+ */
+export function storageEnvironment(proxy: GoModuleProxy): object[] {
+  const s3 = proxy.spec.storage.s3;
+  if (!s3) return [];
+  return S3_CREDENTIAL_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: s3.credentialsSecretRef.name, key } } }));
+}
+
+/** The keys an S3 credentials Secret must hold. */
+export const S3_CREDENTIAL_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
 
 export const podSecurityContext = {
   runAsNonRoot: true,

@@ -13,6 +13,8 @@ export const CONFIG_MOUNT = '/etc/gomodproxy';
 export const CONFIG_FILE = `${CONFIG_MOUNT}/config.yaml`;
 export const DATA_MOUNT = '/var/lib/gomodproxy';
 export const GIT_CACHE_MOUNT = '/var/cache/gomodproxy-git';
+/** With S3 storage, downloads are checked here (the pod's /tmp) before they are uploaded. */
+export const S3_STAGING_PATH = '/tmp/gomodproxy-staging';
 
 /** A setting that the proxy's schema refused, or one the operator cannot express. */
 export class RenderError extends Error {
@@ -29,11 +31,6 @@ export function gitTokenVariable(index: number): string {
 
 export function proxySettings(proxy: GoModuleProxy): ConfigInput {
   const { spec } = proxy;
-  if (spec.storage.s3) {
-    // The schema of this proxy version knows only disk storage; say so instead of rendering
-    // settings the proxy would refuse at start-up.
-    throw new RenderError('spec.storage.s3: this version of the proxy keeps modules on disk only; use spec.storage.pvc');
-  }
   const hosts: Record<string, { url: string; username?: string; token: string }> = {};
   spec.gitCredentials.forEach((credential, index) => {
     hosts[credential.host] = {
@@ -44,13 +41,30 @@ export function proxySettings(proxy: GoModuleProxy): ConfigInput {
   });
   return {
     listen: `0.0.0.0:${PROXY_PORT}`,
-    storage: { type: 'disk', path: DATA_MOUNT },
+    storage: storageSettings(spec.storage),
     upstream: spec.upstream,
     private: spec.private,
     nosumdb: spec.nosumdb,
     sumdb: spec.sumdb,
     git: { hosts, cacheDir: GIT_CACHE_MOUNT },
     logLevel: 'info',
+  };
+}
+
+/**
+ * Disk storage on the PVC, or the bucket. An S3 endpoint of the spec is an S3-compatible server
+ * (MinIO, Ceph…), which wants the bucket in the path; credentials come from the environment.
+ */
+function storageSettings(storage: GoModuleProxy['spec']['storage']): ConfigInput['storage'] {
+  const s3 = storage.s3;
+  if (!s3) return { type: 'disk', path: DATA_MOUNT };
+  return {
+    type: 's3',
+    bucket: s3.bucket,
+    region: s3.region,
+    ...(s3.prefix ? { prefix: s3.prefix } : {}),
+    ...(s3.endpoint ? { endpoint: s3.endpoint, forcePathStyle: true } : {}),
+    stagingPath: S3_STAGING_PATH,
   };
 }
 

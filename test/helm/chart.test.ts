@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot, tempFolder } from '../e2e/harness.ts';
 import { chartPath, renderedObjects, runHelm, type KubeObject } from './helm.ts';
 import { VALUE_SETS } from './valueSets.ts';
+import { OPERATOR_RULES } from '../../operator/api/rbac.ts';
 
 /** Values the schema or the templates refuse, and the message the user sees. */
 const BAD_VALUE_SETS: Array<{ name: string; values: unknown; message: RegExp }> = [
@@ -64,6 +65,14 @@ describe('the Helm chart', () => {
     const rendered = runHelm(['template', 'gomodproxy', chartPath, '-f', file], home.path);
     expect(rendered.code).not.toBe(0);
     expect(rendered.stderr).toMatch(message);
+  });
+
+  it('grants the operator exactly the rules it is proven to need (operator/api/rbac.ts)', () => {
+    const rendered = runHelm(['template', 'gomodproxy', chartPath, '-n', 'goproxy'], home.path);
+    const objects = renderedObjects(rendered.stdout) as Array<KubeObject & { rules?: unknown[] }>;
+    const granted = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => o.rules ?? []);
+    const normal = (rules: unknown[]) => rules.map((r) => JSON.stringify(r)).sort();
+    expect(normal(granted)).toEqual(normal(OPERATOR_RULES));
   });
 
   it('carries the generated CRD', () => {

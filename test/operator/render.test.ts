@@ -107,3 +107,41 @@ describe('namespace selectors', () => {
     expect(selectorMatches(selector, labels)).toBe(expected);
   });
 });
+
+describe('rendering a GoModuleProxy on S3 storage', () => {
+  const proxy = goModuleProxy({
+    replicas: 3,
+    storage: { s3: { bucket: 'go-modules', endpoint: 'https://minio.corp.example:9000', prefix: 'corp', credentialsSecretRef: { name: 'minio' } } },
+  });
+  const objects = byKind(renderOwnedObjects(proxy, options));
+
+  test('settings the proxy accepts: the bucket, path-style for an S3-compatible endpoint, no credentials in the file', () => {
+    const settings = yaml.load(objects['ConfigMap'].data['config.yaml']) as Record<string, any>;
+    expect(settings['storage']).toEqual({
+      type: 's3',
+      bucket: 'go-modules',
+      region: 'us-east-1',
+      prefix: 'corp',
+      endpoint: 'https://minio.corp.example:9000',
+      forcePathStyle: true,
+      stagingPath: '/tmp/gomodproxy-staging',
+    });
+    expect(() => resolveConfig(settings)).not.toThrow();
+  });
+
+  test('no PVC and no data volume; the credentials reach the proxy and the cleanup job from the Secret', () => {
+    expect(Object.keys(objects)).toEqual(['ConfigMap', 'Service', 'Deployment', 'CronJob']);
+    const credentials = [
+      { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'minio', key: 'AWS_ACCESS_KEY_ID' } } },
+      { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'minio', key: 'AWS_SECRET_ACCESS_KEY' } } },
+    ];
+    const pod = objects['Deployment'].spec.template.spec;
+    expect(pod.containers[0].env).toEqual(credentials);
+    expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('data');
+    expect(pod.containers[0].volumeMounts.map((m: { name: string }) => m.name)).not.toContain('data');
+    const job = objects['CronJob'].spec.jobTemplate.spec.template.spec;
+    expect(job.containers[0].env).toEqual(credentials);
+    expect(job.volumes.map((v: { name: string }) => v.name)).not.toContain('data');
+    expect(objects['Deployment'].spec.replicas).toBe(3);
+  });
+});
