@@ -17,7 +17,6 @@
  *   missing bucket, refused credentials or an unreachable endpoint stop
  *   start-up with a line saying what to fix.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -39,6 +38,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
+import { newStagingFile, removeStaleStagedFiles } from './staging.ts';
 import { checkStorageKey, type ByteRange, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 export type S3StorageOptions = {
@@ -63,8 +63,8 @@ const DEFAULT_PART_SIZE = 16 << 20;
 const PARTS_IN_FLIGHT = 4;
 /** A conditional write that meets a concurrent one is tried again this often before giving up. */
 const CONFLICT_RETRIES = 3;
-/** Multipart uploads and staged files older than this are leftovers of a crash or a killed writer. */
-const STALE_MS = 60 * 60 * 1000;
+/** Multipart uploads older than this are leftovers of a crash or a killed writer. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
 /** Concurrent connections to S3: every client streaming a zip holds one. */
 const MAX_SOCKETS = 256;
 
@@ -110,7 +110,7 @@ export class S3Storage implements Storage {
     } catch (err) {
       throw new Error(`staging folder ${this.stagingPath} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable, or set storage.stagingPath`);
     }
-    await this.removeStaleStaging();
+    await removeStaleStagedFiles(this.stagingPath);
     await this.abortStaleUploads();
   }
 
@@ -291,10 +291,8 @@ export class S3Storage implements Storage {
     return parts;
   }
 
-  async stagingFile(hint: string): Promise<string> {
-    await fs.mkdir(this.stagingPath, { recursive: true });
-    const safeHint = hint.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
-    return path.join(this.stagingPath, `${randomBytes(8).toString('hex')}-${safeHint}`);
+  stagingFile(hint: string): Promise<string> {
+    return newStagingFile(this.stagingPath, hint);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -327,16 +325,6 @@ export class S3Storage implements Storage {
     }
   }
 
-  /** Only the staging folder is looked at. */
-  private async removeStaleStaging(): Promise<void> {
-    const now = Date.now();
-    for (const name of await fs.readdir(this.stagingPath)) {
-      const file = path.join(this.stagingPath, name);
-      const info = await fs.stat(file).catch(() => null);
-      if (info?.isFile() && now - info.mtimeMs > STALE_MS) await fs.rm(file, { force: true });
-    }
-  }
-
   /**
    * Incomplete multipart uploads under the prefix, left by writers that were
    * killed, cost storage but are never visible. Those older than any upload
@@ -354,7 +342,7 @@ export class S3Storage implements Storage {
     }
     const now = Date.now();
     for (const upload of listing.Uploads ?? []) {
-      if (!upload.Key || !upload.UploadId || !upload.Initiated || now - upload.Initiated.getTime() <= STALE_MS) continue;
+      if (!upload.Key || !upload.UploadId || !upload.Initiated || now - upload.Initiated.getTime() <= STALE_UPLOAD_MS) continue;
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId })).catch(() => {});
     }
   }
