@@ -65,6 +65,8 @@ const PARTS_IN_FLIGHT = 4;
 const CONFLICT_RETRIES = 3;
 /** Multipart uploads older than this are leftovers of a crash or a killed writer. */
 const STALE_UPLOAD_MS = 60 * 60 * 1000;
+/** How often one read is taken up again after its connection broke. */
+const READ_RESUMES = 3;
 /** Concurrent connections to S3: every client streaming a zip holds one. */
 const MAX_SOCKETS = 256;
 
@@ -143,19 +145,20 @@ export class S3Storage implements Storage {
     // The response already streams the whole object, so it stays readable if the key is deleted meanwhile.
     const body = answer.Body as Readable;
     const etag = answer.ETag;
+    const size = answer.ContentLength ?? 0;
     let used = false;
     const use = (): void => {
       if (used) throw new Error(`S3 object ${objectKey} was already streamed or closed`);
       used = true;
     };
     return {
-      size: answer.ContentLength ?? 0,
+      size,
       modified: answer.LastModified ?? new Date(0),
       stream: (range?: ByteRange) => {
         use();
-        if (!range) return body;
+        if (!range) return this.objectStream(objectKey, { start: 0, end: size - 1 }, etag, body);
         body.destroy();
-        return this.rangeStream(objectKey, range, etag);
+        return this.objectStream(objectKey, range, etag);
       },
       close: async () => {
         use();
@@ -165,25 +168,45 @@ export class S3Storage implements Storage {
   }
 
   /**
-   * Part of an object: a ranged GET with If-Match on the ETag of the object
-   * first opened, so the bytes come from that very object or the stream fails.
+   * The bytes of `range` of an object, as a stream: from `first` (a response
+   * already under way) or from a ranged GET. When a connection breaks, the
+   * stream goes on from the byte it reached with another ranged GET, a few
+   * times. Every ranged GET carries If-Match with the ETag of the object first
+   * opened, so the bytes all come from that one object or the stream fails.
    */
-  private rangeStream(objectKey: string, range: ByteRange, etag: string | undefined): Readable {
-    const client = this.client;
-    const bucket = this.bucket;
-    async function* part(): AsyncGenerator<Buffer> {
-      if (range.end < range.start) return;
-      let answer;
+  private objectStream(objectKey: string, range: ByteRange, etag: string | undefined, first?: Readable): Readable {
+    const length = Math.max(0, range.end - range.start + 1);
+    const getFrom = async (start: number): Promise<Readable> => {
       try {
-        answer = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: objectKey, Range: `bytes=${range.start}-${range.end}`, ...(etag ? { IfMatch: etag } : {}) }),
+        const answer = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: `bytes=${start}-${range.end}`, ...(etag ? { IfMatch: etag } : {}) }),
         );
+        return answer.Body as Readable;
       } catch (err) {
         throw storageFailure('ranged GET', objectKey, err);
       }
-      yield* answer.Body as Readable;
+    };
+    async function* bytes(): AsyncGenerator<Buffer> {
+      let received = 0;
+      let breaks = 0;
+      let pending = first;
+      if (length === 0) pending?.destroy();
+      while (received < length) {
+        const current = pending ?? (await getFrom(range.start + received));
+        pending = undefined;
+        try {
+          for await (const chunk of current as AsyncIterable<Buffer>) {
+            received += chunk.length;
+            yield chunk;
+          }
+          if (received < length) throw new Error(`the response ended after ${received} of ${length} bytes`);
+        } catch (err) {
+          current.destroy();
+          if (!etag || ++breaks > READ_RESUMES) throw storageFailure('GET', objectKey, err);
+        }
+      }
     }
-    return Readable.from(part(), { objectMode: false });
+    return Readable.from(bytes(), { objectMode: false });
   }
 
   async readBytes(key: string): Promise<Buffer | null> {
