@@ -89,6 +89,9 @@ export class S3Storage implements Storage {
     this.client = new S3Client({
       region: options.region,
       forcePathStyle: options.forcePathStyle,
+      // Bodies are read as the responses themselves, which quietBody can guard; what is stored was
+      // checked (zips by their h1 hash) before it was uploaded, and the upload was checksummed.
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       requestHandler: {
@@ -143,7 +146,7 @@ export class S3Storage implements Storage {
       throw storageFailure('GET', objectKey, err);
     }
     // The response already streams the whole object, so it stays readable if the key is deleted meanwhile.
-    const body = answer.Body as Readable;
+    const body = quietBody(answer.Body as Readable);
     const etag = answer.ETag;
     const size = answer.ContentLength ?? 0;
     let used = false;
@@ -181,7 +184,7 @@ export class S3Storage implements Storage {
         const answer = await this.client.send(
           new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: `bytes=${start}-${range.end}`, ...(etag ? { IfMatch: etag } : {}) }),
         );
-        return answer.Body as Readable;
+        return quietBody(answer.Body as Readable);
       } catch (err) {
         throw storageFailure('ranged GET', objectKey, err);
       }
@@ -373,4 +376,14 @@ export class S3Storage implements Storage {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/**
+ * A response body whose connection breaks emits 'error' whenever that happens: before it is
+ * read, or after a reader gave it up. Neither may end the process; a reader still meets the
+ * error when it reads (and takes the read up again from there).
+ */
+function quietBody(body: Readable): Readable {
+  body.on('error', () => {});
+  return body;
 }
