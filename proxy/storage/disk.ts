@@ -9,15 +9,13 @@
  * moment leaves either no file or a complete one; staging leftovers are
  * removed at the next start.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { newStagingFile, removeStaleStagedFiles } from './staging.ts';
 import { checkStorageKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
-/** Staged files older than this are leftovers of a crash or a killed download. */
-const STALE_STAGING_MS = 60 * 60 * 1000;
 
 export class DiskStorage implements Storage {
   readonly root: string;
@@ -37,17 +35,8 @@ export class DiskStorage implements Storage {
     } catch (err) {
       throw new Error(`storage folder ${this.root} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable`);
     }
-    await this.removeStaleStaging();
-  }
-
-  /** Only the staging folder is looked at: start-up never scans the store. */
-  private async removeStaleStaging(): Promise<void> {
-    const now = Date.now();
-    for (const name of await fs.readdir(this.staging)) {
-      const file = path.join(this.staging, name);
-      const info = await fs.stat(file).catch(() => null);
-      if (info && now - info.mtimeMs > STALE_STAGING_MS) await fs.rm(file, { force: true });
-    }
+    // Only the staging folder is looked at: start-up never scans the store.
+    await removeStaleStagedFiles(this.staging);
   }
 
   private file(key: string): string {
@@ -128,10 +117,8 @@ export class DiskStorage implements Storage {
     }
   }
 
-  async stagingFile(hint: string): Promise<string> {
-    await fs.mkdir(this.staging, { recursive: true });
-    const safeHint = hint.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
-    return path.join(this.staging, `${randomBytes(8).toString('hex')}-${safeHint}`);
+  stagingFile(hint: string): Promise<string> {
+    return newStagingFile(this.staging, hint);
   }
 
   async list(prefix: string): Promise<string[]> {

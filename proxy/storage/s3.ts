@@ -17,7 +17,6 @@
  *   missing bucket, refused credentials or an unreachable endpoint stop
  *   start-up with a line saying what to fix.
  */
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
@@ -39,6 +38,7 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
+import { newStagingFile, removeStaleStagedFiles } from './staging.ts';
 import { checkStorageKey, type ByteRange, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 export type S3StorageOptions = {
@@ -63,8 +63,10 @@ const DEFAULT_PART_SIZE = 16 << 20;
 const PARTS_IN_FLIGHT = 4;
 /** A conditional write that meets a concurrent one is tried again this often before giving up. */
 const CONFLICT_RETRIES = 3;
-/** Multipart uploads and staged files older than this are leftovers of a crash or a killed writer. */
-const STALE_MS = 60 * 60 * 1000;
+/** Multipart uploads older than this are leftovers of a crash or a killed writer. */
+const STALE_UPLOAD_MS = 60 * 60 * 1000;
+/** How often one read is taken up again after its connection broke. */
+const READ_RESUMES = 3;
 /** Concurrent connections to S3: every client streaming a zip holds one. */
 const MAX_SOCKETS = 256;
 
@@ -87,6 +89,9 @@ export class S3Storage implements Storage {
     this.client = new S3Client({
       region: options.region,
       forcePathStyle: options.forcePathStyle,
+      // Bodies are read as the responses themselves, which quietBody can guard; what is stored was
+      // checked (zips by their h1 hash) before it was uploaded, and the upload was checksummed.
+      responseChecksumValidation: 'WHEN_REQUIRED',
       ...(options.endpoint ? { endpoint: options.endpoint } : {}),
       ...(options.credentials ? { credentials: options.credentials } : {}),
       requestHandler: {
@@ -110,7 +115,7 @@ export class S3Storage implements Storage {
     } catch (err) {
       throw new Error(`staging folder ${this.stagingPath} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable, or set storage.stagingPath`);
     }
-    await this.removeStaleStaging();
+    await removeStaleStagedFiles(this.stagingPath);
     await this.abortStaleUploads();
   }
 
@@ -141,21 +146,22 @@ export class S3Storage implements Storage {
       throw storageFailure('GET', objectKey, err);
     }
     // The response already streams the whole object, so it stays readable if the key is deleted meanwhile.
-    const body = answer.Body as Readable;
+    const body = quietBody(answer.Body as Readable);
     const etag = answer.ETag;
+    const size = answer.ContentLength ?? 0;
     let used = false;
     const use = (): void => {
       if (used) throw new Error(`S3 object ${objectKey} was already streamed or closed`);
       used = true;
     };
     return {
-      size: answer.ContentLength ?? 0,
+      size,
       modified: answer.LastModified ?? new Date(0),
       stream: (range?: ByteRange) => {
         use();
-        if (!range) return body;
+        if (!range) return this.objectStream(objectKey, { start: 0, end: size - 1 }, etag, body);
         body.destroy();
-        return this.rangeStream(objectKey, range, etag);
+        return this.objectStream(objectKey, range, etag);
       },
       close: async () => {
         use();
@@ -165,25 +171,45 @@ export class S3Storage implements Storage {
   }
 
   /**
-   * Part of an object: a ranged GET with If-Match on the ETag of the object
-   * first opened, so the bytes come from that very object or the stream fails.
+   * The bytes of `range` of an object, as a stream: from `first` (a response
+   * already under way) or from a ranged GET. When a connection breaks, the
+   * stream goes on from the byte it reached with another ranged GET, a few
+   * times. Every ranged GET carries If-Match with the ETag of the object first
+   * opened, so the bytes all come from that one object or the stream fails.
    */
-  private rangeStream(objectKey: string, range: ByteRange, etag: string | undefined): Readable {
-    const client = this.client;
-    const bucket = this.bucket;
-    async function* part(): AsyncGenerator<Buffer> {
-      if (range.end < range.start) return;
-      let answer;
+  private objectStream(objectKey: string, range: ByteRange, etag: string | undefined, first?: Readable): Readable {
+    const length = Math.max(0, range.end - range.start + 1);
+    const getFrom = async (start: number): Promise<Readable> => {
       try {
-        answer = await client.send(
-          new GetObjectCommand({ Bucket: bucket, Key: objectKey, Range: `bytes=${range.start}-${range.end}`, ...(etag ? { IfMatch: etag } : {}) }),
+        const answer = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: objectKey, Range: `bytes=${start}-${range.end}`, ...(etag ? { IfMatch: etag } : {}) }),
         );
+        return quietBody(answer.Body as Readable);
       } catch (err) {
         throw storageFailure('ranged GET', objectKey, err);
       }
-      yield* answer.Body as Readable;
+    };
+    async function* bytes(): AsyncGenerator<Buffer> {
+      let received = 0;
+      let breaks = 0;
+      let pending = first;
+      if (length === 0) pending?.destroy();
+      while (received < length) {
+        const current = pending ?? (await getFrom(range.start + received));
+        pending = undefined;
+        try {
+          for await (const chunk of current as AsyncIterable<Buffer>) {
+            received += chunk.length;
+            yield chunk;
+          }
+          if (received < length) throw new Error(`the response ended after ${received} of ${length} bytes`);
+        } catch (err) {
+          current.destroy();
+          if (!etag || ++breaks > READ_RESUMES) throw storageFailure('GET', objectKey, err);
+        }
+      }
     }
-    return Readable.from(part(), { objectMode: false });
+    return Readable.from(bytes(), { objectMode: false });
   }
 
   async readBytes(key: string): Promise<Buffer | null> {
@@ -291,10 +317,8 @@ export class S3Storage implements Storage {
     return parts;
   }
 
-  async stagingFile(hint: string): Promise<string> {
-    await fs.mkdir(this.stagingPath, { recursive: true });
-    const safeHint = hint.replace(/[^a-zA-Z0-9._-]+/g, '_').slice(-80);
-    return path.join(this.stagingPath, `${randomBytes(8).toString('hex')}-${safeHint}`);
+  stagingFile(hint: string): Promise<string> {
+    return newStagingFile(this.stagingPath, hint);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -350,16 +374,6 @@ export class S3Storage implements Storage {
     }
   }
 
-  /** Only the staging folder is looked at. */
-  private async removeStaleStaging(): Promise<void> {
-    const now = Date.now();
-    for (const name of await fs.readdir(this.stagingPath)) {
-      const file = path.join(this.stagingPath, name);
-      const info = await fs.stat(file).catch(() => null);
-      if (info?.isFile() && now - info.mtimeMs > STALE_MS) await fs.rm(file, { force: true });
-    }
-  }
-
   /**
    * Incomplete multipart uploads under the prefix, left by writers that were
    * killed, cost storage but are never visible. Those older than any upload
@@ -377,7 +391,7 @@ export class S3Storage implements Storage {
     }
     const now = Date.now();
     for (const upload of listing.Uploads ?? []) {
-      if (!upload.Key || !upload.UploadId || !upload.Initiated || now - upload.Initiated.getTime() <= STALE_MS) continue;
+      if (!upload.Key || !upload.UploadId || !upload.Initiated || now - upload.Initiated.getTime() <= STALE_UPLOAD_MS) continue;
       await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: upload.Key, UploadId: upload.UploadId })).catch(() => {});
     }
   }
@@ -385,4 +399,14 @@ export class S3Storage implements Storage {
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+/**
+ * A response body whose connection breaks emits 'error' whenever that happens: before it is
+ * read, or after a reader gave it up. Neither may end the process; a reader still meets the
+ * error when it reads (and takes the read up again from there).
+ */
+function quietBody(body: Readable): Readable {
+  body.on('error', () => {});
+  return body;
 }

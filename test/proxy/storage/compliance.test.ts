@@ -7,14 +7,14 @@ import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
-import { ListMultipartUploadsCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskStorage, type Storage } from '../../../proxy/storage/index.ts';
 import { S3Storage, type S3StorageOptions } from '../../../proxy/storage/s3.ts';
 import { freePort } from '../../fixtures/freePort.ts';
 import { makeTempDir, removeTempDir } from '../../fixtures/goCommand.ts';
 import { startS3Server, type S3Server } from '../../fixtures/s3Server.ts';
-import { startStallingRelay } from '../../fixtures/stallingRelay.ts';
+import { startFaultyRelay } from '../../fixtures/faultyRelay.ts';
 
 const MiB = 1 << 20;
 /** S3's smallest part: files above it are uploaded in parts, so the tests see multipart uploads. */
@@ -107,12 +107,12 @@ const stores: StoreUnderTest[] = [
     // An S3 write is atomic at its end (PUT or CompleteMultipartUpload): stop the writer in the
     // middle of its parts, through a relay that stops forwarding after 8 MiB.
     async killWriterHalfWay(store, key) {
-      const relay = await startStallingRelay({ host: '127.0.0.1', port: Number(new URL(s3.endpoint).port) }, 8 * MiB);
+      const relay = await startFaultyRelay(s3Address(), { holdAfterClientBytes: 8 * MiB });
       try {
         const options = { ...(store.order.options as S3StorageOptions), endpoint: relay.url };
         const writer = startWriter({ store: 's3', options, key, size: 24 * MiB, stopWhileStaging: false });
         await writer.printed('uploading');
-        await Promise.race([relay.stalled, writer.exited.then(() => Promise.reject(new Error(`the writer finished before it was stopped:\n${writer.output()}`)))]);
+        await Promise.race([relay.held, writer.exited.then(() => Promise.reject(new Error(`the writer finished before it was stopped:\n${writer.output()}`)))]);
         await writer.kill();
         // It was caught in the middle: its multipart upload was started and never completed.
         // (MinIO lists uploads by the whole key only.)
@@ -344,6 +344,41 @@ describe.each(stores)('$name storage', (under) => {
 });
 
 describe('s3 storage', () => {
+  async function throughRelay(relayOptions: Parameters<typeof startFaultyRelay>[1], test: (storage: S3Storage, breaks: () => number, prefix: string) => Promise<void>): Promise<void> {
+    const staging = await makeTempDir('gomodproxy-staging-');
+    const relay = await startFaultyRelay(s3Address(), relayOptions);
+    const options = s3Options({ stagingPath: staging, endpoint: relay.url });
+    const storage = new S3Storage(options);
+    try {
+      await storage.open();
+      await test(storage, relay.breaks, options.prefix);
+    } finally {
+      await storage.close();
+      await relay.close();
+      await removeTempDir(staging);
+    }
+  }
+
+  it('a read whose connection breaks goes on where it stopped, with the same bytes', () =>
+    throughRelay({ breakAfterServerBytes: MiB }, async (storage, breaks) => {
+      const content = randomBytes(4 * MiB);
+      await storage.putImmutable('example.com/m/@v/v1.0.0.zip', content);
+      const object = (await storage.read('example.com/m/@v/v1.0.0.zip'))!;
+      expect(hash(await buffer(object.stream()))).toBe(hash(content));
+      expect(breaks()).toBe(1);
+    }));
+
+  it('a read whose object was replaced meanwhile fails rather than mix two objects', () =>
+    throughRelay({ breakAfterServerBytes: MiB }, async (storage, breaks, prefix) => {
+      await storage.put('example.com/m/@v/list.upstream', randomBytes(4 * MiB));
+      const object = (await storage.read('example.com/m/@v/list.upstream'))!;
+      await s3.client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}example.com/m/@v/list.upstream`, Body: randomBytes(4 * MiB) }));
+      // The connection breaks before anything is read: that must not end the process either.
+      while (breaks() === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await expect(buffer(object.stream())).rejects.toThrow(/^S3 ranged GET of .*list\.upstream failed: PreconditionFailed \(HTTP 412\)/);
+      expect(breaks()).toBe(1);
+    }));
+
   it('keeps the disk layout under its prefix, and stores with other prefixes do not see each other', async () => {
     const staging = await makeTempDir('gomodproxy-staging-');
     const first = new S3Storage(s3Options({ stagingPath: staging, prefix: 'team-a/gomodproxy/' }));
@@ -364,6 +399,10 @@ describe('s3 storage', () => {
     }
   });
 });
+
+function s3Address(): { host: string; port: number } {
+  return { host: '127.0.0.1', port: Number(new URL(s3.endpoint).port) };
+}
 
 function hash(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
