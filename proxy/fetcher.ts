@@ -200,6 +200,7 @@ export class Fetcher {
     const source = this.sourceFor(request.module);
 
     const { value } = await this.bytesFlights.do(key, async () => {
+      if (request.kind === 'mod') this.checksums?.prepare(request.module, request.version);
       const { value: body, source: answeredBy } = await source.fetchBytes(request);
       try {
         await verify(body, answeredBy);
@@ -237,6 +238,7 @@ export class Fetcher {
   private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
     const chain = this.sourceFor(modulePath);
     const request: SourceRequest = { kind: 'zip', module: modulePath, version };
+    this.checksums?.prepare(modulePath, version);
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
     try {
       const { source } = await chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));

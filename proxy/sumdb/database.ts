@@ -103,6 +103,14 @@ export class ChecksumDatabase {
     return `${this.name} at ${this.url}`;
   }
 
+  /**
+   * Starts the lookup of module@version without waiting for it, so that it runs while the module
+   * is fetched from upstream; hashes() then finds it done. A failure here is only retried there.
+   */
+  prefetch(modulePath: string, version: string): void {
+    this.lookup(modulePath, version, Infinity).catch(() => {});
+  }
+
   /** The go.sum lines the database holds for module@version: the zip's h1 and the go.mod's h1. */
   async hashes(modulePath: string, version: string): Promise<{ zip?: string; mod?: string }> {
     const { record } = await this.lookup(modulePath, version, Infinity);
@@ -217,7 +225,10 @@ export class ChecksumDatabase {
       const verified = { at: this.now(), body, record: parsed.data };
       if (this.lookups.size >= LOOKUPS_REMEMBERED) this.lookups.clear();
       this.lookups.set(key, verified);
-      await this.storage.put(this.key(`lookup/${key}`), body);
+      // Kept for answering clients while the database is down; nobody waits for it.
+      this.storage.put(this.key(`lookup/${key}`), body).catch((err: unknown) => {
+        this.logger.warn({ database: this.name, module: modulePath, version, reason: (err as Error).message }, 'could not keep a verified lookup');
+      });
       return verified;
     })).value as VerifiedLookup;
   }

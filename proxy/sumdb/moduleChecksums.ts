@@ -42,6 +42,11 @@ export class ModuleChecksums {
     return this.options.database !== null && !this.options.isExempt(modulePath);
   }
 
+  /** Starts looking module@version up while it is being fetched (nothing for exempt paths). */
+  prepare(modulePath: string, version: string): void {
+    if (this.mayLookUp(modulePath)) this.options.database!.prefetch(modulePath, version);
+  }
+
   /**
    * Checks the h1 of a fetched file against the database; throws a ProxyError that says what
    * was served and what the database says when they differ, or why it could not be checked.
