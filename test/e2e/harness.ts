@@ -20,7 +20,7 @@ export type TestProxyOptions = {
   upstreamTimeout?: string;
   /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
   gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }>;
-  /** How long one git command may run (default 20s). */
+  /** How long one git command may run (default 60s: the suite shares two cores with kube-apiserver, MinIO and go builds). */
   gitTimeout?: string;
   /**
    * GOSUMDB syntax; default "off" because the built-in database is public. Tests of
@@ -51,7 +51,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     git: {
       hosts: options.gitHosts ?? { 'github.com': { url: 'http://127.0.0.1:9' } },
       cacheDir: join(storagePath, '..', `${basename(storagePath)}-git`),
-      timeout: options.gitTimeout ?? '20s',
+      timeout: options.gitTimeout ?? '60s',
     },
     logLevel: 'silent',
   });
