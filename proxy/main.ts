@@ -5,8 +5,8 @@
  */
 import { Command, Option } from 'commander';
 import { destination, pino, type Logger } from 'pino';
-import { readFile } from 'node:fs/promises';
-import { cleanup, formatCleanupSummary } from './commands/cleanup.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import { cleanup, cleanupReport, formatCleanupSummary } from './commands/cleanup.ts';
 import { exportBundle, formatExportSummary, type ExportSelection } from './commands/exportBundle.ts';
 import { BundleError, formatImportSummary, importBundle } from './commands/importBundle.ts';
 import { formatPrefetchSummary, planPrefetch, prefetch, PrefetchInputError } from './commands/prefetch.ts';
@@ -72,6 +72,7 @@ type CommandFlags = ServeFlags & {
   keepLatest?: string;
   pin?: string[];
   dryRun?: boolean;
+  terminationMessage?: string;
 };
 
 /** Commands other than serve keep stdout for their report: logs go to stderr, warnings and up by default. */
@@ -156,8 +157,22 @@ async function cleanupCommand(flags: CommandFlags): Promise<void> {
     );
     progress.stop();
     process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCleanupSummary(summary));
+    if (flags.terminationMessage !== undefined && !summary.dryRun) await writeTerminationMessage(flags.terminationMessage, JSON.stringify(cleanupReport(summary, new Date())), flags);
   } finally {
     await storage.close?.();
+  }
+}
+
+/**
+ * Best effort: the cleanup has already succeeded, so a report that cannot be written is a warning,
+ * not a failed run (the next run reports again).
+ */
+async function writeTerminationMessage(file: string, line: string, flags: CommandFlags): Promise<void> {
+  try {
+    await writeFile(file, `${line}\n`);
+  } catch (err) {
+    const reason = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    commandLogger(flags).warn({ file, err: reason }, `cannot write the cleanup report to --termination-message ${file}: ${reason}; the cleanup itself succeeded (give a writable file, in Kubernetes /dev/termination-log)`);
   }
 }
 
@@ -247,6 +262,7 @@ export function buildCli(): Command {
     .option('--module <patterns>', 'look only at modules matching GOPRIVATE-style patterns')
     .option('--dry-run', 'say what would be removed, remove nothing')
     .option('--json', 'print the summary as JSON')
+    .option('--termination-message <file>', 'after a run that removed for real, write {"time","removedVersions","freedBytes"} as one JSON line here (in Kubernetes: /dev/termination-log)')
     .action(cleanupCommand);
 
   withSettingsFlags(

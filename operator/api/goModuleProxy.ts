@@ -180,6 +180,18 @@ export const conditionSchema = z
   })
   .strict();
 
+/**
+ * The last cleanup that succeeded: when it finished, how many versions it removed and the bytes
+ * freed. The cleanup job reports it as its container's termination message.
+ */
+export const lastCleanupSchema = z
+  .object({
+    time: z.string().meta({ format: 'date-time' }),
+    removedVersions: z.number().int().min(0),
+    freedBytes: z.number().int().min(0),
+  })
+  .strict();
+
 export const goModuleProxyStatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional(),
@@ -190,14 +202,7 @@ export const goModuleProxyStatusSchema = z
       .max(16)
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
-    lastCleanup: z
-      .object({
-        time: z.string().meta({ format: 'date-time' }),
-        removedVersions: z.number().int().min(0),
-        freedBytes: z.number().int().min(0),
-      })
-      .strict()
-      .optional(),
+    lastCleanup: lastCleanupSchema.optional(),
   })
   .strict();
 
@@ -205,6 +210,7 @@ export type GoModuleProxySpec = z.output<typeof goModuleProxySpecSchema>;
 export type GoModuleProxySpecInput = z.input<typeof goModuleProxySpecSchema>;
 export type GoModuleProxyStatus = z.output<typeof goModuleProxyStatusSchema>;
 export type Condition = z.output<typeof conditionSchema>;
+export type LastCleanup = z.output<typeof lastCleanupSchema>;
 
 /** The metadata fields the operator reads and writes. */
 export type ObjectMeta = {

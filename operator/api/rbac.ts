@@ -2,7 +2,8 @@
  * What the operator may do in the cluster, and nothing more: a ClusterRole for its service
  * account. Server-side apply is the verb patch, and create as well when the object is new.
  * Secrets are only listed and watched as metadata, to learn whether a referenced one exists;
- * their data is never read. Leases are read and written for leader election.
+ * their data is never read. Pods are only listed and watched, those of the cleanup jobs, for the
+ * report in their termination message (status.lastCleanup). Leases are read and written for leader election.
  * test/cluster/rbac.test.ts runs the operator as a user bound to exactly this role.
  */
 import { GROUP, PLURAL } from './goModuleProxy.ts';
@@ -15,6 +16,7 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: [''], resources: ['configmaps', 'services', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
+  { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },

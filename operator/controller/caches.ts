@@ -1,11 +1,12 @@
 /**
  * The informers the controller reads from: GoModuleProxies, the objects they own (selected by
- * the operator's label), namespaces (for the cluster-wide ConfigMaps) and the metadata of Secrets
- * (whether a referenced Secret exists; their data is never read).
+ * the operator's label), the pods of their cleanup jobs (for status.lastCleanup), namespaces (for
+ * the cluster-wide ConfigMaps) and the metadata of Secrets (whether a referenced Secret exists;
+ * their data is never read).
  */
 import type { Logger } from 'pino';
 import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
-import { MANAGED_SELECTOR, type KubeObject } from '../render/index.ts';
+import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, type KubeObject } from '../render/index.ts';
 import { Informer, type InformerHandler } from './informer.ts';
 import { resourcePath, type KubeApi } from './kubeApi.ts';
 
@@ -22,6 +23,7 @@ export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];
 export type CacheHandlers = {
   onProxy: InformerHandler;
   onOwned: InformerHandler;
+  onCleanupPod: InformerHandler;
   onNamespace: InformerHandler;
   onSecret: InformerHandler;
 };
@@ -29,6 +31,8 @@ export type CacheHandlers = {
 export class Caches {
   readonly proxies: Informer;
   readonly owned: Map<OwnedKind, Informer>;
+  /** Pods of the cleanup jobs, observed only: the jobs make them, the operator never writes them. */
+  readonly cleanupPods: Informer;
   readonly namespaces: Informer;
   readonly secrets: Informer;
 
@@ -40,12 +44,13 @@ export class Caches {
         new Informer({ api, path: resourcePath(apiVersion, plural), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
       ]),
     );
+    this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });
     this.namespaces = new Informer({ api, path: resourcePath('v1', 'namespaces'), onChange: handlers.onNamespace, logger });
     this.secrets = new Informer({ api, path: resourcePath('v1', 'secrets', watchNamespace), metadataOnly: true, onChange: handlers.onSecret, logger });
   }
 
   all(): Informer[] {
-    return [this.proxies, ...this.owned.values(), this.namespaces, this.secrets];
+    return [this.proxies, ...this.owned.values(), this.cleanupPods, this.namespaces, this.secrets];
   }
 
   ownedObject(kind: string, namespace: string, name: string): KubeObject | undefined {

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { ownerKeyFromLabels, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { Caches } from './caches.ts';
 import { objectKey } from './informer.ts';
+import { readCleanupPod } from './lastCleanup.ts';
 import type { KubeApi } from './kubeApi.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { reconcile } from './reconcile.ts';
@@ -41,6 +42,16 @@ export class Controller {
       onOwned: (object) => {
         const owner = ownerKeyFromLabels(object.metadata.labels);
         if (owner) this.queue.add(owner);
+      },
+      onCleanupPod: (pod, previous, deleted) => {
+        const owner = ownerKeyFromLabels(pod.metadata.labels);
+        if (!owner) return;
+        this.queue.add(owner);
+        // Said once per change of the pod, not at every reconcile of its GoModuleProxy.
+        const read = deleted ? undefined : readCleanupPod(pod);
+        if (read && !read.ok && (previous === undefined || readCleanupPod(previous)?.ok !== false)) {
+          options.logger.warn({ proxy: owner, pod: objectKey(pod), reason: read.reason }, 'cleanup pod\'s termination message ignored: not the JSON line gomodproxy cleanup --termination-message writes');
+        }
       },
       onNamespace: enqueueAll,
       onSecret: (secret: KubeObject) => {

@@ -9,13 +9,14 @@
  */
 import type { Logger } from 'pino';
 import { parseSpec, type GoModuleProxy } from '../api/goModuleProxy.ts';
-import { RenderError, renderOwnedObjects, type KubeObject, type RenderOptions } from '../render/index.ts';
+import { RenderError, ownerKeyFromLabels, renderOwnedObjects, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { applyIfChanged } from './applyOwned.ts';
 import type { Caches } from './caches.ts';
 import { publishClusterWide, withdrawClusterWide } from './clusterWide.ts';
 import { REASONS } from './conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from './finalizer.ts';
 import { KubeApiError, type KubeApi } from './kubeApi.ts';
+import { latestCleanup } from './lastCleanup.ts';
 import { missingSecrets } from './secrets.ts';
 import { applyStatusIfChanged, desiredStatus, type Problem } from './status.ts';
 
@@ -89,6 +90,8 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   }
 
   const deployment = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);
-  if (await applyStatusIfChanged(api, proxy, desiredStatus(proxy, deployment, problem, context.now()))) applied++;
+  const cleanupPods = caches.cleanupPods.list().filter((pod) => ownerKeyFromLabels(pod.metadata.labels) === key);
+  const lastCleanup = latestCleanup(proxy.status?.lastCleanup, cleanupPods, proxy.metadata.namespace);
+  if (await applyStatusIfChanged(api, proxy, desiredStatus(proxy, { deployment, lastCleanup }, problem, context.now()))) applied++;
   return { applied, ...(problem ? { problem } : {}) };
 }

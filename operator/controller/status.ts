@@ -1,10 +1,11 @@
 /**
  * The status of a GoModuleProxy, from what reconcile found: its Deployment's own status (as the
- * deployment controller reports it) and the problem, if any, that stopped reconcile. Written
- * through the status subresource, and only when it differs from what is there.
+ * deployment controller reports it), the last cleanup its jobs reported (lastCleanup.ts) and the
+ * problem, if any, that stopped reconcile. Written through the status subresource, and only when
+ * it differs from what is there.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, KIND, type ConditionType, type GoModuleProxy, type GoModuleProxyStatus } from '../api/goModuleProxy.ts';
+import { API_VERSION, KIND, type ConditionType, type GoModuleProxy, type GoModuleProxyStatus, type LastCleanup } from '../api/goModuleProxy.ts';
 import { proxyUrl, type KubeObject } from '../render/index.ts';
 import { mergeConditions, REASONS, type ConditionState } from './conditions.ts';
 import type { KubeApi } from './kubeApi.ts';
@@ -44,7 +45,11 @@ export function desiredConditions(proxy: GoModuleProxy, deployment: KubeObject |
   return { Ready: readyState, Progressing: progressing, Degraded: degraded };
 }
 
-export function desiredStatus(proxy: GoModuleProxy, deployment: KubeObject | undefined, problem: Problem | undefined, now: Date): GoModuleProxyStatus {
+/** What reconcile observed besides the resource: its Deployment and the latest cleanup report. */
+export type Observed = { deployment: KubeObject | undefined; lastCleanup: LastCleanup | undefined };
+
+export function desiredStatus(proxy: GoModuleProxy, observed: Observed, problem: Problem | undefined, now: Date): GoModuleProxyStatus {
+  const { deployment, lastCleanup } = observed;
   const deploymentStatus = (deployment?.['status'] ?? {}) as DeploymentStatus;
   const generation = proxy.metadata.generation ?? 0;
   return {
@@ -52,7 +57,7 @@ export function desiredStatus(proxy: GoModuleProxy, deployment: KubeObject | und
     url: proxyUrl(proxy),
     readyReplicas: deploymentStatus.readyReplicas ?? 0,
     conditions: mergeConditions(proxy.status?.conditions, desiredConditions(proxy, deployment, problem), generation, now),
-    ...(proxy.status?.lastCleanup ? { lastCleanup: proxy.status.lastCleanup } : {}),
+    ...(lastCleanup ? { lastCleanup } : {}),
   };
 }
 

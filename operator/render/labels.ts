@@ -13,19 +13,28 @@ export const PROXY_NAMESPACE_LABEL = 'gomodproxy.dev/proxy-namespace';
 /** The label selector of every object the operator manages. */
 export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY}`;
 
+export const COMPONENT_LABEL = 'app.kubernetes.io/component';
+export const CLEANUP_COMPONENT = 'cleanup';
+
+/**
+ * The pods of every cleanup job (the CronJob's pod template carries the owned labels), and no
+ * serving pod: the operator reads their termination messages for status.lastCleanup.
+ */
+export const CLEANUP_POD_SELECTOR = `${MANAGED_SELECTOR},${COMPONENT_LABEL}=${CLEANUP_COMPONENT}`;
+
 /**
  * Labels that select the serving pods of one proxy: the Deployment's selector (never changed after
  * creation) and the Service's. The component keeps the cleanup job's pods out of the Service.
  */
 export function podSelectorLabels(proxy: GoModuleProxy): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, 'app.kubernetes.io/component': 'server' };
+  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, [COMPONENT_LABEL]: 'server' };
 }
 
 export function ownedLabels(proxy: GoModuleProxy, component: string): Record<string, string> {
   return {
     'app.kubernetes.io/name': 'gomodproxy',
     'app.kubernetes.io/instance': proxy.metadata.name,
-    'app.kubernetes.io/component': component,
+    [COMPONENT_LABEL]: component,
     [MANAGED_BY_LABEL]: MANAGED_BY,
     [PROXY_NAME_LABEL]: proxy.metadata.name,
     [PROXY_NAMESPACE_LABEL]: proxy.metadata.namespace,

@@ -137,6 +137,16 @@ async function heldVersions(storage: Storage, modules: string[]): Promise<Map<st
   return held;
 }
 
+/**
+ * What a finished cleanup reports to Kubernetes as its termination message, one compact JSON
+ * line; the operator copies it into the GoModuleProxy's status.lastCleanup (the same fields).
+ */
+export type CleanupReport = { time: string; removedVersions: number; freedBytes: number };
+
+export function cleanupReport(summary: CleanupSummary, finished: Date): CleanupReport {
+  return { time: finished.toISOString(), removedVersions: summary.removed.length, freedBytes: summary.freedBytes };
+}
+
 export function formatCleanupSummary(summary: CleanupSummary): string {
   const verb = summary.dryRun ? 'would remove' : 'removed';
   const lines = summary.removed.map((r) => `${verb} ${r.module}@${r.version} (${formatBytes(r.bytes)}, last downloaded ${r.lastDownload})`);

@@ -91,7 +91,10 @@ describe('the operator on a real kube-apiserver', () => {
     expect(objects['PersistentVolumeClaim'].spec.resources.requests.storage).toBe('5Gi');
     expect(objects['Service'].spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
     const cleanup = objects['CronJob'].spec.jobTemplate.spec.template.spec.containers[0];
-    expect([...cleanup.command, ...cleanup.args]).toEqual(['gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5']);
+    expect([...cleanup.command, ...cleanup.args]).toEqual([
+      'gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
+    ]);
+    expect(cleanup.terminationMessagePolicy).toBe('File');
 
     // Published in the selected namespace only.
     const published = await eventually('cluster-wide ConfigMap in team-a', () => get('/api/v1/namespaces/team-a/configmaps/gomodproxy'));
@@ -169,6 +172,55 @@ describe('the operator on a real kube-apiserver', () => {
     expect(versionsAfter).toEqual(versionsBefore);
     expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}')).toBe(0);
     expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="delete"}')).toBe(0);
+  });
+
+  test('status.lastCleanup is the report of the latest cleanup pod that succeeded; a malformed or older one changes nothing', async () => {
+    // No kubelet runs here: each pod is made with the labels of the CronJob's pod template, then
+    // its status is set through the status subresource as the kubelet sets it when the container
+    // exits 0 with the report in its termination message file.
+    // The service-account controller does not run either: the pods' account is made as it would make it.
+    const account = await cluster.api('POST', `/api/v1/namespaces/${NS}/serviceaccounts`, { metadata: { name: 'default' } });
+    expect([201, 409], JSON.stringify(account.body)).toContain(account.status);
+    const cronJob = await get(ownedPath('/apis/batch/v1', 'cronjobs', 'corp-cleanup'));
+    const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
+    const succeededCleanupPod = async (name: string, message: string) => {
+      const path = `/api/v1/namespaces/${NS}/pods`;
+      const created = await cluster.api('POST', path, { metadata: { name, labels }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'cleanup', image: 'gomodproxy:test' }] } });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      const time = new Date().toISOString();
+      const terminated = { exitCode: 0, reason: 'Completed', message, startedAt: time, finishedAt: time };
+      const status = { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] };
+      const patched = await cluster.api('PATCH', `${path}/${name}/status`, { status }, 'application/merge-patch+json');
+      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    };
+    const lastCleanup = async () => (await get(proxiesPath(NS, 'corp'))).status.lastCleanup;
+
+    const first = { time: '2026-11-20T03:17:42.123Z', removedVersions: 4, freedBytes: 25165824 };
+    await succeededCleanupPod('corp-cleanup-29000001-aaaaa', JSON.stringify(first));
+    expect(await eventually('the first report', async () => ((await lastCleanup())?.time === first.time ? lastCleanup() : undefined))).toEqual(first);
+
+    const second = { time: '2026-11-21T03:17:40.000Z', removedVersions: 0, freedBytes: 0 };
+    await succeededCleanupPod('corp-cleanup-29000002-bbbbb', JSON.stringify(second));
+    expect(await eventually('the later report', async () => ((await lastCleanup())?.time === second.time ? lastCleanup() : undefined))).toEqual(second);
+
+    // Not JSON, a later time without the numbers, and an older report.
+    await succeededCleanupPod('corp-cleanup-29000003-ccccc', 'panic: out of memory');
+    await succeededCleanupPod('corp-cleanup-29000004-ddddd', JSON.stringify({ time: '2026-11-22T03:17:40.000Z', removedVersions: 1 }));
+    await succeededCleanupPod('corp-cleanup-29000005-eeeee', JSON.stringify({ ...first, time: '2026-11-19T03:17:40.000Z' }));
+    for (const pod of ['corp-cleanup-29000003-ccccc', 'corp-cleanup-29000004-ddddd']) {
+      await eventually(`the warning about ${pod}`, async () => (operator.output().includes(`"pod":"${NS}/${pod}"`) ? true : undefined));
+    }
+    // The warnings come after those pods are in the operator's cache; a spec change reconciled
+    // afterwards (observedGeneration) has therefore seen them all.
+    const generation = (await get(proxiesPath(NS, 'corp'))).metadata.generation;
+    const patched = await cluster.api('PATCH', proxiesPath(NS, 'corp'), { spec: { retention: { schedule: '47 4 * * *' } } }, 'application/merge-patch+json');
+    expect(patched.status).toBe(200);
+    const after = await eventually('the spec change reconciled', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return proxy.status.observedGeneration > generation ? proxy : undefined;
+    });
+    expect(after.status.lastCleanup).toEqual(second);
+    expect(operator.output()).toContain('cleanup pod\'s termination message ignored');
   });
 
   test('invalid resources are refused by the apiserver with the CRD\'s message', async () => {

@@ -2,9 +2,10 @@
 // it removes exactly the versions the rule names (not downloaded within --keep-since, not among
 // the --keep-latest newest releases, not pinned), says what it removed and the bytes freed, keeps
 // the store's version lists true, tears no download in progress, and a removed version is
-// fetched again on the next request.
+// fetched again on the next request. With --termination-message it writes the report that the
+// operator reads into status.lastCleanup: after a run that removed for real, never a dry run.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { request } from 'undici';
@@ -37,6 +38,7 @@ describe('gomodproxy cleanup', () => {
   let upstream: Upstream;
   let proxy: TestProxy;
   let store: { path: string; dispose(): Promise<void> };
+  let reports: { path: string; dispose(): Promise<void> };
 
   const get = async (path: string) => {
     const response = await request(`${proxy.url}/${path}`);
@@ -52,6 +54,7 @@ describe('gomodproxy cleanup', () => {
     upstream = await startUpstream(tree.path);
     // The store is filled by prefetch (which records no download), then a month passes, written
     // as the journal a serving proxy writes; then kept@v1.1.0 is downloaded through the proxy.
+    reports = await tempFolder('gomodproxy-cleanup-reports-');
     store = await tempFolder('gomodproxy-cleanup-store-');
     const filled = await runGomodproxy(['prefetch', '--storage-path', store.path, '--upstream', upstream.url, ...modules.map((m) => `${m.path}@${m.version}`)]);
     expect(filled.code, filled.stdout + filled.stderr).toBe(0);
@@ -66,6 +69,7 @@ describe('gomodproxy cleanup', () => {
     await store?.dispose();
     await upstream?.close();
     await tree?.dispose();
+    await reports?.dispose();
   });
 
   const rule = ['--keep-since', '7d', '--keep-latest', '2', '--pin', `${kept}@v1.2.0`];
@@ -79,8 +83,11 @@ describe('gomodproxy cleanup', () => {
   const removedForGood = [...expectedRemoved.slice(0, 2), `${kept}@v1.1.0`, ...expectedRemoved.slice(2)];
 
   it('with --dry-run says what it would remove and removes nothing', async () => {
-    const dry = await run([...rule, '--dry-run', '--json']);
+    const report = join(reports.path, 'dry-run');
+    const dry = await run([...rule, '--dry-run', '--json', '--termination-message', report]);
     expect(dry.code, dry.stderr).toBe(0);
+    // A dry run removed nothing: it reports nothing.
+    await expect(stat(report)).rejects.toMatchObject({ code: 'ENOENT' });
     const summary = JSON.parse(dry.stdout) as Summary;
     expect(summary.dryRun).toBe(true);
     expect(summary.removed.map((r) => `${r.module}@${r.version}`)).toEqual(expectedRemoved);
@@ -101,11 +108,21 @@ describe('gomodproxy cleanup', () => {
     try {
       chunks.push((await reader.next()).value as Buffer);
       // This download is recorded too: --keep-since 0s keeps no version for being downloaded.
-      const removal = await run(['--keep-since', '0s', '--keep-latest', '2', '--pin', `${kept}@v1.2.0`, '--json']);
+      const report = join(reports.path, 'termination-log');
+      const started = new Date();
+      const removal = await run(['--keep-since', '0s', '--keep-latest', '2', '--pin', `${kept}@v1.2.0`, '--json', '--termination-message', report]);
       expect(removal.code, removal.stderr).toBe(0);
       const summary = JSON.parse(removal.stdout) as Summary;
       expect(summary.dryRun).toBe(false);
       expect(summary.removed.map((r) => `${r.module}@${r.version}`)).toEqual(removedForGood);
+      // One compact JSON line with the numbers of this run, timed when it finished.
+      const line = await readFile(report, 'utf8');
+      expect(line).toMatch(/^\{[^\n]*\}\n$/);
+      const written = JSON.parse(line) as { time: string; removedVersions: number; freedBytes: number };
+      expect(written).toEqual({ time: expect.any(String), removedVersions: removedForGood.length, freedBytes: summary.freedBytes });
+      expect(written.freedBytes).toBeGreaterThan(bigContent.length / 2);
+      expect(new Date(written.time).toISOString()).toBe(written.time);
+      expect(Date.parse(written.time)).toBeGreaterThanOrEqual(started.getTime());
       for (let next = await reader.next(); !next.done; next = await reader.next()) chunks.push(next.value as Buffer);
     } finally {
       response.body.destroy();
@@ -126,6 +143,14 @@ describe('gomodproxy cleanup', () => {
     const before = upstream.count(`${kept}/@v/v1.0.0.zip`);
     await get(`${kept}/@v/v1.0.0.zip`);
     expect(upstream.count(`${kept}/@v/v1.0.0.zip`)).toBe(before + 1);
+  });
+
+  it('a report that cannot be written is a warning on stderr, not a failed cleanup', async () => {
+    const unwritable = join(reports.path, 'no-such-folder', 'termination-log');
+    const result = await run(['--keep-since', '0s', '--module', 'nothing.example/*', '--termination-message', unwritable]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('cleanup: 0 versions of 0 modules');
+    expect(result.stderr).toContain(`cannot write the cleanup report to --termination-message ${unwritable}: ENOENT; the cleanup itself succeeded`);
   });
 
   it('refuses a bad rule with one line', async () => {

@@ -3,10 +3,12 @@ import { describe, expect, test } from 'vitest';
 import { resolveConfig } from '../../proxy/config.ts';
 import yaml from 'js-yaml';
 import {
+  CLEANUP_POD_SELECTOR,
   CONFIG_CHECKSUM_ANNOTATION,
   RenderError,
   clusterWideSettings,
   configChecksum,
+  ownerKeyFromLabels,
   renderOwnedObjects,
   selectorMatches,
   type KubeObject,
@@ -81,7 +83,24 @@ describe('rendering a GoModuleProxy', () => {
     expect(cronJob.spec.schedule).toBe('17 3 * * *');
     expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
     const container = cronJob.spec.jobTemplate.spec.template.spec.containers[0];
-    expect([...container.command, ...container.args]).toEqual(['gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5']);
+    expect([...container.command, ...container.args]).toEqual([
+      'gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
+    ]);
+    // The report is read from the file the args name, and only from it.
+    expect(container.terminationMessagePath).toBe('/dev/termination-log');
+    expect(container.terminationMessagePolicy).toBe('File');
+  });
+
+  test('the cleanup pods are selected by the operator\'s pod informer and not by the Service', () => {
+    const podLabels: Record<string, string> = objects['CronJob'].spec.jobTemplate.spec.template.metadata.labels;
+    const matches = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
+    const informerSelector = Object.fromEntries(CLEANUP_POD_SELECTOR.split(',').map((term) => term.split('=') as [string, string]));
+    expect(matches(informerSelector)).toBe(true);
+    expect(ownerKeyFromLabels(podLabels)).toBe('goproxy/corp');
+    expect(matches(objects['Service'].spec.selector)).toBe(false);
+    // The serving pods are not cleanup pods.
+    const servingLabels: Record<string, string> = objects['Deployment'].spec.template.metadata.labels;
+    expect(Object.entries(informerSelector).every(([key, value]) => servingLabels[key] === value)).toBe(false);
   });
 
   test('settings the proxy refuses are a RenderError naming them', () => {
