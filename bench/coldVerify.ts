@@ -1,7 +1,7 @@
 // Cold download with checksum verification: what checking every fetched .mod and .zip against a
 // checksum database costs when the proxy's store is empty.
 //
-//   node bench/coldVerify.ts [--rounds 3] [--versions 200] [--log 100000]
+//   node bench/coldVerify.ts [--rounds 5] [--versions 200] [--log 100000]
 //
 // Each round starts two proxies with empty stores in front of the same file:// tree: one with
 // `sumdb` set to a checksum database on 127.0.0.1 (a log of --log records plus the corpus, so its
@@ -26,7 +26,7 @@ export type ColdVerifyOptions = {
   log: number;
 };
 
-export const coldVerifyDefaults: ColdVerifyOptions = { rounds: 3, versions: 200, log: 100_000 };
+export const coldVerifyDefaults: ColdVerifyOptions = { rounds: 5, versions: 200, log: 100_000 };
 
 export function coldVerify(options: Partial<ColdVerifyOptions> = {}): Promise<BenchResult> {
   const { rounds, versions, log } = { ...coldVerifyDefaults, ...options };
