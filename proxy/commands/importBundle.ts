@@ -88,51 +88,57 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary): 
   const reading = pipeline(createReadStream(bundle), extract).catch((err: unknown) => {
     throw new BundleError(`${bundle} is not a readable tar: ${(err as Error).message}`);
   });
-  for await (const entry of extract) {
-    const { name, type, size = 0 } = entry.header;
-    const refuse = (reason: string) => {
-      summary.refused.push({ entry: name, reasons: [reason] });
-      entry.resume();
-    };
-    if (type === 'directory') {
-      entry.resume();
-      continue;
-    }
-    if (type !== 'file') {
-      refuse(`a ${type} entry; a bundle holds only files`);
-      continue;
-    }
-    if (name === MANIFEST_NAME) {
-      if (size > MAX_MANIFEST) {
-        refuse(`the manifest is ${size} bytes, more than ${MAX_MANIFEST}`);
+  try {
+    for await (const entry of extract) {
+      const { name, type, size = 0 } = entry.header;
+      const refuse = (reason: string) => {
+        summary.refused.push({ entry: name, reasons: [reason] });
+        entry.resume();
+      };
+      if (type === 'directory') {
+        entry.resume();
         continue;
       }
-      try {
-        manifest = parseGoSum((await readAll(entry)).toString('utf8'), MANIFEST_NAME);
-      } catch (err) {
-        summary.refused.push({ entry: name, reasons: [(err as Error).message] });
+      if (type !== 'file') {
+        refuse(`a ${type} entry; a bundle holds only files`);
+        continue;
       }
-      continue;
+      if (name === MANIFEST_NAME) {
+        if (size > MAX_MANIFEST) {
+          refuse(`the manifest is ${size} bytes, more than ${MAX_MANIFEST}`);
+          continue;
+        }
+        try {
+          manifest = parseGoSum((await readAll(entry)).toString('utf8'), MANIFEST_NAME);
+        } catch (err) {
+          summary.refused.push({ entry: name, reasons: [(err as Error).message] });
+        }
+        continue;
+      }
+      if (name.endsWith('/@v/list')) {
+        entry.resume(); // rewritten from what is imported
+        continue;
+      }
+      const parsed = parseVersionKey(name);
+      if (!parsed || parsed.kind === 'ziphash' || versionKey(parsed.module, parsed.version, parsed.kind) !== name || !isSafeKey(name)) {
+        refuse('not a .info, .mod or .zip of the module download layout (<escaped module path>/@v/<escaped version>.<ext>)');
+        continue;
+      }
+      if (size > MAX_BUNDLE_ENTRY) {
+        refuse(`${size} bytes, more than the ${MAX_BUNDLE_ENTRY} a module file may have`);
+        continue;
+      }
+      const file = path.join(staging, `${count++}.${parsed.kind}`);
+      await pipeline(entry, createWriteStream(file));
+      const key = `${parsed.module}@${parsed.version}`;
+      const staged = versions.get(key) ?? {};
+      staged[parsed.kind] = file;
+      versions.set(key, staged);
     }
-    if (name.endsWith('/@v/list')) {
-      entry.resume(); // rewritten from what is imported
-      continue;
-    }
-    const parsed = parseVersionKey(name);
-    if (!parsed || parsed.kind === 'ziphash' || versionKey(parsed.module, parsed.version, parsed.kind) !== name || !isSafeKey(name)) {
-      refuse('not a .info, .mod or .zip of the module download layout (<escaped module path>/@v/<escaped version>.<ext>)');
-      continue;
-    }
-    if (size > MAX_BUNDLE_ENTRY) {
-      refuse(`${size} bytes, more than the ${MAX_BUNDLE_ENTRY} a module file may have`);
-      continue;
-    }
-    const file = path.join(staging, `${count++}.${parsed.kind}`);
-    await pipeline(entry, createWriteStream(file));
-    const key = `${parsed.module}@${parsed.version}`;
-    const staged = versions.get(key) ?? {};
-    staged[parsed.kind] = file;
-    versions.set(key, staged);
+  } catch (err) {
+    // A broken tar ends the entries with an error: the pipeline says what is wrong with the file.
+    await reading;
+    throw err;
   }
   await reading;
   return { manifest, versions };
