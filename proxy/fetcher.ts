@@ -22,6 +22,7 @@
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
+import { checkServedGoMod } from './goModAcceptance.ts';
 import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
 import {
   checkPathMajor,
@@ -144,9 +145,10 @@ export class Fetcher {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, (body, servedBy) =>
-      this.checkChecksum(modulePath, version, 'mod', hashGoMod(body), servedBy),
-    );
+    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, async (body, servedBy) => {
+      checkServedGoMod(body, modulePath, version, servedBy);
+      await this.checkChecksum(modulePath, version, 'mod', hashGoMod(body), servedBy);
+    });
     if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
     return answer;
   }

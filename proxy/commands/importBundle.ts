@@ -16,6 +16,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
 import { isProxyError } from '../errors.ts';
+import { checkServedGoMod } from '../goModAcceptance.ts';
 import { checkZipFile, hashGoMod } from '../modzip/index.ts';
 import { parseGoSum, type GoSumLine } from '../protocol/index.ts';
 import { checkStorageKey, parseVersionKey, versionKey, writeStoredList, type Storage } from '../storage/index.ts';
@@ -189,6 +190,11 @@ async function importVersion(
 
   if (!files.mod) return { refused: ['no .mod in the bundle'], stored: false, unchecked };
   const mod = await fs.readFile(files.mod);
+  try {
+    checkServedGoMod(mod, modulePath, version, 'the bundle');
+  } catch (err) {
+    reasons.push((err as Error).message);
+  }
   await check('mod', hashGoMod(mod));
   let zipHash: string | undefined;
   if (files.zip) {

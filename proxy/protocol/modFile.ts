@@ -28,9 +28,13 @@ type Statement = { verb: string; args: string[]; comment: string; line: number }
 const MOD_VERBS = new Set(['module', 'go', 'toolchain', 'godebug', 'require', 'exclude', 'replace', 'retract', 'tool', 'ignore']);
 const WORK_VERBS = new Set(['go', 'toolchain', 'godebug', 'use', 'replace']);
 
-export function parseModFile(text: string, file = 'go.mod'): ModFile {
+/**
+ * Parses a go.mod. With `lax`, unknown directives are skipped, as modfile.ParseLax does for the
+ * go.mod files of dependencies (a newer go version may add directives); the syntax is still checked.
+ */
+export function parseModFile(text: string, file = 'go.mod', options: { lax?: boolean } = {}): ModFile {
   const mod: ModFile = { require: [], exclude: [], replace: [] };
-  for (const { verb, args, comment, line } of statements(text, file, MOD_VERBS)) {
+  for (const { verb, args, comment, line } of statements(text, file, MOD_VERBS, options.lax ?? false)) {
     const bad = (message: string) => new ModFileError(file, line, message);
     switch (verb) {
       case 'module':
@@ -55,7 +59,7 @@ export function parseModFile(text: string, file = 'go.mod'): ModFile {
 
 export function parseWorkFile(text: string, file = 'go.work'): WorkFile {
   const work: WorkFile = { use: [], replace: [] };
-  for (const { verb, args, line } of statements(text, file, WORK_VERBS)) {
+  for (const { verb, args, line } of statements(text, file, WORK_VERBS, false)) {
     const bad = (message: string) => new ModFileError(file, line, message);
     if (verb === 'use') {
       if (args.length !== 1) throw bad('usage: use local/dir');
@@ -83,7 +87,7 @@ export function isLocalReplacement(replace: ModReplace): boolean {
   return replace.newVersion === undefined;
 }
 
-function* statements(text: string, file: string, verbs: Set<string>): Generator<Statement> {
+function* statements(text: string, file: string, verbs: Set<string>, skipUnknown: boolean): Generator<Statement> {
   let block: string | null = null;
   let blockLine = 0;
   const lines = text.split('\n');
@@ -97,18 +101,19 @@ function* statements(text: string, file: string, verbs: Set<string>): Generator<
         continue;
       }
       if (tokens.includes('(') || tokens.includes(')')) throw new ModFileError(file, lineNumber, 'unexpected parenthesis inside a block');
-      yield { verb: block, args: tokens, comment, line: lineNumber };
+      if (verbs.has(block)) yield { verb: block, args: tokens, comment, line: lineNumber };
       continue;
     }
     const [verb, ...args] = tokens as [string, ...string[]];
-    if (!verbs.has(verb)) throw new ModFileError(file, lineNumber, `unknown directive: ${verb}`);
+    const known = verbs.has(verb);
+    if (!known && !skipUnknown) throw new ModFileError(file, lineNumber, `unknown directive: ${verb}`);
     if (args.length === 1 && args[0] === '(') {
       block = verb;
       blockLine = lineNumber;
       continue;
     }
     if (args.includes('(') || args.includes(')')) throw new ModFileError(file, lineNumber, `unexpected parenthesis after ${verb}`);
-    yield { verb, args, comment, line: lineNumber };
+    if (known) yield { verb, args, comment, line: lineNumber };
   }
   if (block !== null) throw new ModFileError(file, blockLine, `${block} block is not closed with ")"`);
 }
