@@ -57,3 +57,14 @@ export function proxyError(code: ErrorCode, message: string, cause?: unknown): P
 export function isProxyError(err: unknown): err is ProxyError {
   return err instanceof ProxyError;
 }
+
+/**
+ * A failure's reason that is safe to show a client: the text of a Node system error names the
+ * file it was about ("ENOSPC: no space left on device, write '/var/lib/…'"), and no answer may
+ * reveal a server path, so those are told by their code and call only ("ENOSPC (write)").
+ */
+export function clientSafeReason(err: unknown): string {
+  const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return typeof syscall === 'string' ? `${code} (${syscall})` : code;
+  return err instanceof Error ? err.message : String(err);
+}

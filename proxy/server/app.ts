@@ -85,7 +85,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
     if (status && status >= 400 && status < 500) return sendText(reply, status, (error as Error).message);
     request.log.error({ err: error, path: request.url }, 'internal error');
     request.proxyLog.error = (error as Error).message;
-    return sendText(reply, 500, `internal error: ${(error as Error).message}`);
+    // The log has the whole error; the client gets no text that could name a server path.
+    const { code } = error as { code?: unknown };
+    return sendText(reply, 500, `internal error${typeof code === 'string' ? ` (${code})` : ''}; the proxy's log has the details`);
   });
 
   app.get('/healthz', async (_request, reply) => sendText(reply, 200, 'ok'));

@@ -8,7 +8,7 @@
  * and otherwise the first real failure (a timeout or an error), so that a
  * client is told why rather than that the module does not exist.
  */
-import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
+import { clientSafeReason, isProxyError, proxyError, type ProxyError } from '../errors.ts';
 import { parseProxyList } from '../protocol/index.ts';
 import { FileUpstream } from './fileUpstream.ts';
 import { HttpUpstream } from './httpUpstream.ts';
@@ -55,7 +55,7 @@ export class SourceChain {
       try {
         return { value: await attempt(entry.source), source: entry.source.name };
       } catch (err) {
-        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${(err as Error).message}`, err);
+        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${clientSafeReason(err)}`, err);
         if (error.isNotFound) {
           notFound = error;
           continue;

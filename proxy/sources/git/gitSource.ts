@@ -157,17 +157,19 @@ export class GitSource implements ModuleSource {
       return await work(location, repo);
     } catch (err) {
       if (err instanceof GitError) {
-        const denied = /could not read Username|Authentication failed|401|403/i.test(err.reason);
+        // git names the mirror's folder in some errors; no answer may reveal a server path.
+        const reason = err.reason.replaceAll(this.options.cacheDir, '<git cache>');
+        const denied = /could not read Username|Authentication failed|401|403/i.test(reason);
         if (denied) {
           throw proxyError(
             'UPSTREAM_FAILED',
-            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
+            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${reason}); check the git host's token in the settings`,
           );
         }
-        const missing = /not found|does not exist|repository .* not found|404/i.test(err.reason);
+        const missing = /not found|does not exist|repository .* not found|404/i.test(reason);
         throw proxyError(
           missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
-          `${describeRequest(request)}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
+          `${describeRequest(request)}: git repository ${location.displayUrl}: ${reason || err.message.replaceAll(this.options.cacheDir, '<git cache>')}`,
         );
       }
       throw err;
