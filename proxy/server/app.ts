@@ -6,7 +6,7 @@
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { isProxyError } from '../errors.ts';
+import { clientSafeReason, isProxyError } from '../errors.ts';
 import type { Fetcher } from '../fetcher.ts';
 import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
@@ -78,7 +78,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {
       request.proxyLog.error = error.message;
-      if (error.status >= 500) request.log.warn({ path: request.url, code: error.code, reason: error.message }, 'request failed');
+      // The proxy's own storage failing is for its operator to fix: an error, not a warning.
+      const ownFailure = error.code === 'STORAGE_FULL' || error.code === 'STORAGE_FAILED';
+      if (error.status >= 500) request.log[ownFailure ? 'error' : 'warn']({ path: request.url, code: error.code, reason: error.message, cause: (error.cause as Error | undefined)?.message }, 'request failed');
       return sendText(reply, error.status, error.message);
     }
     const status = (error as { statusCode?: number }).statusCode;
@@ -91,12 +93,15 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   app.get('/healthz', async (_request, reply) => sendText(reply, 200, 'ok'));
-  app.get('/readyz', async (_request, reply) => {
+  // Ready when storage answers and can be written: a proxy on a full disk can fetch nothing new.
+  app.get('/readyz', async (request, reply) => {
     try {
       await options.storage.stat('readyz.probe');
+      await options.storage.checkWritable?.();
       return sendText(reply, 200, 'ready');
     } catch (err) {
-      return sendText(reply, 503, `storage not ready: ${(err as Error).message}`);
+      request.log.error({ err }, 'not ready: storage cannot be used');
+      return sendText(reply, 503, `not ready: storage cannot be used (${clientSafeReason(err)})`);
     }
   });
 

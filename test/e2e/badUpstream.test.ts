@@ -1,6 +1,6 @@
 // Bad upstream content is refused with a 502 that says why, and nothing of it is stored: the next
 // client does not get it from the cache either.
-import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yazl from 'yazl';
 import { createWriteStream } from 'node:fs';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
 import { moduleFile, type FixtureModule } from '../fixtures/moduleTree.ts';
 import type { Upstream } from '../fixtures/upstreamServer.ts';
-import { startProxiedTree, type ProxiedTree, type TestProxy } from './harness.ts';
+import { stagedFiles, startProxiedTree, type ProxiedTree, type TestProxy } from './harness.ts';
 
 const goSource = (name: string) => `package ${name}\n\nfunc Name() string { return "${name}" }\n`;
 
@@ -187,6 +187,6 @@ describe('bad upstream content', () => {
   });
 
   it('nothing half-written is left in staging', async () => {
-    expect(await readdir(join(proxy.storagePath, '.staging'))).toEqual([]);
+    expect(await stagedFiles(proxy.storagePath)).toEqual([]);
   });
 });

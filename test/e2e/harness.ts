@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
 import { buildableProgram, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
@@ -214,4 +214,10 @@ export async function startProxiedTree(
       await folder.dispose();
     },
   };
+}
+
+/** The files in a store's staging folder, at any depth (each process stages in a folder of its own). */
+export async function stagedFiles(storePath: string): Promise<string[]> {
+  const entries = await readdir(join(storePath, '.staging'), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
 }
