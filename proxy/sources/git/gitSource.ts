@@ -11,13 +11,17 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
-import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
+import type { Logger } from 'pino';
+import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion } from '../../protocol/index.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
+import { describeRequest, MAX_ZIP_FILE, type ModuleSource, type SourceRequest } from '../source.ts';
 import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
 import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { ExportLimitError } from './extractTar.ts';
+import { MirrorCache } from './mirrorCache.ts';
+import { ProcessSlots } from './processSlots.ts';
 import { GitRepository } from './repository.ts';
 import { findModuleRoot, listVersions, resolveRevision, type Revision } from './versions.ts';
 
@@ -29,16 +33,30 @@ export type GitSourceOptions = {
   /** How old a mirror may be for list, @latest and queries. */
   refreshMs: number;
   timeoutMs: number;
+  /** How many git processes may run at once (default 4). */
+  maxProcesses?: number;
+  /** How many bytes the mirrors may take together (default: no limit). */
+  cacheBytes?: number;
+  /** The most the files of one exported module version may add up to (default: the module zip limit). */
+  exportLimitBytes?: number;
+  logger?: Logger;
 };
+
 
 export class GitSource implements ModuleSource {
   readonly name = 'git';
   private readonly options: GitSourceOptions;
   private readonly repositories = new Map<string, GitRepository>();
   private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
+  private readonly slots: ProcessSlots;
+  private readonly mirrors: MirrorCache;
+  private readonly exportLimit: number;
 
   constructor(options: GitSourceOptions) {
     this.options = options;
+    this.slots = new ProcessSlots(options.maxProcesses ?? 4);
+    this.mirrors = new MirrorCache(options.cacheDir, options.cacheBytes ?? Number.POSITIVE_INFINITY, options.logger);
+    this.exportLimit = Math.min(options.exportLimitBytes ?? MAX_ZIP_FILE, MAX_ZIP_FILE);
   }
 
   async fetchBytes(request: SourceRequest): Promise<Buffer> {
@@ -74,7 +92,16 @@ export class GitSource implements ModuleSource {
       await fs.mkdir(this.options.cacheDir, { recursive: true });
       const work = await fs.mkdtemp(path.join(this.options.cacheDir, 'export-'));
       try {
-        const exported = await repo.exportTree(revision.commit, root.dir, work);
+        let exported;
+        try {
+          exported = await repo.exportTree(revision.commit, root.dir, work, this.exportLimit);
+        } catch (err) {
+          if (!(err instanceof ExportLimitError)) throw err;
+          throw proxyError(
+            'BAD_UPSTREAM_CONTENT',
+            `${describeRequest(request)}: the files of ${location.displayUrl} at ${revision.commit.slice(0, 12)} add up to more than ${formatBytes(err.maxBytes)} (export stopped at ${JSON.stringify(err.entry)}), the module zip limit; refusing the module`,
+          );
+        }
         const files = exported.flatMap((entry): SourceFile[] => {
           if (entry.kind === 'other') return [];
           const relative = root.dir === '' ? entry.path : path.posix.relative(root.dir, entry.path);
@@ -123,7 +150,12 @@ export class GitSource implements ModuleSource {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
       const hostName = location.repoRoot.split('/')[0]!;
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host));
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), {
+        slots: this.slots,
+        fetched: () => void this.mirrors.shrink(),
+      });
+      const forgetful = repo;
+      this.mirrors.register(repo.dir, () => forgetful.forget());
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
@@ -153,8 +185,10 @@ export class GitSource implements ModuleSource {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {
-      await repo.refresh(Number.POSITIVE_INFINITY);
-      return await work(location, repo);
+      return await this.mirrors.use(repo.dir, async () => {
+        await repo.refresh(Number.POSITIVE_INFINITY);
+        return work(location, repo);
+      });
     } catch (err) {
       if (err instanceof GitError) {
         // git names the mirror's folder in some errors; no answer may reveal a server path.
