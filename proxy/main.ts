@@ -6,7 +6,8 @@
 import { Command, Option } from 'commander';
 import { destination, pino, type Logger } from 'pino';
 import { readFile, writeFile } from 'node:fs/promises';
-import { cleanup, cleanupReport, formatCleanupSummary } from './commands/cleanup.ts';
+import { pruneMirrors } from './sources/index.ts';
+import { cleanup, cleanupReport, formatCleanupSummary, formatMirrorPruning } from './commands/cleanup.ts';
 import { exportBundle, formatExportSummary, type ExportSelection } from './commands/exportBundle.ts';
 import { BundleError, formatImportSummary, importBundle } from './commands/importBundle.ts';
 import { formatPrefetchSummary, planPrefetch, prefetch, PrefetchInputError } from './commands/prefetch.ts';
@@ -72,6 +73,7 @@ type CommandFlags = ServeFlags & {
   keepLatest?: string;
   pin?: string[];
   dryRun?: boolean;
+  gitMirrors?: boolean;
   terminationMessage?: string;
 };
 
@@ -156,7 +158,14 @@ async function cleanupCommand(flags: CommandFlags): Promise<void> {
       { progress },
     );
     progress.stop();
-    process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCleanupSummary(summary));
+    const mirrors = flags.gitMirrors
+      ? await pruneMirrors(config.git.cacheDir, { maxBytes: config.git.cacheSize, unusedForMs: keepSinceMs, dryRun: summary.dryRun })
+      : undefined;
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify(mirrors ? { ...summary, gitMirrors: mirrors } : summary, null, 2)}\n`
+        : formatCleanupSummary(summary) + (mirrors ? formatMirrorPruning(mirrors, summary.dryRun) : ''),
+    );
     if (flags.terminationMessage !== undefined && !summary.dryRun) await writeTerminationMessage(flags.terminationMessage, JSON.stringify(cleanupReport(summary, new Date())), flags);
   } finally {
     await storage.close?.();
@@ -261,6 +270,7 @@ export function buildCli(): Command {
     .option('--pin <spec...>', 'never remove module@version, or every version of modules matching a pattern [retention.pins]')
     .option('--module <patterns>', 'look only at modules matching GOPRIVATE-style patterns')
     .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--git-mirrors', 'also remove the git mirrors in git.cacheDir not used within --keep-since, then the least recently used beyond git.cacheSize (never one used within the last hour)')
     .option('--json', 'print the summary as JSON')
     .option('--termination-message <file>', 'after a run that removed for real, write {"time","removedVersions","freedBytes"} as one JSON line here (in Kubernetes: /dev/termination-log)')
     .action(cleanupCommand);

@@ -31,9 +31,11 @@ export type TestProxyOptions = {
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
   /** How often download times are written to storage (default 1m). */
   recordEvery?: string;
+  /** git.maxProcesses, git.cacheSize and git.exportLimit (defaults: the built-in ones). */
+  gitLimits?: { maxProcesses?: number; cacheSize?: string; exportLimit?: string };
 };
 
-export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
+export type TestProxy = RunningProxy & { storagePath: string; gitCacheDir: string; dispose(): Promise<void> };
 
 export async function startTestProxy(options: TestProxyOptions): Promise<TestProxy> {
   const storagePath = options.storagePath ?? (await makeTempDir('gomodproxy-store-'));
@@ -52,6 +54,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       hosts: options.gitHosts ?? { 'github.com': { url: 'http://127.0.0.1:9' } },
       cacheDir: join(storagePath, '..', `${basename(storagePath)}-git`),
       timeout: options.gitTimeout ?? '60s',
+      ...options.gitLimits,
     },
     logLevel: 'silent',
   });
@@ -59,6 +62,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   return {
     ...proxy,
     storagePath,
+    gitCacheDir: config.git.cacheDir,
     async dispose() {
       await proxy.close();
       if (options.storagePath === undefined) await removeTempDir(storagePath);

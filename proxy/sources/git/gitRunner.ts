@@ -150,6 +150,8 @@ async function streamGitNow(args: string[], options: GitOptions, consume: (stdou
     await consume(child.stdout);
   } catch (e) {
     killGroup(child);
+    // Output the consumer left unread would keep the pipe, and so the process's 'close', pending.
+    child.stdout.destroy();
     await exited;
     clearTimeout(timer);
     throw e;
