@@ -1,4 +1,4 @@
-export type { FileKind, ModuleSource, SourceRequest } from './source.ts';
+export type { RequestKind, ModuleSource, SourceRequest } from './source.ts';
 export { MAX_SMALL_FILE, MAX_ZIP_FILE, describeRequest } from './source.ts';
 export { SourceChain, NothingSource, sourceChainFromSetting, type ChainEntry, type ChainResult } from './chain.ts';
 export { HttpUpstream } from './httpUpstream.ts';

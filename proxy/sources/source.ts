@@ -5,7 +5,7 @@
  * ("not here", the chain may fall back), UPSTREAM_TIMEOUT, UPSTREAM_FAILED,
  * BAD_UPSTREAM_CONTENT.
  */
-export type FileKind = 'list' | 'latest' | 'info' | 'mod' | 'zip';
+export type RequestKind = 'list' | 'latest' | 'info' | 'mod' | 'zip';
 
 export type SourceRequest =
   | { kind: 'list' | 'latest'; module: string }

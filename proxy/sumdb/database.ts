@@ -107,7 +107,7 @@ export class ChecksumDatabase {
    * Starts the lookup of module@version without waiting for it, so that it runs while the module
    * is fetched from upstream; hashes() then finds it done. A failure here is only retried there.
    */
-  prefetch(modulePath: string, version: string): void {
+  startLookup(modulePath: string, version: string): void {
     this.lookup(modulePath, version, Infinity).catch(() => {});
   }
 

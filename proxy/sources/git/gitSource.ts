@@ -42,7 +42,7 @@ export class GitSource implements ModuleSource {
   }
 
   async fetchBytes(request: SourceRequest): Promise<Buffer> {
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
           await repo.refresh(this.options.refreshMs);
@@ -68,7 +68,7 @@ export class GitSource implements ModuleSource {
 
   async fetchToFile(request: SourceRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
       const root = await findModuleRoot(repo, location, revision.commit);
       await fs.mkdir(this.options.cacheDir, { recursive: true });
@@ -129,7 +129,6 @@ export class GitSource implements ModuleSource {
     return repo;
   }
 
-  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
   /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
   private async locate(modulePath: string): Promise<ModuleLocation> {
     const hostName = modulePath.split('/')[0]!;
@@ -149,7 +148,8 @@ export class GitSource implements ModuleSource {
     return location;
   }
 
-  private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
+  private async withRepository<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {

@@ -55,7 +55,7 @@ export type BytesAnswer = FetchReport & { body: Buffer };
 export type InfoAnswer = BytesAnswer & { immutable: boolean };
 export type ZipAnswer = FetchReport & { object: OpenedObject; hash: string };
 
-export type FetcherOptions = {
+export type ModuleServiceOptions = {
   storage: Storage;
   upstream: SourceChain;
   /** GOPRIVATE patterns: never asked of an upstream, fetched from privateSource instead. */
@@ -78,7 +78,7 @@ const SMALL_FILE_CACHE_BYTES = 16 << 20;
 /** Upstream list and @latest answers remembered in memory (the rest are read from storage). */
 const CHANGING_ANSWERS_REMEMBERED = 10_000;
 
-export class Fetcher {
+export class ModuleService {
   private readonly storage: Storage;
   private readonly upstream: SourceChain;
   private readonly privatePatterns: string[];
@@ -87,16 +87,16 @@ export class Fetcher {
   private readonly checksums: ModuleChecksums | undefined;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly bytesFlights = new SingleFlight<BytesAnswer>();
-  private readonly zipFlights = new SingleFlight<{ hash: string; report: FetchReport }>();
+  private readonly upstreamFetches = new SingleFlight<BytesAnswer>();
+  private readonly zipFetches = new SingleFlight<{ hash: string; report: FetchReport }>();
   /** Upstream list/@latest answers by storage key, with when they were fetched (also kept in storage). */
-  private readonly changingAnswers = new Map<string, { at: number; body: Buffer; source: string }>();
+  private readonly listAndLatestAnswers = new Map<string, { at: number; body: Buffer; source: string }>();
   private readonly zipHashes = new Map<string, string>();
   /** Stored .info and .mod files, kept in memory (they are small and immutable). */
   private readonly smallFiles = new MemoryCache(SMALL_FILE_CACHE_BYTES);
   private readonly listRewrites = new Map<string, Promise<void>>();
 
-  constructor(options: FetcherOptions) {
+  constructor(options: ModuleServiceOptions) {
     this.storage = options.storage;
     this.upstream = options.upstream;
     this.privatePatterns = options.privatePatterns;
@@ -113,14 +113,14 @@ export class Fetcher {
 
   /** `$module/@v/list`: release and pre-release versions, one per line. */
   async list(modulePath: string): Promise<BytesAnswer> {
-    return this.changingAnswer({ kind: 'list', module: modulePath }, `${escapePath(modulePath)}/@v/list.upstream`, (body) =>
+    return this.listOrLatestAnswer({ kind: 'list', module: modulePath }, `${escapePath(modulePath)}/@v/list.upstream`, (body) =>
       normalizeList(body),
     );
   }
 
   /** `$module/@latest`: the .info of the version the upstream calls latest. */
   async latest(modulePath: string): Promise<BytesAnswer> {
-    return this.changingAnswer({ kind: 'latest', module: modulePath }, `${escapePath(modulePath)}/@v/latest.upstream`, (body) => {
+    return this.listOrLatestAnswer({ kind: 'latest', module: modulePath }, `${escapePath(modulePath)}/@v/latest.upstream`, (body) => {
       const info = parseInfo(body, `${modulePath}/@latest`);
       if (!isCanonicalVersion(info.Version)) {
         throw proxyError('BAD_UPSTREAM_CONTENT', `upstream @latest for ${modulePath} names ${JSON.stringify(info.Version)}, which is not a canonical version`);
@@ -132,7 +132,7 @@ export class Fetcher {
   /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
   async info(modulePath: string, version: string): Promise<InfoAnswer> {
     if (!isCanonicalVersion(version) || !fitsModulePath(modulePath, version)) return this.query(modulePath, version);
-    const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, async (body) => {
+    const answer = await this.infoOrModFile({ kind: 'info', module: modulePath, version }, async (body) => {
       const info = parseInfo(body, `${modulePath}@${version}.info`);
       if (info.Version !== version) {
         throw proxyError('BAD_UPSTREAM_CONTENT', `upstream .info for ${modulePath}@${version} is for version ${JSON.stringify(info.Version)}; refusing it`);
@@ -144,7 +144,7 @@ export class Fetcher {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, (body, servedBy) =>
+    const answer = await this.infoOrModFile({ kind: 'mod', module: modulePath, version }, (body, servedBy) =>
       this.checkChecksum(modulePath, version, 'mod', hashGoMod(body), servedBy),
     );
     if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
@@ -158,7 +158,7 @@ export class Fetcher {
     const stored = await this.storage.read(key);
     if (stored) return { cache: 'hit', object: stored, hash: await this.zipHash(modulePath, version, key) };
 
-    const { value } = await this.zipFlights.do(key, () => this.fetchZip(modulePath, version));
+    const { value } = await this.zipFetches.do(key, () => this.fetchZip(modulePath, version));
     // Every waiter reads the stored file with its own stream.
     const object = await this.storage.read(key);
     if (!object) throw proxyError('STORAGE_FAILED', `${modulePath}@${version}.zip was stored but cannot be read back; try again`);
@@ -185,7 +185,7 @@ export class Fetcher {
     );
   }
 
-  private async immutableBytes(
+  private async infoOrModFile(
     request: { kind: 'info' | 'mod'; module: string; version: string },
     verify: (body: Buffer, servedBy: string) => Promise<void>,
   ): Promise<BytesAnswer> {
@@ -199,8 +199,8 @@ export class Fetcher {
     }
     const source = this.sourceFor(request.module);
 
-    const { value } = await this.bytesFlights.do(key, async () => {
-      if (request.kind === 'mod') this.checksums?.prepare(request.module, request.version);
+    const { value } = await this.upstreamFetches.do(key, async () => {
+      if (request.kind === 'mod') this.checksums?.startLookup(request.module, request.version);
       const { value: body, source: answeredBy } = await source.fetchBytes(request);
       try {
         await verify(body, answeredBy);
@@ -220,7 +220,7 @@ export class Fetcher {
   private async query(modulePath: string, query: string): Promise<InfoAnswer> {
     const chain = this.sourceFor(modulePath);
     const request: SourceRequest = { kind: 'info', module: modulePath, version: query };
-    const { value } = await this.bytesFlights.do(`query:${modulePath}@${query}`, async () => {
+    const { value } = await this.upstreamFetches.do(`query:${modulePath}@${query}`, async () => {
       const { value: body, source } = await chain.fetchBytes(request);
       const info = parseInfo(body, `${modulePath}@${query}.info`);
       if (!isCanonicalVersion(info.Version)) {
@@ -238,7 +238,7 @@ export class Fetcher {
   private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
     const chain = this.sourceFor(modulePath);
     const request: SourceRequest = { kind: 'zip', module: modulePath, version };
-    this.checksums?.prepare(modulePath, version);
+    this.checksums?.startLookup(modulePath, version);
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
     try {
       const { source } = await chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
@@ -312,7 +312,7 @@ export class Fetcher {
    * A `list` or `@latest` answer: fresh from memory within the TTL, else from
    * upstream (kept in storage), else stale, else from the versions stored here.
    */
-  private async changingAnswer(request: SourceRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
+  private async listOrLatestAnswer(request: SourceRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
     const modulePath = request.module;
     if (this.isPrivate(modulePath) && !this.privateSource) {
       const local = await this.localAnswer(request);
@@ -320,10 +320,10 @@ export class Fetcher {
       this.denyPrivate(modulePath);
     }
     const chain = this.sourceFor(modulePath);
-    const cached = this.changingAnswers.get(cacheKey);
+    const cached = this.listAndLatestAnswers.get(cacheKey);
     if (cached && this.now() - cached.at < this.listTtlMs) return { cache: 'hit', body: cached.body, source: cached.source };
 
-    const { value } = await this.bytesFlights.do(cacheKey, async () => {
+    const { value } = await this.upstreamFetches.do(cacheKey, async () => {
       try {
         const { value: raw, source } = await chain.fetchBytes(request);
         let body: Buffer;
@@ -333,8 +333,8 @@ export class Fetcher {
           this.refused(request, source, err);
           throw err;
         }
-        if (this.changingAnswers.size >= CHANGING_ANSWERS_REMEMBERED) this.changingAnswers.clear();
-        this.changingAnswers.set(cacheKey, { at: this.now(), body, source });
+        if (this.listAndLatestAnswers.size >= CHANGING_ANSWERS_REMEMBERED) this.listAndLatestAnswers.clear();
+        this.listAndLatestAnswers.set(cacheKey, { at: this.now(), body, source });
         await this.storage.put(cacheKey, body);
         return { cache: 'miss' as const, source, body };
       } catch (err: unknown) {
@@ -361,7 +361,7 @@ export class Fetcher {
   }
 
   private async staleAnswer(cacheKey: string, reason: string): Promise<BytesAnswer | null> {
-    const remembered = this.changingAnswers.get(cacheKey);
+    const remembered = this.listAndLatestAnswers.get(cacheKey);
     if (remembered) return { cache: 'stale', body: remembered.body, staleReason: reason, staleSince: new Date(remembered.at) };
     const stored = await this.storage.stat(cacheKey);
     const body = stored && (await this.storage.readBytes(cacheKey));
