@@ -33,7 +33,7 @@ import {
   semverPrerelease,
   splitPathVersion,
 } from './protocol/index.ts';
-import { MemoryCache } from './memoryCache.ts';
+import type { CacheSection, MemoryCache } from './memoryCache.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain, SourceRequest } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
@@ -67,16 +67,18 @@ export type ModuleServiceOptions = {
   /** The checksum database check for fetched .mod and .zip files; none means no check. */
   checksums?: ModuleChecksums;
   logger: Logger;
+  /** Where stored small files, zip hashes and upstream list/@latest answers are remembered. */
+  memoryCache: MemoryCache;
   /** Clock, for tests of TTLs. */
   now?: () => number;
 };
 
 type ModuleInfo = { Version: string; Time?: string };
 
-const ZIP_HASHES_REMEMBERED = 10_000;
-const SMALL_FILE_CACHE_BYTES = 16 << 20;
-/** Upstream list and @latest answers remembered in memory (the rest are read from storage). */
-const CHANGING_ANSWERS_REMEMBERED = 10_000;
+/** A stored .info or .mod larger than this is read from storage each time. */
+const SMALL_FILE_REMEMBERED_BYTES = 64 * 1024;
+
+type UpstreamAnswer = { at: number; body: Buffer; source: string };
 
 export class ModuleService {
   private readonly storage: Storage;
@@ -90,10 +92,11 @@ export class ModuleService {
   private readonly upstreamFetches = new SingleFlight<BytesAnswer>();
   private readonly zipFetches = new SingleFlight<{ hash: string; report: FetchReport }>();
   /** Upstream list/@latest answers by storage key, with when they were fetched (also kept in storage). */
-  private readonly listAndLatestAnswers = new Map<string, { at: number; body: Buffer; source: string }>();
-  private readonly zipHashes = new Map<string, string>();
-  /** Stored .info and .mod files, kept in memory (they are small and immutable). */
-  private readonly smallFiles = new MemoryCache(SMALL_FILE_CACHE_BYTES);
+  private readonly listAndLatestAnswers: CacheSection<UpstreamAnswer>;
+  /** The h1 of stored zips, by storage key. */
+  private readonly zipHashes: CacheSection<string>;
+  /** Stored .info and .mod files (they are small and immutable). */
+  private readonly smallFiles: CacheSection<Buffer>;
   private readonly listRewrites = new Map<string, Promise<void>>();
 
   constructor(options: ModuleServiceOptions) {
@@ -105,6 +108,9 @@ export class ModuleService {
     this.checksums = options.checksums;
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.listAndLatestAnswers = options.memoryCache.section('upstream answers', (answer) => answer.body.length + answer.source.length);
+    this.zipHashes = options.memoryCache.section('zip hashes', (hash) => hash.length);
+    this.smallFiles = options.memoryCache.section('small files', (body) => body.length, SMALL_FILE_REMEMBERED_BYTES);
   }
 
   isPrivate(modulePath: string): boolean {
@@ -303,7 +309,6 @@ export class ModuleService {
       }
       await this.storage.putImmutable(hashKey, Buffer.from(hash));
     }
-    if (this.zipHashes.size >= ZIP_HASHES_REMEMBERED) this.zipHashes.clear();
     this.zipHashes.set(key, hash);
     return hash;
   }
@@ -333,7 +338,6 @@ export class ModuleService {
           this.refused(request, source, err);
           throw err;
         }
-        if (this.listAndLatestAnswers.size >= CHANGING_ANSWERS_REMEMBERED) this.listAndLatestAnswers.clear();
         this.listAndLatestAnswers.set(cacheKey, { at: this.now(), body, source });
         await this.storage.put(cacheKey, body);
         return { cache: 'miss' as const, source, body };

@@ -5,6 +5,7 @@
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
+import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
@@ -27,7 +28,7 @@ export type RunningProxy = {
 };
 
 /** The checksum database and the rule for which paths are checked against it. */
-export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
+export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics, memoryCache: MemoryCache): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
   const setting = parseSumdbSetting(config.sumdb);
   const database = setting.off
     ? null
@@ -40,6 +41,7 @@ export function createChecksums(config: Config, storage: Storage, logger: Logger
         ttlMs: config.listTtl,
         logger,
         metrics,
+        memoryCache,
       });
   // GONOSUMDB and GOPRIVATE paths are never looked up.
   const exempt = [...config.private, ...config.nosumdb];
@@ -101,15 +103,17 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
+  const memoryCache = new MemoryCache(config.memoryCacheBytes);
   const git = new GitSource({
     cacheDir: config.git.cacheDir,
     hosts: config.git.hosts,
     refreshMs: config.listTtl,
     timeoutMs: config.git.timeout,
+    memoryCache,
   });
   const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const metrics = createMetrics();
-  const { database, checksums } = createChecksums(config, storage, logger, metrics);
+  const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
   const modules = new ModuleService({
     storage,
     upstream,
@@ -118,6 +122,7 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     listTtlMs: config.listTtl,
     checksums,
     logger,
+    memoryCache,
   });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');

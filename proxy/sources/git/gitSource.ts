@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion } from '../../protocol/index.ts';
 import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
@@ -29,16 +30,20 @@ export type GitSourceOptions = {
   /** How old a mirror may be for list, @latest and queries. */
   refreshMs: number;
   timeoutMs: number;
+  /** Where discovered repository locations are remembered. */
+  memoryCache: MemoryCache;
 };
 
 export class GitSource implements ModuleSource {
   readonly name = 'git';
   private readonly options: GitSourceOptions;
   private readonly repositories = new Map<string, GitRepository>();
-  private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
+  /** Where ?go-get=1 pages said a module's repository is, with when they said it. */
+  private readonly discovered: CacheSection<{ at: number; location: ModuleLocation }>;
 
   constructor(options: GitSourceOptions) {
     this.options = options;
+    this.discovered = options.memoryCache.section('discovered repositories', (entry) => JSON.stringify(entry.location).length);
   }
 
   async fetchBytes(request: SourceRequest): Promise<Buffer> {
@@ -143,7 +148,6 @@ export class GitSource implements ModuleSource {
       throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
     }
     const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
-    if (this.discovered.size >= 10_000) this.discovered.clear();
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
   }
