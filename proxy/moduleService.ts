@@ -6,23 +6,23 @@
  * The rules it keeps:
  * - .info, .mod and .zip of a canonical version are immutable: once stored
  *   they are served from storage and never fetched again.
- * - A zip is checked (structure and limits by the module zip rules) and
- *   hashed before it is stored; its h1 is kept beside it as .ziphash, as the
- *   go command's own module cache does.
+ * - What an upstream serves for a version is stored only once the
+ *   acceptance step (acceptVersion.ts) took it: zip rules, go.mod agreement,
+ *   the checksum database; a zip's h1 is kept beside it as .ziphash.
  * - `list` and `@latest` change upstream, so an upstream answer is reused for
  *   listTtl and kept; when every upstream fails it is served stale (marked
  *   so), and without one the versions in storage answer.
  * - A private module path is never asked of an upstream.
- * - A .mod or .zip from an upstream is checked against the checksum database
- *   (ModuleChecksums) before it is stored: what is stored was verified, so a
- *   stored file is served without asking the database again.
+ * - What is stored was verified, so a stored file is served without asking
+ *   the checksum database again.
  * - The store's own `@v/list` names the versions it holds, so the store is
  *   a complete GOPROXY=file:// tree.
  */
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
-import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
+import { parseInfo, VersionAcceptance, type Offer } from './acceptVersion.ts';
+import { checkZipFile } from './modzip/index.ts';
 import {
   checkPathMajor,
   compareSemver,
@@ -73,8 +73,6 @@ export type ModuleServiceOptions = {
   now?: () => number;
 };
 
-type ModuleInfo = { Version: string; Time?: string };
-
 /** A stored .info or .mod larger than this is read from storage each time. */
 const SMALL_FILE_REMEMBERED_BYTES = 64 * 1024;
 
@@ -86,7 +84,7 @@ export class ModuleService {
   private readonly privatePatterns: string[];
   private readonly privateSource: SourceChain | undefined;
   private readonly listTtlMs: number;
-  private readonly checksums: ModuleChecksums | undefined;
+  private readonly acceptance: VersionAcceptance;
   private readonly logger: Logger;
   private readonly now: () => number;
   private readonly upstreamFetches = new SingleFlight<BytesAnswer>();
@@ -105,7 +103,7 @@ export class ModuleService {
     this.privatePatterns = options.privatePatterns;
     this.privateSource = options.privateSource;
     this.listTtlMs = options.listTtlMs;
-    this.checksums = options.checksums;
+    this.acceptance = new VersionAcceptance({ storage: options.storage, checksums: options.checksums });
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.listAndLatestAnswers = options.memoryCache.section('upstream answers', (answer) => answer.body.length + answer.source.length);
@@ -138,11 +136,8 @@ export class ModuleService {
   /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
   async info(modulePath: string, version: string): Promise<InfoAnswer> {
     if (!isCanonicalVersion(version) || !fitsModulePath(modulePath, version)) return this.query(modulePath, version);
-    const answer = await this.infoOrModFile({ kind: 'info', module: modulePath, version }, async (body) => {
-      const info = parseInfo(body, `${modulePath}@${version}.info`);
-      if (info.Version !== version) {
-        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream .info for ${modulePath}@${version} is for version ${JSON.stringify(info.Version)}; refusing it`);
-      }
+    const answer = await this.infoOrModFile({ kind: 'info', module: modulePath, version }, async (offer, body) => {
+      this.acceptance.checkInfo(offer, body);
     });
     return { ...answer, immutable: true };
   }
@@ -150,9 +145,9 @@ export class ModuleService {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    const answer = await this.infoOrModFile({ kind: 'mod', module: modulePath, version }, (body, servedBy) =>
-      this.checkChecksum(modulePath, version, 'mod', hashGoMod(body), servedBy),
-    );
+    const answer = await this.infoOrModFile({ kind: 'mod', module: modulePath, version }, async (offer, body) => {
+      await this.acceptance.checkMod(offer, body);
+    });
     if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
     return answer;
   }
@@ -193,7 +188,7 @@ export class ModuleService {
 
   private async infoOrModFile(
     request: { kind: 'info' | 'mod'; module: string; version: string },
-    verify: (body: Buffer, servedBy: string) => Promise<void>,
+    accept: (offer: Offer, body: Buffer) => Promise<void>,
   ): Promise<BytesAnswer> {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
@@ -206,15 +201,15 @@ export class ModuleService {
     const source = this.sourceFor(request.module);
 
     const { value } = await this.upstreamFetches.do(key, async () => {
-      if (request.kind === 'mod') this.checksums?.startLookup(request.module, request.version);
+      if (request.kind === 'mod') this.acceptance.startLookup(request.module, request.version);
       const { value: body, source: answeredBy } = await source.fetchBytes(request);
       try {
-        await verify(body, answeredBy);
+        await accept(upstreamOffer(request.module, request.version, answeredBy), body);
       } catch (err) {
         this.refused(request, answeredBy, err);
         throw err;
       }
-      await this.storage.putImmutable(key, body);
+      await this.acceptance.storeSmallFile(request.module, request.version, request.kind, body);
       // Read back: if another writer won the race, serve what is stored.
       const final = (await this.storage.readBytes(key)) ?? body;
       this.smallFiles.set(key, final);
@@ -235,7 +230,7 @@ export class ModuleService {
         throw err;
       }
       // The resolved version's .info is immutable: keep it for later requests.
-      await this.storage.putImmutable(versionKey(modulePath, info.Version, 'info'), body);
+      await this.acceptance.storeSmallFile(modulePath, info.Version, 'info', body);
       return { cache: 'miss' as const, source, body };
     });
     return { ...value, immutable: false };
@@ -244,51 +239,24 @@ export class ModuleService {
   private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
     const chain = this.sourceFor(modulePath);
     const request: SourceRequest = { kind: 'zip', module: modulePath, version };
-    this.checksums?.startLookup(modulePath, version);
+    this.acceptance.startLookup(modulePath, version);
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
     try {
       const { source } = await chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
       let hash: string;
       try {
-        hash = await this.verifyZip(modulePath, version, staged);
-        await this.checkChecksum(modulePath, version, 'zip', hash, source);
+        ({ hash } = await this.acceptance.checkZip(upstreamOffer(modulePath, version, source), staged));
       } catch (err) {
         this.refused(request, source, err);
         throw err;
       }
+      await this.acceptance.storeZip(modulePath, version, staged, hash);
       const key = versionKey(modulePath, version, 'zip');
-      await this.storage.putImmutable(key, { file: staged });
-      await this.storage.putImmutable(versionKey(modulePath, version, 'ziphash'), Buffer.from(hash));
       const storedHash = await this.zipHash(modulePath, version, key);
       return { hash: storedHash, report: { cache: 'miss', source } };
     } finally {
       await fs.rm(staged, { force: true });
     }
-  }
-
-  /** The module zip rules, the h1 hash, and agreement with a stored .mod. */
-  private async verifyZip(modulePath: string, version: string, file: string): Promise<string> {
-    let summary;
-    try {
-      summary = await checkZipFile(file, { path: modulePath, version });
-    } catch (err) {
-      if (err instanceof ZipCheckError) {
-        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream zip for ${modulePath}@${version} refused: ${err.message}`, err);
-      }
-      throw err;
-    }
-    if (summary.goMod) {
-      const storedMod = await this.storage.readBytes(versionKey(modulePath, version, 'mod'));
-      if (storedMod && !storedMod.equals(Buffer.from(summary.goMod))) {
-        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream zip for ${modulePath}@${version} refused: its go.mod differs from the .mod served for the same version`);
-      }
-    }
-    return summary.hash;
-  }
-
-  /** The checksum database's word on a fetched file (private and nosumdb paths are exempt there). */
-  private async checkChecksum(modulePath: string, version: string, file: 'mod' | 'zip', hash: string, servedBy: string): Promise<void> {
-    await this.checksums?.verify(modulePath, version, file, hash, servedBy);
   }
 
   /** The h1 of a stored zip: remembered, else its .ziphash, else computed again (and kept). */
@@ -414,24 +382,6 @@ function fitsModulePath(modulePath: string, version: string): boolean {
   }
 }
 
-function parseInfo(body: Buffer, what: string): ModuleInfo {
-  let info: unknown;
-  try {
-    info = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} is not JSON; refusing it`);
-  }
-  const version = (info as { Version?: unknown })?.Version;
-  if (typeof info !== 'object' || info === null || typeof version !== 'string') {
-    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} has no "Version"; refusing it`);
-  }
-  const time = (info as { Time?: unknown }).Time;
-  if (time !== undefined && (typeof time !== 'string' || Number.isNaN(Date.parse(time)))) {
-    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} has an unreadable "Time" ${JSON.stringify(time)}; refusing it`);
-  }
-  return info as ModuleInfo;
-}
-
 /** A list answer as the go command reads it: one version per line; blank lines dropped. */
 function normalizeList(body: Buffer): Buffer {
   const lines = body
@@ -447,4 +397,8 @@ function latestOf(versions: string[]): string | undefined {
   const releases = versions.filter((v) => semverPrerelease(v) === '');
   const pool = releases.length > 0 ? releases : versions;
   return [...pool].sort(compareSemver).at(-1);
+}
+
+function upstreamOffer(modulePath: string, version: string, servedBy: string): Offer {
+  return { module: modulePath, version, origin: 'upstream', servedBy };
 }
