@@ -241,7 +241,7 @@ export const configSchema = z
       .min(0, { error: 'allowed: a whole number of bytes, 0 or more' })
       .default(64 << 20)
       .describe(
-        'The most bytes of answers kept in memory, all together: stored `.info`/`.mod` files, zip hashes, upstream `list`/`@latest` answers, checksum database lookups and tiles, discovered git repositories. The least recently used are forgotten first (they are still in storage); `0` keeps nothing in memory.',
+        'The most bytes of answers kept in memory, all together: stored `.info`/`.mod` files, zip hashes, upstream `list`/`@latest` answers, checksum database lookups and tiles, discovered git repositories, files and times of git commits. The least recently used are forgotten first (they are still in storage); `0` keeps nothing in memory.',
       )
       .meta({ shownDefault: '`67108864` (64 MiB)' }),
     logLevel: z

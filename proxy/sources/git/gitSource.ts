@@ -128,7 +128,7 @@ export class GitSource implements ModuleSource {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
       const hostName = location.repoRoot.split('/')[0]!;
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host));
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), this.options.memoryCache);
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
