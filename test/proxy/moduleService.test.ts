@@ -165,7 +165,8 @@ describe('list answers: reused for the TTL, stale when every upstream fails', ()
 describe('memory bound (issue 13: memory grew with large lists)', () => {
   it('keeps the cache within its byte limit while 24 lists of ~11 MB pass through it', async () => {
     // One list of ~11 MB served under 24 module paths (symbolic links to the same file).
-    const bigList = Buffer.from(Array.from({ length: 950_000 }, (_, i) => `v1.${i}.0\n`).join(''));
+    // Long pre-release names keep the line count (and so the test's work) small for the bytes.
+    const bigList = Buffer.from(Array.from({ length: 100_000 }, (_, i) => `v1.0.0-${'a'.repeat(100)}.${i}\n`).join(''));
     expect(bigList.length).toBeGreaterThan(11_000_000);
     const listFile = join(tree, 'big-list');
     await fs.writeFile(listFile, bigList);
