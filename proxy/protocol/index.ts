@@ -56,3 +56,5 @@ export {
   type ModRequire,
   type WorkFile,
 } from './modFile.ts';
+export { moduleRequestPath, type ModuleFileKind, type ModuleRequest } from './moduleRequest.ts';
+export { isIncompatibleQuery, isVersionQuery, latestVersion } from './versionQuery.ts';
