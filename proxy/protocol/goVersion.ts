@@ -1,7 +1,7 @@
 /**
  * Go toolchain and language versions, as go/version reads them (without the "go" prefix):
  * "1.21.3", "1.21rc1", "1.21", "1". The language version of "1.21.3" and "1.21rc1" is "1.21";
- * of "1" and "1.0" it is "1" (go/version.Lang).
+ * of "1" and "1.0" it is "1"; of "2" it is "2.0" (go/version.Lang).
  */
 
 /** languageVersion is go/version.Lang without the "go" prefix; '' for anything that is not a Go version. */
@@ -10,7 +10,9 @@ export function languageVersion(goVersion: string): string {
   if (m === null) return '';
   const major = m[1] ?? '';
   const minor = m[2];
-  if (minor === undefined || (major === '1' && minor === '0')) return major;
+  // Go 1 has language version "1"; from Go 2 on a major alone reads as major.0.
+  if (minor === undefined) return major === '1' ? major : `${major}.0`;
+  if (major === '1' && minor === '0') return major;
   return `${major}.${minor}`;
 }
 
