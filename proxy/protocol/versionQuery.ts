@@ -38,7 +38,9 @@ export function isIncompatibleQuery(version: string, pathMajor: string): boolean
  * The version "latest" names among a module's versions: the highest release; without one the
  * highest pre-release; without tagged versions at all, the newest pseudo-version by its commit
  * time (modload's queryProxy with "latest", and proxyRepo.latest when a proxy has no @latest).
- * Undefined for an empty list; versions that are not canonical are ignored.
+ * Undefined for an empty list; versions that are not canonical are ignored. +incompatible
+ * versions count as listed: the source leaves them out of its list when the latest compatible
+ * version has a go.mod (as the go command's query does), see sources/git/versions.ts.
  */
 export function latestVersion(versions: readonly string[]): string | undefined {
   const canonical = versions.filter(isCanonicalVersion);
