@@ -23,14 +23,15 @@ export class ModFileError extends Error {
   }
 }
 
-type Statement = { verb: string; args: string[]; comment: string; line: number };
+/** A directive: its arguments unquoted; arrow is where a bare "=>" stands among them (-1: none). */
+type Statement = { verb: string; args: string[]; arrow: number; comment: string; line: number };
 
 const MOD_VERBS = new Set(['module', 'go', 'toolchain', 'godebug', 'require', 'exclude', 'replace', 'retract', 'tool', 'ignore']);
 const WORK_VERBS = new Set(['go', 'toolchain', 'godebug', 'use', 'replace']);
 
 export function parseModFile(text: string, file = 'go.mod'): ModFile {
   const mod: ModFile = { require: [], exclude: [], replace: [] };
-  for (const { verb, args, comment, line } of statements(text, file, MOD_VERBS)) {
+  for (const { verb, args, arrow, comment, line } of statements(text, file, MOD_VERBS)) {
     const bad = (message: string) => new ModFileError(file, line, message);
     switch (verb) {
       case 'module':
@@ -46,7 +47,7 @@ export function parseModFile(text: string, file = 'go.mod'): ModFile {
         break;
       }
       case 'replace':
-        mod.replace.push(parseReplace(args, bad));
+        mod.replace.push(parseReplace(args, arrow, bad));
         break;
     }
   }
@@ -55,20 +56,19 @@ export function parseModFile(text: string, file = 'go.mod'): ModFile {
 
 export function parseWorkFile(text: string, file = 'go.work'): WorkFile {
   const work: WorkFile = { use: [], replace: [] };
-  for (const { verb, args, line } of statements(text, file, WORK_VERBS)) {
+  for (const { verb, args, arrow, line } of statements(text, file, WORK_VERBS)) {
     const bad = (message: string) => new ModFileError(file, line, message);
     if (verb === 'use') {
       if (args.length !== 1) throw bad('usage: use local/dir');
       work.use.push(args[0]!);
     } else if (verb === 'replace') {
-      work.replace.push(parseReplace(args, bad));
+      work.replace.push(parseReplace(args, arrow, bad));
     }
   }
   return work;
 }
 
-function parseReplace(args: string[], bad: (message: string) => Error): ModReplace {
-  const arrow = args.indexOf('=>');
+function parseReplace(args: string[], arrow: number, bad: (message: string) => Error): ModReplace {
   if (arrow < 1 || arrow > 2 || args.length - arrow - 1 < 1 || args.length - arrow - 1 > 2) {
     throw bad('usage: replace module/path [v1.2.3] => other/module v1.4 | replace module/path [v1.2.3] => ../local/directory');
   }
@@ -114,5 +114,5 @@ function directive(verb: string, tokens: string[], line: GoModLine, file: string
     if (token.startsWith('"')) throw new ModFileError(file, line.line, `invalid quoted string ${token}`);
     throw new ModFileError(file, line.line, `invalid quoted string ${goQuote(token)}: an unquoted string cannot hold a quote`);
   });
-  return { verb, args, comment: line.comment, line: line.line };
+  return { verb, args, arrow: tokens.indexOf('=>'), comment: line.comment, line: line.line };
 }
