@@ -13,8 +13,8 @@ import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
 import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
-import { isCanonicalVersion } from '../../protocol/index.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
+import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
+import type { ModuleSource } from '../source.ts';
 import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
@@ -46,7 +46,7 @@ export class GitSource implements ModuleSource {
     this.discovered = options.memoryCache.section('discovered repositories', (entry) => JSON.stringify(entry.location).length);
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
     return this.withRepository(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
@@ -71,7 +71,7 @@ export class GitSource implements ModuleSource {
     });
   }
 
-  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
     return this.withRepository(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
@@ -153,7 +153,7 @@ export class GitSource implements ModuleSource {
   }
 
   /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
-  private async withRepository<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  private async withRepository<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {
@@ -165,13 +165,13 @@ export class GitSource implements ModuleSource {
         if (denied) {
           throw proxyError(
             'UPSTREAM_FAILED',
-            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
+            `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
           );
         }
         const missing = /not found|does not exist|repository .* not found|404/i.test(err.reason);
         throw proxyError(
           missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
-          `${describeRequest(request)}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
+          `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
         );
       }
       throw err;

@@ -3,13 +3,14 @@
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PrivateSource, sourceChainFromSetting, SourceChain, type SourceRequest } from '../../../proxy/sources/index.ts';
+import type { ModuleRequest } from '../../../proxy/protocol/index.ts';
+import { PrivateSource, sourceChainFromSetting, SourceChain } from '../../../proxy/sources/index.ts';
 import { makeTempDir, removeTempDir } from '../../fixtures/goCommand.ts';
 import { writeModuleTree } from '../../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../../fixtures/upstreamServer.ts';
 
 const modulePath = 'github.com/acme/chained';
-const listRequest: SourceRequest = { kind: 'list', module: modulePath };
+const listRequest: ModuleRequest = { kind: 'list', module: modulePath };
 
 let trees: string[] = [];
 let first: Upstream;
@@ -94,7 +95,7 @@ describe("Go's fallback rules", () => {
     try {
       const file = join(folder, 'module.zip');
       first.fail((p) => p.endsWith('.zip'), { status: 500 });
-      const request: SourceRequest = { kind: 'zip', module: modulePath, version: 'v1.1.0' };
+      const request: ModuleRequest = { kind: 'zip', module: modulePath, version: 'v1.1.0' };
       let resets = 0;
       const { source } = await chain('FIRST|SECOND').fetchToFile(request, file, async () => {
         resets++;

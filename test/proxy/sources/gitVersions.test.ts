@@ -5,7 +5,8 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../../proxy/memoryCache.ts';
-import { GitSource, type SourceRequest } from '../../../proxy/sources/index.ts';
+import type { ModuleRequest } from '../../../proxy/protocol/index.ts';
+import { GitSource } from '../../../proxy/sources/index.ts';
 import { makeTempDir, removeTempDir } from '../../fixtures/goCommand.ts';
 import { buildGitRepos, type GitCase } from '../../fixtures/gitRepos.ts';
 import { startGitServer, type GitServer } from '../../fixtures/gitServer.ts';
@@ -39,7 +40,7 @@ afterAll(async () => {
  * prefix or comparison ("v1", "v1.2", "<v1.2.0", "upgrade") is resolved by the go command itself
  * from the list, so it never reaches a source and is left to the end-to-end test.
  */
-function requestFor(query: string): SourceRequest | null {
+function requestFor(query: string): ModuleRequest | null {
   const at = query.lastIndexOf('@');
   const module = query.slice(0, at);
   const version = query.slice(at + 1);
