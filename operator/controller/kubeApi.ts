@@ -7,6 +7,7 @@
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request, type Dispatcher } from 'undici';
+import { KIND, PLURAL } from '../api/goModuleProxy.ts';
 import type { KubeObject } from '../render/index.ts';
 
 /** An answer of the API that was not 2xx, with the Status message the apiserver gave. */
@@ -54,6 +55,7 @@ export function resourcePath(apiVersion: string, plural: string, namespace?: str
   return `${base}${ns}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
+/** The resource name of each kind the operator reads or writes. */
 const PLURALS: Record<string, string> = {
   ConfigMap: 'configmaps',
   Service: 'services',
@@ -63,13 +65,17 @@ const PLURALS: Record<string, string> = {
   Namespace: 'namespaces',
   Secret: 'secrets',
   Lease: 'leases',
-  GoModuleProxy: 'gomoduleproxies',
+  [KIND]: PLURAL,
 };
 
+export function pluralOf(kind: string): string {
+  const plural = PLURALS[kind];
+  if (!plural) throw new Error(`no REST path known for kind ${kind}`);
+  return plural;
+}
+
 export function objectPath(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
-  const plural = PLURALS[object.kind];
-  if (!plural) throw new Error(`no REST path known for kind ${object.kind}`);
-  return resourcePath(object.apiVersion, plural, object.metadata.namespace, object.metadata.name);
+  return resourcePath(object.apiVersion, pluralOf(object.kind), object.metadata.namespace, object.metadata.name);
 }
 
 export class KubeApi {
