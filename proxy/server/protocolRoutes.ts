@@ -9,8 +9,9 @@ import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FetchReport } from '../fetcher.ts';
 import { decodeRequestPath, parseProtocolPath, type ProtocolRequest } from './protocolRequest.ts';
-import type { ServerOptions } from './app.ts';
+import type { ServerOptions } from './serverOptions.ts';
 import { sendObject } from './sendObject.ts';
+import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
 
 export type RequestLog = {
   module?: string;
@@ -22,8 +23,6 @@ export type RequestLog = {
   error?: string;
 };
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-export const STALE_HEADER = 'x-gomodproxy-stale';
 
 const CONTENT_TYPES = {
   list: 'text/plain; charset=utf-8',
