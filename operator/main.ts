@@ -60,11 +60,13 @@ export async function runOperator(options: OperatorOptions, logger: Logger = pin
     logger,
   });
 
+  metrics.collectFrom({ api, queueDepth: () => controller.queue.depth, leader: () => elector.isLeader, informers: () => controller.caches.all() });
+
   const app = Fastify({ logger: false });
   app.get('/healthz', async () => 'ok');
   app.get('/metrics', async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4');
-    return metrics.render({ api, queueDepth: controller.queue.depth, leader: elector.isLeader, informers: controller.caches.all() });
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
   });
   await app.listen({ host: listen.host, port: listen.port });
   const address = app.server.address();
