@@ -4,6 +4,8 @@
  * undici, the project's one HTTP client, because the operator needs exactly what the API offers:
  * server-side apply as `application/apply-patch+yaml` with a field manager, watches streamed line
  * by line with resourceVersion and bookmarks, and a count of every request for /metrics.
+ * Ours, not client-node's KubernetesObjectApi: that one always asks for whole objects (no
+ * PartialObjectMetadata for Secrets), finds a kind's plural by discovery requests, and cannot watch.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request, type Dispatcher } from 'undici';
