@@ -7,6 +7,9 @@
  *
  * A bad setting stops start-up with one line naming the setting, the value
  * and what is allowed (ConfigError).
+ *
+ * This is the one module of proxy/ that the operator imports (test/imports.test.ts holds the
+ * line), so that the ConfigMap it renders is checked by the schema the proxy loads.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
