@@ -6,20 +6,15 @@
  */
 import { Option, type Command } from 'commander';
 import { destination, pino, type Logger } from 'pino';
-import { ENVIRONMENT_SETTINGS, LOG_LEVELS, loadConfig, resolveConfig, settingsFromFlags, type Config, type SettingFlag } from '../proxy/config.ts';
+import { ENVIRONMENT_SETTINGS, formatDuration, LOG_LEVELS, loadConfig, resolveConfig, settingsFromFlags, type Config, type SettingFlag } from '../proxy/config.ts';
 
 /** What commander parsed: flag values by attribute name (--storage-path: storagePath). */
 export type ParsedFlags = Record<string, unknown> & { config?: string; logLevel?: string };
 
-const DURATION_UNITS: Array<[string, number]> = [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000], ['ms', 1]];
-
-/** A default as the settings file would say it: durations (kept in ms) in their largest whole unit. */
+/** A default as the settings file would say it (the numbers among the flagged settings are durations, kept in ms). */
 function shownDefault(value: unknown): string | undefined {
   if (value === undefined || (Array.isArray(value) && value.length === 0)) return undefined;
-  if (typeof value === 'number') {
-    const [unit, size] = DURATION_UNITS.find(([, size]) => value % size === 0) ?? ['ms', 1];
-    return `${value / size}${unit}`;
-  }
+  if (typeof value === 'number') return formatDuration(value);
   return typeof value === 'string' && value.includes(',') ? `"${value}"` : String(value);
 }
 

@@ -40,6 +40,12 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * (DURATION_UNITS[match[2]!] ?? Number.NaN);
 }
 
+/** Milliseconds in the largest unit that holds them whole: 60000 is "1m"; parseDuration reads it back. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = Object.entries(DURATION_UNITS).sort(([, a], [, b]) => b - a).find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
 const duration = (what: string) =>
   z
     .union([z.string(), z.number()])
