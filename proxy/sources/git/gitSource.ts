@@ -12,9 +12,10 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
 import type { Logger } from 'pino';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '../../modzip/index.ts';
-import { isCanonicalVersion } from '../../protocol/index.ts';
-import { describeRequest, MAX_ZIP_FILE, type ModuleSource, type SourceRequest } from '../source.ts';
+import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
+import { MAX_ZIP_FILE, type ModuleSource } from '../source.ts';
 import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
@@ -33,6 +34,8 @@ export type GitSourceOptions = {
   /** How old a mirror may be for list, @latest and queries. */
   refreshMs: number;
   timeoutMs: number;
+  /** Where discovered repository locations are remembered. */
+  memoryCache: MemoryCache;
   /** How many git processes may run at once (default 4). */
   maxProcesses?: number;
   /** How many bytes the mirrors may take together (default: no limit). */
@@ -47,20 +50,22 @@ export class GitSource implements ModuleSource {
   readonly name = 'git';
   private readonly options: GitSourceOptions;
   private readonly repositories = new Map<string, GitRepository>();
-  private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
+  /** Where ?go-get=1 pages said a module's repository is, with when they said it. */
+  private readonly discovered: CacheSection<{ at: number; location: ModuleLocation }>;
   private readonly slots: ProcessSlots;
   private readonly mirrors: MirrorCache;
   private readonly exportLimit: number;
 
   constructor(options: GitSourceOptions) {
     this.options = options;
+    this.discovered = options.memoryCache.section('discovered repositories', (entry) => JSON.stringify(entry.location).length);
     this.slots = new ProcessSlots(options.maxProcesses ?? 4);
     this.mirrors = new MirrorCache(options.cacheDir, options.cacheBytes ?? Number.POSITIVE_INFINITY, options.logger);
     this.exportLimit = Math.min(options.exportLimitBytes ?? MAX_ZIP_FILE, MAX_ZIP_FILE);
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
-    return this.guard(request, async (location, repo) => {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
+    return this.withRepository(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
           await repo.refresh(this.options.refreshMs);
@@ -84,9 +89,9 @@ export class GitSource implements ModuleSource {
     });
   }
 
-  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
       const root = await findModuleRoot(repo, location, revision.commit);
       await fs.mkdir(this.options.cacheDir, { recursive: true });
@@ -99,7 +104,7 @@ export class GitSource implements ModuleSource {
           if (!(err instanceof ExportLimitError)) throw err;
           throw proxyError(
             'BAD_UPSTREAM_CONTENT',
-            `${describeRequest(request)}: the files of ${location.displayUrl} at ${revision.commit.slice(0, 12)} add up to more than ${formatBytes(err.maxBytes)} (export stopped at ${JSON.stringify(err.entry)}), the module zip limit; refusing the module`,
+            `${moduleRequestPath(request, { escaped: false })}: the files of ${location.displayUrl} at ${revision.commit.slice(0, 12)} add up to more than ${formatBytes(err.maxBytes)} (export stopped at ${JSON.stringify(err.entry)}), the module zip limit; refusing the module`,
           );
         }
         const files = exported.flatMap((entry): SourceFile[] => {
@@ -150,7 +155,7 @@ export class GitSource implements ModuleSource {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
       const hostName = location.repoRoot.split('/')[0]!;
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), {
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), this.options.memoryCache, {
         slots: this.slots,
         fetched: () => void this.mirrors.shrink(),
       });
@@ -161,7 +166,6 @@ export class GitSource implements ModuleSource {
     return repo;
   }
 
-  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
   /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
   private async locate(modulePath: string): Promise<ModuleLocation> {
     const hostName = modulePath.split('/')[0]!;
@@ -176,12 +180,12 @@ export class GitSource implements ModuleSource {
       throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
     }
     const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
-    if (this.discovered.size >= 10_000) this.discovered.clear();
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
   }
 
-  private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
+  private async withRepository<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {
@@ -197,13 +201,13 @@ export class GitSource implements ModuleSource {
         if (denied) {
           throw proxyError(
             'UPSTREAM_FAILED',
-            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${reason}); check the git host's token in the settings`,
+            `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl} refused the credentials (${reason}); check the git host's token in the settings`,
           );
         }
         const missing = /not found|does not exist|repository .* not found|404/i.test(reason);
         throw proxyError(
           missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
-          `${describeRequest(request)}: git repository ${location.displayUrl}: ${reason || err.message.replaceAll(this.options.cacheDir, '<git cache>')}`,
+          `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl}: ${reason || err.message.replaceAll(this.options.cacheDir, '<git cache>')}`,
         );
       }
       throw err;
