@@ -2,8 +2,8 @@
  * Runs git non-interactively and safely: no prompts, no credential helpers
  * from the machine, no hooks, only the transports allowed (https and ssh,
  * plus http or file when a configured repository URL uses them), a
- * timeout, and a cap on how many run at once (processSlots.ts). Errors carry git's own first line of stderr, with any URL
- * credentials removed.
+ * timeout, and a cap on how many run at once (processSlots.ts). Errors carry
+ * git's own first line of stderr, with any URL credentials removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
