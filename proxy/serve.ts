@@ -9,7 +9,7 @@ import { Fetcher } from './fetcher.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
-import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
+import { DirectPolicy, GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
@@ -101,13 +101,11 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
-  const git = new GitSource({
-    cacheDir: config.git.cacheDir,
-    hosts: config.git.hosts,
-    refreshMs: config.listTtl,
-    timeoutMs: config.git.timeout,
-  });
-  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
+  const gitOptions = { cacheDir: config.git.cacheDir, hosts: config.git.hosts, refreshMs: config.listTtl, timeoutMs: config.git.timeout, logger };
+  // Private modules get the host map's credentials; `direct` (public modules) never does.
+  const git = new GitSource(gitOptions);
+  const direct = new GitSource({ ...gitOptions, direct: new DirectPolicy(config.direct) });
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct });
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics);
   const fetcher = new Fetcher({

@@ -5,4 +5,4 @@ export { HttpUpstream } from './httpUpstream.ts';
 export { FileUpstream } from './fileUpstream.ts';
 export { protocolPath } from './requestPath.ts';
 export { PrivateSource } from './privateSource.ts';
-export { GitSource, type GitHost, type GitSourceOptions } from './git/index.ts';
+export { DirectPolicy, GitSource, type GitHost, type GitSourceOptions } from './git/index.ts';

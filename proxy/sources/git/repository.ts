@@ -38,7 +38,7 @@ export class GitRepository {
 
   private readonly access: () => GitAccess;
 
-  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess = () => ({ config: {}, secrets: [] })) {
+  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess = () => ({ config: {}, env: {}, secrets: [] })) {
     this.url = url;
     this.access = access;
     this.timeoutMs = timeoutMs;
@@ -92,6 +92,7 @@ export class GitRepository {
       timeoutMs: this.timeoutMs,
       extraProtocols: this.extraProtocols,
       config: access.config,
+      env: access.env,
       sshCommand: access.sshCommand,
       secrets: access.secrets,
     };
