@@ -51,11 +51,13 @@ const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
 
+/** A list as YAML gives it, or as one comma-separated string (an environment variable). */
+const commaList = () =>
+  z.union([z.array(z.string()), z.string()]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean));
+
 /** GOPRIVATE-style pattern lists: a YAML list or one comma-separated string. */
 const patternList = (what: string) =>
-  z
-    .union([z.array(z.string()), z.string()])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean))
+  commaList()
     .superRefine((patterns, ctx) => {
       try {
         checkPatterns(patterns);
@@ -209,9 +211,7 @@ const direct = z
         'Which public module paths `direct` may fetch with git, in GOVCS syntax (`pattern:git`, `pattern:off`, first match decides; a path no rule matches may use git). `*:off` turns `direct` off.',
       )
       .meta({ shownDefault: '`*:git`' }),
-    allowInternal: z
-      .union([z.array(z.string()), z.string()])
-      .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean))
+    allowInternal: commaList()
       .superRefine((entries, ctx) => {
         try {
           parseAllowInternal(entries);
