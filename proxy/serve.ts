@@ -94,6 +94,12 @@ export type ProxyCore = {
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the fetcher. */
 export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
+  // Sources first: a missing upstream secret stops start-up before storage is opened.
+  const gitOptions = { cacheDir: config.git.cacheDir, hosts: config.git.hosts, refreshMs: config.listTtl, timeoutMs: config.git.timeout, logger };
+  // Private modules get the host map's credentials; `direct` (public modules) never does.
+  const git = new GitSource(gitOptions);
+  const direct = new GitSource({ ...gitOptions, direct: new DirectPolicy(config.direct) });
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct });
   const storage = await createStorage(config);
   try {
     await storage.open();
@@ -101,11 +107,6 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
-  const gitOptions = { cacheDir: config.git.cacheDir, hosts: config.git.hosts, refreshMs: config.listTtl, timeoutMs: config.git.timeout, logger };
-  // Private modules get the host map's credentials; `direct` (public modules) never does.
-  const git = new GitSource(gitOptions);
-  const direct = new GitSource({ ...gitOptions, direct: new DirectPolicy(config.direct) });
-  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct });
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics);
   const fetcher = new Fetcher({
