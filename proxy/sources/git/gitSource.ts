@@ -22,8 +22,8 @@ import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import { proxyError, isProxyError, type ProxyError } from '../../errors.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
-import { isCanonicalVersion } from '../../protocol/index.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
+import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
+import type { ModuleSource } from '../source.ts';
 import { gitAccess, originOf } from './access.ts';
 import { GitError, redactUrl } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
@@ -65,7 +65,7 @@ export class GitSource implements ModuleSource {
     this.cacheDir = options.direct ? path.join(options.cacheDir, 'direct') : options.cacheDir;
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
     return this.guard(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
@@ -90,7 +90,7 @@ export class GitSource implements ModuleSource {
     });
   }
 
-  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
     return this.guard(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
@@ -210,7 +210,7 @@ export class GitSource implements ModuleSource {
   }
 
   /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
-  private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  private async guard<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     let location: ModuleLocation | undefined;
     try {
       this.options.direct?.checkModule(request.module);
@@ -229,8 +229,8 @@ export class GitSource implements ModuleSource {
   }
 
   /** The client's answer for a failure, in the proxy's words; the details go to the log. */
-  private answer(request: SourceRequest, location: ModuleLocation | undefined, err: unknown): unknown {
-    const what = describeRequest(request);
+  private answer(request: ModuleRequest, location: ModuleLocation | undefined, err: unknown): unknown {
+    const what = moduleRequestPath(request, { escaped: false });
     const repository = location && redactUrl(location.fetchUrl);
     if (!(err instanceof GitError)) {
       if (isProxyError(err) && err.cause instanceof Error) {
