@@ -11,7 +11,7 @@ import { startGitServer, type GitServer } from '../fixtures/gitServer.ts';
 import { standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startRecordingServer, type RecordingServer } from '../fixtures/recordingServer.ts';
 import { startUpstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { spawnProxy, startTestProxy, tempFolder, type TestProxy } from './harness.ts';
 
 const TOKEN = 'outbound-test-token-9f2c';
 const TOKEN_VARIABLE = 'GOMODPROXY_TEST_OUTBOUND_TOKEN';
@@ -256,6 +256,26 @@ describe('an upstream proxy behind a login', () => {
       await upstream.close();
       await tree.dispose();
       delete process.env['GOMODPROXY_TEST_UPSTREAM_PASSWORD'];
+    }
+  });
+
+  it('never writes the password to its log, neither at start nor when the upstream refuses it', async () => {
+    const login = await recorder({ status: 401, headers: { 'www-authenticate': 'Basic realm="goproxy"' }, body: 'login required' });
+    const host = login.url.replace('http://', '');
+    const store = await tempFolder('gomodproxy-login-store-');
+    const running = await spawnProxy({ GOMODPROXY_UPSTREAM: `http://ci:log-secret-5d1e@${host}`, GOMODPROXY_STORAGE_PATH: store.path });
+    try {
+      const refused = await fetch(`${running.url}/github.com/acme/base/@v/list`);
+      expect(refused.status).toBe(502);
+      expect(await refused.text()).not.toContain('log-secret-5d1e');
+      await running.stop();
+      expect(login.authorized().length).toBeGreaterThan(0);
+      expect(running.output()).toContain(`"upstream":"http://${host}"`);
+      expect(running.output()).not.toContain('log-secret-5d1e');
+      expect(running.output()).not.toContain(Buffer.from('ci:log-secret-5d1e').toString('base64'));
+    } finally {
+      await running.stop();
+      await store.dispose();
     }
   });
 
