@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DirectPolicy, GitSource } from '../../proxy/sources/index.ts';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
 import { startGitServer, type GitServer } from '../fixtures/gitServer.ts';
 import { standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
@@ -181,6 +182,24 @@ describe('direct is not aimed inward', () => {
     expect(reason).toMatch(/cannot be reached/);
     expect(reason).not.toMatch(/fatal|unable to access|127\.0\.0\.1|Failed to connect/);
     expect(reason).not.toContain(new URL(closedUrl).port);
+  });
+
+  it('connects git to the address it checked, not to a second answer for the name', async () => {
+    // The policy's resolver answers 127.0.0.2 for localhost; the machine's says 127.0.0.1, where
+    // nothing listens on this port. Only a pinned connection reaches the repository.
+    const pinnedTarget = await startRecordingServer({ forwardTo: open.url }, { host: '127.0.0.2' });
+    servers.push(pinnedTarget);
+    const port = new URL(pinnedTarget.url).port;
+    const source = new GitSource({
+      cacheDir: join(work, 'pinned-git'),
+      hosts: { 'git.lab.example': { url: `http://localhost:${port}` } },
+      refreshMs: 60_000,
+      timeoutMs: 60_000,
+      direct: new DirectPolicy({ vcs: '*:git', allowInternal: ['127.0.0.0/8'] }, async () => ['127.0.0.2']),
+    });
+    const list = await source.fetchBytes({ kind: 'list', module: 'git.lab.example/acme/widget' });
+    expect(list.toString()).toBe('v1.0.0\n');
+    expect(pinnedTarget.requests.length).toBeGreaterThan(0);
   });
 
   it('fetches nothing with direct.vcs "off" for the paths it names', async () => {
