@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryCache } from '../../proxy/memoryCache.ts';
 import { DirectPolicy, GitSource } from '../../proxy/sources/index.ts';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
 import { startGitServer, type GitServer } from '../fixtures/gitServer.ts';
@@ -196,6 +197,7 @@ describe('direct is not aimed inward', () => {
       refreshMs: 60_000,
       timeoutMs: 60_000,
       direct: new DirectPolicy({ vcs: '*:git', allowInternal: ['127.0.0.0/8'] }, async () => ['127.0.0.2']),
+      memoryCache: new MemoryCache(1 << 20),
     });
     const list = await source.fetchBytes({ kind: 'list', module: 'git.lab.example/acme/widget' });
     expect(list.toString()).toBe('v1.0.0\n');

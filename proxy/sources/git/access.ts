@@ -12,7 +12,7 @@
  * is sent to, and curl does not carry a password across origins.
  */
 import { proxyError } from '../../errors.ts';
-import { readSecret as readSecretReference } from '../../secrets.ts';
+import { readSecret } from '../../secrets.ts';
 import type { GitHost } from './locate.ts';
 
 export type GitAccess = {
@@ -25,9 +25,9 @@ export type GitAccess = {
 };
 
 /** Reads "env:NAME" or "file:/path"; a missing secret fails the git request that needs it. */
-export function readSecret(reference: string, what: string): string {
+export function readGitHostSecret(reference: string, what: string): string {
   try {
-    return readSecretReference(reference, what);
+    return readSecret(reference, what);
   } catch (err) {
     throw proxyError('UPSTREAM_FAILED', (err as Error).message);
   }
@@ -68,7 +68,7 @@ export function gitAccess(hostName: string, host: GitHost | undefined, fetchUrl:
   if (!host) return access;
   const hostUrl = new URL(host.url);
   if (withCredentials && host.token && hostUrl.protocol.startsWith('http') && originOf(fetchUrl) === originOf(hostUrl)) {
-    const token = readSecret(host.token, `git host ${hostName} token`);
+    const token = readGitHostSecret(host.token, `git host ${hostName} token`);
     access.config[`credential.${credentialUrl(hostUrl)}.helper`] = CREDENTIAL_HELPER;
     access.env['GOMODPROXY_GIT_USERNAME'] = host.username ?? 'git';
     access.env['GOMODPROXY_GIT_PASSWORD'] = token;

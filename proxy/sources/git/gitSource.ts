@@ -21,6 +21,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { Agent } from 'undici';
 import { proxyError, isProxyError, type ProxyError } from '../../errors.ts';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
 import type { ModuleSource } from '../source.ts';
@@ -47,6 +48,8 @@ export type GitSourceOptions = {
    * Present: `direct` for public modules, within this policy, without credentials.
    */
   direct?: DirectPolicy;
+  /** Where discovered repository locations are remembered. */
+  memoryCache: MemoryCache;
 };
 
 export class GitSource implements ModuleSource {
@@ -54,19 +57,21 @@ export class GitSource implements ModuleSource {
   private readonly options: GitSourceOptions;
   private readonly cacheDir: string;
   private readonly repositories = new Map<string, GitRepository>();
-  private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
+  /** Where ?go-get=1 pages said a module's repository is, with when they said it. */
+  private readonly discovered: CacheSection<{ at: number; location: ModuleLocation }>;
   /** direct: the git configuration that pins each repository URL to the addresses last checked. */
   private readonly pins = new Map<string, Record<string, string>>();
 
   constructor(options: GitSourceOptions) {
     this.options = options;
     this.name = options.direct ? 'direct' : 'git';
+    this.discovered = options.memoryCache.section(`${this.name}: discovered repositories`, (entry) => JSON.stringify(entry.location).length);
     // Mirrors fetched with credentials are never read for a public module.
     this.cacheDir = options.direct ? path.join(options.cacheDir, 'direct') : options.cacheDir;
   }
 
   async fetchBytes(request: ModuleRequest): Promise<Buffer> {
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
           await repo.refresh(this.options.refreshMs);
@@ -92,7 +97,7 @@ export class GitSource implements ModuleSource {
 
   async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
       const root = await findModuleRoot(repo, location, revision.commit);
       await fs.mkdir(this.cacheDir, { recursive: true });
@@ -160,7 +165,7 @@ export class GitSource implements ModuleSource {
           Object.assign(access.config, this.pins.get(location.fetchUrl));
         }
         return access;
-      });
+      }, this.options.memoryCache);
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
@@ -191,7 +196,6 @@ export class GitSource implements ModuleSource {
           `repositories are fetched only from the host's own origin, or from one listed in git.hosts.${hostName}.discoverOrigins`,
       );
     }
-    if (this.discovered.size >= 10_000) this.discovered.clear();
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
   }
@@ -210,7 +214,7 @@ export class GitSource implements ModuleSource {
   }
 
   /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
-  private async guard<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  private async withRepository<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     let location: ModuleLocation | undefined;
     try {
       this.options.direct?.checkModule(request.module);
