@@ -16,7 +16,8 @@ import os from 'node:os';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { checkPatterns, parseProxyList } from './protocol/index.ts';
+import { checkPatterns, parseGovcs, parseProxyList } from './protocol/index.ts';
+import { parseAllowInternal } from './sources/git/index.ts';
 import { parseSumdbSetting } from './sumdb/index.ts';
 
 /** The embedded default upstream: the public Go module mirror, then git. */
@@ -84,11 +85,13 @@ const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
 
+/** A list as YAML gives it, or as one comma-separated string (an environment variable). */
+const commaList = () =>
+  z.union([z.array(z.string()), z.string()]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean));
+
 /** GOPRIVATE-style pattern lists: a YAML list or one comma-separated string. */
 const patternList = (what: string) =>
-  z
-    .union([z.array(z.string()), z.string()])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean))
+  commaList()
     .superRefine((patterns, ctx) => {
       try {
         checkPatterns(patterns);
@@ -193,6 +196,17 @@ const gitHost = z
     knownHostsFile: z.string().min(1).optional().describe('A known_hosts file for `ssh://` URLs (host keys are always checked).'),
     caFile: z.string().min(1).optional().describe("CA certificates (PEM) to trust for the host's https, e.g. an internal GitLab's. TLS checks are never switched off."),
     discover: z.boolean().optional().describe("Find repositories by `?go-get=1` pages at the host's `url` (for hosts with nested groups, e.g. GitLab).").meta({ shownDefault: '`false`' }),
+    discoverOrigins: z
+      .array(
+        z.string().refine((value) => /^(https?|ssh):\/\/[^\s/@]+\/?$/.test(value), {
+          message: 'allowed: origins such as https://git2.corp.example or https://git.corp.example:8443 (scheme, host, port; no path, no credentials)',
+        }),
+      )
+      .optional()
+      .describe(
+        "Other origins (`https://host[:port]`) that the host's `?go-get=1` pages may name for its repositories; these are fetched without the host's credentials. A page that names any other origin is refused.",
+      )
+      .meta({ shownDefault: 'none' }),
   })
   .strict();
 
@@ -227,6 +241,40 @@ const git = z
   })
   .strict();
 
+const direct = z
+  .object({
+    vcs: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          const rules = parseGovcs(value);
+          const other = rules.flatMap((r) => r.vcs).find((v) => !['git', 'all', 'off'].includes(v));
+          if (other) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(other)}: the proxy fetches with git only; allowed: git, all or off per pattern` });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: GOVCS syntax, e.g. "*:git" or "github.com:git,*:off"` });
+        }
+      })
+      .default('*:git')
+      .describe(
+        'Which public module paths `direct` may fetch with git, in GOVCS syntax (`pattern:git`, `pattern:off`, first match decides; a path no rule matches may use git). `*:off` turns `direct` off.',
+      )
+      .meta({ shownDefault: '`*:git`' }),
+    allowInternal: commaList()
+      .superRefine((entries, ctx) => {
+        try {
+          parseAllowInternal(entries);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .default([])
+      .describe(
+        '`direct` connects only to hosts whose every address is public, and never to a host given as an IP address. These host names (globs such as `*.lab.example`), addresses and CIDR ranges (`10.0.0.0/8`) are allowed although they are not public.',
+      )
+      .meta({ shownDefault: 'none' }),
+  })
+  .strict();
+
 const retention = z
   .object({
     keepSince: duration('retention.keepSince')
@@ -257,7 +305,9 @@ export const configSchema = z
     storage: storage.default({ type: 'disk', path: './data' }).describe('Where modules are kept: `disk` or `s3`.'),
     upstream: upstream
       .default(DEFAULT_UPSTREAM)
-      .describe('Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches from git; `off`.'),
+      .describe(
+        'Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches public modules from git (see `direct.*`); `off`. A proxy behind a login: `https://user:password@host/path`, the password also as `env:NAME` or `file:/path` (written `file:%2Fpath`); sent as Basic authentication to that origin only, never logged.',
+      ),
     private: patternList('GOPRIVATE syntax (comma-separated path globs)')
       .default([])
       .describe('GOPRIVATE patterns: fetched from git, never asked of an upstream proxy nor looked up in the checksum database.')
@@ -267,6 +317,7 @@ export const configSchema = z
       .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
       .meta({ shownDefault: 'none' }),
     git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000, maxProcesses: 4, cacheSize: 10 * 1024 ** 3, exportLimit: MODULE_ZIP_LIMIT }),
+    direct: direct.default({ vcs: '*:git', allowInternal: [] }),
     retention: retention.default({ keepSince: 180 * 86_400_000, keepLatest: 3, pins: [], recordEvery: 60_000 }),
     sumdb: sumdb
       .default('sum.golang.org')
@@ -350,6 +401,8 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_GIT_MAX_PROCESSES', path: ['git', 'maxProcesses'] },
   { env: 'GOMODPROXY_GIT_CACHE_SIZE', path: ['git', 'cacheSize'] },
   { env: 'GOMODPROXY_GIT_EXPORT_LIMIT', path: ['git', 'exportLimit'] },
+  { env: 'GOMODPROXY_DIRECT_VCS', path: ['direct', 'vcs'] },
+  { env: 'GOMODPROXY_DIRECT_ALLOW_INTERNAL', path: ['direct', 'allowInternal'], list: true },
 ];
 
 export class ConfigError extends Error {
@@ -454,8 +507,13 @@ export function resolveConfig(...layers: Settings[]): Config {
     throw new ConfigError(`unknown setting ${where}${issue.keys.join(', ')}: allowed settings are ${allowedKeys(issue.path, input)}`);
   }
   const value = getPath(input, issue.path);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  const shown = value === undefined ? 'missing' : redactUrlPasswords(JSON.stringify(value));
   throw new ConfigError(`invalid setting ${settingName(issue.path)} = ${shown}: ${issue.message}`);
+}
+
+/** A URL's password is never repeated in an error (as Go's URL.Redacted: "xxxxx"). */
+function redactUrlPasswords(text: string): string {
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@?#:,|"\s]*:)[^/@?#,|"\s]*@/g, '$1xxxxx@');
 }
 
 function allowedKeys(path: ReadonlyArray<PropertyKey>, input: Settings): string {

@@ -19,7 +19,17 @@ export type TestProxyOptions = {
   listTtl?: string;
   upstreamTimeout?: string;
   /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
-  gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }>;
+  gitHosts?: Record<
+    string,
+    { url: string; discover?: boolean; discoverOrigins?: string[]; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }
+  >;
+  /**
+   * direct.allowInternal: every git host of the tests is on 127.0.0.1, which `direct` refuses by
+   * default, so the tests allow exactly that address (default ["127.0.0.1"]).
+   */
+  directAllowInternal?: string[];
+  /** direct.vcs (GOVCS syntax; default the proxy's own). */
+  directVcs?: string;
   /** How long one git command may run (default 60s: the suite shares two cores with kube-apiserver, MinIO and go builds). */
   gitTimeout?: string;
   /**
@@ -56,6 +66,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       timeout: options.gitTimeout ?? '60s',
       ...options.gitLimits,
     },
+    direct: { allowInternal: options.directAllowInternal ?? ['127.0.0.1'], ...(options.directVcs !== undefined && { vcs: options.directVcs }) },
     logLevel: 'silent',
   });
   const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
@@ -96,7 +107,15 @@ export async function spawnProxy(env: Record<string, string>, serveArgs: string[
   const child = spawn(command, [...args, 'serve', ...serveArgs], {
     cwd: repositoryRoot,
     // The built-in checksum database is public: tests that verify give their own.
-    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', GOMODPROXY_SUMDB: 'off', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      GOMODPROXY_LISTEN: '127.0.0.1:0',
+      GOMODPROXY_LOG_LEVEL: 'info',
+      GOMODPROXY_SUMDB: 'off',
+      // The tests' git hosts are on 127.0.0.1, which `direct` refuses by default.
+      GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -141,7 +160,7 @@ export function runGomodproxy(args: string[], env: Record<string, string> = {}):
   const { command, args: base } = productionCommand();
   const child = spawn(command, [...base, ...args], {
     cwd: repositoryRoot,
-    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', ...env },
+    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
