@@ -179,10 +179,18 @@ async function writeTerminationMessage(file: string, line: string, flags: Comman
 /** A mistake in the command line or its inputs: exit code 2, like a bad setting. */
 class UsageError extends Error {}
 
+/**
+ * The settings file. GOMODPROXY_CONFIG names it when the flag does not: a path, not a setting, so
+ * that an image can point every command at its own file and a mounted file replaces it whole.
+ */
+function configOption(): Option {
+  return new Option('-c, --config <file>', 'YAML settings file (keys as in the README) [GOMODPROXY_CONFIG]').env('GOMODPROXY_CONFIG');
+}
+
 /** The settings flags every command takes, as serve does. */
 function withSettingsFlags(command: Command): Command {
   return command
-    .option('-c, --config <file>', 'YAML settings file (keys as in the README)')
+    .addOption(configOption())
     .option('--storage-path <dir>', 'disk storage folder [GOMODPROXY_STORAGE_PATH] (default: ./data)')
     .option('--upstream <list>', `upstream proxies in GOPROXY syntax [GOMODPROXY_UPSTREAM] (default: "${DEFAULT_UPSTREAM}")`)
     .option('--private <patterns>', 'GOPRIVATE-style patterns never asked of an upstream [GOMODPROXY_PRIVATE]')
@@ -219,7 +227,7 @@ export function buildCli(): Command {
   program
     .command('serve')
     .description('serve the GOPROXY protocol (settings: --config file, GOMODPROXY_* environment, flags)')
-    .option('-c, --config <file>', 'YAML settings file (keys as in the README)')
+    .addOption(configOption())
     .option('--listen <host:port>', 'address to serve on [GOMODPROXY_LISTEN] (default: 127.0.0.1:3000)')
     .option('--storage-path <dir>', 'disk storage folder, laid out like GOMODCACHE/cache/download [GOMODPROXY_STORAGE_PATH] (default: ./data)')
     .option('--upstream <list>', `upstream proxies in GOPROXY syntax [GOMODPROXY_UPSTREAM] (default: "${DEFAULT_UPSTREAM}")`)

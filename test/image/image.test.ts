@@ -75,6 +75,12 @@ describe('the image, run by podman', () => {
     expect(stored.stdout.trim().split('\n')).toHaveLength(targets.length);
   });
 
+  it('runs every command with its settings file: export finds the modules the server stored', async () => {
+    const exported = await container.exec(['gomodproxy', 'export', '--all', '--out', '/tmp/all.tar', '--json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ versions: 6, missing: [] });
+  });
+
   it('runs as uid 1000 on a read-only root, with production dependencies only and its own Node', async () => {
     expect((await container.exec(['id', '-u'])).stdout.trim()).toBe('1000');
     const write = await container.exec(['touch', '/app/anything']);
