@@ -24,7 +24,7 @@ import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { goModuleProxy } from '../operator/fixtures.ts';
 import { podAsContainer, type PodSurroundings } from './podAsContainer.ts';
-import { ensureImage, runContainer, startContainer, type Container } from './podman.ts';
+import { ensureImage, IMAGE_BUILD_TIMEOUT, runContainer, startContainer, type Container } from './podman.ts';
 
 type Folder = { path: string; dispose(): Promise<void> };
 
@@ -81,14 +81,14 @@ describe('the pods the operator renders, run in the image', () => {
   }
 
   beforeAll(async () => {
-    ({ image } = ensureImage());
+    ({ image } = await ensureImage());
     expect(releases).toHaveLength(3);
     tree = await tempFolder('gomodproxy-pods-tree-');
     await writeModuleTree(tree.path, corpus);
     upstream = await startUpstream(tree.path);
     db = await startChecksumDatabase();
     await db.addFixtures(corpus);
-  });
+  }, IMAGE_BUILD_TIMEOUT);
   afterAll(async () => {
     for (const container of containers) await container.remove();
     for (const made of folders) await made.dispose();
