@@ -42,6 +42,7 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
+COPY cli ./cli
 COPY proxy ./proxy
 COPY operator ./operator
 COPY image/config.yaml /etc/gomodproxy/config.yaml
