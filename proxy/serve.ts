@@ -5,6 +5,7 @@
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
+import { ModulePolicy } from './access/policy.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
@@ -92,6 +93,7 @@ export type ProxyCore = {
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
+  policy: ModulePolicy;
 };
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
@@ -114,7 +116,9 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
+  const policy = new ModulePolicy(config.policy);
   const modules = new ModuleService({
+    fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
     upstream,
     privatePatterns: config.private,
@@ -127,12 +131,12 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
   const app = buildServer({
     modules,
@@ -141,6 +145,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksums,
     metrics,
     downloads,
+    policy,
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
   });

@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import type { Logger } from 'pino';
 import { isProxyError } from '../errors.ts';
 import type { ModuleService } from '../moduleService.ts';
+import type { ModulePolicy } from '../access/policy.ts';
 import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
@@ -24,6 +25,8 @@ export type ServerOptions = {
   /** Where served module versions are noted for retention cleanup; none: not noted. */
   downloads?: DownloadLog;
   logger: Logger;
+  /** Deny rules applied to every protocol request; none: everything may be served. */
+  policy?: ModulePolicy;
   /** Seconds a list or @latest answer may be cached by clients. */
   listMaxAgeSeconds: number;
 };
@@ -78,6 +81,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {
       request.proxyLog.error = error.message;
+      if (error.status === 403) request.proxyLog.deny = error.message;
       if (error.status >= 500) request.log.warn({ path: request.url, code: error.code, reason: error.message }, 'request failed');
       return sendText(reply, error.status, error.message);
     }

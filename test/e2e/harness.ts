@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pino } from 'pino';
-import { resolveConfig } from '../../proxy/config.ts';
+import { pino, type Logger } from 'pino';
+import { resolveConfig, type ConfigInput } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
@@ -31,6 +31,10 @@ export type TestProxyOptions = {
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
   /** How often download times are written to storage (default 1m). */
   recordEvery?: string;
+  /** The policy, audit and trustedProxies settings, as in a settings file. */
+  access?: Pick<ConfigInput, 'policy' | 'audit' | 'trustedProxies'>;
+  /** The proxy's logger (default: silent unless GOMODPROXY_TEST_LOG names a level). */
+  logger?: Logger;
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
@@ -54,8 +58,9 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       timeout: options.gitTimeout ?? '60s',
     },
     logLevel: 'silent',
+    ...options.access,
   });
-  const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
+  const proxy = await startProxy(config, options.logger ?? pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
   return {
     ...proxy,
     storagePath,
