@@ -5,31 +5,11 @@
  * user ("server response: …").
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
 import { isProxyError } from '../errors.ts';
-import type { ModuleService } from '../moduleService.ts';
-import type { ModulePolicy } from '../access/policy.ts';
-import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
-import type { DownloadLog, Storage } from '../storage/index.ts';
-import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+import { scrapeMetrics } from '../metrics.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
+import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
-
-export type ServerOptions = {
-  modules: ModuleService;
-  storage: Storage;
-  /** The checksum database proxied under /sumdb/; null when verification is off. */
-  checksumDatabase: ChecksumDatabase | null;
-  checksums: ModuleChecksums;
-  metrics: ProxyMetrics;
-  /** Where served module versions are noted for retention cleanup; none: not noted. */
-  downloads?: DownloadLog;
-  logger: Logger;
-  /** Deny rules applied to every protocol request; none: everything may be served. */
-  policy?: ModulePolicy;
-  /** Seconds a list or @latest answer may be cached by clients. */
-  listMaxAgeSeconds: number;
-};
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -12,8 +12,9 @@ import type { ModulePolicy } from '../access/policy.ts';
 import { isCanonicalVersion, type ModuleRequest } from '../protocol/index.ts';
 import type { BytesAnswer, FetchReport, ModuleService } from '../moduleService.ts';
 import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
-import type { ServerOptions } from './app.ts';
+import type { ServerOptions } from './serverOptions.ts';
 import { sendObject } from './sendObject.ts';
+import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
 
 export type RequestLog = {
   module?: string;
@@ -27,8 +28,6 @@ export type RequestLog = {
   deny?: string;
 };
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-export const STALE_HEADER = 'x-gomodproxy-stale';
 
 const CONTENT_TYPES = {
   list: 'text/plain; charset=utf-8',
