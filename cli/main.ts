@@ -1,6 +1,6 @@
 /**
  * The gomodproxy command line: one subcommand per program (serve, prefetch, export, cleanup,
- * import, operator). This folder parses flags and calls proxy/ and operator/; it is the only
+ * import, operator, policy). This folder parses flags and calls proxy/ and operator/; it is the only
  * place that imports both. A mistake in the settings or the command line is one line on stderr
  * and exit code 2; any other failure exit code 1.
  */
@@ -13,6 +13,7 @@ import { addCleanupCommand } from './cleanup.ts';
 import { addExportCommand } from './export.ts';
 import { addImportCommand } from './import.ts';
 import { addOperatorCommand } from './operator.ts';
+import { addPolicyCommand } from './policy.ts';
 import { addPrefetchCommand } from './prefetch.ts';
 import { addServeCommand } from './serve.ts';
 import { UsageError } from './usage.ts';
@@ -27,6 +28,7 @@ export function buildCli(): Command {
   addCleanupCommand(program);
   addImportCommand(program);
   addOperatorCommand(program);
+  addPolicyCommand(program);
   return program;
 }
 

@@ -5,9 +5,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome, runGo } from '../fixtures/goCommand.ts';
-import { writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
+import { goSumLines, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { runGomodproxy, startTestProxy, tempFolder, type TestProxy } from './harness.ts';
 
 const lib = (version: string): FixtureModule => ({
   path: 'github.com/acme/lib',
@@ -127,5 +127,33 @@ describe('policy with the go command', () => {
       await home.dispose();
       await allowOnly.dispose();
     }
+  });
+
+  it('policy check says which go.sum lines the policy would refuse, exit code 1 when any', async () => {
+    const settings = join(store.path, 'settings.yaml');
+    await writeFile(settings, `policy:\n  deny:\n    - ${JSON.stringify(denyLib)}\n`);
+    const all = join(store.path, 'all.go.sum');
+    const clean = join(store.path, 'clean.go.sum');
+    await writeFile(all, goSumLines(modules));
+    await writeFile(clean, goSumLines(modules.filter((m) => !m.version.startsWith('v1.2.'))));
+
+    const refused = await runGomodproxy(['policy', 'check', '--config', settings, all]);
+    expect(refused.code, refused.stderr).toBe(1);
+    const lines = refused.stdout.trim().split('\n');
+    expect(lines.filter((line) => line.includes(reason)).map((line) => line.split(': ')[1])).toEqual([
+      'github.com/acme/lib v1.2.0',
+      'github.com/acme/lib v1.2.0/go.mod',
+      'github.com/acme/lib v1.2.1',
+      'github.com/acme/lib v1.2.1/go.mod',
+    ]);
+    expect(lines.at(-1)).toBe('4 of 10 lines refused by the policy');
+
+    const allowed = await runGomodproxy(['policy', 'check', '--config', settings, clean]);
+    expect(allowed.code, allowed.stderr).toBe(0);
+    expect(allowed.stdout).toBe(`${clean}: all 6 lines are allowed by the policy\n`);
+
+    const malformed = await runGomodproxy(['policy', 'check', '--config', settings, settings]);
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('not a go.sum line');
   });
 });
