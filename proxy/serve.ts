@@ -5,6 +5,8 @@
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
+import { AuditTrail } from './access/audit.ts';
+import { clientAddressResolver } from './access/clientAddress.ts';
 import { ModulePolicy } from './access/policy.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
@@ -138,6 +140,16 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
   const core = await assembleProxy(config, logger);
   const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const audit =
+    config.audit.log || config.audit.storage || config.audit.file
+      ? new AuditTrail({
+          logger,
+          log: config.audit.log,
+          flushEveryMs: config.audit.flushEvery,
+          ...(config.audit.storage ? { storage } : {}),
+          ...(config.audit.file ? { file: config.audit.file } : {}),
+        })
+      : undefined;
   const app = buildServer({
     modules,
     storage,
@@ -146,6 +158,8 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     metrics,
     downloads,
     policy,
+    ...(audit ? { audit } : {}),
+    clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
   });
@@ -169,6 +183,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     close: async () => {
       await app.close();
       await downloads.close();
+      await audit?.close();
       await storage.close?.();
       logger.flush();
     },
