@@ -1,10 +1,11 @@
 /** `gomodproxy cleanup`: removes versions by the retention rules. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cleanup, cleanupReport, formatCleanupSummary } from '../proxy/commands/cleanup.ts';
+import { cleanup, cleanupReport, formatCleanupSummary, formatMirrorPruning } from '../proxy/commands/cleanup.ts';
 import { createProgress } from '../proxy/commands/progress.ts';
 import { parseDuration } from '../proxy/config.ts';
 import { createStorage } from '../proxy/serve.ts';
+import { pruneMirrors } from '../proxy/sources/index.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { commaList, UsageError } from './usage.ts';
 
@@ -14,6 +15,7 @@ type CleanupFlags = ParsedFlags & {
   pin?: string[];
   module?: string;
   dryRun?: boolean;
+  gitMirrors?: boolean;
   json?: boolean;
   terminationMessage?: string;
 };
@@ -40,7 +42,14 @@ async function cleanupCommand(flags: CleanupFlags): Promise<void> {
       { progress },
     );
     progress.stop();
-    process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatCleanupSummary(summary));
+    const mirrors = flags.gitMirrors
+      ? await pruneMirrors(config.git.cacheDir, { maxBytes: config.git.cacheSize, unusedForMs: keepSinceMs, dryRun: summary.dryRun })
+      : undefined;
+    process.stdout.write(
+      flags.json
+        ? `${JSON.stringify(mirrors ? { ...summary, gitMirrors: mirrors } : summary, null, 2)}\n`
+        : formatCleanupSummary(summary) + (mirrors ? formatMirrorPruning(mirrors, summary.dryRun) : ''),
+    );
     if (flags.terminationMessage !== undefined && !summary.dryRun) await writeTerminationMessage(flags.terminationMessage, JSON.stringify(cleanupReport(summary, new Date())), flags);
   } finally {
     await storage.close?.();
@@ -72,6 +81,7 @@ export function addCleanupCommand(program: Command): void {
     .option('--pin <spec...>', 'never remove module@version, or every version of modules matching a pattern [retention.pins]')
     .option('--module <patterns>', 'look only at modules matching GOPRIVATE-style patterns')
     .option('--dry-run', 'say what would be removed, remove nothing')
+    .option('--git-mirrors', 'also remove the git mirrors in git.cacheDir not used within --keep-since, then the least recently used beyond git.cacheSize (never one used within the last hour)')
     .option('--json', 'print the summary as JSON')
     .option('--termination-message <file>', 'after a run that removed for real, write {"time","removedVersions","freedBytes"} as one JSON line here (in Kubernetes: /dev/termination-log)')
     .action(cleanupCommand);

@@ -59,6 +59,28 @@ const duration = (what: string) =>
       return ms;
     });
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+
+/** Parses "500MiB", "10GiB", "64MB", "4096" into bytes; NaN when malformed. */
+export function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?$/i.exec(text.trim());
+  if (!match) return Number.NaN;
+  return Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN));
+}
+
+const byteSize = (what: string, max = Number.POSITIVE_INFINITY) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const bytes = typeof value === 'number' ? value : parseByteSize(value);
+    if (!Number.isFinite(bytes) || bytes < 1 || bytes > max) {
+      ctx.addIssue({ code: 'custom', message: `allowed: a size such as 512MiB, 10GiB or 64MB${Number.isFinite(max) ? `, at most ${max >> 20} MiB` : ''} (${what})` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+/** The module zip limit (golang.org/x/mod/zip MaxZipFile), also the most a git export may unpack to. */
+const MODULE_ZIP_LIMIT = 500 << 20;
+
 const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
@@ -189,6 +211,20 @@ const git = z
       .describe('Where the bare mirrors of the repositories modules are built from are kept.')
       .meta({ shownDefault: '`$TMPDIR/gomodproxy-git`' }),
     timeout: duration('git.timeout').default(120_000).describe('How long one git command may run.').meta({ shownDefault: '`2m`' }),
+    maxProcesses: z.coerce
+      .number({ error: 'allowed: a whole number, 1 or more' })
+      .int({ error: 'allowed: a whole number, 1 or more' })
+      .min(1, { error: 'allowed: a whole number, 1 or more' })
+      .default(4)
+      .describe('How many git processes may run at once; more requests wait in line.'),
+    cacheSize: byteSize('git.cacheSize')
+      .default(10 * 1024 ** 3)
+      .describe('How much the mirrors in `cacheDir` may take; beyond it the least recently used mirrors not in use are removed (and cloned again when asked for).')
+      .meta({ shownDefault: '`10GiB`' }),
+    exportLimit: byteSize('git.exportLimit', MODULE_ZIP_LIMIT)
+      .default(MODULE_ZIP_LIMIT)
+      .describe('The most the files of one module version exported from git may add up to; the export stops as soon as it passes. At most the module zip limit, 500 MiB.')
+      .meta({ shownDefault: '`500MiB`' }),
   })
   .strict();
 
@@ -299,7 +335,7 @@ export const configSchema = z
       .default([])
       .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
       .meta({ shownDefault: 'none' }),
-    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
+    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000, maxProcesses: 4, cacheSize: 10 * 1024 ** 3, exportLimit: MODULE_ZIP_LIMIT }),
     retention: retention.default({ keepSince: 180 * 86_400_000, keepLatest: 3, pins: [], recordEvery: 60_000 }),
     sumdb: sumdb
       .default('sum.golang.org')
@@ -387,6 +423,9 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_RETENTION_RECORD_EVERY', path: ['retention', 'recordEvery'] },
   { env: 'GOMODPROXY_GIT_CACHE_DIR', path: ['git', 'cacheDir'] },
   { env: 'GOMODPROXY_GIT_TIMEOUT', path: ['git', 'timeout'] },
+  { env: 'GOMODPROXY_GIT_MAX_PROCESSES', path: ['git', 'maxProcesses'] },
+  { env: 'GOMODPROXY_GIT_CACHE_SIZE', path: ['git', 'cacheSize'] },
+  { env: 'GOMODPROXY_GIT_EXPORT_LIMIT', path: ['git', 'exportLimit'] },
   { env: 'GOMODPROXY_POLICY_ALLOW', path: ['policy', 'allow'], list: true },
   { env: 'GOMODPROXY_AUDIT_LOG', path: ['audit', 'log'] },
   { env: 'GOMODPROXY_AUDIT_STORAGE', path: ['audit', 'storage'] },
