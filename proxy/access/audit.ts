@@ -52,17 +52,69 @@ export type AuditTrailOptions = {
   flushEveryMs: number;
 };
 
+type PendingLine = { day: string; line: string };
+
+/**
+ * One durable destination with its own queue: what one could not take is kept for it alone, so
+ * a failing file never makes the store write a line twice, nor the other way round.
+ */
+type Sink = { what: string; pending: PendingLine[]; write(batch: PendingLine[]): Promise<{ unwritten: PendingLine[]; reason?: string }> };
+
+/** Day files in the store; returns the lines of the days that could not be written. */
+function storageSink(storage: Storage): Sink {
+  return {
+    what: 'the audit store',
+    pending: [],
+    async write(batch) {
+      const byDay = new Map<string, PendingLine[]>();
+      for (const entry of batch) {
+        const lines = byDay.get(entry.day);
+        if (lines) lines.push(entry);
+        else byDay.set(entry.day, [entry]);
+      }
+      const name = `${new Date().toISOString().replace(/[-:.]/g, '').toLowerCase()}-${randomBytes(6).toString('hex')}.jsonl`;
+      const unwritten: PendingLine[] = [];
+      let reason: string | undefined;
+      for (const [day, lines] of byDay) {
+        try {
+          await storage.put(`${AUDIT_PREFIX}${day}/${name}`, Buffer.from(lines.map(({ line }) => `${line}\n`).join('')));
+        } catch (err) {
+          unwritten.push(...lines);
+          reason = (err as Error).message;
+        }
+      }
+      return reason === undefined ? { unwritten } : { unwritten, reason };
+    },
+  };
+}
+
+/** A local file, appended to; one append per batch, so a batch is written whole or not at all (short of a full disk). */
+function fileSink(file: string): Sink {
+  return {
+    what: `the audit file ${file}`,
+    pending: [],
+    async write(batch) {
+      try {
+        await appendFile(file, batch.map(({ line }) => `${line}\n`).join(''));
+        return { unwritten: [] };
+      } catch (err) {
+        return { unwritten: batch, reason: (err as Error).message };
+      }
+    },
+  };
+}
+
 export class AuditTrail {
   private readonly options: AuditTrailOptions;
-  private readonly durable: boolean;
-  private pending: Array<{ day: string; line: string }> = [];
+  private readonly sinks: Sink[] = [];
   private readonly timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(options: AuditTrailOptions) {
     this.options = options;
-    this.durable = options.storage !== undefined || options.file !== undefined;
-    if (this.durable) {
+    if (options.storage) this.sinks.push(storageSink(options.storage));
+    if (options.file) this.sinks.push(fileSink(options.file));
+    if (this.sinks.length > 0) {
       this.timer = setInterval(() => void this.flush(), options.flushEveryMs);
       this.timer.unref();
     }
@@ -70,50 +122,33 @@ export class AuditTrail {
 
   record(entry: AuditEntry): void {
     if (this.options.log) this.options.logger.info({ audit: entry }, 'audit');
-    if (!this.durable) return;
-    this.pending.push({ day: entry.time.slice(0, 10), line: JSON.stringify(entry) });
-    if (this.pending.length > MAX_PENDING_LINES) {
-      const dropped = this.pending.length - MAX_PENDING_LINES;
-      this.pending.splice(0, dropped);
-      this.options.logger.warn({ dropped }, 'audit lines dropped: the audit store or file could not be written for too long');
+    if (this.sinks.length === 0) return;
+    const pending = { day: entry.time.slice(0, 10), line: JSON.stringify(entry) };
+    for (const sink of this.sinks) {
+      sink.pending.push(pending);
+      if (sink.pending.length > MAX_PENDING_LINES) {
+        const dropped = sink.pending.length - MAX_PENDING_LINES;
+        sink.pending.splice(0, dropped);
+        this.options.logger.warn({ dropped }, `audit lines dropped: ${sink.what} could not be written for too long`);
+      }
     }
   }
 
   /** Writes what was gathered since the last flush. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
-      if (this.pending.length === 0) return;
-      const batch = this.pending;
-      this.pending = [];
-      const failed = await this.write(batch);
-      // Kept for the next flush, before anything newer.
-      if (failed) this.pending = [...batch, ...this.pending];
+      for (const sink of this.sinks) {
+        if (sink.pending.length === 0) continue;
+        const batch = sink.pending;
+        sink.pending = [];
+        const { unwritten, reason } = await sink.write(batch);
+        if (unwritten.length === 0) continue;
+        this.options.logger.warn({ lines: unwritten.length, reason }, `could not write audit lines to ${sink.what}; will try again`);
+        // Kept for the next flush, before anything newer.
+        sink.pending = [...unwritten, ...sink.pending];
+      }
     });
     return this.flushing;
-  }
-
-  private async write(batch: Array<{ day: string; line: string }>): Promise<boolean> {
-    try {
-      const { storage, file } = this.options;
-      if (storage) {
-        const byDay = new Map<string, string[]>();
-        for (const { day, line } of batch) {
-          const lines = byDay.get(day);
-          if (lines) lines.push(line);
-          else byDay.set(day, [line]);
-        }
-        const stamp = new Date().toISOString().replace(/[-:.]/g, '').toLowerCase();
-        const suffix = randomBytes(6).toString('hex');
-        for (const [day, lines] of byDay) {
-          await storage.put(`${AUDIT_PREFIX}${day}/${stamp}-${suffix}.jsonl`, Buffer.from(lines.map((line) => `${line}\n`).join('')));
-        }
-      }
-      if (file) await appendFile(file, batch.map(({ line }) => `${line}\n`).join(''));
-      return false;
-    } catch (err) {
-      this.options.logger.warn({ reason: (err as Error).message, lines: batch.length }, 'could not write audit lines; will try again');
-      return true;
-    }
   }
 
   async close(): Promise<void> {
