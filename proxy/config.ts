@@ -13,10 +13,11 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { checkPatterns, parseGovcs, parseProxyList } from './protocol/index.ts';
+import { checkPatterns, parseGovcs, parseProxyList, parseVersionRange } from './protocol/index.ts';
 import { parseAllowInternal } from './sources/git/index.ts';
 import { parseSumdbSetting } from './sumdb/index.ts';
 
@@ -299,6 +300,74 @@ const retention = z
   })
   .strict();
 
+const versionRange = z.string().superRefine((value, ctx) => {
+  try {
+    parseVersionRange(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: e.g. "<v1.2.3", ">=v1.0.0 <v1.4.2", "v1.2.3", "<v1.0.5 || >=v2.0.0"` });
+  }
+});
+
+const denyRule = z
+  .object({
+    module: z
+      .string({ error: 'required: a GOPRIVATE-style pattern of the module paths the rule denies' })
+      .min(1)
+      .superRefine((value, ctx) => {
+        try {
+          checkPatterns([value]);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: a GOPRIVATE-style pattern such as github.com/acme/old or github.com/acme/*` });
+        }
+      }),
+    versions: z.union([versionRange, z.array(versionRange).min(1, { error: 'allowed: at least one version or range (leave versions out to deny every version)' })]).optional(),
+    reason: z.string({ error: 'required: the reason shown to the go command and in the audit trail' }).min(1).max(500),
+  })
+  .strict();
+
+const policy = z
+  .object({
+    deny: z
+      .array(denyRule)
+      .default([])
+      .describe(
+        'Module versions never served: `{ module: <GOPRIVATE-style pattern>, versions: <range or list>, reason: <text> }`. A denied version answers 403 with the reason, is left out of `list` and `@latest`, even when stored. Without `versions`, every version. Ranges: `<v1.2.3`, `>=v1.0.0 <v1.4.2`, `v1.2.3`, alternatives joined by `||`.',
+      )
+      .meta({ shownDefault: 'none' }),
+    allow: patternList('GOPRIVATE syntax (comma-separated path globs)')
+      .refine((patterns) => patterns.length > 0, { message: 'allowed: at least one pattern (leave allow out to fetch every module)' })
+      .optional()
+      .describe('Allow-list mode: only modules matching these GOPRIVATE-style patterns are fetched (from upstreams or git); others answer 403. Stored versions are still served.')
+      .meta({ shownDefault: 'every module' }),
+  })
+  .strict();
+
+/** An IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8 or fd00::/8. */
+const cidr = z.string().refine(
+  (value) => {
+    const [address = '', bits, ...rest] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'allowed: an IP address or a CIDR block, e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8' },
+);
+
+const audit = z
+  .object({
+    log: flag.default(true).describe('One `audit` JSON line per served `.info`/`.mod`/`.zip` and per denied (403) or unauthorized (401) request on the log stream.'),
+    storage: flag
+      .default(false)
+      .describe('Also keep the audit lines in the store as day files under `gomodproxy/audit/<day>/` (replicas sharing a bucket share one trail); `gomodproxy audit` reads them.'),
+    file: z.string().min(1).optional().describe('Also append the audit lines to this local file; `gomodproxy audit --file` reads it.').meta({ shownDefault: 'none' }),
+    flushEvery: duration('audit.flushEvery')
+      .default(10_000)
+      .describe('How often gathered audit lines are written to the store and the file (and at shutdown).')
+      .meta({ shownDefault: '`10s`' }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: listen.default('127.0.0.1:3000').describe('The address to serve on (`host:port`, `[::]:port`, `:port`).'),
@@ -343,6 +412,13 @@ export const configSchema = z
         'The most bytes of answers kept in memory, all together: stored `.info`/`.mod` files, zip hashes, upstream `list`/`@latest` answers, checksum database lookups and tiles, discovered git repositories, files and times of git commits. The least recently used are forgotten first (they are still in storage); `0` keeps nothing in memory.',
       )
       .meta({ shownDefault: '`67108864` (64 MiB)' }),
+    policy: policy.default({ deny: [] }).describe('What the proxy refuses to serve or fetch.'),
+    audit: audit.default({ log: true, storage: false, flushEvery: 10_000 }),
+    trustedProxies: z
+      .array(cidr)
+      .default([])
+      .describe('Addresses (CIDR blocks) of reverse proxies whose `X-Forwarded-For` names the client in the audit trail; from any other peer the header is ignored.')
+      .meta({ shownDefault: 'none' }),
     logLevel: z
       .enum(LOG_LEVELS, { error: `allowed: ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}` })
       .default('info')
@@ -403,6 +479,11 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_GIT_EXPORT_LIMIT', path: ['git', 'exportLimit'] },
   { env: 'GOMODPROXY_DIRECT_VCS', path: ['direct', 'vcs'] },
   { env: 'GOMODPROXY_DIRECT_ALLOW_INTERNAL', path: ['direct', 'allowInternal'], list: true },
+  { env: 'GOMODPROXY_POLICY_ALLOW', path: ['policy', 'allow'], list: true },
+  { env: 'GOMODPROXY_AUDIT_LOG', path: ['audit', 'log'] },
+  { env: 'GOMODPROXY_AUDIT_STORAGE', path: ['audit', 'storage'] },
+  { env: 'GOMODPROXY_AUDIT_FILE', path: ['audit', 'file'] },
+  { env: 'GOMODPROXY_TRUSTED_PROXIES', path: ['trustedProxies'], list: true },
 ];
 
 export class ConfigError extends Error {

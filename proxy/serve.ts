@@ -5,6 +5,9 @@
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
+import { AuditTrail } from './access/audit.ts';
+import { clientAddressResolver } from './access/clientAddress.ts';
+import { ModulePolicy } from './access/policy.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
@@ -92,6 +95,7 @@ export type ProxyCore = {
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
+  policy: ModulePolicy;
 };
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
@@ -123,7 +127,9 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   }
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
+  const policy = new ModulePolicy(config.policy);
   const modules = new ModuleService({
+    fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
     upstream,
     privatePatterns: config.private,
@@ -136,13 +142,23 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const audit =
+    config.audit.log || config.audit.storage || config.audit.file
+      ? new AuditTrail({
+          logger,
+          log: config.audit.log,
+          flushEveryMs: config.audit.flushEvery,
+          ...(config.audit.storage ? { storage } : {}),
+          ...(config.audit.file ? { file: config.audit.file } : {}),
+        })
+      : undefined;
   const app = buildServer({
     modules,
     storage,
@@ -150,6 +166,9 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksums,
     metrics,
     downloads,
+    policy,
+    ...(audit ? { audit } : {}),
+    clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
   });
@@ -173,6 +192,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     close: async () => {
       await app.close();
       await downloads.close();
+      await audit?.close();
       await storage.close?.();
       logger.flush();
     },

@@ -62,3 +62,4 @@ export { isIncompatibleQuery, isVersionQuery, latestVersion } from './versionQue
 export { GoModSyntaxError, parseGoModString, parseGoModSyntax, unquoteGoString, type GoModLine, type GoModStatement } from './goModSyntax.ts';
 export { laxGoDirective } from './goDirective.ts';
 export { compareLanguageVersion, languageVersion } from './goVersion.ts';
+export { parseVersionRange, versionInRange, VersionRangeError, type VersionRange } from './versionRange.ts';

@@ -7,6 +7,8 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientSafeReason, isProxyError } from '../errors.ts';
 import { scrapeMetrics } from '../metrics.ts';
+import { clientAddressResolver } from '../access/clientAddress.ts';
+import { auditEntryFor } from './auditHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
@@ -36,6 +38,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
+  const { audit } = options;
+  const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
   // The line is written when the connection is done with the response, not on fastify's
   // onResponse: a client that has all the bytes of a streamed zip may close before the
   // response's 'finish', and such a request is logged all the same.
@@ -55,12 +59,17 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         },
         'request',
       );
+      if (audit) {
+        const entry = auditEntryFor(request, reply, clientAddressOf);
+        if (entry) audit.record(entry);
+      }
     });
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {
       request.proxyLog.error = error.message;
+      if (error.status === 403) request.proxyLog.deny = error.message;
       // The proxy's own storage failing is for its operator to fix: an error, not a warning.
       const ownFailure = error.code === 'STORAGE_FULL' || error.code === 'STORAGE_FAILED';
       if (error.status >= 500) request.log[ownFailure ? 'error' : 'warn']({ path: request.url, code: error.code, reason: error.message, cause: (error.cause as Error | undefined)?.message }, 'request failed');

@@ -4,8 +4,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pino } from 'pino';
-import { resolveConfig } from '../../proxy/config.ts';
+import { pino, type Logger } from 'pino';
+import { resolveConfig, type ConfigInput } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
@@ -41,6 +41,10 @@ export type TestProxyOptions = {
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
   /** How often download times are written to storage (default 1m). */
   recordEvery?: string;
+  /** The policy, audit and trustedProxies settings, as in a settings file. */
+  access?: Pick<ConfigInput, 'policy' | 'audit' | 'trustedProxies'>;
+  /** The proxy's logger (default: silent unless GOMODPROXY_TEST_LOG names a level). */
+  logger?: Logger;
   /** git.maxProcesses, git.cacheSize and git.exportLimit (defaults: the built-in ones). */
   gitLimits?: { maxProcesses?: number; cacheSize?: string; exportLimit?: string };
 };
@@ -68,8 +72,9 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     },
     direct: { allowInternal: options.directAllowInternal ?? ['127.0.0.1'], ...(options.directVcs !== undefined && { vcs: options.directVcs }) },
     logLevel: 'silent',
+    ...options.access,
   });
-  const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
+  const proxy = await startProxy(config, options.logger ?? pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
   return {
     ...proxy,
     storagePath,
