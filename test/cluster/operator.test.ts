@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startControlPlane, type ControlPlane } from './harness.ts';
-import { condition, createNamespace, eventually, installCrd, markDeploymentReady, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
+import { condition, createNamespace, eventsAbout, eventually, installCrd, markDeploymentReady, podWithStatus, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
 
 const NS = 'goproxy';
 const OWNED = [
@@ -184,14 +184,9 @@ describe('the operator on a real kube-apiserver', () => {
     const cronJob = await get(ownedPath('/apis/batch/v1', 'cronjobs', 'corp-cleanup'));
     const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
     const succeededCleanupPod = async (name: string, message: string) => {
-      const path = `/api/v1/namespaces/${NS}/pods`;
-      const created = await cluster.api('POST', path, { metadata: { name, labels }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'cleanup', image: 'gomodproxy:test' }] } });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
       const time = new Date().toISOString();
       const terminated = { exitCode: 0, reason: 'Completed', message, startedAt: time, finishedAt: time };
-      const status = { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] };
-      const patched = await cluster.api('PATCH', `${path}/${name}/status`, { status }, 'application/merge-patch+json');
-      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      await podWithStatus(cluster, NS, name, labels, 'cleanup', { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] }, 'OnFailure');
     };
     const lastCleanup = async () => (await get(proxiesPath(NS, 'corp'))).status.lastCleanup;
 
@@ -221,6 +216,44 @@ describe('the operator on a real kube-apiserver', () => {
     });
     expect(after.status.lastCleanup).toEqual(second);
     expect(operator.output()).toContain('cleanup pod\'s termination message ignored');
+  });
+
+  test('a pod that cannot start makes it Degraded, saying which container, reason and Secret key, with an Event; fixed, it recovers', async () => {
+    const deployment = await get(ownedPath('/apis/apps/v1', 'deployments', 'corp'));
+    const labels = deployment.spec.template.metadata.labels;
+    const podName = 'corp-5d4f8c7b9-xk2p9';
+    const kubeletMessage = 'couldn\'t find key token in Secret goproxy/git-token';
+    await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: kubeletMessage } } }],
+    });
+    // The deployment controller counts the pod as not ready.
+    await markDeploymentReady(cluster, NS, 'corp', 0);
+    const degraded = await eventually('Degraded by the pod', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Degraded')?.reason === 'PodsFailing' ? proxy : undefined;
+    });
+    const expected = `pod ${podName} container gomodproxy: CreateContainerConfigError: ${kubeletMessage}; create the Secret or key it names, or fix the reference in the spec`;
+    expect(condition(degraded, 'Degraded')).toMatchObject({ status: 'True', message: expected });
+    expect(condition(degraded, 'Ready')).toMatchObject({ status: 'False', reason: 'PodsFailing', message: `0 of 1 replicas ready, 1 updated: ${expected}` });
+    const warning = await eventually('the Warning Event', async () => (await eventsAbout(cluster, NS, 'corp')).find((event) => event.reason === 'PodsFailing'));
+    expect(warning).toMatchObject({ type: 'Warning', note: expected, reportingController: 'gomodproxy.dev/operator' });
+
+    // The key is added; the kubelet starts the container and it becomes ready.
+    const now = new Date().toISOString();
+    await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+      containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }],
+    });
+    await markDeploymentReady(cluster, NS, 'corp');
+    await eventually('Ready and not Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Ready')?.status === 'True' && condition(proxy, 'Degraded')?.status === 'False' ? true : undefined;
+    });
+    const recovered = await eventually('the Normal Event', async () => (await eventsAbout(cluster, NS, 'corp')).find((event) => event.reason === 'Recovered'));
+    expect(recovered.type).toBe('Normal');
+    expect((await cluster.api('DELETE', `/api/v1/namespaces/${NS}/pods/${podName}`)).status).toBe(200);
   });
 
   test('invalid resources are refused by the apiserver with the CRD\'s message', async () => {
