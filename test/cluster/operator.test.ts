@@ -174,6 +174,38 @@ describe('the operator on a real kube-apiserver', () => {
     expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="delete"}')).toBe(0);
   });
 
+  test('hand edits of owned objects (image, replicas, ConfigMap data) are undone; then a reconcile sends nothing', async () => {
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'corp');
+    const configMapPath = ownedPath('/api/v1', 'configmaps', 'corp-config');
+    const rendered = { deployment: await get(deploymentPath), configMap: await get(configMapPath) };
+    // As `kubectl set image`, `kubectl scale` and `kubectl edit` do: updates by other field managers.
+    const edits = [
+      cluster.api('PATCH', `${deploymentPath}?fieldManager=kubectl-set`, [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'gomodproxy:hand-edited' }], 'application/json-patch+json'),
+      cluster.api('PATCH', `${deploymentPath}/scale?fieldManager=kubectl-scale`, { spec: { replicas: 4 } }, 'application/merge-patch+json'),
+      cluster.api('PATCH', `${configMapPath}?fieldManager=kubectl-edit`, { data: { 'config.yaml': 'upstream: http://elsewhere.example\n' } }, 'application/merge-patch+json'),
+    ];
+    for (const edit of await Promise.all(edits)) expect(edit.status, JSON.stringify(edit.body)).toBe(200);
+
+    const restored = await eventually('every edit undone', async () => {
+      const deployment = await get(deploymentPath);
+      const configMap = await get(configMapPath);
+      const back = deployment.spec.template.spec.containers[0].image === 'gomodproxy:test' && deployment.spec.replicas === 1 && configMap.data['config.yaml'] === rendered.configMap.data['config.yaml'];
+      return back ? { deployment, configMap } : undefined;
+    });
+    expect(restored.deployment.spec.template.metadata.annotations).toEqual(rendered.deployment.spec.template.metadata.annotations);
+
+    // The next reconcile (an annotation on the resource enqueues it) finds everything as rendered.
+    const reconciles = await operator.metric('gomodproxy_operator_reconciles_total');
+    const applies = await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}');
+    const versions = [(await get(deploymentPath)).metadata.resourceVersion, (await get(configMapPath)).metadata.resourceVersion];
+    expect((await cluster.api('PATCH', proxiesPath(NS, 'corp'), { metadata: { annotations: { 'example.com/touched': 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await eventually('reconciled again', async () =>
+      (await operator.metric('gomodproxy_operator_reconciles_total')) > reconciles && (await operator.metric('gomodproxy_operator_queue_depth')) === 0 ? true : undefined,
+    );
+    expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}')).toBe(applies);
+    expect([(await get(deploymentPath)).metadata.resourceVersion, (await get(configMapPath)).metadata.resourceVersion]).toEqual(versions);
+  });
+
   test('status.lastCleanup is the report of the latest cleanup pod that succeeded; a malformed or older one changes nothing', async () => {
     // No kubelet runs here: each pod is made with the labels of the CronJob's pod template, then
     // its status is set through the status subresource as the kubelet sets it when the container
