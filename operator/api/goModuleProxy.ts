@@ -57,7 +57,25 @@ const pvcStorage = z
       .default(false)
       .meta({ description: 'Delete the volume, and the modules on it, when the GoModuleProxy is deleted. By default the PVC is kept.' }),
   })
-  .strict();
+  .strict()
+  .meta({
+    // A PersistentVolumeClaim's class and access modes are fixed when it is made, and it can grow
+    // but never shrink: refused here, with what to do, rather than by the apiserver at every apply.
+    'x-kubernetes-validations': [
+      {
+        rule: '(has(self.storageClassName) ? self.storageClassName : "") == (has(oldSelf.storageClassName) ? oldSelf.storageClassName : "")',
+        message: 'storage.pvc.storageClassName cannot change: a PersistentVolumeClaim keeps its class; make a new GoModuleProxy (or delete the PVC) to move the modules to another class',
+      },
+      {
+        rule: 'self.accessModes == oldSelf.accessModes',
+        message: 'storage.pvc.accessModes cannot change: a PersistentVolumeClaim keeps its access modes; make a new GoModuleProxy (or delete the PVC)',
+      },
+      {
+        rule: 'quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0',
+        message: 'storage.pvc.size cannot shrink: a PersistentVolumeClaim only grows (and only when its storage class allows expansion)',
+      },
+    ],
+  });
 
 const s3Storage = z
   .object({

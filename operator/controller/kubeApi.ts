@@ -13,6 +13,8 @@ import type { KubeObject } from '../render/index.ts';
 export class KubeApiError extends Error {
   readonly status: number;
   readonly reason: string | undefined;
+  /** The apiserver's own message (the Status message), without the request. */
+  readonly detail: string;
   constructor(method: string, path: string, status: number, body: string) {
     let message = body.slice(0, 500);
     let reason: string | undefined;
@@ -27,6 +29,7 @@ export class KubeApiError extends Error {
     this.name = 'KubeApiError';
     this.status = status;
     this.reason = reason;
+    this.detail = message;
   }
 }
 

@@ -75,19 +75,24 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
     }
   }
 
+  // Each object on its own: one the apiserver refuses (an immutable field, a quota) does not keep
+  // the others, the Deployment's new pod template among them, from being applied.
+  const refusals: string[] = [];
+  let retryable: unknown;
   for (const object of desired) {
     try {
       const current = caches.ownedObject(object.kind, object.metadata.namespace!, object.metadata.name);
       if ((await applyIfChanged(api, object, current)) === 'applied') applied++;
     } catch (err) {
-      // 4xx other than conflicts: the apiserver refuses what the spec asks (e.g. shrinking a PVC). A person must act.
+      // 4xx other than conflicts and throttling: the apiserver refuses what the spec asks (e.g. shrinking a PVC). A person must act.
       if (err instanceof KubeApiError && err.status >= 400 && err.status < 500 && err.status !== 409 && err.status !== 429) {
-        problem = { reason: REASONS.applyFailed, message: `${object.kind} ${object.metadata.name}: ${err.message}` };
-        break;
+        refusals.push(`${object.kind} ${object.metadata.name}: ${err.status} ${err.detail}`);
+      } else {
+        retryable ??= err;
       }
-      throw err;
     }
   }
+  if (refusals.length > 0) problem = { reason: REASONS.applyFailed, message: refusals.join('; ') };
 
   if (parsed.ok) {
     applied += proxy.spec.clusterWide.enabled ? await publishClusterWide(api, caches, proxy) : await withdrawClusterWide(api, proxy, caches);
@@ -105,5 +110,7 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
     const event = degradedTransition(degraded(proxy.status?.conditions), degraded(status.conditions));
     if (event) await recordEvent(api, proxy, event, context.identity, now, context.logger);
   }
+  // After the status says what was refused: an error of the API is retried with back-off.
+  if (retryable) throw retryable;
   return { applied, ...(problem ? { problem } : {}) };
 }

@@ -338,6 +338,43 @@ describe('the operator on a real kube-apiserver', () => {
     expect(await get(ownedPath('/apis/apps/v1', 'deployments', 'bad-upstream'))).toBeUndefined();
   });
 
+  test('a refused apply does not stop the others: the PVC cannot grow while unbound, the Deployment still rolls, Degraded says why', async () => {
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'grows', namespace: NS }, spec: { storage: { pvc: { size: '1Gi' } }, clusterWide: { enabled: false } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'grows');
+    const before = await eventually('its Deployment', () => get(deploymentPath));
+    await eventually('its PVC', () => get(ownedPath('/api/v1', 'persistentvolumeclaims', 'grows-data')));
+    const checksum = (deployment: any) => deployment.spec.template.metadata.annotations['gomodproxy.dev/config-checksum'];
+
+    // The PVC comes first in the order of applies; no volume binds it here, and an unbound claim cannot be resized.
+    const patched = await cluster.api('PATCH', proxiesPath(NS, 'grows'), { spec: { storage: { pvc: { size: '2Gi' } }, upstream: 'http://third-mirror.corp.example' } }, 'application/merge-patch+json');
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const degraded = await eventually('Degraded: ApplyFailed', async () => {
+      const proxy = await get(proxiesPath(NS, 'grows'));
+      return condition(proxy, 'Degraded')?.reason === 'ApplyFailed' && proxy.status.observedGeneration === 2 ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded').message).toMatch(/^PersistentVolumeClaim grows-data: 422 PersistentVolumeClaim "grows-data" is invalid: spec: Forbidden: spec is immutable after creation/);
+    const after = await get(deploymentPath);
+    expect(checksum(after)).not.toBe(checksum(before));
+    const configMap = await get(ownedPath('/api/v1', 'configmaps', 'grows-config'));
+    expect(configMap.data['config.yaml']).toContain('http://third-mirror.corp.example');
+    expect((await get(ownedPath('/api/v1', 'persistentvolumeclaims', 'grows-data'))).spec.resources.requests.storage).toBe('1Gi');
+  });
+
+  test('impossible changes of the volume are refused by the CRD\'s transition rules, with what to do', async () => {
+    const refused = async (pvc: object) => {
+      const response = await cluster.api('PATCH', proxiesPath(NS, 'grows'), { spec: { storage: { pvc } } }, 'application/merge-patch+json');
+      expect(response.status, JSON.stringify(response.body)).toBe(422);
+      return response.body.message as string;
+    };
+    expect(await refused({ storageClassName: 'fast' })).toContain('storage.pvc.storageClassName cannot change');
+    expect(await refused({ accessModes: ['ReadWriteMany'] })).toContain('storage.pvc.accessModes cannot change');
+    expect(await refused({ size: '512Mi' })).toContain('storage.pvc.size cannot shrink');
+    // Growing, and everything else, is still allowed.
+    const grown = await cluster.api('PATCH', proxiesPath(NS, 'grows'), { spec: { storage: { pvc: { size: '3Gi' } } } }, 'application/merge-patch+json');
+    expect(grown.status, JSON.stringify(grown.body)).toBe(200);
+  });
+
   test('deleting it removes the cluster-wide ConfigMaps (finalizer) and garbage-collects the owned objects, keeping the PVC', async () => {
     const deleted = await cluster.api('DELETE', proxiesPath(NS, 'corp'));
     expect(deleted.status).toBe(200);
