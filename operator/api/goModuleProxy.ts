@@ -98,18 +98,28 @@ const storage = z
     'x-kubernetes-validations': [{ rule: 'has(self.pvc) != has(self.s3)', message: 'storage: set exactly one of pvc or s3' }],
   });
 
+const resources = z
+  .object({
+    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional(),
+  })
+  .strict();
+
 const retention = z
   .object({
     keepSince: z.string().regex(/^[0-9]+(ms|s|m|h|d)$/).max(32).default('180d').meta({ description: 'Keep every version fetched or served within this time.' }),
     keepLatest: z.number().int().min(0).max(1000).default(3).meta({ description: 'Always keep this many latest versions of each module.' }),
     schedule: z.string().min(1).max(128).default('17 3 * * *').meta({ description: 'When the cleanup CronJob runs (cron syntax).' }),
-  })
-  .strict();
-
-const resources = z
-  .object({
-    requests: z.record(z.string(), quantity).optional(),
-    limits: z.record(z.string(), quantity).optional(),
+    activeDeadlineSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(86_400)
+      .default(3600)
+      .meta({ description: 'A cleanup still running after this long is stopped (it removes in batches; the next run goes on).' }),
+    resources: resources
+      .optional()
+      .meta({ description: 'The cleanup container\'s resources (default: requests of 50m CPU and 128Mi memory).' }),
   })
   .strict();
 
@@ -167,7 +177,7 @@ export const goModuleProxySpecSchema = z
     sumdb: z.string().min(1).max(1024).default('sum.golang.org').meta({ description: 'GOSUMDB syntax.' }),
     gitCredentials: z.array(gitCredential).max(64).default([]),
     storage,
-    retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *' }),
+    retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *', activeDeadlineSeconds: 3600 }),
     resources: resources.optional(),
     scheduling: scheduling.optional(),
     service: service.default({ type: 'ClusterIP', port: 80 }),
@@ -179,6 +189,11 @@ export const goModuleProxySpecSchema = z
       {
         rule: "self.replicas <= 1 || has(self.storage.s3) || (has(self.storage.pvc) && 'ReadWriteMany' in self.storage.pvc.accessModes)",
         message: 'replicas > 1 needs storage.s3 or storage.pvc.accessModes [ReadWriteMany]: several pods cannot share a ReadWriteOnce volume',
+      },
+      {
+        rule: "!has(self.storage.pvc) || !('ReadWriteOncePod' in self.storage.pvc.accessModes)",
+        message:
+          'storage.pvc.accessModes ReadWriteOncePod: the cleanup job could never mount the volume beside the serving pod; use ReadWriteOnce (the job is scheduled on the serving pod\'s node) or ReadWriteMany',
       },
     ],
   });

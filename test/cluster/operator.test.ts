@@ -95,6 +95,10 @@ describe('the operator on a real kube-apiserver', () => {
       'gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
     ]);
     expect(cleanup.terminationMessagePolicy).toBe('File');
+    // Beside the serving pod that holds the ReadWriteOnce volume, within deadlines.
+    expect(objects['CronJob'].spec.startingDeadlineSeconds).toBe(3600);
+    expect(objects['CronJob'].spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    expect(objects['CronJob'].spec.jobTemplate.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
 
     // Published in the selected namespace only.
     const published = await eventually('cluster-wide ConfigMap in team-a', () => get('/api/v1/namespaces/team-a/configmaps/gomodproxy'));
@@ -295,6 +299,9 @@ describe('the operator on a real kube-apiserver', () => {
     const shared = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'shared', namespace: NS }, spec: { replicas: 3, storage: { pvc: { accessModes: ['ReadWriteOnce'] } } } });
     expect(shared.status).toBe(422);
     expect(shared.body.message).toContain('replicas > 1 needs storage.s3 or storage.pvc.accessModes [ReadWriteMany]');
+    const oncePod = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'once-pod', namespace: NS }, spec: { storage: { pvc: { accessModes: ['ReadWriteOncePod'] } } } });
+    expect(oncePod.status).toBe(422);
+    expect(oncePod.body.message).toContain('ReadWriteOncePod: the cleanup job could never mount the volume');
     const badField = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'bad', namespace: NS }, spec: { storage: { pvc: { size: 'lots' } } } });
     expect(badField.status).toBe(422);
     expect(badField.body.message).toContain('spec.storage.pvc.size');

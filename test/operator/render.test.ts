@@ -91,6 +91,36 @@ describe('rendering a GoModuleProxy', () => {
     expect(container.terminationMessagePolicy).toBe('File');
   });
 
+  test('the cleanup job has deadlines and resources, and runs beside the serving pod that holds a ReadWriteOnce volume', () => {
+    const cronJob = objects['CronJob'];
+    expect(cronJob.spec).toMatchObject({ concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600 });
+    expect(cronJob.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    const pod = cronJob.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' } });
+    expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { labelSelector: { matchLabels: objects['Deployment'].spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
+    ]);
+  });
+
+  test.each([
+    ['ReadWriteMany', { replicas: 2, storage: { pvc: { accessModes: ['ReadWriteMany' as const] } } }],
+    ['S3', { storage: { s3: { bucket: 'go-modules', credentialsSecretRef: { name: 'minio' } } } }],
+    ['no serving pod', { replicas: 0, storage: { pvc: {} } }],
+  ])('with %s the cleanup pod may run anywhere', (_name, spec) => {
+    const pod = byKind(renderOwnedObjects(goModuleProxy(spec), options))['CronJob'].spec.jobTemplate.spec.template.spec;
+    expect(pod.affinity).toBeUndefined();
+  });
+
+  test('the user\'s own affinity and cleanup resources are kept', () => {
+    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } };
+    const spec = { storage: { pvc: {} }, scheduling: { affinity: { nodeAffinity } }, retention: { activeDeadlineSeconds: 600, resources: { limits: { memory: '1Gi' } } } };
+    const job = byKind(renderOwnedObjects(goModuleProxy(spec), options))['CronJob'].spec.jobTemplate.spec;
+    expect(job.activeDeadlineSeconds).toBe(600);
+    expect(job.template.spec.affinity.nodeAffinity).toEqual(nodeAffinity);
+    expect(job.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(job.template.spec.containers[0].resources).toEqual({ limits: { memory: '1Gi' } });
+  });
+
   test('the cleanup pods are selected by the operator\'s pod informer and not by the Service', () => {
     const podLabels: Record<string, string> = objects['CronJob'].spec.jobTemplate.spec.template.metadata.labels;
     const matches = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
