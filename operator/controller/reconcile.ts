@@ -19,7 +19,7 @@ import { KubeApiError, type KubeApi } from './kubeApi.ts';
 import { degradedTransition, recordEvent } from './events.ts';
 import { latestCleanup } from './lastCleanup.ts';
 import { workloadProblem } from './podHealth.ts';
-import { missingSecrets } from './secrets.ts';
+import { missingSecrets, secretsVersion } from './secrets.ts';
 import { applyStatusIfChanged, desiredStatus, type Problem } from './status.ts';
 
 export type ReconcileContext = {
@@ -68,7 +68,7 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   let desired: KubeObject[] = [];
   if (!problem) {
     try {
-      desired = renderOwnedObjects(proxy, context.render);
+      desired = renderOwnedObjects(proxy, context.render, secretsVersion(proxy, caches));
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
       problem = { reason: REASONS.invalidSettings, message: `${err.message}; fix the GoModuleProxy's spec` };

@@ -8,6 +8,13 @@ import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
 export const CONFIG_CHECKSUM_ANNOTATION = 'gomodproxy.dev/config-checksum';
 
 /**
+ * The pod template annotation whose change rolls the pods when a Secret they read changes: a
+ * variable from a Secret is read once, when the container starts, so a rotated token or key
+ * reaches the proxy only in a new pod.
+ */
+export const SECRETS_VERSION_ANNOTATION = 'gomodproxy.dev/secrets-version';
+
+/**
  * A ReadWriteOnce volume can be mounted by one node at a time: a rolling update would start the
  * new pod while the old one holds it, and wait forever. Recreate stops the old pod first.
  */
@@ -16,7 +23,7 @@ export function needsRecreate(proxy: GoModuleProxy): boolean {
   return pvc !== undefined && !pvc.accessModes.includes('ReadWriteMany');
 }
 
-export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, options: RenderOptions): KubeObject {
+export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, options: RenderOptions, secretsVersion?: string): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
@@ -28,7 +35,7 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
       template: {
         metadata: {
           labels: ownedLabels(proxy, SERVER_COMPONENT),
-          annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum },
+          annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum, ...(secretsVersion ? { [SECRETS_VERSION_ANNOTATION]: secretsVersion } : {}) },
         },
         spec: {
           securityContext: podSecurityContext,

@@ -14,22 +14,26 @@ import { renderService } from './service.ts';
 export { renderClusterWideConfigMap, clusterWideSettings } from './clusterWideConfigMap.ts';
 export { CONFIG_KEY, configChecksum } from './configMap.ts';
 export { cleanupArgs } from './cronJob.ts';
-export { CONFIG_CHECKSUM_ANNOTATION, needsRecreate } from './deployment.ts';
+export { CONFIG_CHECKSUM_ANNOTATION, SECRETS_VERSION_ANNOTATION, needsRecreate } from './deployment.ts';
 export type { KubeObject, OwnerReference } from './kubeObject.ts';
 export * from './labels.ts';
 export { selectorMatches } from './namespaceSelector.ts';
 export type { RenderOptions } from './podParts.ts';
 export { RenderError, proxySettings } from './proxySettings.ts';
 
-/** Every object in the GoModuleProxy's namespace, in the order they are applied (what others mount first). */
-export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions): KubeObject[] {
+/**
+ * Every object in the GoModuleProxy's namespace, in the order they are applied (what others mount
+ * first). secretsVersion: what the Secrets the pods read are now (the controller's digest of their
+ * resourceVersions), so that a change of one rolls the pods.
+ */
+export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions, secretsVersion?: string): KubeObject[] {
   const configMap = renderConfigMap(proxy);
   const pvc = renderPersistentVolumeClaim(proxy);
   return [
     configMap,
     ...(pvc ? [pvc] : []),
     renderService(proxy),
-    renderDeployment(proxy, configChecksum(configMap), options),
+    renderDeployment(proxy, configChecksum(configMap), options, secretsVersion),
     renderCronJob(proxy, options),
   ];
 }

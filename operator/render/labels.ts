@@ -3,6 +3,7 @@
  * that name its GoModuleProxy, so the operator watches them with one label selector and finds the
  * owner of an event without reading owner references (which cannot cross namespaces anyway).
  */
+import { createHash } from 'node:crypto';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -53,12 +54,28 @@ export function ownerKeyFromLabels(labels: Record<string, string> | undefined): 
   return name && namespace ? `${namespace}/${name}` : undefined;
 }
 
+/**
+ * A CronJob's name is at most 52 characters: the Jobs it makes add 11 (a dash and the scheduled
+ * minute) and must still fit a 63-character label.
+ */
+export const CRONJOB_NAME_LIMIT = 52;
+
+/**
+ * name + suffix, or, when that is longer than limit, the name cut short with 8 hex digits of its
+ * sha256 in between, so that two long names that share a beginning still differ.
+ */
+export function boundedName(name: string, suffix: string, limit: number): string {
+  if (name.length + suffix.length <= limit) return `${name}${suffix}`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, limit - suffix.length - hash.length - 1).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+
 export const objectNames = (proxy: GoModuleProxy) => ({
   config: `${proxy.metadata.name}-config`,
   deployment: proxy.metadata.name,
   service: proxy.metadata.name,
   pvc: `${proxy.metadata.name}-data`,
-  cronJob: `${proxy.metadata.name}-cleanup`,
+  cronJob: boundedName(proxy.metadata.name, '-cleanup', CRONJOB_NAME_LIMIT),
 });
 
 /** Where clients in the cluster reach the proxy. */

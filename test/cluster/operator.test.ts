@@ -345,6 +345,31 @@ describe('the operator on a real kube-apiserver', () => {
     expect(await get(ownedPath('/apis/apps/v1', 'deployments', 'bad-upstream'))).toBeUndefined();
   });
 
+  test('a rotated Secret rolls the pods; a long name gets a CronJob within 52 characters; a name that cannot be a Service is refused', async () => {
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'corp');
+    const version = (deployment: any) => deployment.spec.template.metadata.annotations['gomodproxy.dev/secrets-version'];
+    const before = version(await get(deploymentPath));
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+    const rotated = await cluster.api('PATCH', `/api/v1/namespaces/${NS}/secrets/git-token`, { stringData: { token: 'rotated' } }, 'application/merge-patch+json');
+    expect(rotated.status).toBe(200);
+    await eventually('the pod template changes', async () => (version(await get(deploymentPath)) !== before ? true : undefined));
+
+    const name = 'a-proxy-whose-name-is-long-enough-to-break-the-cronjob-x';
+    expect(name.length).toBeGreaterThan(44);
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name, namespace: NS }, spec: { storage: { s3: { bucket: 'modules', credentialsSecretRef: { name: 'git-token' } } } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const cronJobs = await eventually('its CronJob', async () => {
+      const listed = await cluster.api('GET', `/apis/batch/v1/namespaces/${NS}/cronjobs?labelSelector=${encodeURIComponent(`gomodproxy.dev/proxy-name=${name}`)}`);
+      return listed.body.items.length === 1 ? listed.body.items : undefined;
+    });
+    expect(cronJobs[0].metadata.name).toMatch(/^a-proxy-whose-name-is-long-enough-[0-9a-f]{8}-cleanup$/);
+    expect(cronJobs[0].metadata.name.length).toBeLessThanOrEqual(52);
+
+    const dotted = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'corp.v2', namespace: NS } });
+    expect(dotted.status).toBe(422);
+    expect(dotted.body.message).toContain('metadata.name must be at most 63 characters of a-z, 0-9 and -');
+  });
+
   test('a refused apply does not stop the others: the PVC cannot grow while unbound, the Deployment still rolls, Degraded says why', async () => {
     const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'grows', namespace: NS }, spec: { storage: { pvc: { size: '1Gi' } }, clusterWide: { enabled: false } } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

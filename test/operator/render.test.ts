@@ -4,6 +4,9 @@ import { resolveConfig } from '../../proxy/config.ts';
 import yaml from 'js-yaml';
 import {
   CLEANUP_POD_SELECTOR,
+  CRONJOB_NAME_LIMIT,
+  SECRETS_VERSION_ANNOTATION,
+  boundedName,
   CONFIG_CHECKSUM_ANNOTATION,
   RenderError,
   clusterWideSettings,
@@ -192,5 +195,26 @@ describe('rendering a GoModuleProxy on S3 storage', () => {
     expect(job.containers[0].env).toEqual(credentials);
     expect(job.volumes.map((v: { name: string }) => v.name)).not.toContain('data');
     expect(objects['Deployment'].spec.replicas).toBe(3);
+  });
+});
+
+describe('names and rolls', () => {
+  test('a CronJob name stays within 52 characters; long names keep a hash, short ones are as they were', () => {
+    const long = 'a'.repeat(40) + '-proxy-for-team-x';
+    const other = 'a'.repeat(40) + '-proxy-for-team-y';
+    expect(boundedName('corp', '-cleanup', CRONJOB_NAME_LIMIT)).toBe('corp-cleanup');
+    expect(boundedName(long, '-cleanup', CRONJOB_NAME_LIMIT)).toHaveLength(CRONJOB_NAME_LIMIT);
+    expect(boundedName(long, '-cleanup', CRONJOB_NAME_LIMIT)).toMatch(/^a{35}-[0-9a-f]{8}-cleanup$/);
+    expect(boundedName(long, '-cleanup', CRONJOB_NAME_LIMIT)).not.toBe(boundedName(other, '-cleanup', CRONJOB_NAME_LIMIT));
+    const objects = byKind(renderOwnedObjects(goModuleProxy({ storage: { pvc: {} } }, long), options));
+    expect(objects['CronJob'].metadata.name.length).toBeLessThanOrEqual(CRONJOB_NAME_LIMIT);
+  });
+
+  test('a change of the Secrets the pods read rolls them; none read, no annotation', () => {
+    const proxy = goModuleProxy({ gitCredentials: [{ host: 'git.corp.example', secretRef: { name: 'git-token' } }], storage: { pvc: {} } });
+    const annotations = (version?: string) => byKind(renderOwnedObjects(proxy, options, version))['Deployment'].spec.template.metadata.annotations;
+    expect(annotations('v1')[SECRETS_VERSION_ANNOTATION]).toBe('v1');
+    expect(annotations('v2')[SECRETS_VERSION_ANNOTATION]).toBe('v2');
+    expect(annotations(undefined)).not.toHaveProperty(SECRETS_VERSION_ANNOTATION);
   });
 });
