@@ -356,7 +356,7 @@ describe('the operator on a real kube-apiserver', () => {
 
     const name = 'a-proxy-whose-name-is-long-enough-to-break-the-cronjob-x';
     expect(name.length).toBeGreaterThan(44);
-    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name, namespace: NS }, spec: { storage: { s3: { bucket: 'modules', credentialsSecretRef: { name: 'git-token' } } } } });
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name, namespace: NS }, spec: { storage: { s3: { bucket: 'modules', credentialsSecretRef: { name: 'git-token' } } }, clusterWide: { enabled: false } } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const cronJobs = await eventually('its CronJob', async () => {
       const listed = await cluster.api('GET', `/apis/batch/v1/namespaces/${NS}/cronjobs?labelSelector=${encodeURIComponent(`gomodproxy.dev/proxy-name=${name}`)}`);
