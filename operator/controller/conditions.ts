@@ -20,6 +20,7 @@ export const REASONS = {
   podsFailing: 'PodsFailing',
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
   recovered: 'Recovered',
+  configMapConflict: 'ConfigMapConflict',
 } as const;
 
 /** Kubernetes time: RFC 3339 in seconds, UTC. */

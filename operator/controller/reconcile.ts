@@ -94,8 +94,18 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   }
   if (refusals.length > 0) problem = { reason: REASONS.applyFailed, message: refusals.join('; ') };
 
-  if (parsed.ok) {
-    applied += proxy.spec.clusterWide.enabled ? await publishClusterWide(api, caches, proxy) : await withdrawClusterWide(api, proxy, caches);
+  if (parsed.ok && proxy.spec.clusterWide.enabled) {
+    const publication = await publishClusterWide(api, caches, proxy);
+    applied += publication.requests;
+    if (publication.conflicts.length > 0) {
+      const conflict = {
+        reason: REASONS.configMapConflict,
+        message: `${publication.conflicts.join('; ')}: it is left as it is; set spec.clusterWide.configMapName to a name nobody else uses there`,
+      };
+      problem = problem ? { reason: problem.reason, message: `${problem.message}; ${conflict.message}` } : conflict;
+    }
+  } else if (parsed.ok) {
+    applied += await withdrawClusterWide(api, proxy, caches);
   }
 
   const deployment = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);

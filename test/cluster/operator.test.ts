@@ -407,12 +407,40 @@ describe('the operator on a real kube-apiserver', () => {
     expect(grown.status, JSON.stringify(grown.body)).toBe(200);
   });
 
+  test('a cluster-wide ConfigMap name someone else holds is never overwritten: a user\'s own, or another proxy\'s, makes it Degraded', async () => {
+    await createNamespace(cluster, 'team-c', { 'go-proxy': 'corp' });
+    const mine = await cluster.api('POST', '/api/v1/namespaces/team-c/configmaps', { metadata: { name: 'gomodproxy' }, data: { GOPROXY: 'http://mine.team-c.example' } });
+    expect(mine.status).toBe(201);
+    const degraded = await eventually('corp Degraded: ConfigMapConflict', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Degraded')?.reason === 'ConfigMapConflict' ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded').message).toBe(
+      'ConfigMap team-c/gomodproxy is held by someone else (it has no gomodproxy-operator labels): it is left as it is; set spec.clusterWide.configMapName to a name nobody else uses there',
+    );
+    expect((await get('/api/v1/namespaces/team-c/configmaps/gomodproxy')).data).toEqual({ GOPROXY: 'http://mine.team-c.example' });
+
+    const rival = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'rival', namespace: NS }, spec: { storage: { pvc: {} }, clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } } } } });
+    expect(rival.status).toBe(201);
+    const rivalDegraded = await eventually('rival Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'rival'));
+      return condition(proxy, 'Degraded')?.reason === 'ConfigMapConflict' ? proxy : undefined;
+    });
+    expect(condition(rivalDegraded, 'Degraded').message).toContain('ConfigMap team-a/gomodproxy is published by GoModuleProxy goproxy/corp');
+    expect((await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).data.GOPROXY).toBe('http://corp.goproxy.svc:80');
+    expect((await cluster.api('DELETE', proxiesPath(NS, 'rival'))).status).toBe(200);
+    await eventually('rival gone', async () => ((await cluster.api('GET', proxiesPath(NS, 'rival'))).status === 404 ? true : undefined));
+    expect((await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).metadata.labels['gomodproxy.dev/proxy-name']).toBe('corp');
+  });
+
   test('deleting it removes the cluster-wide ConfigMaps (finalizer) and garbage-collects the owned objects, keeping the PVC', async () => {
     const deleted = await cluster.api('DELETE', proxiesPath(NS, 'corp'));
     expect(deleted.status).toBe(200);
     await eventually('the GoModuleProxy is gone', async () => ((await cluster.api('GET', proxiesPath(NS, 'corp'))).status === 404 ? true : undefined));
     expect(await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).toBeUndefined();
     expect(await get('/api/v1/namespaces/team-b/configmaps/gomodproxy')).toBeUndefined();
+    // A user's own ConfigMap of that name is not the operator's to delete.
+    expect((await get('/api/v1/namespaces/team-c/configmaps/gomodproxy')).data).toEqual({ GOPROXY: 'http://mine.team-c.example' });
     for (const [kind, base, plural, name] of OWNED) {
       if (kind === 'PersistentVolumeClaim') continue;
       await eventually(`${kind} ${name} collected`, async () => ((await cluster.api('GET', ownedPath(base, plural, name))).status === 404 ? true : undefined));
