@@ -41,14 +41,16 @@ export class Caches {
 
   constructor(api: KubeApi, handlers: CacheHandlers, logger: Logger, watchNamespace?: string) {
     this.proxies = new Informer({ api, path: resourcePath(`${GROUP}/${VERSION}`, PLURAL, watchNamespace), onChange: handlers.onProxy, logger });
+    // With a watched namespace, everything a proxy owns is in it, but for the cluster-wide
+    // ConfigMaps, which live in other namespaces: ConfigMaps are watched everywhere (by label).
     this.owned = new Map(
       OWNED_KINDS.map(({ kind, apiVersion, plural }) => [
         kind,
-        new Informer({ api, path: resourcePath(apiVersion, plural), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
+        new Informer({ api, path: resourcePath(apiVersion, plural, kind === 'ConfigMap' ? undefined : watchNamespace), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
       ]),
     );
-    this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });
-    this.servingPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: SERVING_POD_SELECTOR, onChange: handlers.onServingPod, logger });
+    this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods', watchNamespace), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });
+    this.servingPods = new Informer({ api, path: resourcePath('v1', 'pods', watchNamespace), labelSelector: SERVING_POD_SELECTOR, onChange: handlers.onServingPod, logger });
     this.namespaces = new Informer({ api, path: resourcePath('v1', 'namespaces'), onChange: handlers.onNamespace, logger });
     this.secrets = new Informer({ api, path: resourcePath('v1', 'secrets', watchNamespace), metadataOnly: true, onChange: handlers.onSecret, logger });
   }
