@@ -134,6 +134,23 @@ const scheduling = z
   })
   .strict();
 
+const localObjectReference = z.object({ name: dnsLabel }).strict();
+
+const pod = z
+  .object({
+    labels: z.record(z.string(), z.string().max(63)).optional().meta({ description: 'Labels added to the proxy\'s pods (the operator\'s own labels win).' }),
+    annotations: z.record(z.string(), z.string()).optional().meta({ description: 'Annotations added to the proxy\'s pods.' }),
+    imagePullSecrets: z.array(localObjectReference).max(16).optional().meta({ description: 'Secrets for pulling the image from a private registry.' }),
+    serviceAccountName: dnsLabel
+      .optional()
+      .meta({ description: 'The pods\' service account, e.g. one bound to a cloud role for S3 (workload identity). Its API token is still not mounted.' }),
+    priorityClassName: z.string().min(1).max(253).optional(),
+    topologySpreadConstraints: z.array(passThroughObject).max(16).optional().meta({ description: 'As in a pod spec; the proxy\'s pods are selected by its labels.' }),
+    gitCacheSizeLimit: quantity.default('5Gi').meta({ description: 'The most the git clones of private modules may take on the node\'s disk (an emptyDir).' }),
+    tmpSizeLimit: quantity.default('2Gi').meta({ description: 'The most /tmp may take (downloads are checked there before S3 stores them).' }),
+  })
+  .strict();
+
 const service = z
   .object({
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
@@ -180,6 +197,7 @@ export const goModuleProxySpecSchema = z
     retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *', activeDeadlineSeconds: 3600 }),
     resources: resources.optional(),
     scheduling: scheduling.optional(),
+    pod: pod.default({ gitCacheSizeLimit: '5Gi', tmpSizeLimit: '2Gi' }),
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
   })

@@ -1,7 +1,18 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { CLEANUP_COMPONENT, objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
-import { containerSecurityContext, containerVolumeMounts, podSecurityContext, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
+import {
+  containerSecurityContext,
+  containerVolumeMounts,
+  podSecurityContext,
+  podSpecExtras,
+  podTemplateMetadata,
+  podVolumes,
+  proxyImage,
+  scheduling,
+  storageEnvironment,
+  type RenderOptions,
+} from './podParts.ts';
 import { CONFIG_FILE } from './proxySettings.ts';
 
 /**
@@ -80,11 +91,12 @@ export function renderCronJob(proxy: GoModuleProxy, options: RenderOptions): Kub
           template: {
             // The owned labels (CLEANUP_POD_SELECTOR) let the operator watch these pods; the
             // component keeps them out of the Service, which selects 'server' only.
-            metadata: { labels: ownedLabels(proxy, CLEANUP_COMPONENT) },
+            metadata: podTemplateMetadata(proxy, ownedLabels(proxy, CLEANUP_COMPONENT)),
             spec: {
               restartPolicy: 'OnFailure',
               securityContext: podSecurityContext,
               automountServiceAccountToken: false,
+              ...podSpecExtras(proxy),
               ...cleanupScheduling(proxy),
               containers: [
                 {

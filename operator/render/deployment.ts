@@ -1,7 +1,19 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { SERVER_COMPONENT, objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
-import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
+import {
+  containerSecurityContext,
+  containerVolumeMounts,
+  gitTokenEnvironment,
+  podSecurityContext,
+  podSpecExtras,
+  podTemplateMetadata,
+  podVolumes,
+  proxyImage,
+  scheduling,
+  storageEnvironment,
+  type RenderOptions,
+} from './podParts.ts';
 import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
 
 /** The pod template annotation whose change rolls the pods when the settings change. */
@@ -23,6 +35,13 @@ export function needsRecreate(proxy: GoModuleProxy): boolean {
   return pvc !== undefined && !pvc.accessModes.includes('ReadWriteMany');
 }
 
+/** The spec's spread constraints, selecting this proxy's serving pods unless they say otherwise. */
+function topologySpread(proxy: GoModuleProxy): Record<string, unknown> {
+  const constraints = proxy.spec.pod.topologySpreadConstraints;
+  if (!constraints) return {};
+  return { topologySpreadConstraints: constraints.map((constraint) => ({ labelSelector: { matchLabels: podSelectorLabels(proxy) }, ...constraint })) };
+}
+
 export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, options: RenderOptions, secretsVersion?: string): KubeObject {
   return {
     apiVersion: 'apps/v1',
@@ -33,14 +52,16 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
       selector: { matchLabels: podSelectorLabels(proxy) },
       strategy: needsRecreate(proxy) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: {
-          labels: ownedLabels(proxy, SERVER_COMPONENT),
-          annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum, ...(secretsVersion ? { [SECRETS_VERSION_ANNOTATION]: secretsVersion } : {}) },
-        },
+        metadata: podTemplateMetadata(proxy, ownedLabels(proxy, SERVER_COMPONENT), {
+          [CONFIG_CHECKSUM_ANNOTATION]: configChecksum,
+          ...(secretsVersion ? { [SECRETS_VERSION_ANNOTATION]: secretsVersion } : {}),
+        }),
         spec: {
           securityContext: podSecurityContext,
           automountServiceAccountToken: false,
+          ...podSpecExtras(proxy),
           ...scheduling(proxy),
+          ...topologySpread(proxy),
           containers: [
             {
               name: 'gomodproxy',
