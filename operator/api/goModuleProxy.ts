@@ -151,6 +151,17 @@ const pod = z
   })
   .strict();
 
+const networkPolicy = z
+  .object({
+    enabled: z.boolean().default(false),
+    from: z
+      .array(passThroughObject)
+      .max(32)
+      .default([])
+      .meta({ description: 'NetworkPolicyPeers allowed to reach the proxy\'s port (empty: every pod in the cluster); egress is not restricted.' }),
+  })
+  .strict();
+
 const service = z
   .object({
     type: z.enum(['ClusterIP', 'NodePort', 'LoadBalancer']).default('ClusterIP'),
@@ -197,6 +208,7 @@ export const goModuleProxySpecSchema = z
     retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *', activeDeadlineSeconds: 3600 }),
     resources: resources.optional(),
     scheduling: scheduling.optional(),
+    networkPolicy: networkPolicy.optional().meta({ description: 'A NetworkPolicy that admits clients to the proxy\'s port only.' }),
     pod: pod.default({ gitCacheSizeLimit: '5Gi', tmpSizeLimit: '2Gi' }),
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),

@@ -16,6 +16,8 @@ export const OWNED_KINDS = [
   { kind: 'PersistentVolumeClaim', apiVersion: 'v1', plural: 'persistentvolumeclaims' },
   { kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments' },
   { kind: 'CronJob', apiVersion: 'batch/v1', plural: 'cronjobs' },
+  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', plural: 'poddisruptionbudgets' },
+  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies' },
 ] as const;
 
 export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];

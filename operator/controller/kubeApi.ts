@@ -63,6 +63,8 @@ const PLURALS: Record<string, string> = {
   PersistentVolumeClaim: 'persistentvolumeclaims',
   Deployment: 'deployments',
   CronJob: 'cronjobs',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+  NetworkPolicy: 'networkpolicies',
   Namespace: 'namespaces',
   Secret: 'secrets',
   Lease: 'leases',

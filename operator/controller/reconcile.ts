@@ -9,13 +9,13 @@
  */
 import type { Logger } from 'pino';
 import { parseSpec, type GoModuleProxy } from '../api/goModuleProxy.ts';
-import { RenderError, ownerKeyFromLabels, renderOwnedObjects, type KubeObject, type RenderOptions } from '../render/index.ts';
+import { CONDITIONAL_KINDS, RenderError, ownerKeyFromLabels, renderOwnedObjects, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { applyIfChanged } from './applyOwned.ts';
 import type { Caches } from './caches.ts';
 import { publishClusterWide, withdrawClusterWide } from './clusterWide.ts';
 import { REASONS } from './conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from './finalizer.ts';
-import { KubeApiError, type KubeApi } from './kubeApi.ts';
+import { KubeApiError, objectPath, type KubeApi } from './kubeApi.ts';
 import { degradedTransition, recordEvent } from './events.ts';
 import { latestCleanup } from './lastCleanup.ts';
 import { workloadProblem } from './podHealth.ts';
@@ -93,6 +93,19 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
     }
   }
   if (refusals.length > 0) problem = { reason: REASONS.applyFailed, message: refusals.join('; ') };
+
+  // Rendered, now, only under a spec that no longer asks for them: deleted (only this proxy's own).
+  if (desired.length > 0) {
+    const wanted = new Set(desired.map((object) => `${object.kind}/${object.metadata.name}`));
+    for (const kind of CONDITIONAL_KINDS) {
+      for (const object of caches.owned.get(kind)!.list()) {
+        const owned = object.metadata.namespace === proxy.metadata.namespace && object.metadata.ownerReferences?.some((owner) => owner.uid === proxy.metadata.uid);
+        if (!owned || wanted.has(`${kind}/${object.metadata.name}`) || object.metadata.deletionTimestamp) continue;
+        await api.delete(objectPath(object));
+        applied++;
+      }
+    }
+  }
 
   if (parsed.ok && proxy.spec.clusterWide.enabled) {
     const publication = await publishClusterWide(api, caches, proxy);

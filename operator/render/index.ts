@@ -3,6 +3,7 @@
  * controller applies what these return; tests check them without a cluster.
  */
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
+import { renderNetworkPolicy, renderPodDisruptionBudget } from './availability.ts';
 import { configChecksum, renderConfigMap } from './configMap.ts';
 import { renderCronJob } from './cronJob.ts';
 import { renderDeployment } from './deployment.ts';
@@ -29,11 +30,22 @@ export { RenderError, proxySettings } from './proxySettings.ts';
 export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions, secretsVersion?: string): KubeObject[] {
   const configMap = renderConfigMap(proxy);
   const pvc = renderPersistentVolumeClaim(proxy);
+  const budget = renderPodDisruptionBudget(proxy);
+  const networkPolicy = renderNetworkPolicy(proxy);
   return [
     configMap,
     ...(pvc ? [pvc] : []),
     renderService(proxy),
     renderDeployment(proxy, configChecksum(configMap), options, secretsVersion),
     renderCronJob(proxy, options),
+    ...(budget ? [budget] : []),
+    ...(networkPolicy ? [networkPolicy] : []),
   ];
 }
+
+/**
+ * Kinds rendered only under some spec: an object of one that the rendering no longer asks for
+ * (replicas down to one, the NetworkPolicy turned off) is deleted. Other kinds are never deleted
+ * by reconcile (the PVC holds the modules).
+ */
+export const CONDITIONAL_KINDS = ['PodDisruptionBudget', 'NetworkPolicy'] as const;

@@ -370,6 +370,40 @@ describe('the operator on a real kube-apiserver', () => {
     expect(dotted.body.message).toContain('metadata.name must be at most 63 characters of a-z, 0-9 and -');
   });
 
+  test('pod knobs, a PodDisruptionBudget and a NetworkPolicy are accepted by the apiserver; the budget goes when one replica is left', async () => {
+    const spec = {
+      replicas: 3,
+      storage: { s3: { bucket: 'modules', credentialsSecretRef: { name: 'git-token' } } },
+      networkPolicy: { enabled: true, from: [{ namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } } }] },
+      pod: {
+        labels: { team: 'platform' },
+        annotations: { 'sidecar.istio.io/inject': 'false' },
+        imagePullSecrets: [{ name: 'registry' }],
+        serviceAccountName: 'go-proxy-s3',
+        priorityClassName: 'platform-critical',
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      },
+    };
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'knobs', namespace: NS }, spec });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const budgetPath = ownedPath('/apis/policy/v1', 'poddisruptionbudgets', 'knobs');
+    const budget = await eventually('the PodDisruptionBudget', () => get(budgetPath));
+    expect(budget.spec.maxUnavailable).toBe(1);
+    const networkPolicy = await eventually('the NetworkPolicy', () => get(ownedPath('/apis/networking.k8s.io/v1', 'networkpolicies', 'knobs')));
+    expect(networkPolicy.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 3000 }]);
+    const deployment = await eventually('the Deployment', () => get(ownedPath('/apis/apps/v1', 'deployments', 'knobs')));
+    expect(deployment.spec.template.spec).toMatchObject({ serviceAccountName: 'go-proxy-s3', priorityClassName: 'platform-critical', imagePullSecrets: [{ name: 'registry' }] });
+    expect(deployment.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels['app.kubernetes.io/instance']).toBe('knobs');
+    const proxy = await eventually('reconciled without problem', async () => {
+      const current = await get(proxiesPath(NS, 'knobs'));
+      return condition(current, 'Degraded')?.status === 'False' ? current : undefined;
+    });
+    expect(proxy.status.observedGeneration).toBe(1);
+
+    expect((await cluster.api('PATCH', proxiesPath(NS, 'knobs'), { spec: { replicas: 1 } }, 'application/merge-patch+json')).status).toBe(200);
+    await eventually('the PodDisruptionBudget deleted', async () => ((await cluster.api('GET', budgetPath)).status === 404 ? true : undefined));
+  });
+
   test('a refused apply does not stop the others: the PVC cannot grow while unbound, the Deployment still rolls, Degraded says why', async () => {
     const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'grows', namespace: NS }, spec: { storage: { pvc: { size: '1Gi' } }, clusterWide: { enabled: false } } });
     expect(created.status, JSON.stringify(created.body)).toBe(201);

@@ -182,7 +182,7 @@ describe('rendering a GoModuleProxy on S3 storage', () => {
   });
 
   test('no PVC and no data volume; the credentials reach the proxy and the cleanup job from the Secret', () => {
-    expect(Object.keys(objects)).toEqual(['ConfigMap', 'Service', 'Deployment', 'CronJob']);
+    expect(Object.keys(objects)).toEqual(['ConfigMap', 'Service', 'Deployment', 'CronJob', 'PodDisruptionBudget']);
     const credentials = [
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'minio', key: 'AWS_ACCESS_KEY_ID' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'minio', key: 'AWS_SECRET_ACCESS_KEY' } } },
@@ -216,5 +216,52 @@ describe('names and rolls', () => {
     expect(annotations('v1')[SECRETS_VERSION_ANNOTATION]).toBe('v1');
     expect(annotations('v2')[SECRETS_VERSION_ANNOTATION]).toBe('v2');
     expect(annotations(undefined)).not.toHaveProperty(SECRETS_VERSION_ANNOTATION);
+  });
+});
+
+describe('what a platform team sets on the pods, and objects beside them', () => {
+  const spec = {
+    replicas: 3,
+    storage: { s3: { bucket: 'go-modules', credentialsSecretRef: { name: 'minio' } } },
+    networkPolicy: { enabled: true, from: [{ namespaceSelector: { matchLabels: { ci: 'yes' } } }] },
+    pod: {
+      labels: { team: 'platform', 'app.kubernetes.io/component': 'mine' },
+      annotations: { 'sidecar.istio.io/inject': 'false' },
+      imagePullSecrets: [{ name: 'registry' }],
+      serviceAccountName: 'go-proxy-s3',
+      priorityClassName: 'platform-critical',
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      gitCacheSizeLimit: '20Gi',
+    },
+  };
+  const objects = byKind(renderOwnedObjects(goModuleProxy(spec), options));
+
+  test('the serving pods and the cleanup pods get the pull secrets, service account, priority, labels and annotations; the operator\'s labels win', () => {
+    for (const template of [objects['Deployment'].spec.template, objects['CronJob'].spec.jobTemplate.spec.template]) {
+      expect(template.spec).toMatchObject({ imagePullSecrets: [{ name: 'registry' }], serviceAccountName: 'go-proxy-s3', priorityClassName: 'platform-critical', automountServiceAccountToken: false });
+      expect(template.metadata.labels.team).toBe('platform');
+      expect(template.metadata.labels['app.kubernetes.io/component']).not.toBe('mine');
+      expect(template.metadata.annotations['sidecar.istio.io/inject']).toBe('false');
+    }
+    expect(objects['Deployment'].spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBe(configChecksum(objects['ConfigMap']));
+    expect(objects['Deployment'].spec.template.spec.topologySpreadConstraints).toEqual([
+      { labelSelector: { matchLabels: objects['Deployment'].spec.selector.matchLabels }, maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+    ]);
+    const volumes = objects['Deployment'].spec.template.spec.volumes;
+    expect(volumes.find((v: { name: string }) => v.name === 'git-cache').emptyDir).toEqual({ sizeLimit: '20Gi' });
+    expect(volumes.find((v: { name: string }) => v.name === 'tmp').emptyDir).toEqual({ sizeLimit: '2Gi' });
+  });
+
+  test('more than one replica: a PodDisruptionBudget of one unavailable pod; one replica: none', () => {
+    expect(objects['PodDisruptionBudget'].spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: objects['Deployment'].spec.selector.matchLabels } });
+    expect(byKind(renderOwnedObjects(goModuleProxy({ ...spec, replicas: 1 }), options))['PodDisruptionBudget']).toBeUndefined();
+  });
+
+  test('the NetworkPolicy admits the named peers to the proxy\'s port only', () => {
+    expect(objects['NetworkPolicy'].spec).toEqual({
+      podSelector: { matchLabels: objects['Deployment'].spec.selector.matchLabels },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 3000 }], from: [{ namespaceSelector: { matchLabels: { ci: 'yes' } } }] }],
+    });
   });
 });
