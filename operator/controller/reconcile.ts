@@ -17,6 +17,7 @@ import { REASONS } from './conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from './finalizer.ts';
 import { KubeApiError, objectPath, type KubeApi } from './kubeApi.ts';
 import { degradedTransition, recordEvent } from './events.ts';
+import { defaultImageFor } from './imageRollout.ts';
 import { latestCleanup } from './lastCleanup.ts';
 import { workloadProblem } from './podHealth.ts';
 import { missingSecrets, secretsVersion } from './secrets.ts';
@@ -29,6 +30,8 @@ export type ReconcileContext = {
   logger: Logger;
   /** Who reports the Events recorded (events.ts). */
   identity: string;
+  /** Keys of proxies kept on their running image while another rolls to the default (imageRollout.ts). */
+  heldForImage: Set<string>;
   now: () => Date;
 };
 
@@ -39,7 +42,10 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   const { api, caches } = context;
   const cached = caches.proxies.get(key);
   // Gone: its owned objects go with it (owner references); cluster-wide ConfigMaps went before (finalizer).
-  if (!cached) return { applied: 0 };
+  if (!cached) {
+    context.heldForImage.delete(key);
+    return { applied: 0 };
+  }
 
   if (cached.metadata.deletionTimestamp) {
     if (!cached.metadata.finalizers?.includes(FINALIZER)) return { applied: 0 };
@@ -68,7 +74,12 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   let desired: KubeObject[] = [];
   if (!problem) {
     try {
-      desired = renderOwnedObjects(proxy, context.render, secretsVersion(proxy, caches));
+      const own = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);
+      const others = caches.owned.get('Deployment')!.list().filter((deployment) => deployment !== own);
+      const { image, held } = defaultImageFor(proxy, own, others, context.render.defaultImage);
+      if (held) context.heldForImage.add(key);
+      else context.heldForImage.delete(key);
+      desired = renderOwnedObjects(proxy, { ...context.render, defaultImage: image }, secretsVersion(proxy, caches));
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
       problem = { reason: REASONS.invalidSettings, message: `${err.message}; fix the GoModuleProxy's spec` };
