@@ -24,18 +24,17 @@ import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
 import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
 import {
-  checkPathMajor,
-  compareSemver,
   escapePath,
   escapeVersion,
   isCanonicalVersion,
+  isVersionQuery,
+  latestVersion,
   matchPrefixPatterns,
-  semverPrerelease,
-  splitPathVersion,
+  type ModuleRequest,
 } from './protocol/index.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { SingleFlight } from './singleFlight.ts';
-import type { SourceChain, SourceRequest } from './sources/index.ts';
+import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
 import { storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
 
@@ -131,7 +130,7 @@ export class Fetcher {
 
   /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
   async info(modulePath: string, version: string): Promise<InfoAnswer> {
-    if (!isCanonicalVersion(version) || !fitsModulePath(modulePath, version)) return this.query(modulePath, version);
+    if (isVersionQuery(modulePath, version)) return this.query(modulePath, version);
     const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, async (body) => {
       const info = parseInfo(body, `${modulePath}@${version}.info`);
       if (info.Version !== version) {
@@ -219,7 +218,7 @@ export class Fetcher {
 
   private async query(modulePath: string, query: string): Promise<InfoAnswer> {
     const chain = this.sourceFor(modulePath);
-    const request: SourceRequest = { kind: 'info', module: modulePath, version: query };
+    const request: ModuleRequest = { kind: 'info', module: modulePath, version: query };
     const { value } = await this.bytesFlights.do(`query:${modulePath}@${query}`, async () => {
       const { value: body, source } = await chain.fetchBytes(request);
       const info = parseInfo(body, `${modulePath}@${query}.info`);
@@ -237,7 +236,7 @@ export class Fetcher {
 
   private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
     const chain = this.sourceFor(modulePath);
-    const request: SourceRequest = { kind: 'zip', module: modulePath, version };
+    const request: ModuleRequest = { kind: 'zip', module: modulePath, version };
     this.checksums?.prepare(modulePath, version);
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
     try {
@@ -312,7 +311,7 @@ export class Fetcher {
    * A `list` or `@latest` answer: fresh from memory within the TTL, else from
    * upstream (kept in storage), else stale, else from the versions stored here.
    */
-  private async changingAnswer(request: SourceRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
+  private async changingAnswer(request: ModuleRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
     const modulePath = request.module;
     if (this.isPrivate(modulePath) && !this.privateSource) {
       const local = await this.localAnswer(request);
@@ -370,11 +369,11 @@ export class Fetcher {
   }
 
   /** Answers list or @latest from the versions held in storage; null when there are none. */
-  private async localAnswer(request: SourceRequest): Promise<BytesAnswer | null> {
+  private async localAnswer(request: ModuleRequest): Promise<BytesAnswer | null> {
     const versions = await storedVersions(this.storage, request.module);
     if (versions.length === 0) return null;
     if (request.kind === 'list') return { cache: 'local', body: Buffer.from(versions.map((v) => `${v}\n`).join('')) };
-    const best = latestOf(versions);
+    const best = latestVersion(versions);
     const info = best && (await this.storage.readBytes(versionKey(request.module, best, 'info')));
     return info ? { cache: 'local', body: info } : null;
   }
@@ -391,22 +390,8 @@ export class Fetcher {
     if (this.listRewrites.get(modulePath) === settled) this.listRewrites.delete(modulePath);
   }
 
-  private refused(request: SourceRequest, source: string, err: unknown): void {
+  private refused(request: ModuleRequest, source: string, err: unknown): void {
     this.logger.warn({ module: request.module, kind: request.kind, upstream: source, reason: (err as Error).message }, 'refused upstream content');
-  }
-}
-
-/**
- * Whether a canonical version can be a version of this path: "v3.0.0" of a path without /v3
- * cannot (only "v3.0.0+incompatible" can), so the go command's request for it is a query.
- */
-function fitsModulePath(modulePath: string, version: string): boolean {
-  if (version.includes('+')) return true;
-  try {
-    checkPathMajor(version, splitPathVersion(modulePath)?.pathMajor ?? '');
-    return true;
-  } catch {
-    return false;
   }
 }
 
@@ -436,11 +421,4 @@ function normalizeList(body: Buffer): Buffer {
     .map((line) => line.trim())
     .filter(Boolean);
   return Buffer.from(lines.map((line) => `${line}\n`).join(''));
-}
-
-/** Go's @latest preference among tagged versions: the highest release, else the highest pre-release. */
-function latestOf(versions: string[]): string | undefined {
-  const releases = versions.filter((v) => semverPrerelease(v) === '');
-  const pool = releases.length > 0 ? releases : versions;
-  return [...pool].sort(compareSemver).at(-1);
 }

@@ -10,8 +10,8 @@ export {
   withRootLicense,
   type CreateZipOptions,
   type CreateZipResult,
-  type SourceFile,
 } from './createZip.ts';
+export type { SourceFile } from './selectFiles.ts';
 export { checkZipFile, type ZipSummary } from './checkZip.ts';
 export type { ModuleVersion } from './moduleVersion.ts';
 export { hashFileList, hashGoMod, type FileDigest } from './dirhash.ts';

@@ -56,3 +56,8 @@ export {
   type ModRequire,
   type WorkFile,
 } from './modFile.ts';
+export { moduleRequestPath, type ModuleFileKind, type ModuleRequest } from './moduleRequest.ts';
+export { isIncompatibleQuery, isVersionQuery, latestVersion } from './versionQuery.ts';
+export { GoModSyntaxError, parseGoModString, parseGoModSyntax, unquoteGoString, type GoModLine, type GoModStatement } from './goModSyntax.ts';
+export { laxGoDirective } from './goDirective.ts';
+export { compareLanguageVersion, languageVersion } from './goVersion.ts';

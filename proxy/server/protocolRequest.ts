@@ -9,11 +9,15 @@
  *   /<module>/@latest
  */
 import { proxyError } from '../errors.ts';
-import { checkPathMajor, isCanonicalVersion, splitPathVersion, unescapePath, unescapeVersion } from '../protocol/index.ts';
-
-export type ProtocolRequest =
-  | { kind: 'list' | 'latest'; module: string }
-  | { kind: 'info' | 'mod' | 'zip'; module: string; version: string };
+import {
+  checkPathMajor,
+  isCanonicalVersion,
+  isIncompatibleQuery,
+  splitPathVersion,
+  unescapePath,
+  unescapeVersion,
+  type ModuleRequest,
+} from '../protocol/index.ts';
 
 /** Longer request paths are refused (module paths are far shorter in practice). */
 export const MAX_REQUEST_PATH = 4096;
@@ -41,7 +45,7 @@ export function decodeRequestPath(rawPath: string): string {
 }
 
 /** Parses a decoded path (no leading slash) into a protocol request. */
-export function parseProtocolPath(requestPath: string): ProtocolRequest {
+export function parseProtocolPath(requestPath: string): ModuleRequest {
   const atV = requestPath.lastIndexOf('/@v/');
   if (requestPath.endsWith('/@latest')) {
     return { kind: 'latest', module: moduleFrom(requestPath.slice(0, -'/@latest'.length)) };
@@ -88,16 +92,5 @@ function checkVersionForModule(module: string, version: string, kind: string): v
     // An .info request may be a query: "v3.0.0" of a path without /v3 resolves to v3.0.0+incompatible.
     if (kind === 'info' && isIncompatibleQuery(version, split.pathMajor)) return;
     throw proxyError('NOT_FOUND', `${module}@${version}: ${(err as Error).message}`);
-  }
-}
-
-/** "v3.0.0" asked of a path without a major suffix: a query for "v3.0.0+incompatible". */
-export function isIncompatibleQuery(version: string, pathMajor: string): boolean {
-  if (pathMajor !== '' || version.includes('+')) return false;
-  try {
-    checkPathMajor(`${version}+incompatible`, pathMajor);
-    return true;
-  } catch {
-    return false;
   }
 }

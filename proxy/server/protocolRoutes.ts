@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FetchReport } from '../fetcher.ts';
-import { decodeRequestPath, parseProtocolPath, type ProtocolRequest } from './protocolRequest.ts';
+import type { ModuleRequest } from '../protocol/index.ts';
+import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
 import type { ServerOptions } from './app.ts';
 import { sendObject } from './sendObject.ts';
 
@@ -92,7 +93,7 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
   });
 }
 
-function describe(request: FastifyRequest, target: ProtocolRequest): void {
+function describe(request: FastifyRequest, target: ModuleRequest): void {
   request.proxyLog.module = target.module;
   request.proxyLog.kind = target.kind;
   if ('version' in target) request.proxyLog.version = target.version;

@@ -9,10 +9,10 @@
  * client is told why rather than that the module does not exist.
  */
 import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
-import { parseProxyList } from '../protocol/index.ts';
+import { moduleRequestPath, parseProxyList, type ModuleRequest } from '../protocol/index.ts';
 import { FileUpstream } from './fileUpstream.ts';
 import { HttpUpstream } from './httpUpstream.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from './source.ts';
+import type { ModuleSource } from './source.ts';
 
 export type ChainEntry = {
   source: ModuleSource;
@@ -33,11 +33,11 @@ export class SourceChain {
     return this.entries.map((e, i) => e.source.name + (i < this.entries.length - 1 ? (e.fallBackOnAnyError ? '|' : ',') : '')).join('');
   }
 
-  fetchBytes(request: SourceRequest): Promise<ChainResult<Buffer>> {
+  fetchBytes(request: ModuleRequest): Promise<ChainResult<Buffer>> {
     return this.walk(request, (source) => source.fetchBytes(request));
   }
 
-  fetchToFile(request: SourceRequest, file: string, reset: () => Promise<void>): Promise<ChainResult<number>> {
+  fetchToFile(request: ModuleRequest, file: string, reset: () => Promise<void>): Promise<ChainResult<number>> {
     return this.walk(request, async (source) => {
       try {
         return await source.fetchToFile(request, file);
@@ -48,7 +48,7 @@ export class SourceChain {
     });
   }
 
-  private async walk<T>(request: SourceRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
+  private async walk<T>(request: ModuleRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
     let notFound: ProxyError | undefined;
     let failure: ProxyError | undefined;
     for (const entry of this.entries) {
@@ -65,7 +65,7 @@ export class SourceChain {
       }
     }
     if (failure) throw failure;
-    throw notFound ?? proxyError('NOT_FOUND', `${describeRequest(request)}: no upstream configured`);
+    throw notFound ?? proxyError('NOT_FOUND', `${moduleRequestPath(request, { escaped: false })}: no upstream configured`);
   }
 }
 
@@ -79,12 +79,12 @@ export class NothingSource implements ModuleSource {
     this.reason = reason;
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
-    throw proxyError('NOT_FOUND', `${describeRequest(request)}: ${this.reason}`);
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
+    throw proxyError('NOT_FOUND', `${moduleRequestPath(request, { escaped: false })}: ${this.reason}`);
   }
 
-  async fetchToFile(request: SourceRequest): Promise<number> {
-    throw proxyError('NOT_FOUND', `${describeRequest(request)}: ${this.reason}`);
+  async fetchToFile(request: ModuleRequest): Promise<number> {
+    throw proxyError('NOT_FOUND', `${moduleRequestPath(request, { escaped: false })}: ${this.reason}`);
   }
 }
 

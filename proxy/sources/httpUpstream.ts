@@ -9,8 +9,8 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { Agent, interceptors, request as httpRequest, type Dispatcher } from 'undici';
 import { proxyError, isProxyError, type ProxyError } from '../errors.ts';
-import { protocolPath } from './requestPath.ts';
-import { MAX_SMALL_FILE, MAX_ZIP_FILE, describeRequest, type ModuleSource, type SourceRequest } from './source.ts';
+import { moduleRequestPath, type ModuleRequest } from '../protocol/index.ts';
+import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ModuleSource } from './source.ts';
 
 export type HttpUpstreamOptions = {
   /** Answer wait and body idle timeout, in milliseconds. */
@@ -39,7 +39,7 @@ export class HttpUpstream implements ModuleSource {
     }).compose(interceptors.redirect({ maxRedirections: 5 }));
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
     const response = await this.send(request);
     try {
       const chunks: Buffer[] = [];
@@ -47,7 +47,7 @@ export class HttpUpstream implements ModuleSource {
       for await (const chunk of response.body) {
         size += chunk.length;
         if (size > MAX_SMALL_FILE) {
-          throw proxyError('BAD_UPSTREAM_CONTENT', `${this.name} served more than ${MAX_SMALL_FILE} bytes for ${describeRequest(request)}`);
+          throw proxyError('BAD_UPSTREAM_CONTENT', `${this.name} served more than ${MAX_SMALL_FILE} bytes for ${moduleRequestPath(request, { escaped: false })}`);
         }
         chunks.push(chunk as Buffer);
       }
@@ -58,7 +58,7 @@ export class HttpUpstream implements ModuleSource {
     }
   }
 
-  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     const response = await this.send(request);
     let size = 0;
     const name = this.name;
@@ -66,7 +66,7 @@ export class HttpUpstream implements ModuleSource {
       transform(chunk: Buffer, _encoding, done) {
         size += chunk.length;
         if (size > MAX_ZIP_FILE) {
-          done(proxyError('BAD_UPSTREAM_CONTENT', `${name} served a zip larger than the ${MAX_ZIP_FILE >> 20} MiB limit for ${describeRequest(request)}`));
+          done(proxyError('BAD_UPSTREAM_CONTENT', `${name} served a zip larger than the ${MAX_ZIP_FILE >> 20} MiB limit for ${moduleRequestPath(request, { escaped: false })}`));
           return;
         }
         done(null, chunk);
@@ -80,8 +80,8 @@ export class HttpUpstream implements ModuleSource {
     }
   }
 
-  private async send(request: SourceRequest): Promise<Dispatcher.ResponseData> {
-    const url = `${this.base}/${protocolPath(request)}`;
+  private async send(request: ModuleRequest): Promise<Dispatcher.ResponseData> {
+    const url = `${this.base}/${moduleRequestPath(request)}`;
     let response: Dispatcher.ResponseData;
     try {
       response = await httpRequest(url, {
@@ -97,16 +97,16 @@ export class HttpUpstream implements ModuleSource {
     }
     if (response.statusCode === 200) return response;
     const reason = (await response.body.text().catch(() => '')).split('\n')[0]!.trim().slice(0, 300);
-    const what = `${this.name}: ${describeRequest(request)}`;
+    const what = `${this.name}: ${moduleRequestPath(request, { escaped: false })}`;
     if (response.statusCode === 404) throw proxyError('NOT_FOUND', `${what}: not found${reason ? `: ${reason}` : ''}`);
     if (response.statusCode === 410) throw proxyError('GONE', `${what}: gone${reason ? `: ${reason}` : ''}`);
     throw proxyError('UPSTREAM_FAILED', `${what}: answered ${response.statusCode}${reason ? `: ${reason}` : ''}`);
   }
 
-  private failure(err: unknown, request: SourceRequest): ProxyError {
+  private failure(err: unknown, request: ModuleRequest): ProxyError {
     if (isProxyError(err)) return err;
     const code = (err as { code?: string }).code ?? '';
-    const what = `${this.name}: ${describeRequest(request)}`;
+    const what = `${this.name}: ${moduleRequestPath(request, { escaped: false })}`;
     if (TIMEOUT_CODES.has(code) || (err as Error).name === 'TimeoutError') {
       return proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${this.timeoutMs / 1000}s`, err);
     }

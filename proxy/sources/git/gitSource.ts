@@ -12,8 +12,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
-import { isCanonicalVersion } from '../../protocol/index.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
+import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
+import type { ModuleSource } from '../source.ts';
 import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
@@ -41,7 +41,7 @@ export class GitSource implements ModuleSource {
     this.options = options;
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
     return this.guard(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
@@ -66,7 +66,7 @@ export class GitSource implements ModuleSource {
     });
   }
 
-  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
     return this.guard(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
@@ -149,7 +149,7 @@ export class GitSource implements ModuleSource {
     return location;
   }
 
-  private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  private async guard<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {
@@ -161,13 +161,13 @@ export class GitSource implements ModuleSource {
         if (denied) {
           throw proxyError(
             'UPSTREAM_FAILED',
-            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
+            `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
           );
         }
         const missing = /not found|does not exist|repository .* not found|404/i.test(err.reason);
         throw proxyError(
           missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
-          `${describeRequest(request)}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
+          `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
         );
       }
       throw err;
