@@ -1,18 +1,7 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { CLEANUP_COMPONENT, objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
-import {
-  containerSecurityContext,
-  containerVolumeMounts,
-  podSecurityContext,
-  podSpecExtras,
-  podTemplateMetadata,
-  podVolumes,
-  proxyImage,
-  scheduling,
-  storageEnvironment,
-  type RenderOptions,
-} from './podParts.ts';
+import { containerSecurityContext, containerVolumeMounts, podSecurityContext, podSpecExtras, podTemplateMetadata, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE } from './proxySettings.ts';
 
 /**

@@ -1,19 +1,7 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { SERVER_COMPONENT, objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
-import {
-  containerSecurityContext,
-  containerVolumeMounts,
-  gitTokenEnvironment,
-  podSecurityContext,
-  podSpecExtras,
-  podTemplateMetadata,
-  podVolumes,
-  proxyImage,
-  scheduling,
-  storageEnvironment,
-  type RenderOptions,
-} from './podParts.ts';
+import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podSpecExtras, podTemplateMetadata, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
 
 /** The pod template annotation whose change rolls the pods when the settings change. */
