@@ -235,6 +235,15 @@ export const configSchema = z
       .default(60_000)
       .describe('How long `list`, `@latest` and checksum database `latest` and lookup answers are reused.')
       .meta({ shownDefault: '`1m`' }),
+    memoryCacheBytes: z.coerce
+      .number({ error: 'allowed: a whole number of bytes, 0 or more' })
+      .int({ error: 'allowed: a whole number of bytes, 0 or more' })
+      .min(0, { error: 'allowed: a whole number of bytes, 0 or more' })
+      .default(64 << 20)
+      .describe(
+        'The most bytes of answers kept in memory, all together: stored `.info`/`.mod` files, zip hashes, upstream `list`/`@latest` answers, checksum database lookups and tiles, discovered git repositories, files and times of git commits. The least recently used are forgotten first (they are still in storage); `0` keeps nothing in memory.',
+      )
+      .meta({ shownDefault: '`67108864` (64 MiB)' }),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'allowed: fatal, error, warn, info, debug, trace or silent' })
       .default('info')
@@ -263,6 +272,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_SUMDB_UNREACHABLE', path: ['sumdbUnreachable'] },
   { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: '--upstream-timeout' },
   { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: '--list-ttl' },
+  { env: 'GOMODPROXY_MEMORY_CACHE_BYTES', path: ['memoryCacheBytes'] },
   { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: '--log-level' },
   { env: 'GOMODPROXY_RETENTION_KEEP_SINCE', path: ['retention', 'keepSince'] },
   { env: 'GOMODPROXY_RETENTION_KEEP_LATEST', path: ['retention', 'keepLatest'] },

@@ -88,11 +88,11 @@ async function prefetchCommand(inputs: string[], flags: CommandFlags): Promise<v
   const config = commandConfig(flags);
   const plan = await planPrefetch(inputs);
   const logger = commandLogger(flags);
-  const { fetcher } = await assembleProxy(config, logger);
+  const { modules } = await assembleProxy(config, logger);
   const progress = createProgress('prefetch');
   const concurrency = flags.concurrency === undefined ? 16 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number of at least 1`);
-  const summary = await prefetch(plan, { fetcher, concurrency, progress });
+  const summary = await prefetch(plan, { modules, concurrency, progress });
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPrefetchSummary(summary));
   if (summary.failed > 0) process.exitCode = 1;

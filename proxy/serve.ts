@@ -1,11 +1,12 @@
 /**
  * Assembles a running proxy from its settings: storage, the upstream chain,
- * the fetcher and the HTTP server. Used by `gomodproxy serve` and by tests.
+ * the module service and the HTTP server. Used by `gomodproxy serve` and by tests.
  */
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
-import { Fetcher } from './fetcher.ts';
+import { MemoryCache } from './memoryCache.ts';
+import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
@@ -19,7 +20,7 @@ export type RunningProxy = {
   url: string;
   app: FastifyInstance;
   storage: Storage;
-  fetcher: Fetcher;
+  modules: ModuleService;
   /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
   checksumDatabase: ChecksumDatabase | null;
   metrics: ProxyMetrics;
@@ -27,7 +28,7 @@ export type RunningProxy = {
 };
 
 /** The checksum database and the rule for which paths are checked against it. */
-export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
+export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics, memoryCache: MemoryCache): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
   const setting = parseSumdbSetting(config.sumdb);
   const database = setting.off
     ? null
@@ -40,6 +41,7 @@ export function createChecksums(config: Config, storage: Storage, logger: Logger
         ttlMs: config.listTtl,
         logger,
         metrics,
+        memoryCache,
       });
   // GONOSUMDB and GOPRIVATE paths are never looked up.
   const exempt = [...config.private, ...config.nosumdb];
@@ -86,13 +88,13 @@ export function defaultLogger(config: Config): Logger {
 export type ProxyCore = {
   storage: Storage;
   upstream: SourceChain;
-  fetcher: Fetcher;
+  modules: ModuleService;
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
 };
 
-/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the fetcher. */
+/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
 export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
   const storage = await createStorage(config);
   try {
@@ -101,16 +103,18 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
+  const memoryCache = new MemoryCache(config.memoryCacheBytes);
   const git = new GitSource({
     cacheDir: config.git.cacheDir,
     hosts: config.git.hosts,
     refreshMs: config.listTtl,
     timeoutMs: config.git.timeout,
+    memoryCache,
   });
   const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const metrics = createMetrics();
-  const { database, checksums } = createChecksums(config, storage, logger, metrics);
-  const fetcher = new Fetcher({
+  const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
+  const modules = new ModuleService({
     storage,
     upstream,
     privatePatterns: config.private,
@@ -118,19 +122,20 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     listTtlMs: config.listTtl,
     checksums,
     logger,
+    memoryCache,
   });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
   const app = buildServer({
-    fetcher,
+    modules,
     storage,
     checksumDatabase: database,
     checksums,
@@ -153,7 +158,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     url,
     app,
     storage,
-    fetcher,
+    modules,
     checksumDatabase: database,
     metrics,
     close: async () => {

@@ -113,10 +113,10 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
   };
 }
 
-/** Every version with a stored .mod or .zip, with its files' sizes: one walk, then the stats at once. */
+/** Every version with a stored .mod or .zip, with its files' sizes: one pass over the keys, then the stats at once. */
 async function heldVersions(storage: Storage, modules: string[]): Promise<Map<string, Held>> {
   const files: Array<{ key: string; module: string; version: string; kind: VersionFileKind }> = [];
-  for await (const key of storage.walk('')) {
+  for await (const key of storage.keysUnder('')) {
     const parsed = parseVersionKey(key);
     if (!parsed) continue;
     if (modules.length > 0 && !matchPrefixPatterns(modules, parsed.module)) continue;

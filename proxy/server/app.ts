@@ -7,7 +7,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { isProxyError } from '../errors.ts';
-import type { Fetcher } from '../fetcher.ts';
+import type { ModuleService } from '../moduleService.ts';
 import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
@@ -15,7 +15,7 @@ import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
 
 export type ServerOptions = {
-  fetcher: Fetcher;
+  modules: ModuleService;
   storage: Storage;
   /** The checksum database proxied under /sumdb/; null when verification is off. */
   checksumDatabase: ChecksumDatabase | null;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FetchReport } from '../fetcher.ts';
+import type { FetchReport } from '../moduleService.ts';
 import type { ModuleRequest } from '../protocol/index.ts';
 import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
 import type { ServerOptions } from './app.ts';
@@ -35,7 +35,7 @@ const CONTENT_TYPES = {
 } as const;
 
 export function registerProtocolRoutes(app: FastifyInstance, options: ServerOptions): void {
-  const { fetcher } = options;
+  const { modules } = options;
   const changingCache = `public, max-age=${options.listMaxAgeSeconds}`;
 
   app.get('/*', async (request, reply) => {
@@ -47,27 +47,27 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
     switch (target.kind) {
       case 'list':
       case 'latest': {
-        const answer = target.kind === 'list' ? await fetcher.list(target.module) : await fetcher.latest(target.module);
+        const answer = target.kind === 'list' ? await modules.list(target.module) : await modules.latest(target.module);
         report(request, reply, answer);
         reply.header('cache-control', answer.cache === 'stale' ? 'no-cache' : changingCache);
         return sendBytes(request, reply, answer.body);
       }
       case 'info': {
-        const answer = await fetcher.info(target.module, target.version);
+        const answer = await modules.info(target.module, target.version);
         if (answer.immutable) options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', answer.immutable ? IMMUTABLE : changingCache);
         return sendBytes(request, reply, answer.body);
       }
       case 'mod': {
-        const answer = await fetcher.mod(target.module, target.version);
+        const answer = await modules.mod(target.module, target.version);
         options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', IMMUTABLE);
         return sendBytes(request, reply, answer.body);
       }
       case 'zip': {
-        const answer = await fetcher.zip(target.module, target.version);
+        const answer = await modules.zip(target.module, target.version);
         options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         const etag = `"${answer.hash.replace(/^h1:/, '').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!)}"`;

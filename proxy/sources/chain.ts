@@ -34,11 +34,11 @@ export class SourceChain {
   }
 
   fetchBytes(request: ModuleRequest): Promise<ChainResult<Buffer>> {
-    return this.walk(request, (source) => source.fetchBytes(request));
+    return this.firstAnswer(request, (source) => source.fetchBytes(request));
   }
 
   fetchToFile(request: ModuleRequest, file: string, reset: () => Promise<void>): Promise<ChainResult<number>> {
-    return this.walk(request, async (source) => {
+    return this.firstAnswer(request, async (source) => {
       try {
         return await source.fetchToFile(request, file);
       } catch (err) {
@@ -48,7 +48,7 @@ export class SourceChain {
     });
   }
 
-  private async walk<T>(request: ModuleRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
+  private async firstAnswer<T>(request: ModuleRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
     let notFound: ProxyError | undefined;
     let failure: ProxyError | undefined;
     for (const entry of this.entries) {

@@ -133,8 +133,8 @@ export class DiskStorage implements Storage {
     }
   }
 
-  async *walk(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage walk prefix must end in "/": ${prefix}`);
+  async *keysUnder(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const start = prefix === '' ? this.root : this.file(prefix.slice(0, -1));
     const folders = [start];
     for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {

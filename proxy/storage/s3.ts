@@ -342,8 +342,8 @@ export class S3Storage implements Storage {
     return names;
   }
 
-  async *walk(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage walk prefix must end in "/": ${prefix}`);
+  async *keysUnder(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const root = this.prefix;
     const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
     let token: string | undefined;

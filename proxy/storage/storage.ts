@@ -74,7 +74,7 @@ export interface Storage {
    * particular order; the store's own working files are not keys. For whole-store work
    * (export, cleanup), never for serving a request.
    */
-  walk(prefix: string): AsyncIterable<string>;
+  keysUnder(prefix: string): AsyncIterable<string>;
 
   delete(key: string): Promise<void>;
 

@@ -5,7 +5,7 @@
  * error text.
  */
 import { proxyError } from '../../errors.ts';
-import { readSecret as readSecretReference } from '../../secrets.ts';
+import { readSecret } from '../../secrets.ts';
 import type { GitHost } from './locate.ts';
 
 export type GitAccess = {
@@ -16,9 +16,9 @@ export type GitAccess = {
 };
 
 /** Reads "env:NAME" or "file:/path"; a missing secret fails the git request that needs it. */
-export function readSecret(reference: string, what: string): string {
+export function readGitHostSecret(reference: string, what: string): string {
   try {
-    return readSecretReference(reference, what);
+    return readSecret(reference, what);
   } catch (err) {
     throw proxyError('UPSTREAM_FAILED', (err as Error).message);
   }
@@ -32,7 +32,7 @@ export function gitAccess(hostName: string, host: GitHost | undefined): GitAcces
   const access: GitAccess = { config: {}, secrets: [] };
   if (!host) return access;
   if (host.token) {
-    const token = readSecret(host.token, `git host ${hostName} token`);
+    const token = readGitHostSecret(host.token, `git host ${hostName} token`);
     const basic = Buffer.from(`${host.username ?? 'git'}:${token}`).toString('base64');
     access.config['http.extraHeader'] = `Authorization: Basic ${basic}`;
     access.secrets.push(token, basic);

@@ -11,6 +11,7 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
 import type { ModuleSource } from '../source.ts';
@@ -29,20 +30,24 @@ export type GitSourceOptions = {
   /** How old a mirror may be for list, @latest and queries. */
   refreshMs: number;
   timeoutMs: number;
+  /** Where discovered repository locations are remembered. */
+  memoryCache: MemoryCache;
 };
 
 export class GitSource implements ModuleSource {
   readonly name = 'git';
   private readonly options: GitSourceOptions;
   private readonly repositories = new Map<string, GitRepository>();
-  private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
+  /** Where ?go-get=1 pages said a module's repository is, with when they said it. */
+  private readonly discovered: CacheSection<{ at: number; location: ModuleLocation }>;
 
   constructor(options: GitSourceOptions) {
     this.options = options;
+    this.discovered = options.memoryCache.section('discovered repositories', (entry) => JSON.stringify(entry.location).length);
   }
 
   async fetchBytes(request: ModuleRequest): Promise<Buffer> {
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
           await repo.refresh(this.options.refreshMs);
@@ -68,7 +73,7 @@ export class GitSource implements ModuleSource {
 
   async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
       const root = await findModuleRoot(repo, location, revision.commit);
       await fs.mkdir(this.options.cacheDir, { recursive: true });
@@ -123,13 +128,12 @@ export class GitSource implements ModuleSource {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
       const hostName = location.repoRoot.split('/')[0]!;
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host));
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), this.options.memoryCache);
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
   }
 
-  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
   /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
   private async locate(modulePath: string): Promise<ModuleLocation> {
     const hostName = modulePath.split('/')[0]!;
@@ -144,12 +148,12 @@ export class GitSource implements ModuleSource {
       throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
     }
     const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
-    if (this.discovered.size >= 10_000) this.discovered.clear();
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
   }
 
-  private async guard<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
+  private async withRepository<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {

@@ -11,6 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SingleFlight } from '../../singleFlight.ts';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { extractTar, type ExtractedEntry } from './extractTar.ts';
 import type { GitAccess } from './access.ts';
 import { GitError, runGit, streamGit, type GitOptions } from './gitRunner.ts';
@@ -34,12 +35,14 @@ export class GitRepository {
   /** The tags as of the last fetch (they change only when the mirror is fetched). */
   private tagCache: Promise<Map<string, string>> | null = null;
   /** What a commit holds never changes: file contents and times are remembered. */
-  private readonly commitFacts = new Map<string, Promise<unknown>>();
+  private readonly commitFacts: CacheSection<unknown>;
+  private readonly factLookups = new SingleFlight<unknown>();
 
   private readonly access: () => GitAccess;
 
-  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess = () => ({ config: {}, secrets: [] })) {
+  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess, memoryCache: MemoryCache) {
     this.url = url;
+    this.commitFacts = memoryCache.section(`git ${url}`, factBytes);
     this.access = access;
     this.timeoutMs = timeoutMs;
     const scheme = new URL(url).protocol.replace(/:$/, '');
@@ -75,15 +78,16 @@ export class GitRepository {
     this.tagCache = null;
   }
 
-  private remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    let fact = this.commitFacts.get(key) as Promise<T> | undefined;
-    if (!fact) {
-      if (this.commitFacts.size >= 4096) this.commitFacts.clear();
-      fact = compute();
-      fact.catch(() => this.commitFacts.delete(key));
+  /** A fact computed once while it is remembered; a failure is not remembered. */
+  private async remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const known = this.commitFacts.get(key);
+    if (known !== undefined) return known as T;
+    const { value } = await this.factLookups.do(key, async () => {
+      const fact = await compute();
       this.commitFacts.set(key, fact);
-    }
-    return fact;
+      return fact;
+    });
+    return value as T;
   }
 
   private options(): GitOptions {
@@ -218,4 +222,11 @@ export class GitRepository {
     }
     return entries;
   }
+}
+
+/** The bytes a remembered fact holds: file contents, tag names, or a time. */
+function factBytes(fact: unknown): number {
+  if (Buffer.isBuffer(fact)) return fact.length;
+  if (Array.isArray(fact)) return fact.reduce((bytes: number, item) => bytes + String(item).length, 0);
+  return 8;
 }
