@@ -4,7 +4,6 @@
 import { createHash } from 'node:crypto';
 import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { goproxyInjectionBinding, goproxyInjectionPolicy, INJECTION_LABEL } from '../../operator/api/goproxyInjection.ts';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startControlPlane, type ControlPlane } from './harness.ts';
 import { condition, createNamespace, eventsAbout, eventually, installCrd, markDeploymentReady, podWithStatus, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
@@ -466,43 +465,6 @@ describe('the operator on a real kube-apiserver', () => {
     expect((await cluster.api('DELETE', proxiesPath(NS, 'rival'))).status).toBe(200);
     await eventually('rival gone', async () => ((await cluster.api('GET', proxiesPath(NS, 'rival'))).status === 404 ? true : undefined));
     expect((await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).metadata.labels['gomodproxy.dev/proxy-name']).toBe('corp');
-  });
-
-  test('the GOPROXY MutatingAdmissionPolicy gives pods of labelled namespaces the ConfigMap as an optional envFrom', async () => {
-    const name = 'gomodproxy-goproxy-env';
-    for (const [plural, object] of [['mutatingadmissionpolicies', goproxyInjectionPolicy(name)], ['mutatingadmissionpolicybindings', goproxyInjectionBinding(name)]] as const) {
-      const created = await cluster.api('POST', `/apis/admissionregistration.k8s.io/v1/${plural}`, object);
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
-    }
-    await createNamespace(cluster, 'team-inject', { [INJECTION_LABEL]: 'enabled' });
-    for (const namespace of ['team-inject', 'team-b']) {
-      const account = await cluster.api('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, { metadata: { name: 'default' } });
-      expect([201, 409]).toContain(account.status);
-    }
-    const reference = { configMapRef: { name: 'gomodproxy', optional: true } };
-    const pod = {
-      metadata: { name: 'build' },
-      spec: {
-        containers: [
-          { name: 'go', image: 'golang:test' },
-          { name: 'tools', image: 'tools:test', envFrom: [{ secretRef: { name: 'tools' } }], env: [{ name: 'GOPROXY', value: 'off' }] },
-          { name: 'again', image: 'tools:test', envFrom: [reference] },
-        ],
-      },
-    };
-    // The policy takes effect once the apiserver has loaded it: dry runs until it does.
-    await eventually('the policy mutates', async () => {
-      const tried = await cluster.api('POST', '/api/v1/namespaces/team-inject/pods?dryRun=All', pod);
-      return tried.body.spec?.containers?.[0]?.envFrom ? true : undefined;
-    });
-    const created = await cluster.api('POST', '/api/v1/namespaces/team-inject/pods', pod);
-    expect(created.status, JSON.stringify(created.body)).toBe(201);
-    expect(created.body.spec.containers.map((c: { envFrom?: unknown }) => c.envFrom)).toEqual([[reference], [{ secretRef: { name: 'tools' } }, reference], [reference]]);
-    // A variable the pod sets itself still wins over envFrom.
-    expect(created.body.spec.containers[1].env).toEqual([{ name: 'GOPROXY', value: 'off' }]);
-    const elsewhere = await cluster.api('POST', '/api/v1/namespaces/team-b/pods', pod);
-    expect(elsewhere.status).toBe(201);
-    expect(elsewhere.body.spec.containers[0].envFrom).toBeUndefined();
   });
 
   test('deleting it removes the cluster-wide ConfigMaps (finalizer) and garbage-collects the owned objects, keeping the PVC', async () => {

@@ -10,7 +10,6 @@ import { repositoryRoot, tempFolder } from '../e2e/harness.ts';
 import { chartPath, renderedObjects, runHelm, type KubeObject } from './helm.ts';
 import { VALUE_SETS } from './valueSets.ts';
 import { OPERATOR_RULES } from '../../operator/api/rbac.ts';
-import { goproxyInjectionBinding, goproxyInjectionPolicy } from '../../operator/api/goproxyInjection.ts';
 
 /** Values the schema or the templates refuse, and the message the user sees. */
 const BAD_VALUE_SETS: Array<{ name: string; values: unknown; message: RegExp }> = [
@@ -87,16 +86,6 @@ describe('the Helm chart', () => {
     expect(objects.some((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'team-a')).toBe(true);
     const granted = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => o.rules ?? []);
     expect(granted.map((r) => JSON.stringify(r)).sort()).toEqual(OPERATOR_RULES.map((r) => JSON.stringify(r)).sort());
-  });
-
-  it('renders the GOPROXY MutatingAdmissionPolicy as operator/api/goproxyInjection.ts does (test/cluster proves it mutates)', () => {
-    const rendered = runHelm(['template', 'gomodproxy', chartPath, '-n', 'goproxy', '--set', 'goproxyInjection.enabled=true', '--set', 'goproxyInjection.configMapName=go-settings'], home.path);
-    expect(rendered.code, rendered.stderr).toBe(0);
-    const objects = renderedObjects(rendered.stdout) as KubeObject[];
-    const withoutLabels = (object: KubeObject | undefined) => object && { ...object, metadata: { name: object.metadata.name } };
-    const name = 'gomodproxy-gomodproxy-operator-goproxy-env';
-    expect(withoutLabels(objects.find((o) => o.kind === 'MutatingAdmissionPolicy'))).toEqual(goproxyInjectionPolicy(name, 'go-settings'));
-    expect(withoutLabels(objects.find((o) => o.kind === 'MutatingAdmissionPolicyBinding'))).toEqual(goproxyInjectionBinding(name));
   });
 
   it('carries the generated CRD', () => {

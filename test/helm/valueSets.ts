@@ -9,7 +9,6 @@ export const VALUE_SETS: Record<string, unknown> = {
     proxyImage: 'registry.corp.example/gomodproxy:0.1.0',
     watchNamespace: 'goproxy',
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
-    goproxyInjection: { enabled: true, configMapName: 'go-settings' },
     metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } } },
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     tolerations: [{ key: 'infra', operator: 'Exists', effect: 'NoSchedule' }],
