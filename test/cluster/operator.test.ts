@@ -259,15 +259,15 @@ describe('the operator on a real kube-apiserver', () => {
     const labels = deployment.spec.template.metadata.labels;
     const podName = 'corp-5d4f8c7b9-xk2p9';
     const kubeletMessage = 'couldn\'t find key token in Secret goproxy/git-token';
+    // The deployment controller counts the pod as not ready.
+    await markDeploymentReady(cluster, NS, 'corp', 0);
     await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
       phase: 'Pending',
       containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: kubeletMessage } } }],
     });
-    // The deployment controller counts the pod as not ready.
-    await markDeploymentReady(cluster, NS, 'corp', 0);
-    const degraded = await eventually('Degraded by the pod', async () => {
+    const degraded = await eventually('Degraded by the pod, the Deployment seen not ready', async () => {
       const proxy = await get(proxiesPath(NS, 'corp'));
-      return condition(proxy, 'Degraded')?.reason === 'PodsFailing' ? proxy : undefined;
+      return condition(proxy, 'Degraded')?.reason === 'PodsFailing' && proxy.status.readyReplicas === 0 ? proxy : undefined;
     });
     const expected = `pod ${podName} container gomodproxy: CreateContainerConfigError: ${kubeletMessage}; create the Secret or key it names, or fix the reference in the spec`;
     expect(condition(degraded, 'Degraded')).toMatchObject({ status: 'True', message: expected });
@@ -362,7 +362,7 @@ describe('the operator on a real kube-apiserver', () => {
       const listed = await cluster.api('GET', `/apis/batch/v1/namespaces/${NS}/cronjobs?labelSelector=${encodeURIComponent(`gomodproxy.dev/proxy-name=${name}`)}`);
       return listed.body.items.length === 1 ? listed.body.items : undefined;
     });
-    expect(cronJobs[0].metadata.name).toMatch(/^a-proxy-whose-name-is-long-enough-[0-9a-f]{8}-cleanup$/);
+    expect(cronJobs[0].metadata.name).toMatch(/^a-proxy-whose-name-is-long-enough-t-[0-9a-f]{8}-cleanup$/);
     expect(cronJobs[0].metadata.name.length).toBeLessThanOrEqual(52);
 
     const dotted = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'corp.v2', namespace: NS } });
