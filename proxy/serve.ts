@@ -10,7 +10,7 @@ import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
-import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
+import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
@@ -96,6 +96,24 @@ export type ProxyCore = {
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
 export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
+  // Sources first: a missing upstream secret stops start-up before storage is opened.
+  const memoryCache = new MemoryCache(config.memoryCacheBytes);
+  const gitOptions = {
+    cacheDir: config.git.cacheDir,
+    hosts: config.git.hosts,
+    refreshMs: config.listTtl,
+    timeoutMs: config.git.timeout,
+    // One cap on git processes for both sources together.
+    slots: new ProcessSlots(config.git.maxProcesses),
+    cacheBytes: config.git.cacheSize,
+    exportLimitBytes: config.git.exportLimit,
+    logger,
+    memoryCache,
+  };
+  // Private modules get the host map's credentials; `direct` (public modules) never does.
+  const git = new GitSource(gitOptions);
+  const direct = new GitSource({ ...gitOptions, direct: new DirectPolicy(config.direct) });
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct });
   const storage = await createStorage(config);
   try {
     await storage.open();
@@ -103,15 +121,6 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
-  const memoryCache = new MemoryCache(config.memoryCacheBytes);
-  const git = new GitSource({
-    cacheDir: config.git.cacheDir,
-    hosts: config.git.hosts,
-    refreshMs: config.listTtl,
-    timeoutMs: config.git.timeout,
-    memoryCache,
-  });
-  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
   const modules = new ModuleService({

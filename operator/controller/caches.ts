@@ -8,16 +8,16 @@ import type { Logger } from 'pino';
 import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
 import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, SERVING_POD_SELECTOR, type KubeObject } from '../render/index.ts';
 import { Informer, type InformerHandler } from './informer.ts';
-import { resourcePath, type KubeApi } from './kubeApi.ts';
+import { pluralOf, resourcePath, type KubeApi } from './kubeApi.ts';
 
 export const OWNED_KINDS = [
-  { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps' },
-  { kind: 'Service', apiVersion: 'v1', plural: 'services' },
-  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', plural: 'persistentvolumeclaims' },
-  { kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments' },
-  { kind: 'CronJob', apiVersion: 'batch/v1', plural: 'cronjobs' },
-  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1', plural: 'poddisruptionbudgets' },
-  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1', plural: 'networkpolicies' },
+  { kind: 'ConfigMap', apiVersion: 'v1' },
+  { kind: 'Service', apiVersion: 'v1' },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1' },
+  { kind: 'Deployment', apiVersion: 'apps/v1' },
+  { kind: 'CronJob', apiVersion: 'batch/v1' },
+  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' },
+  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1' },
 ] as const;
 
 export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];
@@ -46,9 +46,9 @@ export class Caches {
     // With a watched namespace, everything a proxy owns is in it, but for the cluster-wide
     // ConfigMaps, which live in other namespaces: ConfigMaps are watched everywhere (by label).
     this.owned = new Map(
-      OWNED_KINDS.map(({ kind, apiVersion, plural }) => [
+      OWNED_KINDS.map(({ kind, apiVersion }) => [
         kind,
-        new Informer({ api, path: resourcePath(apiVersion, plural, kind === 'ConfigMap' ? undefined : watchNamespace), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
+        new Informer({ api, path: resourcePath(apiVersion, pluralOf(kind), kind === 'ConfigMap' ? undefined : watchNamespace), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
       ]),
     );
     this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods', watchNamespace), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });

@@ -45,6 +45,7 @@ export {
 export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
 export { cleanPath } from './cleanPath.ts';
 export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';
+export { govcsAllows, parseGovcs, type VcsRule } from './govcs.ts';
 export { formatGoSumLine, GoSumError, parseGoSum, type GoSumLine } from './goSum.ts';
 export {
   isLocalReplacement,
