@@ -47,6 +47,7 @@ export async function runOperator(options: OperatorOptions, logger: Logger = pin
     workers: options.workers,
     resyncPeriodMs,
     metrics,
+    identity: options.identity,
     ...(options.namespace ? { watchNamespace: options.namespace } : {}),
   });
   const elector = new LeaderElector({

@@ -67,6 +67,13 @@ export function goModuleProxyCrd(): JsonSchema {
               description: 'A Go module proxy that the operator runs: a Deployment, Service, storage, settings and a cleanup CronJob.',
               type: 'object',
               required: ['spec'],
+              'x-kubernetes-validations': [
+                {
+                  // The name is the Service's (a DNS label) and a label value (at most 63 characters).
+                  rule: "self.metadata.name.size() <= 63 && self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')",
+                  message: 'metadata.name must be at most 63 characters of a-z, 0-9 and -, starting with a letter and ending with a letter or digit: it names the proxy\'s Service',
+                },
+              ],
               properties: {
                 apiVersion: { type: 'string' },
                 kind: { type: 'string' },

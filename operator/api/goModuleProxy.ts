@@ -55,7 +55,25 @@ const pvcStorage = z
       .default(false)
       .meta({ description: 'Delete the volume, and the modules on it, when the GoModuleProxy is deleted. By default the PVC is kept.' }),
   })
-  .strict();
+  .strict()
+  .meta({
+    // A PersistentVolumeClaim's class and access modes are fixed when it is made, and it can grow
+    // but never shrink: refused here, with what to do, rather than by the apiserver at every apply.
+    'x-kubernetes-validations': [
+      {
+        rule: '(has(self.storageClassName) ? self.storageClassName : "") == (has(oldSelf.storageClassName) ? oldSelf.storageClassName : "")',
+        message: 'storage.pvc.storageClassName cannot change: a PersistentVolumeClaim keeps its class; make a new GoModuleProxy (or delete the PVC) to move the modules to another class',
+      },
+      {
+        rule: 'self.accessModes == oldSelf.accessModes',
+        message: 'storage.pvc.accessModes cannot change: a PersistentVolumeClaim keeps its access modes; make a new GoModuleProxy (or delete the PVC)',
+      },
+      {
+        rule: 'quantity(self.size).compareTo(quantity(oldSelf.size)) >= 0',
+        message: 'storage.pvc.size cannot shrink: a PersistentVolumeClaim only grows (and only when its storage class allows expansion)',
+      },
+    ],
+  });
 
 const s3Storage = z
   .object({
@@ -78,18 +96,28 @@ const storage = z
     'x-kubernetes-validations': [{ rule: 'has(self.pvc) != has(self.s3)', message: 'storage: set exactly one of pvc or s3' }],
   });
 
+const resources = z
+  .object({
+    requests: z.record(z.string(), quantity).optional(),
+    limits: z.record(z.string(), quantity).optional(),
+  })
+  .strict();
+
 const retention = z
   .object({
     keepSince: z.string().regex(/^[0-9]+(ms|s|m|h|d)$/).max(32).default('180d').meta({ description: 'Keep every version fetched or served within this time.' }),
     keepLatest: z.number().int().min(0).max(1000).default(3).meta({ description: 'Always keep this many latest versions of each module.' }),
     schedule: z.string().min(1).max(128).default('17 3 * * *').meta({ description: 'When the cleanup CronJob runs (cron syntax).' }),
-  })
-  .strict();
-
-const resources = z
-  .object({
-    requests: z.record(z.string(), quantity).optional(),
-    limits: z.record(z.string(), quantity).optional(),
+    activeDeadlineSeconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(86_400)
+      .default(3600)
+      .meta({ description: 'A cleanup still running after this long is stopped (it removes in batches; the next run goes on).' }),
+    resources: resources
+      .optional()
+      .meta({ description: 'The cleanup container\'s resources (default: requests of 50m CPU and 128Mi memory).' }),
   })
   .strict();
 
@@ -101,6 +129,34 @@ const scheduling = z
     nodeSelector: z.record(z.string(), z.string()).optional(),
     tolerations: z.array(passThroughObject).max(64).optional(),
     affinity: passThroughObject.optional(),
+  })
+  .strict();
+
+const localObjectReference = z.object({ name: dnsLabel }).strict();
+
+const pod = z
+  .object({
+    labels: z.record(z.string(), z.string().max(63)).optional().meta({ description: 'Labels added to the proxy\'s pods (the operator\'s own labels win).' }),
+    annotations: z.record(z.string(), z.string()).optional().meta({ description: 'Annotations added to the proxy\'s pods.' }),
+    imagePullSecrets: z.array(localObjectReference).max(16).optional().meta({ description: 'Secrets for pulling the image from a private registry.' }),
+    serviceAccountName: dnsLabel
+      .optional()
+      .meta({ description: 'The pods\' service account, e.g. one bound to a cloud role for S3 (workload identity). Its API token is still not mounted.' }),
+    priorityClassName: z.string().min(1).max(253).optional(),
+    topologySpreadConstraints: z.array(passThroughObject).max(16).optional().meta({ description: 'As in a pod spec; the proxy\'s pods are selected by its labels.' }),
+    gitCacheSizeLimit: quantity.default('5Gi').meta({ description: 'The most the git clones of private modules may take on the node\'s disk (an emptyDir).' }),
+    tmpSizeLimit: quantity.default('2Gi').meta({ description: 'The most /tmp may take (downloads are checked there before S3 stores them).' }),
+  })
+  .strict();
+
+const networkPolicy = z
+  .object({
+    enabled: z.boolean().default(false),
+    from: z
+      .array(passThroughObject)
+      .max(32)
+      .default([])
+      .meta({ description: 'NetworkPolicyPeers allowed to reach the proxy\'s port (empty: every pod in the cluster); egress is not restricted.' }),
   })
   .strict();
 
@@ -147,9 +203,11 @@ export const goModuleProxySpecSchema = z
     sumdb: z.string().min(1).max(1024).default('sum.golang.org').meta({ description: 'GOSUMDB syntax.' }),
     gitCredentials: z.array(gitCredential).max(64).default([]),
     storage,
-    retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *' }),
+    retention: retention.default({ keepSince: '180d', keepLatest: 3, schedule: '17 3 * * *', activeDeadlineSeconds: 3600 }),
     resources: resources.optional(),
     scheduling: scheduling.optional(),
+    networkPolicy: networkPolicy.optional().meta({ description: 'A NetworkPolicy that admits clients to the proxy\'s port only.' }),
+    pod: pod.default({ gitCacheSizeLimit: '5Gi', tmpSizeLimit: '2Gi' }),
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
   })
@@ -159,6 +217,11 @@ export const goModuleProxySpecSchema = z
       {
         rule: "self.replicas <= 1 || has(self.storage.s3) || (has(self.storage.pvc) && 'ReadWriteMany' in self.storage.pvc.accessModes)",
         message: 'replicas > 1 needs storage.s3 or storage.pvc.accessModes [ReadWriteMany]: several pods cannot share a ReadWriteOnce volume',
+      },
+      {
+        rule: "!has(self.storage.pvc) || !('ReadWriteOncePod' in self.storage.pvc.accessModes)",
+        message:
+          'storage.pvc.accessModes ReadWriteOncePod: the cleanup job could never mount the volume beside the serving pod; use ReadWriteOnce (the job is scheduled on the serving pod\'s node) or ReadWriteMany',
       },
     ],
   });

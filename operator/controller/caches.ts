@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
-import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, type KubeObject } from '../render/index.ts';
+import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, SERVING_POD_SELECTOR, type KubeObject } from '../render/index.ts';
 import { Informer, type InformerHandler } from './informer.ts';
 import { pluralOf, resourcePath, type KubeApi } from './kubeApi.ts';
 
@@ -16,6 +16,8 @@ export const OWNED_KINDS = [
   { kind: 'PersistentVolumeClaim', apiVersion: 'v1' },
   { kind: 'Deployment', apiVersion: 'apps/v1' },
   { kind: 'CronJob', apiVersion: 'batch/v1' },
+  { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' },
+  { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1' },
 ] as const;
 
 export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];
@@ -24,6 +26,7 @@ export type CacheHandlers = {
   onProxy: InformerHandler;
   onOwned: InformerHandler;
   onCleanupPod: InformerHandler;
+  onServingPod: InformerHandler;
   onNamespace: InformerHandler;
   onSecret: InformerHandler;
 };
@@ -33,24 +36,29 @@ export class Caches {
   readonly owned: Map<OwnedKind, Informer>;
   /** Pods of the cleanup jobs, observed only: the jobs make them, the operator never writes them. */
   readonly cleanupPods: Informer;
+  /** The proxies' serving pods, observed only: for what keeps them from starting (podHealth.ts). */
+  readonly servingPods: Informer;
   readonly namespaces: Informer;
   readonly secrets: Informer;
 
   constructor(api: KubeApi, handlers: CacheHandlers, logger: Logger, watchNamespace?: string) {
     this.proxies = new Informer({ api, path: resourcePath(`${GROUP}/${VERSION}`, PLURAL, watchNamespace), onChange: handlers.onProxy, logger });
+    // With a watched namespace, everything a proxy owns is in it, but for the cluster-wide
+    // ConfigMaps, which live in other namespaces: ConfigMaps are watched everywhere (by label).
     this.owned = new Map(
       OWNED_KINDS.map(({ kind, apiVersion }) => [
         kind,
-        new Informer({ api, path: resourcePath(apiVersion, pluralOf(kind)), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
+        new Informer({ api, path: resourcePath(apiVersion, pluralOf(kind), kind === 'ConfigMap' ? undefined : watchNamespace), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
       ]),
     );
-    this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });
+    this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods', watchNamespace), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });
+    this.servingPods = new Informer({ api, path: resourcePath('v1', 'pods', watchNamespace), labelSelector: SERVING_POD_SELECTOR, onChange: handlers.onServingPod, logger });
     this.namespaces = new Informer({ api, path: resourcePath('v1', 'namespaces'), onChange: handlers.onNamespace, logger });
     this.secrets = new Informer({ api, path: resourcePath('v1', 'secrets', watchNamespace), metadataOnly: true, onChange: handlers.onSecret, logger });
   }
 
   all(): Informer[] {
-    return [this.proxies, ...this.owned.values(), this.cleanupPods, this.namespaces, this.secrets];
+    return [this.proxies, ...this.owned.values(), this.cleanupPods, this.servingPods, this.namespaces, this.secrets];
   }
 
   ownedObject(kind: string, namespace: string, name: string): KubeObject | undefined {

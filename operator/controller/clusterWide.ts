@@ -2,12 +2,18 @@
  * The cluster-wide ConfigMaps: one in every namespace the selector matches (and that is not being
  * deleted), none elsewhere. Namespaces coming and going enqueue every GoModuleProxy, and this
  * brings the set in step.
+ *
+ * A ConfigMap of that name that someone else holds is never overwritten: one published by another
+ * GoModuleProxy stays that one's (the first to publish keeps it), and one the operator did not make
+ * (a user's own, without the operator's labels, so not in its caches) is found by creating rather
+ * than applying: the apiserver answers 409 AlreadyExists. Each such namespace is a conflict that
+ * reconcile reports as Degraded.
  */
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { PROXY_NAME_LABEL, PROXY_NAMESPACE_LABEL, MANAGED_SELECTOR, renderClusterWideConfigMap, selectorMatches, type KubeObject } from '../render/index.ts';
-import { applyIfChanged } from './applyOwned.ts';
+import { applyIfChanged, withAppliedHash } from './applyOwned.ts';
 import type { Caches } from './caches.ts';
-import { objectPath, resourcePath, type KubeApi } from './kubeApi.ts';
+import { KubeApiError, objectPath, resourcePath, type KubeApi } from './kubeApi.ts';
 
 const COMPONENT = 'app.kubernetes.io/component=cluster-wide-settings';
 
@@ -15,22 +21,60 @@ function publishedBy(proxy: { metadata: { name: string; namespace?: string } }):
   return `${MANAGED_SELECTOR},${COMPONENT},${PROXY_NAME_LABEL}=${proxy.metadata.name},${PROXY_NAMESPACE_LABEL}=${proxy.metadata.namespace}`;
 }
 
-function isPublishedBy(object: KubeObject, proxy: GoModuleProxy): boolean {
+function isPublishedBy(object: KubeObject, proxy: { metadata: { name: string; namespace?: string } }): boolean {
   const labels = object.metadata.labels ?? {};
   return labels['app.kubernetes.io/component'] === 'cluster-wide-settings' && labels[PROXY_NAME_LABEL] === proxy.metadata.name && labels[PROXY_NAMESPACE_LABEL] === proxy.metadata.namespace;
 }
 
-/** Applies the ConfigMaps that should be there and deletes those that should not; returns the requests sent. */
-export async function publishClusterWide(api: KubeApi, caches: Caches, proxy: GoModuleProxy): Promise<number> {
+/** Who holds a ConfigMap that is in the way, in words for the Degraded message. */
+function holder(object: KubeObject): string {
+  const labels = object.metadata.labels ?? {};
+  if (labels[PROXY_NAME_LABEL] && labels[PROXY_NAMESPACE_LABEL]) return `GoModuleProxy ${labels[PROXY_NAMESPACE_LABEL]}/${labels[PROXY_NAME_LABEL]}`;
+  return 'someone else (it has no gomodproxy-operator labels)';
+}
+
+/** Creates a ConfigMap not seen before; 'taken' with its holder when one of that name exists and is not this proxy's. */
+async function createUnlessTaken(api: KubeApi, desired: KubeObject, proxy: GoModuleProxy): Promise<'created' | 'ours' | { taken: string }> {
+  try {
+    await api.create(resourcePath('v1', 'configmaps', desired.metadata.namespace), withAppliedHash(desired));
+    return 'created';
+  } catch (err) {
+    if (!(err instanceof KubeApiError && err.status === 409)) throw err;
+    // Perhaps this proxy's own, made a moment ago and not yet in the cache.
+    const existing = await api.get(objectPath(desired));
+    if (existing && isPublishedBy(existing, proxy)) return 'ours';
+    return { taken: existing ? holder(existing) : 'someone else' };
+  }
+}
+
+export type Publication = { requests: number; conflicts: string[] };
+
+/** Applies the ConfigMaps that should be there and deletes those that should not; returns the requests sent and the conflicts. */
+export async function publishClusterWide(api: KubeApi, caches: Caches, proxy: GoModuleProxy): Promise<Publication> {
   let sent = 0;
+  const conflicts: string[] = [];
   const wanted = new Set<string>();
   for (const namespace of caches.namespaces.list()) {
     const phase = (namespace['status'] as { phase?: string } | undefined)?.phase;
     if (namespace.metadata.deletionTimestamp || phase === 'Terminating') continue;
     if (!selectorMatches(proxy.spec.clusterWide.namespaceSelector, namespace.metadata.labels ?? {})) continue;
     const desired = renderClusterWideConfigMap(proxy, namespace.metadata.name);
-    wanted.add(`${namespace.metadata.name}/${desired.metadata.name}`);
+    const where = `${namespace.metadata.name}/${desired.metadata.name}`;
+    wanted.add(where);
     const current = caches.ownedObject('ConfigMap', namespace.metadata.name, desired.metadata.name);
+    if (current && !isPublishedBy(current, proxy)) {
+      conflicts.push(`ConfigMap ${where} is published by ${holder(current)}`);
+      continue;
+    }
+    if (!current) {
+      sent++;
+      const created = await createUnlessTaken(api, desired, proxy);
+      if (typeof created === 'object') {
+        conflicts.push(`ConfigMap ${where} is held by ${created.taken}`);
+        continue;
+      }
+      if (created === 'created') continue;
+    }
     if ((await applyIfChanged(api, desired, current)) === 'applied') sent++;
   }
   for (const configMap of caches.owned.get('ConfigMap')!.list()) {
@@ -38,7 +82,7 @@ export async function publishClusterWide(api: KubeApi, caches: Caches, proxy: Go
     await api.delete(objectPath(configMap));
     sent++;
   }
-  return sent;
+  return { requests: sent, conflicts };
 }
 
 /**
@@ -47,7 +91,7 @@ export async function publishClusterWide(api: KubeApi, caches: Caches, proxy: Go
  */
 export async function withdrawClusterWide(api: KubeApi, proxy: KubeObject | GoModuleProxy, caches: Caches | undefined): Promise<number> {
   const published = caches
-    ? caches.owned.get('ConfigMap')!.list().filter((configMap) => isPublishedBy(configMap, proxy as GoModuleProxy))
+    ? caches.owned.get('ConfigMap')!.list().filter((configMap) => isPublishedBy(configMap, proxy))
     : (await api.list(resourcePath('v1', 'configmaps'), publishedBy(proxy))).items;
   for (const configMap of published) await api.delete(objectPath(configMap));
   return published.length;

@@ -17,6 +17,10 @@ export const REASONS = {
   invalidSettings: 'InvalidSettings',
   applyFailed: 'ApplyFailed',
   notReady: 'NotReady',
+  podsFailing: 'PodsFailing',
+  progressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  recovered: 'Recovered',
+  configMapConflict: 'ConfigMapConflict',
 } as const;
 
 /** Kubernetes time: RFC 3339 in seconds, UTC. */

@@ -22,11 +22,15 @@ export type ControllerOptions = {
   workers: number;
   resyncPeriodMs: number;
   metrics: OperatorMetrics;
+  /** Who reports the Events this operator records (its leader election identity). */
+  identity: string;
 };
 
 export class Controller {
   readonly queue = new WorkQueue();
   readonly caches: Caches;
+  /** Proxies waiting to move to the default image (imageRollout.ts): any Deployment's change wakes them. */
+  private readonly heldForImage = new Set<string>();
   private readonly options: ControllerOptions;
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -44,6 +48,7 @@ export class Controller {
       onOwned: (object) => {
         const owner = ownerKeyFromLabels(object.metadata.labels);
         if (owner) this.queue.add(owner);
+        if (object.kind === 'Deployment') for (const held of this.heldForImage) this.queue.add(held);
       },
       onCleanupPod: (pod, deleted) => {
         const owner = ownerKeyFromLabels(pod.metadata.labels);
@@ -60,6 +65,10 @@ export class Controller {
         } else {
           this.unreadableCleanupPods.delete(key);
         }
+      },
+      onServingPod: (pod) => {
+        const owner = ownerKeyFromLabels(pod.metadata.labels);
+        if (owner) this.queue.add(owner);
       },
       onNamespace: enqueueAll,
       onSecret: (secret: KubeObject) => {
@@ -88,7 +97,7 @@ export class Controller {
       if (key === undefined) return;
       const started = performance.now();
       try {
-        const outcome = await reconcile({ api: this.options.api, caches: this.caches, render: this.options.render, logger, now: () => new Date() }, key);
+        const outcome = await reconcile({ api: this.options.api, caches: this.caches, render: this.options.render, logger, identity: this.options.identity, heldForImage: this.heldForImage, now: () => new Date() }, key);
         this.queue.forget(key);
         metrics.observeReconcile((performance.now() - started) / 1000, false);
         if (outcome.applied > 0 || outcome.problem) logger.info({ proxy: key, requests: outcome.applied, problem: outcome.problem?.message }, 'reconciled');

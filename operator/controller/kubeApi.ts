@@ -16,6 +16,8 @@ import type { KubeObject } from '../render/index.ts';
 export class KubeApiError extends Error {
   readonly status: number;
   readonly reason: string | undefined;
+  /** The apiserver's own message (the Status message), without the request. */
+  readonly detail: string;
   constructor(method: string, path: string, status: number, body: string) {
     let message = body.slice(0, 500);
     let reason: string | undefined;
@@ -30,6 +32,7 @@ export class KubeApiError extends Error {
     this.name = 'KubeApiError';
     this.status = status;
     this.reason = reason;
+    this.detail = message;
   }
 }
 
@@ -64,6 +67,8 @@ const PLURALS: Record<string, string> = {
   PersistentVolumeClaim: 'persistentvolumeclaims',
   Deployment: 'deployments',
   CronJob: 'cronjobs',
+  PodDisruptionBudget: 'poddisruptionbudgets',
+  NetworkPolicy: 'networkpolicies',
   Namespace: 'namespaces',
   Secret: 'secrets',
   Lease: 'leases',

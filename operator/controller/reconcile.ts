@@ -9,15 +9,18 @@
  */
 import type { Logger } from 'pino';
 import { parseSpec, type GoModuleProxy } from '../api/goModuleProxy.ts';
-import { RenderError, ownerKeyFromLabels, renderOwnedObjects, type KubeObject, type RenderOptions } from '../render/index.ts';
+import { CONDITIONAL_KINDS, RenderError, ownerKeyFromLabels, renderOwnedObjects, type KubeObject, type RenderOptions } from '../render/index.ts';
 import { applyIfChanged } from './applyOwned.ts';
 import type { Caches } from './caches.ts';
 import { publishClusterWide, withdrawClusterWide } from './clusterWide.ts';
 import { REASONS } from './conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from './finalizer.ts';
-import { KubeApiError, type KubeApi } from './kubeApi.ts';
+import { KubeApiError, objectPath, type KubeApi } from './kubeApi.ts';
+import { degradedTransition, recordEvent } from './events.ts';
+import { defaultImageFor } from './imageRollout.ts';
 import { latestCleanup } from './lastCleanup.ts';
-import { missingSecrets } from './secrets.ts';
+import { workloadProblem } from './podHealth.ts';
+import { missingSecrets, secretsVersion } from './secrets.ts';
 import { applyStatusIfChanged, desiredStatus, type Problem } from './status.ts';
 
 export type ReconcileContext = {
@@ -25,6 +28,10 @@ export type ReconcileContext = {
   caches: Caches;
   render: RenderOptions;
   logger: Logger;
+  /** Who reports the Events recorded (events.ts). */
+  identity: string;
+  /** Keys of proxies kept on their running image while another rolls to the default (imageRollout.ts). */
+  heldForImage: Set<string>;
   now: () => Date;
 };
 
@@ -35,7 +42,10 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   const { api, caches } = context;
   const cached = caches.proxies.get(key);
   // Gone: its owned objects go with it (owner references); cluster-wide ConfigMaps went before (finalizer).
-  if (!cached) return { applied: 0 };
+  if (!cached) {
+    context.heldForImage.delete(key);
+    return { applied: 0 };
+  }
 
   if (cached.metadata.deletionTimestamp) {
     if (!cached.metadata.finalizers?.includes(FINALIZER)) return { applied: 0 };
@@ -64,34 +74,77 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   let desired: KubeObject[] = [];
   if (!problem) {
     try {
-      desired = renderOwnedObjects(proxy, context.render);
+      const own = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);
+      const others = caches.owned.get('Deployment')!.list().filter((deployment) => deployment !== own);
+      const { image, held } = defaultImageFor(proxy, own, others, context.render.defaultImage);
+      if (held) context.heldForImage.add(key);
+      else context.heldForImage.delete(key);
+      desired = renderOwnedObjects(proxy, { ...context.render, defaultImage: image }, secretsVersion(proxy, caches));
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
       problem = { reason: REASONS.invalidSettings, message: `${err.message}; fix the GoModuleProxy's spec` };
     }
   }
 
+  // Each object on its own: one the apiserver refuses (an immutable field, a quota) does not keep
+  // the others, the Deployment's new pod template among them, from being applied.
+  const refusals: string[] = [];
+  let retryable: unknown;
   for (const object of desired) {
     try {
       const current = caches.ownedObject(object.kind, object.metadata.namespace!, object.metadata.name);
       if ((await applyIfChanged(api, object, current)) === 'applied') applied++;
     } catch (err) {
-      // 4xx other than conflicts: the apiserver refuses what the spec asks (e.g. shrinking a PVC). A person must act.
+      // 4xx other than conflicts and throttling: the apiserver refuses what the spec asks (e.g. shrinking a PVC). A person must act.
       if (err instanceof KubeApiError && err.status >= 400 && err.status < 500 && err.status !== 409 && err.status !== 429) {
-        problem = { reason: REASONS.applyFailed, message: `${object.kind} ${object.metadata.name}: ${err.message}` };
-        break;
+        refusals.push(`${object.kind} ${object.metadata.name}: ${err.status} ${err.detail}`);
+      } else {
+        retryable ??= err;
       }
-      throw err;
+    }
+  }
+  if (refusals.length > 0) problem = { reason: REASONS.applyFailed, message: refusals.join('; ') };
+
+  // Rendered, now, only under a spec that no longer asks for them: deleted (only this proxy's own).
+  if (desired.length > 0) {
+    const wanted = new Set(desired.map((object) => `${object.kind}/${object.metadata.name}`));
+    for (const kind of CONDITIONAL_KINDS) {
+      for (const object of caches.owned.get(kind)!.list()) {
+        const owned = object.metadata.namespace === proxy.metadata.namespace && object.metadata.ownerReferences?.some((owner) => owner.uid === proxy.metadata.uid);
+        if (!owned || wanted.has(`${kind}/${object.metadata.name}`) || object.metadata.deletionTimestamp) continue;
+        await api.delete(objectPath(object));
+        applied++;
+      }
     }
   }
 
-  if (parsed.ok) {
-    applied += proxy.spec.clusterWide.enabled ? await publishClusterWide(api, caches, proxy) : await withdrawClusterWide(api, proxy, caches);
+  if (parsed.ok && proxy.spec.clusterWide.enabled) {
+    const publication = await publishClusterWide(api, caches, proxy);
+    applied += publication.requests;
+    if (publication.conflicts.length > 0) {
+      const conflict = {
+        reason: REASONS.configMapConflict,
+        message: `${publication.conflicts.join('; ')}: it is left as it is; set spec.clusterWide.configMapName to a name nobody else uses there`,
+      };
+      problem = problem ? { reason: problem.reason, message: `${problem.message}; ${conflict.message}` } : conflict;
+    }
+  } else if (parsed.ok) {
+    applied += await withdrawClusterWide(api, proxy, caches);
   }
 
   const deployment = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);
-  const cleanupPods = caches.cleanupPods.list().filter((pod) => ownerKeyFromLabels(pod.metadata.labels) === key);
-  const lastCleanup = latestCleanup(proxy.status?.lastCleanup, cleanupPods, proxy.metadata.namespace);
-  if (await applyStatusIfChanged(api, proxy, desiredStatus(proxy, { deployment, lastCleanup }, problem, context.now()))) applied++;
+  const ownPods = (informer: Caches['cleanupPods']) => informer.list().filter((pod) => ownerKeyFromLabels(pod.metadata.labels) === key);
+  const lastCleanup = latestCleanup(proxy.status?.lastCleanup, ownPods(caches.cleanupPods), proxy.metadata.namespace);
+  const workload = deployment ? workloadProblem(ownPods(caches.servingPods), deployment, proxy.metadata.namespace) : undefined;
+  const now = context.now();
+  const status = desiredStatus(proxy, { deployment, workload, lastCleanup }, problem, now);
+  if (await applyStatusIfChanged(api, proxy, status)) {
+    applied++;
+    const degraded = (conditions: typeof status.conditions) => conditions?.find((condition) => condition.type === 'Degraded');
+    const event = degradedTransition(degraded(proxy.status?.conditions), degraded(status.conditions));
+    if (event) await recordEvent(api, proxy, event, context.identity, now, context.logger);
+  }
+  // After the status says what was refused: an error of the API is retried with back-off.
+  if (retryable) throw retryable;
   return { applied, ...(problem ? { problem } : {}) };
 }

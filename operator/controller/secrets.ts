@@ -1,4 +1,8 @@
-/** Secrets a GoModuleProxy names that do not exist, each said as what to do about it. */
+/**
+ * The Secrets a GoModuleProxy names: those that do not exist, each said as what to do about it,
+ * and a digest of what those that do are now. Only their metadata is read, never their data.
+ */
+import { createHash } from 'node:crypto';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import type { Caches } from './caches.ts';
 
@@ -22,4 +26,18 @@ export function missingSecrets(proxy: GoModuleProxy, caches: Caches): string[] {
         `Secret ${namespace}/${reference.name} (${reference.field}) does not exist: create it with the key ${reference.key}, ` +
         `e.g. kubectl -n ${namespace} create secret generic ${reference.name} --from-literal=${reference.key}=…`,
     );
+}
+
+/**
+ * A digest of the referenced Secrets' uid and resourceVersion: it changes whenever one is written
+ * (a rotated token) or made anew, which is when the pods must restart to read it.
+ */
+export function secretsVersion(proxy: GoModuleProxy, caches: Caches): string | undefined {
+  const names = [...new Set(referencedSecrets(proxy).map((reference) => reference.name))].sort();
+  if (names.length === 0) return undefined;
+  const versions = names.map((name) => {
+    const secret = caches.secrets.get(`${proxy.metadata.namespace}/${name}`);
+    return `${name}=${secret?.metadata.uid ?? ''}/${secret?.metadata.resourceVersion ?? ''}`;
+  });
+  return createHash('sha256').update(versions.join('\n')).digest('hex').slice(0, 32);
 }

@@ -1,11 +1,18 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
-import { objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
-import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
+import { SERVER_COMPONENT, objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
+import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podSpecExtras, podTemplateMetadata, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
 
 /** The pod template annotation whose change rolls the pods when the settings change. */
 export const CONFIG_CHECKSUM_ANNOTATION = 'gomodproxy.dev/config-checksum';
+
+/**
+ * The pod template annotation whose change rolls the pods when a Secret they read changes: a
+ * variable from a Secret is read once, when the container starts, so a rotated token or key
+ * reaches the proxy only in a new pod.
+ */
+export const SECRETS_VERSION_ANNOTATION = 'gomodproxy.dev/secrets-version';
 
 /**
  * A ReadWriteOnce volume can be mounted by one node at a time: a rolling update would start the
@@ -16,24 +23,33 @@ export function needsRecreate(proxy: GoModuleProxy): boolean {
   return pvc !== undefined && !pvc.accessModes.includes('ReadWriteMany');
 }
 
-export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, options: RenderOptions): KubeObject {
+/** The spec's spread constraints, selecting this proxy's serving pods unless they say otherwise. */
+function topologySpread(proxy: GoModuleProxy): Record<string, unknown> {
+  const constraints = proxy.spec.pod.topologySpreadConstraints;
+  if (!constraints) return {};
+  return { topologySpreadConstraints: constraints.map((constraint) => ({ labelSelector: { matchLabels: podSelectorLabels(proxy) }, ...constraint })) };
+}
+
+export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, options: RenderOptions, secretsVersion?: string): KubeObject {
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: ownedMetadata(proxy, objectNames(proxy).deployment, 'server'),
+    metadata: ownedMetadata(proxy, objectNames(proxy).deployment, SERVER_COMPONENT),
     spec: {
       replicas: proxy.spec.replicas,
       selector: { matchLabels: podSelectorLabels(proxy) },
       strategy: needsRecreate(proxy) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
-        metadata: {
-          labels: ownedLabels(proxy, 'server'),
-          annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum },
-        },
+        metadata: podTemplateMetadata(proxy, ownedLabels(proxy, SERVER_COMPONENT), {
+          [CONFIG_CHECKSUM_ANNOTATION]: configChecksum,
+          ...(secretsVersion ? { [SECRETS_VERSION_ANNOTATION]: secretsVersion } : {}),
+        }),
         spec: {
           securityContext: podSecurityContext,
           automountServiceAccountToken: false,
+          ...podSpecExtras(proxy),
           ...scheduling(proxy),
+          ...topologySpread(proxy),
           containers: [
             {
               name: 'gomodproxy',

@@ -3,6 +3,7 @@
  * that name its GoModuleProxy, so the operator watches them with one label selector and finds the
  * owner of an event without reading owner references (which cannot cross namespaces anyway).
  */
+import { createHash } from 'node:crypto';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 
 export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
@@ -22,12 +23,17 @@ export const CLEANUP_COMPONENT = 'cleanup';
  */
 export const CLEANUP_POD_SELECTOR = `${MANAGED_SELECTOR},${COMPONENT_LABEL}=${CLEANUP_COMPONENT}`;
 
+export const SERVER_COMPONENT = 'server';
+
+/** The serving pods of every proxy: the operator reads their state to say what keeps them from starting. */
+export const SERVING_POD_SELECTOR = `${MANAGED_SELECTOR},${COMPONENT_LABEL}=${SERVER_COMPONENT}`;
+
 /**
  * Labels that select the serving pods of one proxy: the Deployment's selector (never changed after
  * creation) and the Service's. The component keeps the cleanup job's pods out of the Service.
  */
 export function podSelectorLabels(proxy: GoModuleProxy): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, [COMPONENT_LABEL]: 'server' };
+  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, [COMPONENT_LABEL]: SERVER_COMPONENT };
 }
 
 export function ownedLabels(proxy: GoModuleProxy, component: string): Record<string, string> {
@@ -48,12 +54,28 @@ export function ownerKeyFromLabels(labels: Record<string, string> | undefined): 
   return name && namespace ? `${namespace}/${name}` : undefined;
 }
 
+/**
+ * A CronJob's name is at most 52 characters: the Jobs it makes add 11 (a dash and the scheduled
+ * minute) and must still fit a 63-character label.
+ */
+export const CRONJOB_NAME_LIMIT = 52;
+
+/**
+ * name + suffix, or, when that is longer than limit, the name cut short with 8 hex digits of its
+ * sha256 in between, so that two long names that share a beginning still differ.
+ */
+export function boundedName(name: string, suffix: string, limit: number): string {
+  if (name.length + suffix.length <= limit) return `${name}${suffix}`;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, limit - suffix.length - hash.length - 1).replace(/-+$/, '')}-${hash}${suffix}`;
+}
+
 export const objectNames = (proxy: GoModuleProxy) => ({
   config: `${proxy.metadata.name}-config`,
   deployment: proxy.metadata.name,
   service: proxy.metadata.name,
   pvc: `${proxy.metadata.name}-data`,
-  cronJob: `${proxy.metadata.name}-cleanup`,
+  cronJob: boundedName(proxy.metadata.name, '-cleanup', CRONJOB_NAME_LIMIT),
 });
 
 /** Where clients in the cluster reach the proxy. */

@@ -24,8 +24,9 @@ export function podVolumes(proxy: GoModuleProxy): object[] {
   return [
     { name: 'config', configMap: { name: objectNames(proxy).config } },
     ...(proxy.spec.storage.pvc ? [{ name: 'data', persistentVolumeClaim: { claimName: objectNames(proxy).pvc } }] : []),
-    { name: 'git-cache', emptyDir: {} },
-    { name: 'tmp', emptyDir: {} },
+    // Bounded, so that a runaway clone or download is an eviction of this pod, not a full node disk.
+    { name: 'git-cache', emptyDir: { sizeLimit: proxy.spec.pod.gitCacheSizeLimit } },
+    { name: 'tmp', emptyDir: { sizeLimit: proxy.spec.pod.tmpSizeLimit } },
   ];
 }
 
@@ -79,4 +80,20 @@ export function scheduling(proxy: GoModuleProxy): Record<string, unknown> {
     ...(scheduling?.tolerations ? { tolerations: scheduling.tolerations } : {}),
     ...(scheduling?.affinity ? { affinity: scheduling.affinity } : {}),
   };
+}
+
+/** What the spec adds to every pod (serving and cleanup): pull secrets, service account, priority. */
+export function podSpecExtras(proxy: GoModuleProxy): Record<string, unknown> {
+  const { imagePullSecrets, serviceAccountName, priorityClassName } = proxy.spec.pod;
+  return {
+    ...(imagePullSecrets ? { imagePullSecrets } : {}),
+    ...(serviceAccountName ? { serviceAccountName } : {}),
+    ...(priorityClassName ? { priorityClassName } : {}),
+  };
+}
+
+/** A pod template's labels and annotations: the spec's, then the operator's own, which win. */
+export function podTemplateMetadata(proxy: GoModuleProxy, labels: Record<string, string>, annotations: Record<string, string> = {}): { labels: Record<string, string>; annotations?: Record<string, string> } {
+  const allAnnotations = { ...proxy.spec.pod.annotations, ...annotations };
+  return { labels: { ...proxy.spec.pod.labels, ...labels }, ...(Object.keys(allAnnotations).length > 0 ? { annotations: allAnnotations } : {}) };
 }

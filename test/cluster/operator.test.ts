@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startControlPlane, type ControlPlane } from './harness.ts';
-import { condition, createNamespace, eventually, installCrd, markDeploymentReady, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
+import { condition, createNamespace, eventsAbout, eventually, installCrd, markDeploymentReady, podWithStatus, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
 
 const NS = 'goproxy';
 const OWNED = [
@@ -96,6 +96,10 @@ describe('the operator on a real kube-apiserver', () => {
       'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
     ]);
     expect(cleanup.terminationMessagePolicy).toBe('File');
+    // Beside the serving pod that holds the ReadWriteOnce volume, within deadlines.
+    expect(objects['CronJob'].spec.startingDeadlineSeconds).toBe(3600);
+    expect(objects['CronJob'].spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    expect(objects['CronJob'].spec.jobTemplate.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey).toBe('kubernetes.io/hostname');
 
     // Published in the selected namespace only.
     const published = await eventually('cluster-wide ConfigMap in team-a', () => get('/api/v1/namespaces/team-a/configmaps/gomodproxy'));
@@ -175,6 +179,38 @@ describe('the operator on a real kube-apiserver', () => {
     expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="delete"}')).toBe(0);
   });
 
+  test('hand edits of owned objects (image, replicas, ConfigMap data) are undone; then a reconcile sends nothing', async () => {
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'corp');
+    const configMapPath = ownedPath('/api/v1', 'configmaps', 'corp-config');
+    const rendered = { deployment: await get(deploymentPath), configMap: await get(configMapPath) };
+    // As `kubectl set image`, `kubectl scale` and `kubectl edit` do: updates by other field managers.
+    const edits = [
+      cluster.api('PATCH', `${deploymentPath}?fieldManager=kubectl-set`, [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'gomodproxy:hand-edited' }], 'application/json-patch+json'),
+      cluster.api('PATCH', `${deploymentPath}/scale?fieldManager=kubectl-scale`, { spec: { replicas: 4 } }, 'application/merge-patch+json'),
+      cluster.api('PATCH', `${configMapPath}?fieldManager=kubectl-edit`, { data: { 'config.yaml': 'upstream: http://elsewhere.example\n' } }, 'application/merge-patch+json'),
+    ];
+    for (const edit of await Promise.all(edits)) expect(edit.status, JSON.stringify(edit.body)).toBe(200);
+
+    const restored = await eventually('every edit undone', async () => {
+      const deployment = await get(deploymentPath);
+      const configMap = await get(configMapPath);
+      const back = deployment.spec.template.spec.containers[0].image === 'gomodproxy:test' && deployment.spec.replicas === 1 && configMap.data['config.yaml'] === rendered.configMap.data['config.yaml'];
+      return back ? { deployment, configMap } : undefined;
+    });
+    expect(restored.deployment.spec.template.metadata.annotations).toEqual(rendered.deployment.spec.template.metadata.annotations);
+
+    // The next reconcile (an annotation on the resource enqueues it) finds everything as rendered.
+    const reconciles = await operator.metric('gomodproxy_operator_reconciles_total');
+    const applies = await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}');
+    const versions = [(await get(deploymentPath)).metadata.resourceVersion, (await get(configMapPath)).metadata.resourceVersion];
+    expect((await cluster.api('PATCH', proxiesPath(NS, 'corp'), { metadata: { annotations: { 'example.com/touched': 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await eventually('reconciled again', async () =>
+      (await operator.metric('gomodproxy_operator_reconciles_total')) > reconciles && (await operator.metric('gomodproxy_operator_queue_depth')) === 0 ? true : undefined,
+    );
+    expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}')).toBe(applies);
+    expect([(await get(deploymentPath)).metadata.resourceVersion, (await get(configMapPath)).metadata.resourceVersion]).toEqual(versions);
+  });
+
   test('status.lastCleanup is the report of the latest cleanup pod that succeeded; a malformed or older one changes nothing', async () => {
     // No kubelet runs here: each pod is made with the labels of the CronJob's pod template, then
     // its status is set through the status subresource as the kubelet sets it when the container
@@ -185,14 +221,9 @@ describe('the operator on a real kube-apiserver', () => {
     const cronJob = await get(ownedPath('/apis/batch/v1', 'cronjobs', 'corp-cleanup'));
     const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
     const succeededCleanupPod = async (name: string, message: string) => {
-      const path = `/api/v1/namespaces/${NS}/pods`;
-      const created = await cluster.api('POST', path, { metadata: { name, labels }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'cleanup', image: 'gomodproxy:test' }] } });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
       const time = new Date().toISOString();
       const terminated = { exitCode: 0, reason: 'Completed', message, startedAt: time, finishedAt: time };
-      const status = { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] };
-      const patched = await cluster.api('PATCH', `${path}/${name}/status`, { status }, 'application/merge-patch+json');
-      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      await podWithStatus(cluster, NS, name, labels, 'cleanup', { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] }, 'OnFailure');
     };
     const lastCleanup = async () => (await get(proxiesPath(NS, 'corp'))).status.lastCleanup;
 
@@ -224,6 +255,44 @@ describe('the operator on a real kube-apiserver', () => {
     expect(operator.output()).toContain('cleanup pod\'s termination message ignored');
   });
 
+  test('a pod that cannot start makes it Degraded, saying which container, reason and Secret key, with an Event; fixed, it recovers', async () => {
+    const deployment = await get(ownedPath('/apis/apps/v1', 'deployments', 'corp'));
+    const labels = deployment.spec.template.metadata.labels;
+    const podName = 'corp-5d4f8c7b9-xk2p9';
+    const kubeletMessage = 'couldn\'t find key token in Secret goproxy/git-token';
+    // The deployment controller counts the pod as not ready.
+    await markDeploymentReady(cluster, NS, 'corp', 0);
+    await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: kubeletMessage } } }],
+    });
+    const degraded = await eventually('Degraded by the pod, the Deployment seen not ready', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Degraded')?.reason === 'PodsFailing' && proxy.status.readyReplicas === 0 ? proxy : undefined;
+    });
+    const expected = `pod ${podName} container gomodproxy: CreateContainerConfigError: ${kubeletMessage}; create the Secret or key it names, or fix the reference in the spec`;
+    expect(condition(degraded, 'Degraded')).toMatchObject({ status: 'True', message: expected });
+    expect(condition(degraded, 'Ready')).toMatchObject({ status: 'False', reason: 'PodsFailing', message: `0 of 1 replicas ready, 1 updated: ${expected}` });
+    const warning = await eventually('the Warning Event', async () => (await eventsAbout(cluster, NS, 'corp')).find((event) => event.reason === 'PodsFailing'));
+    expect(warning).toMatchObject({ type: 'Warning', note: expected, reportingController: 'gomodproxy.dev/operator' });
+
+    // The key is added; the kubelet starts the container and it becomes ready.
+    const now = new Date().toISOString();
+    await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+      containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }],
+    });
+    await markDeploymentReady(cluster, NS, 'corp');
+    await eventually('Ready and not Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Ready')?.status === 'True' && condition(proxy, 'Degraded')?.status === 'False' ? true : undefined;
+    });
+    const recovered = await eventually('the Normal Event', async () => (await eventsAbout(cluster, NS, 'corp')).find((event) => event.reason === 'Recovered'));
+    expect(recovered.type).toBe('Normal');
+    expect((await cluster.api('DELETE', `/api/v1/namespaces/${NS}/pods/${podName}`)).status).toBe(200);
+  });
+
   test('invalid resources are refused by the apiserver with the CRD\'s message', async () => {
     const both = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'both', namespace: NS }, spec: { storage: { pvc: {}, s3: { bucket: 'modules', credentialsSecretRef: { name: 's3' } } } } });
     expect(both.status).toBe(422);
@@ -231,6 +300,9 @@ describe('the operator on a real kube-apiserver', () => {
     const shared = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'shared', namespace: NS }, spec: { replicas: 3, storage: { pvc: { accessModes: ['ReadWriteOnce'] } } } });
     expect(shared.status).toBe(422);
     expect(shared.body.message).toContain('replicas > 1 needs storage.s3 or storage.pvc.accessModes [ReadWriteMany]');
+    const oncePod = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'once-pod', namespace: NS }, spec: { storage: { pvc: { accessModes: ['ReadWriteOncePod'] } } } });
+    expect(oncePod.status).toBe(422);
+    expect(oncePod.body.message).toContain('ReadWriteOncePod: the cleanup job could never mount the volume');
     const badField = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'bad', namespace: NS }, spec: { storage: { pvc: { size: 'lots' } } } });
     expect(badField.status).toBe(422);
     expect(badField.body.message).toContain('spec.storage.pvc.size');
@@ -274,12 +346,136 @@ describe('the operator on a real kube-apiserver', () => {
     expect(await get(ownedPath('/apis/apps/v1', 'deployments', 'bad-upstream'))).toBeUndefined();
   });
 
+  test('a rotated Secret rolls the pods; a long name gets a CronJob within 52 characters; a name that cannot be a Service is refused', async () => {
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'corp');
+    const version = (deployment: any) => deployment.spec.template.metadata.annotations['gomodproxy.dev/secrets-version'];
+    const before = version(await get(deploymentPath));
+    expect(before).toMatch(/^[0-9a-f]{32}$/);
+    const rotated = await cluster.api('PATCH', `/api/v1/namespaces/${NS}/secrets/git-token`, { stringData: { token: 'rotated' } }, 'application/merge-patch+json');
+    expect(rotated.status).toBe(200);
+    await eventually('the pod template changes', async () => (version(await get(deploymentPath)) !== before ? true : undefined));
+
+    const name = 'a-proxy-whose-name-is-long-enough-to-break-the-cronjob-x';
+    expect(name.length).toBeGreaterThan(44);
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name, namespace: NS }, spec: { storage: { s3: { bucket: 'modules', credentialsSecretRef: { name: 'git-token' } } }, clusterWide: { enabled: false } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const cronJobs = await eventually('its CronJob', async () => {
+      const listed = await cluster.api('GET', `/apis/batch/v1/namespaces/${NS}/cronjobs?labelSelector=${encodeURIComponent(`gomodproxy.dev/proxy-name=${name}`)}`);
+      return listed.body.items.length === 1 ? listed.body.items : undefined;
+    });
+    expect(cronJobs[0].metadata.name).toMatch(/^a-proxy-whose-name-is-long-enough-t-[0-9a-f]{8}-cleanup$/);
+    expect(cronJobs[0].metadata.name.length).toBeLessThanOrEqual(52);
+
+    const dotted = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'corp.v2', namespace: NS } });
+    expect(dotted.status).toBe(422);
+    expect(dotted.body.message).toContain('metadata.name must be at most 63 characters of a-z, 0-9 and -');
+  });
+
+  test('pod knobs, a PodDisruptionBudget and a NetworkPolicy are accepted by the apiserver; the budget goes when one replica is left', async () => {
+    const spec = {
+      replicas: 3,
+      storage: { s3: { bucket: 'modules', credentialsSecretRef: { name: 'git-token' } } },
+      networkPolicy: { enabled: true, from: [{ namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } } }] },
+      pod: {
+        labels: { team: 'platform' },
+        annotations: { 'sidecar.istio.io/inject': 'false' },
+        imagePullSecrets: [{ name: 'registry' }],
+        serviceAccountName: 'go-proxy-s3',
+        priorityClassName: 'platform-critical',
+        topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      },
+    };
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'knobs', namespace: NS }, spec });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const budgetPath = ownedPath('/apis/policy/v1', 'poddisruptionbudgets', 'knobs');
+    const budget = await eventually('the PodDisruptionBudget', () => get(budgetPath));
+    expect(budget.spec.maxUnavailable).toBe(1);
+    const networkPolicy = await eventually('the NetworkPolicy', () => get(ownedPath('/apis/networking.k8s.io/v1', 'networkpolicies', 'knobs')));
+    expect(networkPolicy.spec.ingress[0].ports).toEqual([{ protocol: 'TCP', port: 3000 }]);
+    const deployment = await eventually('the Deployment', () => get(ownedPath('/apis/apps/v1', 'deployments', 'knobs')));
+    expect(deployment.spec.template.spec).toMatchObject({ serviceAccountName: 'go-proxy-s3', priorityClassName: 'platform-critical', imagePullSecrets: [{ name: 'registry' }] });
+    expect(deployment.spec.template.spec.topologySpreadConstraints[0].labelSelector.matchLabels['app.kubernetes.io/instance']).toBe('knobs');
+    const proxy = await eventually('reconciled without problem', async () => {
+      const current = await get(proxiesPath(NS, 'knobs'));
+      return condition(current, 'Degraded')?.status === 'False' ? current : undefined;
+    });
+    expect(proxy.status.observedGeneration).toBe(1);
+
+    expect((await cluster.api('PATCH', proxiesPath(NS, 'knobs'), { spec: { replicas: 1 } }, 'application/merge-patch+json')).status).toBe(200);
+    await eventually('the PodDisruptionBudget deleted', async () => ((await cluster.api('GET', budgetPath)).status === 404 ? true : undefined));
+  });
+
+  test('a refused apply does not stop the others: the PVC cannot grow while unbound, the Deployment still rolls, Degraded says why', async () => {
+    const created = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'grows', namespace: NS }, spec: { storage: { pvc: { size: '1Gi' } }, clusterWide: { enabled: false } } });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'grows');
+    const before = await eventually('its Deployment', () => get(deploymentPath));
+    await eventually('its PVC', () => get(ownedPath('/api/v1', 'persistentvolumeclaims', 'grows-data')));
+    const checksum = (deployment: any) => deployment.spec.template.metadata.annotations['gomodproxy.dev/config-checksum'];
+
+    // The PVC comes first in the order of applies; no volume binds it here, and an unbound claim cannot be resized.
+    const patched = await cluster.api('PATCH', proxiesPath(NS, 'grows'), { spec: { storage: { pvc: { size: '2Gi' } }, upstream: 'http://third-mirror.corp.example' } }, 'application/merge-patch+json');
+    expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+    const degraded = await eventually('Degraded: ApplyFailed', async () => {
+      const proxy = await get(proxiesPath(NS, 'grows'));
+      return condition(proxy, 'Degraded')?.reason === 'ApplyFailed' && proxy.status.observedGeneration === 2 ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded').message).toMatch(/^PersistentVolumeClaim grows-data: 422 PersistentVolumeClaim "grows-data" is invalid: spec: Forbidden: spec is immutable after creation/);
+    const after = await get(deploymentPath);
+    expect(checksum(after)).not.toBe(checksum(before));
+    const configMap = await get(ownedPath('/api/v1', 'configmaps', 'grows-config'));
+    expect(configMap.data['config.yaml']).toContain('http://third-mirror.corp.example');
+    expect((await get(ownedPath('/api/v1', 'persistentvolumeclaims', 'grows-data'))).spec.resources.requests.storage).toBe('1Gi');
+  });
+
+  test('impossible changes of the volume are refused by the CRD\'s transition rules, with what to do', async () => {
+    const refused = async (pvc: object) => {
+      const response = await cluster.api('PATCH', proxiesPath(NS, 'grows'), { spec: { storage: { pvc } } }, 'application/merge-patch+json');
+      expect(response.status, JSON.stringify(response.body)).toBe(422);
+      return response.body.message as string;
+    };
+    expect(await refused({ storageClassName: 'fast' })).toContain('storage.pvc.storageClassName cannot change');
+    expect(await refused({ accessModes: ['ReadWriteMany'] })).toContain('storage.pvc.accessModes cannot change');
+    expect(await refused({ size: '512Mi' })).toContain('storage.pvc.size cannot shrink');
+    // Growing, and everything else, is still allowed.
+    const grown = await cluster.api('PATCH', proxiesPath(NS, 'grows'), { spec: { storage: { pvc: { size: '3Gi' } } } }, 'application/merge-patch+json');
+    expect(grown.status, JSON.stringify(grown.body)).toBe(200);
+  });
+
+  test('a cluster-wide ConfigMap name someone else holds is never overwritten: a user\'s own, or another proxy\'s, makes it Degraded', async () => {
+    await createNamespace(cluster, 'team-c', { 'go-proxy': 'corp' });
+    const mine = await cluster.api('POST', '/api/v1/namespaces/team-c/configmaps', { metadata: { name: 'gomodproxy' }, data: { GOPROXY: 'http://mine.team-c.example' } });
+    expect(mine.status).toBe(201);
+    const degraded = await eventually('corp Degraded: ConfigMapConflict', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Degraded')?.reason === 'ConfigMapConflict' ? proxy : undefined;
+    });
+    expect(condition(degraded, 'Degraded').message).toBe(
+      'ConfigMap team-c/gomodproxy is held by someone else (it has no gomodproxy-operator labels): it is left as it is; set spec.clusterWide.configMapName to a name nobody else uses there',
+    );
+    expect((await get('/api/v1/namespaces/team-c/configmaps/gomodproxy')).data).toEqual({ GOPROXY: 'http://mine.team-c.example' });
+
+    const rival = await cluster.api('POST', proxiesPath(NS), { ...corp, metadata: { name: 'rival', namespace: NS }, spec: { storage: { pvc: {} }, clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } } } } });
+    expect(rival.status).toBe(201);
+    const rivalDegraded = await eventually('rival Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'rival'));
+      return condition(proxy, 'Degraded')?.reason === 'ConfigMapConflict' ? proxy : undefined;
+    });
+    expect(condition(rivalDegraded, 'Degraded').message).toContain('ConfigMap team-a/gomodproxy is published by GoModuleProxy goproxy/corp');
+    expect((await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).data.GOPROXY).toBe('http://corp.goproxy.svc:80');
+    expect((await cluster.api('DELETE', proxiesPath(NS, 'rival'))).status).toBe(200);
+    await eventually('rival gone', async () => ((await cluster.api('GET', proxiesPath(NS, 'rival'))).status === 404 ? true : undefined));
+    expect((await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).metadata.labels['gomodproxy.dev/proxy-name']).toBe('corp');
+  });
+
   test('deleting it removes the cluster-wide ConfigMaps (finalizer) and garbage-collects the owned objects, keeping the PVC', async () => {
     const deleted = await cluster.api('DELETE', proxiesPath(NS, 'corp'));
     expect(deleted.status).toBe(200);
     await eventually('the GoModuleProxy is gone', async () => ((await cluster.api('GET', proxiesPath(NS, 'corp'))).status === 404 ? true : undefined));
     expect(await get('/api/v1/namespaces/team-a/configmaps/gomodproxy')).toBeUndefined();
     expect(await get('/api/v1/namespaces/team-b/configmaps/gomodproxy')).toBeUndefined();
+    // A user's own ConfigMap of that name is not the operator's to delete.
+    expect((await get('/api/v1/namespaces/team-c/configmaps/gomodproxy')).data).toEqual({ GOPROXY: 'http://mine.team-c.example' });
     for (const [kind, base, plural, name] of OWNED) {
       if (kind === 'PersistentVolumeClaim') continue;
       await eventually(`${kind} ${name} collected`, async () => ((await cluster.api('GET', ownedPath(base, plural, name))).status === 404 ? true : undefined));

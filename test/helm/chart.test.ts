@@ -75,6 +75,19 @@ describe('the Helm chart', () => {
     expect(normal(granted)).toEqual(normal(OPERATOR_RULES));
   });
 
+  it('with watchNamespace, grants Secrets in that namespace only (a Role), the rest as without', () => {
+    const rendered = runHelm(['template', 'gomodproxy', chartPath, '-n', 'goproxy', '--set', 'watchNamespace=team-a'], home.path);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    const objects = renderedObjects(rendered.stdout) as Array<KubeObject & { rules?: Array<{ resources: string[] }> }>;
+    const clusterRole = objects.find((o) => o.kind === 'ClusterRole')!;
+    expect(clusterRole.rules!.some((rule) => rule.resources.includes('secrets'))).toBe(false);
+    const secretsRole = objects.find((o) => o.kind === 'Role' && o.rules!.some((rule) => rule.resources.includes('secrets')))!;
+    expect(secretsRole.metadata.namespace).toBe('team-a');
+    expect(objects.some((o) => o.kind === 'RoleBinding' && o.metadata.namespace === 'team-a')).toBe(true);
+    const granted = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => o.rules ?? []);
+    expect(granted.map((r) => JSON.stringify(r)).sort()).toEqual(OPERATOR_RULES.map((r) => JSON.stringify(r)).sort());
+  });
+
   it('carries the generated CRD', () => {
     const generated = readFileSync(join(repositoryRoot, 'crds', 'gomodproxy.dev_gomoduleproxies.yaml'), 'utf8');
     expect(readFileSync(join(chartPath, 'crds', 'gomodproxy.dev_gomoduleproxies.yaml'), 'utf8')).toBe(generated);

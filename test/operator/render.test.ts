@@ -4,6 +4,9 @@ import { resolveConfig } from '../../proxy/config.ts';
 import yaml from 'js-yaml';
 import {
   CLEANUP_POD_SELECTOR,
+  CRONJOB_NAME_LIMIT,
+  SECRETS_VERSION_ANNOTATION,
+  boundedName,
   CONFIG_CHECKSUM_ANNOTATION,
   RenderError,
   clusterWideSettings,
@@ -92,6 +95,36 @@ describe('rendering a GoModuleProxy', () => {
     expect(container.terminationMessagePolicy).toBe('File');
   });
 
+  test('the cleanup job has deadlines and resources, and runs beside the serving pod that holds a ReadWriteOnce volume', () => {
+    const cronJob = objects['CronJob'];
+    expect(cronJob.spec).toMatchObject({ concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 3600 });
+    expect(cronJob.spec.jobTemplate.spec.activeDeadlineSeconds).toBe(3600);
+    const pod = cronJob.spec.jobTemplate.spec.template.spec;
+    expect(pod.containers[0].resources).toEqual({ requests: { cpu: '50m', memory: '128Mi' } });
+    expect(pod.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toEqual([
+      { labelSelector: { matchLabels: objects['Deployment'].spec.selector.matchLabels }, topologyKey: 'kubernetes.io/hostname' },
+    ]);
+  });
+
+  test.each([
+    ['ReadWriteMany', { replicas: 2, storage: { pvc: { accessModes: ['ReadWriteMany' as const] } } }],
+    ['S3', { storage: { s3: { bucket: 'go-modules', credentialsSecretRef: { name: 'minio' } } } }],
+    ['no serving pod', { replicas: 0, storage: { pvc: {} } }],
+  ])('with %s the cleanup pod may run anywhere', (_name, spec) => {
+    const pod = byKind(renderOwnedObjects(goModuleProxy(spec), options))['CronJob'].spec.jobTemplate.spec.template.spec;
+    expect(pod.affinity).toBeUndefined();
+  });
+
+  test('the user\'s own affinity and cleanup resources are kept', () => {
+    const nodeAffinity = { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: 'zone', operator: 'In', values: ['a'] }] }] } };
+    const spec = { storage: { pvc: {} }, scheduling: { affinity: { nodeAffinity } }, retention: { activeDeadlineSeconds: 600, resources: { limits: { memory: '1Gi' } } } };
+    const job = byKind(renderOwnedObjects(goModuleProxy(spec), options))['CronJob'].spec.jobTemplate.spec;
+    expect(job.activeDeadlineSeconds).toBe(600);
+    expect(job.template.spec.affinity.nodeAffinity).toEqual(nodeAffinity);
+    expect(job.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution).toHaveLength(1);
+    expect(job.template.spec.containers[0].resources).toEqual({ limits: { memory: '1Gi' } });
+  });
+
   test('the cleanup pods are selected by the operator\'s pod informer and not by the Service', () => {
     const podLabels: Record<string, string> = objects['CronJob'].spec.jobTemplate.spec.template.metadata.labels;
     const matches = (selector: Record<string, string>) => Object.entries(selector).every(([key, value]) => podLabels[key] === value);
@@ -150,7 +183,7 @@ describe('rendering a GoModuleProxy on S3 storage', () => {
   });
 
   test('no PVC and no data volume; the credentials reach the proxy and the cleanup job from the Secret', () => {
-    expect(Object.keys(objects)).toEqual(['ConfigMap', 'Service', 'Deployment', 'CronJob']);
+    expect(Object.keys(objects)).toEqual(['ConfigMap', 'Service', 'Deployment', 'CronJob', 'PodDisruptionBudget']);
     const credentials = [
       { name: 'AWS_ACCESS_KEY_ID', valueFrom: { secretKeyRef: { name: 'minio', key: 'AWS_ACCESS_KEY_ID' } } },
       { name: 'AWS_SECRET_ACCESS_KEY', valueFrom: { secretKeyRef: { name: 'minio', key: 'AWS_SECRET_ACCESS_KEY' } } },
@@ -163,5 +196,73 @@ describe('rendering a GoModuleProxy on S3 storage', () => {
     expect(job.containers[0].env).toEqual(credentials);
     expect(job.volumes.map((v: { name: string }) => v.name)).not.toContain('data');
     expect(objects['Deployment'].spec.replicas).toBe(3);
+  });
+});
+
+describe('names and rolls', () => {
+  test('a CronJob name stays within 52 characters; long names keep a hash, short ones are as they were', () => {
+    const long = 'a'.repeat(40) + '-proxy-for-team-x';
+    const other = 'a'.repeat(40) + '-proxy-for-team-y';
+    expect(boundedName('corp', '-cleanup', CRONJOB_NAME_LIMIT)).toBe('corp-cleanup');
+    expect(boundedName(long, '-cleanup', CRONJOB_NAME_LIMIT)).toHaveLength(CRONJOB_NAME_LIMIT);
+    expect(boundedName(long, '-cleanup', CRONJOB_NAME_LIMIT)).toMatch(/^a{35}-[0-9a-f]{8}-cleanup$/);
+    expect(boundedName(long, '-cleanup', CRONJOB_NAME_LIMIT)).not.toBe(boundedName(other, '-cleanup', CRONJOB_NAME_LIMIT));
+    const objects = byKind(renderOwnedObjects(goModuleProxy({ storage: { pvc: {} } }, long), options));
+    expect(objects['CronJob'].metadata.name.length).toBeLessThanOrEqual(CRONJOB_NAME_LIMIT);
+  });
+
+  test('a change of the Secrets the pods read rolls them; none read, no annotation', () => {
+    const proxy = goModuleProxy({ gitCredentials: [{ host: 'git.corp.example', secretRef: { name: 'git-token' } }], storage: { pvc: {} } });
+    const annotations = (version?: string) => byKind(renderOwnedObjects(proxy, options, version))['Deployment'].spec.template.metadata.annotations;
+    expect(annotations('v1')[SECRETS_VERSION_ANNOTATION]).toBe('v1');
+    expect(annotations('v2')[SECRETS_VERSION_ANNOTATION]).toBe('v2');
+    expect(annotations(undefined)).not.toHaveProperty(SECRETS_VERSION_ANNOTATION);
+  });
+});
+
+describe('what a platform team sets on the pods, and objects beside them', () => {
+  const spec = {
+    replicas: 3,
+    storage: { s3: { bucket: 'go-modules', credentialsSecretRef: { name: 'minio' } } },
+    networkPolicy: { enabled: true, from: [{ namespaceSelector: { matchLabels: { ci: 'yes' } } }] },
+    pod: {
+      labels: { team: 'platform', 'app.kubernetes.io/component': 'mine' },
+      annotations: { 'sidecar.istio.io/inject': 'false' },
+      imagePullSecrets: [{ name: 'registry' }],
+      serviceAccountName: 'go-proxy-s3',
+      priorityClassName: 'platform-critical',
+      topologySpreadConstraints: [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' }],
+      gitCacheSizeLimit: '20Gi',
+    },
+  };
+  const objects = byKind(renderOwnedObjects(goModuleProxy(spec), options));
+
+  test('the serving pods and the cleanup pods get the pull secrets, service account, priority, labels and annotations; the operator\'s labels win', () => {
+    for (const template of [objects['Deployment'].spec.template, objects['CronJob'].spec.jobTemplate.spec.template]) {
+      expect(template.spec).toMatchObject({ imagePullSecrets: [{ name: 'registry' }], serviceAccountName: 'go-proxy-s3', priorityClassName: 'platform-critical', automountServiceAccountToken: false });
+      expect(template.metadata.labels.team).toBe('platform');
+      expect(template.metadata.labels['app.kubernetes.io/component']).not.toBe('mine');
+      expect(template.metadata.annotations['sidecar.istio.io/inject']).toBe('false');
+    }
+    expect(objects['Deployment'].spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBe(configChecksum(objects['ConfigMap']));
+    expect(objects['Deployment'].spec.template.spec.topologySpreadConstraints).toEqual([
+      { labelSelector: { matchLabels: objects['Deployment'].spec.selector.matchLabels }, maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway' },
+    ]);
+    const volumes = objects['Deployment'].spec.template.spec.volumes;
+    expect(volumes.find((v: { name: string }) => v.name === 'git-cache').emptyDir).toEqual({ sizeLimit: '20Gi' });
+    expect(volumes.find((v: { name: string }) => v.name === 'tmp').emptyDir).toEqual({ sizeLimit: '2Gi' });
+  });
+
+  test('more than one replica: a PodDisruptionBudget of one unavailable pod; one replica: none', () => {
+    expect(objects['PodDisruptionBudget'].spec).toEqual({ maxUnavailable: 1, selector: { matchLabels: objects['Deployment'].spec.selector.matchLabels } });
+    expect(byKind(renderOwnedObjects(goModuleProxy({ ...spec, replicas: 1 }), options))['PodDisruptionBudget']).toBeUndefined();
+  });
+
+  test('the NetworkPolicy admits the named peers to the proxy\'s port only', () => {
+    expect(objects['NetworkPolicy'].spec).toEqual({
+      podSelector: { matchLabels: objects['Deployment'].spec.selector.matchLabels },
+      policyTypes: ['Ingress'],
+      ingress: [{ ports: [{ protocol: 'TCP', port: 3000 }], from: [{ namespaceSelector: { matchLabels: { ci: 'yes' } } }] }],
+    });
   });
 });
