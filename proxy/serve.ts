@@ -9,7 +9,7 @@ import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
-import { buildServer } from './server/index.ts';
+import { buildServer, keepKeyPairCurrent, readKeyPair, type SecureContextTarget } from './server/index.ts';
 import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
@@ -134,6 +134,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
   const core = await assembleProxy(config, logger);
   const { storage, upstream, modules, checksumDatabase: database, checksums, metrics } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
   const app = buildServer({
     modules,
     storage,
@@ -143,13 +144,15 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     downloads,
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
+    ...(keyPair ? { tls: keyPair } : {}),
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
+  const stopWatchingTls = config.tls ? keepKeyPairCurrent(config.tls, app.server as unknown as SecureContextTarget, logger) : () => {};
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  const url = `http://${shownHost}:${boundPort}`;
+  const url = `${config.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
   logger.info(
     { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
     'gomodproxy serving',
@@ -162,6 +165,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksumDatabase: database,
     metrics,
     close: async () => {
+      stopWatchingTls();
       await app.close();
       await downloads.close();
       await storage.close?.();

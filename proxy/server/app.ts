@@ -10,6 +10,7 @@ import { isProxyError } from '../errors.ts';
 import type { ModuleService } from '../moduleService.ts';
 import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
+import type { KeyPair } from './tlsFiles.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
@@ -26,6 +27,8 @@ export type ServerOptions = {
   logger: Logger;
   /** Seconds a list or @latest answer may be cached by clients. */
   listMaxAgeSeconds: number;
+  /** Serve https (HTTP/2, and HTTP/1.1 for older clients) with this certificate; none: plain http. */
+  tls?: KeyPair;
 };
 
 declare module 'fastify' {
@@ -36,6 +39,10 @@ declare module 'fastify' {
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
+    // The go command speaks HTTP/2 over TLS when offered; the routes use the compatibility API,
+    // so they serve both. The instance's type is the plain-http one: the routes never touch the
+    // HTTP/2 session.
+    ...((options.tls ? { http2: true, https: { allowHTTP1: true, ...options.tls } } : {}) as object),
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request is written by the onResponse hook below, with the module fields.
     logController: new LogController({ disableRequestLogging: true }),
@@ -50,7 +57,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
           : `malformed request: ${error.message}`;
       void sendText(reply, error.statusCode ?? 400, message);
     },
-  });
+  }) as unknown as FastifyInstance;
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
   // The line is written when the connection is done with the response, not on fastify's

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pino } from 'pino';
-import { resolveConfig } from '../../proxy/config.ts';
+import { resolveConfig, type ConfigInput } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
@@ -31,6 +31,10 @@ export type TestProxyOptions = {
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
   /** How often download times are written to storage (default 1m). */
   recordEvery?: string;
+  /** https with these files (made by the test's own CA). */
+  tls?: ConfigInput['tls'];
+  auth?: ConfigInput['auth'];
+  access?: ConfigInput['access'];
 };
 
 export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
@@ -54,6 +58,9 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       timeout: options.gitTimeout ?? '60s',
     },
     logLevel: 'silent',
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.access ? { access: options.access } : {}),
   });
   const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
   return {
