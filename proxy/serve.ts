@@ -4,6 +4,7 @@
  */
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { createAccessControl } from './access/index.ts';
 import { parseListen, type Config } from './config.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
@@ -135,6 +136,10 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
   const { storage, upstream, modules, checksumDatabase: database, checksums, metrics } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
   const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
+  const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
+  if (!access && config.private.length > 0) {
+    logger.warn('no auth or access settings: anyone who can reach the port can read the private modules');
+  }
   const app = buildServer({
     modules,
     storage,
@@ -145,6 +150,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
     ...(keyPair ? { tls: keyPair } : {}),
+    ...(access ? { access } : {}),
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
@@ -166,6 +172,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     metrics,
     close: async () => {
       stopWatchingTls();
+      access?.close();
       await app.close();
       await downloads.close();
       await storage.close?.();

@@ -10,6 +10,8 @@ import { isProxyError } from '../errors.ts';
 import type { ModuleService } from '../moduleService.ts';
 import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
+import type { AccessControl } from '../access/index.ts';
+import { registerAccessCheck } from './accessCheck.ts';
 import type { KeyPair } from './tlsFiles.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
@@ -29,6 +31,8 @@ export type ServerOptions = {
   listMaxAgeSeconds: number;
   /** Serve https (HTTP/2, and HTTP/1.1 for older clients) with this certificate; none: plain http. */
   tls?: KeyPair;
+  /** Who may read what; none: everyone may read everything. */
+  access?: AccessControl;
 };
 
 declare module 'fastify' {
@@ -81,6 +85,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       );
     });
   });
+
+  if (options.access) registerAccessCheck(app, options.access);
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {

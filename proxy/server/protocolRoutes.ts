@@ -14,6 +14,8 @@ import type { ServerOptions } from './app.ts';
 import { sendObject } from './sendObject.ts';
 
 export type RequestLog = {
+  /** The signed-in user or token name; absent for anonymous. */
+  user?: string;
   module?: string;
   version?: string;
   kind?: string;
