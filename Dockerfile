@@ -33,6 +33,7 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
+COPY cli ./cli
 COPY proxy ./proxy
 COPY operator ./operator
 

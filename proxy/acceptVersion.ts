@@ -5,7 +5,8 @@
  *
  * The rules:
  * - a .info is a JSON object whose "Version" is the version asked for, with a readable "Time" if any;
- * - a .mod's h1 is the one the checksum database holds (private and nosumdb paths are exempt);
+ * - a .mod is a go.mod whose module line names the path asked for (goModAcceptance.ts), and its h1
+ *   is the one the checksum database holds (private and nosumdb paths are exempt);
  * - a .zip passes the module zip rules (structure and limits), its go.mod is the version's .mod
  *   (the one offered with it, else the one stored), and its h1 is the one the database holds;
  * - a zip is stored with its h1 beside it as .ziphash, as the go command's module cache keeps it;
@@ -15,6 +16,7 @@
  * names who offered the file, the version and the rule it broke.
  */
 import { isProxyError, proxyError } from './errors.ts';
+import { checkServedGoMod } from './goModAcceptance.ts';
 import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
 import { versionKey, type Storage } from './storage/index.ts';
 import type { ChecksumOutcome, ModuleChecksums } from './sumdb/index.ts';
@@ -74,8 +76,9 @@ export class VersionAcceptance {
     return info;
   }
 
-  /** A .mod must have the h1 the checksum database holds. */
+  /** A .mod must be a go.mod of the module asked for (goModAcceptance.ts), with the h1 the checksum database holds. */
   async checkMod(offer: Offer, body: Buffer): Promise<AcceptedHash> {
+    checkServedGoMod(body, offer.module, offer.version, offer.servedBy);
     const hash = hashGoMod(body);
     return { hash, checksum: await this.checkChecksum(offer, 'mod', hash) };
   }

@@ -7,6 +7,9 @@
  *
  * A bad setting stops start-up with one line naming the setting, the value
  * and what is allowed (ConfigError).
+ *
+ * This is the one module of proxy/ that the operator imports (test/imports.test.ts holds the
+ * line), so that the ConfigMap it renders is checked by the schema the proxy loads.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,6 +21,9 @@ import { parseSumdbSetting } from './sumdb/index.ts';
 
 /** The embedded default upstream: the public Go module mirror, then git. */
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
+
+/** pino's levels, quietest last. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
@@ -34,6 +40,12 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * (DURATION_UNITS[match[2]!] ?? Number.NaN);
 }
 
+/** Milliseconds in the largest unit that holds them whole: 60000 is "1m"; parseDuration reads it back. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = Object.entries(DURATION_UNITS).sort(([, a], [, b]) => b - a).find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
 const duration = (what: string) =>
   z
     .union([z.string(), z.number()])
@@ -45,6 +57,28 @@ const duration = (what: string) =>
       }
       return ms;
     });
+
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+
+/** Parses "500MiB", "10GiB", "64MB", "4096" into bytes; NaN when malformed. */
+export function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?$/i.exec(text.trim());
+  if (!match) return Number.NaN;
+  return Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN));
+}
+
+const byteSize = (what: string, max = Number.POSITIVE_INFINITY) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const bytes = typeof value === 'number' ? value : parseByteSize(value);
+    if (!Number.isFinite(bytes) || bytes < 1 || bytes > max) {
+      ctx.addIssue({ code: 'custom', message: `allowed: a size such as 512MiB, 10GiB or 64MB${Number.isFinite(max) ? `, at most ${max >> 20} MiB` : ''} (${what})` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+/** The module zip limit (golang.org/x/mod/zip MaxZipFile), also the most a git export may unpack to. */
+const MODULE_ZIP_LIMIT = 500 << 20;
 
 const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
@@ -176,6 +210,20 @@ const git = z
       .describe('Where the bare mirrors of the repositories modules are built from are kept.')
       .meta({ shownDefault: '`$TMPDIR/gomodproxy-git`' }),
     timeout: duration('git.timeout').default(120_000).describe('How long one git command may run.').meta({ shownDefault: '`2m`' }),
+    maxProcesses: z.coerce
+      .number({ error: 'allowed: a whole number, 1 or more' })
+      .int({ error: 'allowed: a whole number, 1 or more' })
+      .min(1, { error: 'allowed: a whole number, 1 or more' })
+      .default(4)
+      .describe('How many git processes may run at once; more requests wait in line.'),
+    cacheSize: byteSize('git.cacheSize')
+      .default(10 * 1024 ** 3)
+      .describe('How much the mirrors in `cacheDir` may take; beyond it the least recently used mirrors not in use are removed (and cloned again when asked for).')
+      .meta({ shownDefault: '`10GiB`' }),
+    exportLimit: byteSize('git.exportLimit', MODULE_ZIP_LIMIT)
+      .default(MODULE_ZIP_LIMIT)
+      .describe('The most the files of one module version exported from git may add up to; the export stops as soon as it passes. At most the module zip limit, 500 MiB.')
+      .meta({ shownDefault: '`500MiB`' }),
   })
   .strict();
 
@@ -301,7 +349,7 @@ export const configSchema = z
       .default([])
       .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
       .meta({ shownDefault: 'none' }),
-    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
+    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000, maxProcesses: 4, cacheSize: 10 * 1024 ** 3, exportLimit: MODULE_ZIP_LIMIT }),
     retention: retention.default({ keepSince: 180 * 86_400_000, keepLatest: 3, pins: [], recordEvery: 60_000 }),
     sumdb: sumdb
       .default('sum.golang.org')
@@ -331,7 +379,7 @@ export const configSchema = z
     auth,
     access,
     logLevel: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'allowed: fatal, error, warn, info, debug, trace or silent' })
+      .enum(LOG_LEVELS, { error: `allowed: ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}` })
       .default('info')
       .describe('The pino log level.'),
   })
@@ -340,31 +388,54 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-/** A setting's place in the file, the environment variable that overrides it, and the flag of `serve` that overrides both. */
-export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean; flag?: string }> = [
-  { env: 'GOMODPROXY_LISTEN', path: ['listen'], flag: '--listen' },
+/**
+ * The flag that overrides a setting on the command line (above the environment): its name, the
+ * placeholder of its value and a short help text. The command line is made from this table; only
+ * `serve` takes every flag, the other commands those marked `everyCommand`.
+ */
+export type SettingFlag = { name: string; value: string; help: string; everyCommand?: boolean; choices?: readonly string[] };
+
+/** A setting's place in the file, the environment variable that overrides it, and the flag that overrides both. */
+export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean; flag?: SettingFlag }> = [
+  { env: 'GOMODPROXY_LISTEN', path: ['listen'], flag: { name: '--listen', value: '<host:port>', help: 'address to serve on' } },
   { env: 'GOMODPROXY_STORAGE_TYPE', path: ['storage', 'type'] },
-  { env: 'GOMODPROXY_STORAGE_PATH', path: ['storage', 'path'], flag: '--storage-path' },
+  {
+    env: 'GOMODPROXY_STORAGE_PATH',
+    path: ['storage', 'path'],
+    flag: { name: '--storage-path', value: '<dir>', help: 'disk storage folder, laid out like GOMODCACHE/cache/download', everyCommand: true },
+  },
   { env: 'GOMODPROXY_STORAGE_BUCKET', path: ['storage', 'bucket'] },
   { env: 'GOMODPROXY_STORAGE_PREFIX', path: ['storage', 'prefix'] },
   { env: 'GOMODPROXY_STORAGE_ENDPOINT', path: ['storage', 'endpoint'] },
   { env: 'GOMODPROXY_STORAGE_REGION', path: ['storage', 'region'] },
   { env: 'GOMODPROXY_STORAGE_FORCE_PATH_STYLE', path: ['storage', 'forcePathStyle'] },
   { env: 'GOMODPROXY_STORAGE_STAGING_PATH', path: ['storage', 'stagingPath'] },
-  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'], flag: '--upstream' },
-  { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true, flag: '--private' },
-  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true, flag: '--nosumdb' },
-  { env: 'GOMODPROXY_SUMDB', path: ['sumdb'], flag: '--sumdb' },
+  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'], flag: { name: '--upstream', value: '<list>', help: 'upstream proxies in GOPROXY syntax', everyCommand: true } },
+  {
+    env: 'GOMODPROXY_PRIVATE',
+    path: ['private'],
+    list: true,
+    flag: { name: '--private', value: '<patterns>', help: 'GOPRIVATE-style patterns never asked of an upstream', everyCommand: true },
+  },
+  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true, flag: { name: '--nosumdb', value: '<patterns>', help: 'GONOSUMDB-style patterns never looked up in the checksum database' } },
+  {
+    env: 'GOMODPROXY_SUMDB',
+    path: ['sumdb'],
+    flag: { name: '--sumdb', value: '<setting>', help: 'checksum database in GOSUMDB syntax: name, "name+key [url]" or off', everyCommand: true },
+  },
   { env: 'GOMODPROXY_SUMDB_UNREACHABLE', path: ['sumdbUnreachable'] },
-  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: '--upstream-timeout' },
-  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: '--list-ttl' },
+  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: { name: '--upstream-timeout', value: '<duration>', help: 'how long an upstream may take to answer' } },
+  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: { name: '--list-ttl', value: '<duration>', help: 'how long list and @latest answers are reused' } },
   { env: 'GOMODPROXY_MEMORY_CACHE_BYTES', path: ['memoryCacheBytes'] },
-  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: '--log-level' },
+  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: { name: '--log-level', value: '<level>', help: 'log level', choices: LOG_LEVELS } },
   { env: 'GOMODPROXY_RETENTION_KEEP_SINCE', path: ['retention', 'keepSince'] },
   { env: 'GOMODPROXY_RETENTION_KEEP_LATEST', path: ['retention', 'keepLatest'] },
   { env: 'GOMODPROXY_RETENTION_RECORD_EVERY', path: ['retention', 'recordEvery'] },
   { env: 'GOMODPROXY_GIT_CACHE_DIR', path: ['git', 'cacheDir'] },
   { env: 'GOMODPROXY_GIT_TIMEOUT', path: ['git', 'timeout'] },
+  { env: 'GOMODPROXY_GIT_MAX_PROCESSES', path: ['git', 'maxProcesses'] },
+  { env: 'GOMODPROXY_GIT_CACHE_SIZE', path: ['git', 'cacheSize'] },
+  { env: 'GOMODPROXY_GIT_EXPORT_LIMIT', path: ['git', 'exportLimit'] },
   { env: 'GOMODPROXY_TLS_CERT_FILE', path: ['tls', 'certFile'] },
   { env: 'GOMODPROXY_TLS_KEY_FILE', path: ['tls', 'keyFile'] },
   { env: 'GOMODPROXY_AUTH_HTPASSWD', path: ['auth', 'htpasswd'] },
@@ -426,6 +497,16 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
     const value = env[name];
     if (value === undefined || value === '') continue;
     setPath(settings, path, list ? value.split(',').map((s) => s.trim()).filter(Boolean) : value);
+  }
+  return settings;
+}
+
+/** The settings that command-line flags give; valueOf answers the value given for a flag, if any. */
+export function settingsFromFlags(valueOf: (flag: SettingFlag) => string | undefined): Settings {
+  const settings: Settings = {};
+  for (const { path, flag } of ENVIRONMENT_SETTINGS) {
+    const value = flag && valueOf(flag);
+    if (value !== undefined) setPath(settings, path, value);
   }
   return settings;
 }

@@ -229,7 +229,7 @@ export class ModuleService {
         throw err;
       }
       // The resolved version's .info is immutable: keep it for later requests.
-      await this.acceptance.storeSmallFile(modulePath, info.Version, 'info', body);
+      await this.keepCopy(modulePath, () => this.acceptance.storeSmallFile(modulePath, info.Version, 'info', body));
       return { cache: 'miss' as const, source, body };
     });
     return { ...value, immutable: false };
@@ -306,7 +306,7 @@ export class ModuleService {
           throw err;
         }
         this.listAndLatestAnswers.set(cacheKey, { at: this.now(), body, source });
-        await this.storage.put(cacheKey, body);
+        await this.keepCopy(modulePath, () => this.storage.put(cacheKey, body));
         return { cache: 'miss' as const, source, body };
       } catch (err: unknown) {
         if (!isProxyError(err)) throw err;
@@ -360,6 +360,19 @@ export class ModuleService {
     this.listRewrites.set(modulePath, settled);
     await settled;
     if (this.listRewrites.get(modulePath) === settled) this.listRewrites.delete(modulePath);
+  }
+
+  /**
+   * Keeps a copy of an answer that is served from memory anyway (list, @latest, a query's .info):
+   * when storage fails, the upstream's answer is still served, and the failure logged.
+   */
+  private async keepCopy(modulePath: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isProxyError(err) || (err.code !== 'STORAGE_FULL' && err.code !== 'STORAGE_FAILED')) throw err;
+      this.logger.error({ module: modulePath, code: err.code, reason: err.message }, 'storage failed; serving the upstream answer without keeping it');
+    }
   }
 
   private refused(request: ModuleRequest, source: string, err: unknown): void {

@@ -110,6 +110,10 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     hosts: config.git.hosts,
     refreshMs: config.listTtl,
     timeoutMs: config.git.timeout,
+    maxProcesses: config.git.maxProcesses,
+    cacheBytes: config.git.cacheSize,
+    exportLimitBytes: config.git.exportLimit,
+    logger,
     memoryCache,
   });
   const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });

@@ -22,6 +22,7 @@ import {
   type Storage,
   type VersionFileKind,
 } from '../storage/index.ts';
+import type { MirrorPruning } from '../sources/index.ts';
 import { forEachConcurrently } from './pool.ts';
 import type { Progress } from './progress.ts';
 
@@ -155,6 +156,12 @@ export function formatCleanupSummary(summary: CleanupSummary): string {
       `${verb} ${summary.removed.length}, kept ${summary.kept}; ${summary.dryRun ? 'would free' : 'freed'} ${formatBytes(summary.freedBytes)}`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** The line of `cleanup --git-mirrors` about the git cache. */
+export function formatMirrorPruning(pruning: MirrorPruning, dryRun: boolean): string {
+  const verb = dryRun ? 'would remove' : 'removed';
+  return `git mirrors: ${verb} ${pruning.removed.length} (${formatBytes(pruning.freedBytes)}), kept ${pruning.kept}\n`;
 }
 
 function formatBytes(bytes: number): string {

@@ -17,4 +17,4 @@ export type { ModuleVersion } from './moduleVersion.ts';
 export { hashFileList, hashGoMod, type FileDigest } from './dirhash.ts';
 export { ZipCheckError } from './errors.ts';
 export { caseFold } from './fold.ts';
-export { defaultZipLimits, type ZipLimits } from './limits.ts';
+export { defaultZipLimits, formatBytes, type ZipLimits } from './limits.ts';

@@ -29,9 +29,14 @@ type Statement = { verb: string; args: string[]; arrow: number; comment: string;
 const MOD_VERBS = new Set(['module', 'go', 'toolchain', 'godebug', 'require', 'exclude', 'replace', 'retract', 'tool', 'ignore']);
 const WORK_VERBS = new Set(['go', 'toolchain', 'godebug', 'use', 'replace']);
 
-export function parseModFile(text: string, file = 'go.mod'): ModFile {
+/**
+ * Parses a go.mod. With `lax`, unknown directives are skipped, as modfile.ParseLax does for the
+ * go.mod files of dependencies (a newer go version may add directives); the syntax, and the
+ * quoting of every argument, is still checked.
+ */
+export function parseModFile(text: string, file = 'go.mod', options: { lax?: boolean } = {}): ModFile {
   const mod: ModFile = { require: [], exclude: [], replace: [] };
-  for (const { verb, args, arrow, comment, line } of statements(text, file, MOD_VERBS)) {
+  for (const { verb, args, arrow, comment, line } of statements(text, file, MOD_VERBS, options.lax ?? false)) {
     const bad = (message: string) => new ModFileError(file, line, message);
     switch (verb) {
       case 'module':
@@ -84,7 +89,7 @@ export function isLocalReplacement(replace: ModReplace): boolean {
 }
 
 /** The directives of a file, one line each (a block gives one per line), with verb checked. */
-function* statements(text: string, file: string, verbs: Set<string>): Generator<Statement> {
+function* statements(text: string, file: string, verbs: Set<string>, skipUnknown = false): Generator<Statement> {
   let parsed;
   try {
     parsed = parseGoModSyntax(text);
@@ -94,13 +99,16 @@ function* statements(text: string, file: string, verbs: Set<string>): Generator<
   }
   for (const statement of parsed) {
     const verb = statement.tokens[0]!;
-    if (!verbs.has(verb)) throw new ModFileError(file, statement.line, `unknown directive: ${verb}`);
+    const known = verbs.has(verb);
+    if (!known && !skipUnknown) throw new ModFileError(file, statement.line, `unknown directive: ${verb}`);
+    const found: Statement[] = [];
     if (statement.block === undefined) {
-      yield directive(verb, statement.tokens.slice(1), statement, file);
+      found.push(directive(verb, statement.tokens.slice(1), statement, file));
     } else {
       if (statement.tokens.length > 1) throw new ModFileError(file, statement.line, `unexpected parenthesis after ${verb}`);
-      for (const line of statement.block) yield directive(verb, line.tokens, line, file);
+      for (const line of statement.block) found.push(directive(verb, line.tokens, line, file));
     }
+    if (known) yield* found;
   }
 }
 

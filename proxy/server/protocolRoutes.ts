@@ -10,8 +10,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FetchReport } from '../moduleService.ts';
 import type { ModuleRequest } from '../protocol/index.ts';
 import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
-import type { ServerOptions } from './app.ts';
+import type { ServerOptions } from './serverOptions.ts';
 import { sendObject } from './sendObject.ts';
+import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
 
 export type RequestLog = {
   /** The signed-in user or token name; absent for anonymous. */
@@ -25,8 +26,6 @@ export type RequestLog = {
   error?: string;
 };
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-export const STALE_HEADER = 'x-gomodproxy-stale';
 
 const CONTENT_TYPES = {
   list: 'text/plain; charset=utf-8',

@@ -4,11 +4,14 @@
  * said "not found" (404 or 410); after '|' it is tried on any error,
  * timeouts included. "off" answers "not found" without asking anyone.
  *
+ * A full or failing local disk (the staging file a source writes) ends the
+ * walk at once with that failure: it is the proxy's, not the upstream's.
+ *
  * When every entry fails, the answer is "not found" if every entry said so,
  * and otherwise the first real failure (a timeout or an error), so that a
  * client is told why rather than that the module does not exist.
  */
-import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
+import { clientSafeReason, isProxyError, localDiskFailure, proxyError, type ProxyError } from '../errors.ts';
 import { moduleRequestPath, parseProxyList, type ModuleRequest } from '../protocol/index.ts';
 import { FileUpstream } from './fileUpstream.ts';
 import { HttpUpstream } from './httpUpstream.ts';
@@ -55,7 +58,10 @@ export class SourceChain {
       try {
         return { value: await attempt(entry.source), source: entry.source.name };
       } catch (err) {
-        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${(err as Error).message}`, err);
+        // A full or failing local disk is the proxy's own failure: no other upstream would help.
+        const local = localDiskFailure(err, `writing ${moduleRequestPath(request)}`);
+        if (local) throw local;
+        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${clientSafeReason(err)}`, err);
         if (error.isNotFound) {
           notFound = error;
           continue;

@@ -63,6 +63,12 @@ export interface Storage {
    */
   putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean>;
 
+  /**
+   * Throws when a write would fail now (a full or read-only disk under the staging folder), for
+   * /readyz: a proxy that cannot store what it fetches is not ready.
+   */
+  checkWritable?(): Promise<void>;
+
   /** A fresh local file path to download into before putImmutable; remove it if unused. */
   stagingFile(hint: string): Promise<string>;
 

@@ -7,7 +7,7 @@ import { basename, join } from 'node:path';
 import { pino } from 'pino';
 import { resolveConfig, type ConfigInput } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
 import { buildableProgram, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
@@ -35,9 +35,11 @@ export type TestProxyOptions = {
   tls?: ConfigInput['tls'];
   auth?: ConfigInput['auth'];
   access?: ConfigInput['access'];
+  /** git.maxProcesses, git.cacheSize and git.exportLimit (defaults: the built-in ones). */
+  gitLimits?: { maxProcesses?: number; cacheSize?: string; exportLimit?: string };
 };
 
-export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
+export type TestProxy = RunningProxy & { storagePath: string; gitCacheDir: string; dispose(): Promise<void> };
 
 export async function startTestProxy(options: TestProxyOptions): Promise<TestProxy> {
   const storagePath = options.storagePath ?? (await makeTempDir('gomodproxy-store-'));
@@ -56,6 +58,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       hosts: options.gitHosts ?? { 'github.com': { url: 'http://127.0.0.1:9' } },
       cacheDir: join(storagePath, '..', `${basename(storagePath)}-git`),
       timeout: options.gitTimeout ?? '60s',
+      ...options.gitLimits,
     },
     logLevel: 'silent',
     ...(options.tls ? { tls: options.tls } : {}),
@@ -66,6 +69,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
   return {
     ...proxy,
     storagePath,
+    gitCacheDir: config.git.cacheDir,
     async dispose() {
       await proxy.close();
       if (options.storagePath === undefined) await removeTempDir(storagePath);
@@ -221,4 +225,10 @@ export async function startProxiedTree(
       await folder.dispose();
     },
   };
+}
+
+/** The files in a store's staging folder, at any depth (each process stages in a folder of its own). */
+export async function stagedFiles(storePath: string): Promise<string[]> {
+  const entries = await readdir(join(storePath, '.staging'), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
 }

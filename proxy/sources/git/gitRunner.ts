@@ -1,14 +1,15 @@
 /**
  * Runs git non-interactively and safely: no prompts, no credential helpers
  * from the machine, no hooks, only the transports allowed (https and ssh,
- * plus http or file when a configured repository URL uses them), and a
- * timeout. Errors carry git's own first line of stderr, with any URL
- * credentials removed.
+ * plus http or file when a configured repository URL uses them), a
+ * timeout, and a cap on how many run at once (processSlots.ts). Errors carry
+ * git's own first line of stderr, with any URL credentials removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { proxyError } from '../../errors.ts';
 import { scrub } from './access.ts';
+import type { ProcessSlots } from './processSlots.ts';
 
 export type GitOptions = {
   /** The bare repository (GIT_DIR); absent for commands that need none. */
@@ -27,6 +28,8 @@ export type GitOptions = {
   sshCommand?: string | undefined;
   /** Values never to repeat in an error text. */
   secrets?: string[];
+  /** The cap on git processes running at once; the command waits for a slot. */
+  slots?: ProcessSlots;
 };
 
 const MAX_OUTPUT = 64 << 20;
@@ -76,6 +79,10 @@ function configEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Runs git and resolves to its standard output; rejects with a ProxyError naming what failed. */
 export function runGit(args: string[], options: GitOptions): Promise<Buffer> {
+  return options.slots ? options.slots.run(() => runGitNow(args, options)) : runGitNow(args, options);
+}
+
+function runGitNow(args: string[], options: GitOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const env = gitEnvironment(options);
     const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -126,7 +133,11 @@ export class GitError extends Error {
  * Runs git and hands its standard output, as a stream, to `consume`; resolves when both are
  * done. For outputs too large to hold (git archive of a big module).
  */
-export async function streamGit(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
+export function streamGit(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
+  return options.slots ? options.slots.run(() => streamGitNow(args, options, consume)) : streamGitNow(args, options, consume);
+}
+
+async function streamGitNow(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
   const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env: gitEnvironment(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -139,6 +150,8 @@ export async function streamGit(args: string[], options: GitOptions, consume: (s
     await consume(child.stdout);
   } catch (e) {
     killGroup(child);
+    // Output the consumer left unread would keep the pipe, and so the process's 'close', pending.
+    child.stdout.destroy();
     await exited;
     clearTimeout(timer);
     throw e;

@@ -11,14 +11,18 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { proxyError, isProxyError } from '../../errors.ts';
+import type { Logger } from 'pino';
 import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
-import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
+import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
-import type { ModuleSource } from '../source.ts';
+import { MAX_ZIP_FILE, type ModuleSource } from '../source.ts';
 import { gitAccess } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
 import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { ExportLimitError } from './extractTar.ts';
+import { MirrorCache } from './mirrorCache.ts';
+import { ProcessSlots } from './processSlots.ts';
 import { GitRepository } from './repository.ts';
 import { findModuleRoot, listVersions, resolveRevision, type Revision } from './versions.ts';
 
@@ -32,7 +36,15 @@ export type GitSourceOptions = {
   timeoutMs: number;
   /** Where discovered repository locations are remembered. */
   memoryCache: MemoryCache;
+  /** How many git processes may run at once (default 4). */
+  maxProcesses?: number;
+  /** How many bytes the mirrors may take together (default: no limit). */
+  cacheBytes?: number;
+  /** The most the files of one exported module version may add up to (default: the module zip limit). */
+  exportLimitBytes?: number;
+  logger?: Logger;
 };
+
 
 export class GitSource implements ModuleSource {
   readonly name = 'git';
@@ -40,10 +52,16 @@ export class GitSource implements ModuleSource {
   private readonly repositories = new Map<string, GitRepository>();
   /** Where ?go-get=1 pages said a module's repository is, with when they said it. */
   private readonly discovered: CacheSection<{ at: number; location: ModuleLocation }>;
+  private readonly slots: ProcessSlots;
+  private readonly mirrors: MirrorCache;
+  private readonly exportLimit: number;
 
   constructor(options: GitSourceOptions) {
     this.options = options;
     this.discovered = options.memoryCache.section('discovered repositories', (entry) => JSON.stringify(entry.location).length);
+    this.slots = new ProcessSlots(options.maxProcesses ?? 4);
+    this.mirrors = new MirrorCache(options.cacheDir, options.cacheBytes ?? Number.POSITIVE_INFINITY, options.logger);
+    this.exportLimit = Math.min(options.exportLimitBytes ?? MAX_ZIP_FILE, MAX_ZIP_FILE);
   }
 
   async fetchBytes(request: ModuleRequest): Promise<Buffer> {
@@ -79,7 +97,16 @@ export class GitSource implements ModuleSource {
       await fs.mkdir(this.options.cacheDir, { recursive: true });
       const work = await fs.mkdtemp(path.join(this.options.cacheDir, 'export-'));
       try {
-        const exported = await repo.exportTree(revision.commit, root.dir, work);
+        let exported;
+        try {
+          exported = await repo.exportTree(revision.commit, root.dir, work, this.exportLimit);
+        } catch (err) {
+          if (!(err instanceof ExportLimitError)) throw err;
+          throw proxyError(
+            'BAD_UPSTREAM_CONTENT',
+            `${moduleRequestPath(request, { escaped: false })}: the files of ${location.displayUrl} at ${revision.commit.slice(0, 12)} add up to more than ${formatBytes(err.maxBytes)} (export stopped at ${JSON.stringify(err.entry)}), the module zip limit; refusing the module`,
+          );
+        }
         const files = exported.flatMap((entry): SourceFile[] => {
           if (entry.kind === 'other') return [];
           const relative = root.dir === '' ? entry.path : path.posix.relative(root.dir, entry.path);
@@ -128,7 +155,12 @@ export class GitSource implements ModuleSource {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
       const hostName = location.repoRoot.split('/')[0]!;
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), this.options.memoryCache);
+      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host), this.options.memoryCache, {
+        slots: this.slots,
+        fetched: () => void this.mirrors.shrink(),
+      });
+      const forgetful = repo;
+      this.mirrors.register(repo.dir, () => forgetful.forget());
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
@@ -157,21 +189,25 @@ export class GitSource implements ModuleSource {
     const location = await this.locate(request.module);
     const repo = this.repository(location);
     try {
-      await repo.refresh(Number.POSITIVE_INFINITY);
-      return await work(location, repo);
+      return await this.mirrors.use(repo.dir, async () => {
+        await repo.refresh(Number.POSITIVE_INFINITY);
+        return work(location, repo);
+      });
     } catch (err) {
       if (err instanceof GitError) {
-        const denied = /could not read Username|Authentication failed|401|403/i.test(err.reason);
+        // git names the mirror's folder in some errors; no answer may reveal a server path.
+        const reason = err.reason.replaceAll(this.options.cacheDir, '<git cache>');
+        const denied = /could not read Username|Authentication failed|401|403/i.test(reason);
         if (denied) {
           throw proxyError(
             'UPSTREAM_FAILED',
-            `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
+            `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl} refused the credentials (${reason}); check the git host's token in the settings`,
           );
         }
-        const missing = /not found|does not exist|repository .* not found|404/i.test(err.reason);
+        const missing = /not found|does not exist|repository .* not found|404/i.test(reason);
         throw proxyError(
           missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
-          `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
+          `${moduleRequestPath(request, { escaped: false })}: git repository ${location.displayUrl}: ${reason || err.message.replaceAll(this.options.cacheDir, '<git cache>')}`,
         );
       }
       throw err;

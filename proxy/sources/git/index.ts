@@ -1,2 +1,3 @@
 export { GitSource, type GitSourceOptions } from './gitSource.ts';
 export { locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+export { pruneMirrors, type MirrorPruning } from './mirrorCache.ts';

@@ -5,7 +5,8 @@
  * ask), and refreshed when it is older than the caller allows.
  *
  * A first clone is made in a temporary folder and renamed into place, so a
- * half-cloned mirror is never used.
+ * half-cloned mirror is never used. The git cache may remove a mirror that is
+ * not in use (mirrorCache.ts); forget() then makes the next use clone again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -15,6 +16,7 @@ import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { extractTar, type ExtractedEntry } from './extractTar.ts';
 import type { GitAccess } from './access.ts';
 import { GitError, runGit, streamGit, type GitOptions } from './gitRunner.ts';
+import type { ProcessSlots } from './processSlots.ts';
 
 export type TreeEntry = {
   /** Path relative to the repository root. */
@@ -25,9 +27,18 @@ export type TreeEntry = {
   size: number;
 };
 
+/** What the repositories of one git source share: the cap on git processes, and word of a mirror's growth. */
+export type RepositoryHooks = {
+  slots?: ProcessSlots;
+  /** Called after a clone or fetch (the mirror may have grown). */
+  fetched?: () => void;
+};
+
 export class GitRepository {
   readonly url: string;
-  private readonly dir: string;
+  /** The bare mirror's folder. */
+  readonly dir: string;
+  private readonly hooks: RepositoryHooks;
   private readonly timeoutMs: number;
   private readonly extraProtocols: string[];
   private readonly fetches = new SingleFlight<void>();
@@ -40,8 +51,9 @@ export class GitRepository {
 
   private readonly access: () => GitAccess;
 
-  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess, memoryCache: MemoryCache) {
+  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess, memoryCache: MemoryCache, hooks: RepositoryHooks = {}) {
     this.url = url;
+    this.hooks = hooks;
     this.commitFacts = memoryCache.section(`git ${url}`, factBytes);
     this.access = access;
     this.timeoutMs = timeoutMs;
@@ -76,6 +88,13 @@ export class GitRepository {
     }
     this.fetchedAt = Date.now();
     this.tagCache = null;
+    this.hooks.fetched?.();
+  }
+
+  /** The mirror was removed (the git cache's size limit): the next use clones it again. */
+  forget(): void {
+    this.fetchedAt = 0;
+    this.tagCache = null;
   }
 
   /** A fact computed once while it is remembered; a failure is not remembered. */
@@ -98,6 +117,7 @@ export class GitRepository {
       config: access.config,
       sshCommand: access.sshCommand,
       secrets: access.secrets,
+      ...(this.hooks.slots && { slots: this.hooks.slots }),
     };
   }
 
@@ -186,14 +206,14 @@ export class GitRepository {
    * reads them: through `git archive` with line endings as .gitattributes asks (core.eol=lf,
    * core.autocrlf=input), but with export-ignore and export-subst switched off.
    */
-  async exportTree(commit: string, folder: string, destination: string): Promise<ExtractedEntry[]> {
+  async exportTree(commit: string, folder: string, destination: string, maxBytes = Number.POSITIVE_INFINITY): Promise<ExtractedEntry[]> {
     await fs.mkdir(path.join(this.dir, 'info'), { recursive: true });
     await fs.writeFile(path.join(this.dir, 'info', 'attributes'), '* -export-subst -export-ignore\n');
     const args = ['-c', 'core.autocrlf=input', '-c', 'core.eol=lf', 'archive', '--format=tar', commit];
     if (folder !== '') args.push('--', folder);
     let entries: ExtractedEntry[] = [];
     await streamGit(args, { ...this.options(), gitDir: this.dir }, async (stdout) => {
-      entries = await extractTar(stdout, destination);
+      entries = await extractTar(stdout, destination, maxBytes);
     });
     return entries;
   }

@@ -1,0 +1,26 @@
+/** What the server is built from: the services behind its routes, and its settings. */
+import type { Logger } from 'pino';
+import type { AccessControl } from '../access/index.ts';
+import type { ModuleService } from '../moduleService.ts';
+import type { ProxyMetrics } from '../metrics.ts';
+import type { DownloadLog, Storage } from '../storage/index.ts';
+import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+import type { KeyPair } from './tlsFiles.ts';
+
+export type ServerOptions = {
+  modules: ModuleService;
+  storage: Storage;
+  /** The checksum database proxied under /sumdb/; null when verification is off. */
+  checksumDatabase: ChecksumDatabase | null;
+  checksums: ModuleChecksums;
+  metrics: ProxyMetrics;
+  /** Where served module versions are noted for retention cleanup; none: not noted. */
+  downloads?: DownloadLog;
+  logger: Logger;
+  /** Seconds a list or @latest answer may be cached by clients. */
+  listMaxAgeSeconds: number;
+  /** Serve https (HTTP/2, and HTTP/1.1 for older clients) with this certificate; none: plain http. */
+  tls?: KeyPair;
+  /** Who may read what; none: everyone may read everything. */
+  access?: AccessControl;
+};
