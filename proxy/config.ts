@@ -80,6 +80,12 @@ const byteSize = (what: string, max = Number.POSITIVE_INFINITY) =>
 /** The module zip limit (golang.org/x/mod/zip MaxZipFile), also the most a git export may unpack to. */
 const MODULE_ZIP_LIMIT = 500 << 20;
 
+/** A whole number of at least `min` (environment variables give text, so it is coerced). */
+const wholeNumber = (min: number) => {
+  const error = `allowed: a whole number, ${min} or more`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error });
+};
+
 const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
@@ -210,10 +216,7 @@ const git = z
       .describe('Where the bare mirrors of the repositories modules are built from are kept.')
       .meta({ shownDefault: '`$TMPDIR/gomodproxy-git`' }),
     timeout: duration('git.timeout').default(120_000).describe('How long one git command may run.').meta({ shownDefault: '`2m`' }),
-    maxProcesses: z.coerce
-      .number({ error: 'allowed: a whole number, 1 or more' })
-      .int({ error: 'allowed: a whole number, 1 or more' })
-      .min(1, { error: 'allowed: a whole number, 1 or more' })
+    maxProcesses: wholeNumber(1)
       .default(4)
       .describe('How many git processes may run at once; more requests wait in line.'),
     cacheSize: byteSize('git.cacheSize')
@@ -233,10 +236,7 @@ const retention = z
       .default(180 * 86_400_000)
       .describe('`cleanup` keeps every version downloaded within this time.')
       .meta({ shownDefault: '`180d`' }),
-    keepLatest: z.coerce
-      .number({ error: 'allowed: a whole number, 0 or more' })
-      .int({ error: 'allowed: a whole number, 0 or more' })
-      .min(0, { error: 'allowed: a whole number, 0 or more' })
+    keepLatest: wholeNumber(0)
       .default(3)
       .describe('`cleanup` keeps the newest this many releases of every module.'),
     pins: z
@@ -297,10 +297,7 @@ const auth = z
       .optional()
       .describe('Who may read `/metrics` (users, groups, `authenticated`); `/healthz` and `/readyz` are always open.')
       .meta({ shownDefault: 'as `access.default`' }),
-    maxFailedLogins: z.coerce
-      .number({ error: 'allowed: a whole number, 1 or more' })
-      .int({ error: 'allowed: a whole number, 1 or more' })
-      .min(1, { error: 'allowed: a whole number, 1 or more' })
+    maxFailedLogins: wholeNumber(1)
       .default(10)
       .describe('Failed sign-ins a client address may make per minute; more are answered 429 without checking them.'),
   })

@@ -3,21 +3,20 @@
 // 401, .netrc credentials (NETRC) build a program, a user without access to a module gets 403
 // and the proxy asks no upstream for it, a token signs in as its name.
 import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGoHome, runGo, type GoHome } from '../fixtures/goCommand.ts';
-import { buildableProgram, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
+import { standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { makeTestCa, type TestCa } from '../fixtures/testCertificates.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { buildAndRunProgram, startTestProxy, tempFolder, type TestProxy } from './harness.ts';
 
 const ciToken = 'ci-0f3a9c1e5b7d2468ace13579bdf02468';
 
 describe('access control', () => {
-  const program = buildableProgram();
   let folder: { path: string; dispose(): Promise<void> };
   let ca: TestCa;
   let upstream: Upstream;
@@ -137,14 +136,8 @@ describe('access control', () => {
     for (const [login, password] of [['alice', 'wonderland'], ['any-name', ciToken]] as const) {
       const home = await goHomeSignedInAs(login, password);
       try {
-        const dir = join(home.home, 'program');
-        await mkdir(dir);
-        await writeFile(join(dir, 'go.mod'), program.goMod);
-        await writeFile(join(dir, 'go.sum'), program.goSum);
-        await writeFile(join(dir, 'main.go'), program.mainGo);
-        await runGo(['build', '-o', 'program', '.'], { cwd: dir, env: home.env });
-        const out = await runGo(['run', '.'], { cwd: dir, env: home.env });
-        expect(out.stdout).toBe(program.expectedOutput);
+        const { output, expected } = await buildAndRunProgram(join(home.home, 'program'), home.env);
+        expect(output).toBe(expected);
       } finally {
         await home.dispose();
       }

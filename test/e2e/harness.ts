@@ -232,3 +232,15 @@ export async function stagedFiles(storePath: string): Promise<string[]> {
   const entries = await readdir(join(storePath, '.staging'), { recursive: true, withFileTypes: true });
   return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
 }
+
+/** Writes buildableProgram() into `dir`, builds and runs it with `env`; returns what it printed. */
+export async function buildAndRunProgram(dir: string, env: NodeJS.ProcessEnv): Promise<{ output: string; expected: string }> {
+  const program = buildableProgram();
+  await mkdir(dir);
+  await writeFile(join(dir, 'go.mod'), program.goMod);
+  await writeFile(join(dir, 'go.sum'), program.goSum);
+  await writeFile(join(dir, 'main.go'), program.mainGo);
+  await runGo(['build', '-o', 'program', '.'], { cwd: dir, env });
+  const out = await runGo(['run', '.'], { cwd: dir, env });
+  return { output: out.stdout, expected: program.expectedOutput };
+}
