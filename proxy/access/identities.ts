@@ -2,7 +2,8 @@
  * Who a request is: anonymous (no Authorization header), or a user or token that signed in
  * with Basic credentials. Verified credentials are remembered for a few minutes, keyed by a
  * SHA-256 of the header (never the header itself), so a client downloading hundreds of files
- * costs one bcrypt, not hundreds. The memory is emptied when the htpasswd file changes, so a
+ * costs one bcrypt, not hundreds; the requests a client sends at once, before the first check is
+ * done, wait for that one check instead of each starting its own. The memory is emptied when the htpasswd file changes, so a
  * removed user or a changed password takes effect at once.
  */
 import { createHash } from 'node:crypto';
@@ -42,6 +43,8 @@ export class Identities {
   private readonly groupsOf = new Map<string, Set<string>>();
   private readonly failed: FailedLogins;
   private readonly verified = new Map<string, { identity: Identity; until: number }>();
+  /** Checks under way, by the same key: one bcrypt for a burst of requests with one header. */
+  private readonly checking = new Map<string, Promise<SignIn>>();
 
   constructor(settings: IdentitySettings, logger: Logger) {
     this.tokens = new Tokens(settings.tokens);
@@ -61,7 +64,14 @@ export class Identities {
     const key = createHash('sha256').update(String(authorization)).digest('base64');
     const remembered = this.verified.get(key);
     if (remembered && remembered.until > Date.now()) return { outcome: 'identified', identity: remembered.identity };
+    const underWay = this.checking.get(key);
+    if (underWay) return underWay;
+    const check = this.check(authorization, address, key).finally(() => this.checking.delete(key));
+    this.checking.set(key, check);
+    return check;
+  }
 
+  private async check(authorization: string | string[], address: string, key: string): Promise<SignIn> {
     const retryAfterMs = this.failed.retryAfterMs(address);
     if (retryAfterMs > 0) return { outcome: 'rate-limited', retryAfterSeconds: Math.ceil(retryAfterMs / 1000) };
 
