@@ -2,7 +2,18 @@
 # One image for every program of the project:
 #   gomodproxy serve | operator | cleanup | prefetch | export | import
 # The TypeScript sources run as they are, by Node 24's type stripping: there is no build step.
-# test/image/image.test.ts runs the command line below, the way this file sets it up.
+#
+# The contract (test/image/ runs this image with podman, and runs in it the pods the operator
+# renders):
+# - the entrypoint is the gomodproxy command under tini; arguments are its subcommand and flags
+#   (`docker run IMAGE prefetch go.mod`); `serve` by default. `gomodproxy` is on PATH for `exec`.
+# - every command reads its settings from /etc/gomodproxy/config.yaml (GOMODPROXY_CONFIG names it;
+#   the image's own file is image/config.yaml: serve on 0.0.0.0:3000, keep modules in /data).
+#   Mount your own file or folder over /etc/gomodproxy to replace it (the operator mounts its
+#   ConfigMap there). The image sets no GOMODPROXY_* setting variable, so a mounted file is what
+#   the proxy runs with; such a variable given at run time overrides that one setting of the file.
+# - it runs as uid:gid 1000:1000 (any non-root uid works) and writes only to the store (/data, or
+#   wherever the settings put it) and /tmp, so the root file system can be read-only.
 
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
@@ -20,12 +31,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates git openssh-client tini \
     && rm -rf /var/lib/apt/lists/*
 
-# Everything the program writes goes to /data (the module store) or /tmp (git mirrors, staging,
-# the compile cache), so the root filesystem can be mounted read-only.
+# Not settings: where the settings file is; git's home and Node's compile cache go to /tmp, which
+# stays writable.
 ENV NODE_ENV=production \
-    GOMODPROXY_LISTEN=0.0.0.0:3000 \
-    GOMODPROXY_STORAGE_PATH=/data \
-    GOMODPROXY_GIT_CACHE_DIR=/tmp/gomodproxy-git \
+    GOMODPROXY_CONFIG=/etc/gomodproxy/config.yaml \
     NODE_COMPILE_CACHE=/tmp/node-compile-cache \
     HOME=/tmp
 
@@ -36,13 +45,15 @@ COPY bin ./bin
 COPY cli ./cli
 COPY proxy ./proxy
 COPY operator ./operator
+COPY image/config.yaml /etc/gomodproxy/config.yaml
 
-RUN mkdir -p /data && chown 1000:1000 /data
+RUN ln -s /app/bin/gomodproxy.js /usr/local/bin/gomodproxy \
+    && mkdir -p /data && chown 1000:1000 /data
 # The base image's unprivileged user "node".
 USER 1000:1000
 VOLUME ["/data", "/tmp"]
 EXPOSE 3000
 
 # SIGTERM (from tini) makes the proxy stop accepting, finish the downloads in flight, and exit.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "/app/bin/gomodproxy.js"]
+ENTRYPOINT ["/usr/bin/tini", "--", "gomodproxy"]
 CMD ["serve"]

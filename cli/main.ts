@@ -1,6 +1,6 @@
 /**
  * The gomodproxy command line: one subcommand per program (serve, prefetch, export, cleanup,
- * import, operator). This folder parses flags and calls proxy/ and operator/; it is the only
+ * import, operator, policy, audit). This folder parses flags and calls proxy/ and operator/; it is the only
  * place that imports both. A mistake in the settings or the command line is one line on stderr
  * and exit code 2; any other failure exit code 1.
  */
@@ -9,10 +9,12 @@ import { BundleError } from '../proxy/commands/importBundle.ts';
 import { PrefetchInputError } from '../proxy/commands/prefetch.ts';
 import { ConfigError } from '../proxy/config.ts';
 import { GoSumError } from '../proxy/protocol/index.ts';
+import { addAuditCommand } from './audit.ts';
 import { addCleanupCommand } from './cleanup.ts';
 import { addExportCommand } from './export.ts';
 import { addImportCommand } from './import.ts';
 import { addOperatorCommand } from './operator.ts';
+import { addPolicyCommand } from './policy.ts';
 import { addPrefetchCommand } from './prefetch.ts';
 import { addServeCommand } from './serve.ts';
 import { UsageError } from './usage.ts';
@@ -27,6 +29,8 @@ export function buildCli(): Command {
   addCleanupCommand(program);
   addImportCommand(program);
   addOperatorCommand(program);
+  addPolicyCommand(program);
+  addAuditCommand(program);
   return program;
 }
 

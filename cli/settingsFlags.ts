@@ -30,7 +30,9 @@ function settingOption(flag: SettingFlag, env: string, defaultValue: unknown): O
  */
 export function withSettingsFlags(command: Command, which: 'serve' | 'everyCommand'): Command {
   const defaults = resolveConfig();
-  command.option('-c, --config <file>', 'YAML settings file (keys as in the README)');
+  // GOMODPROXY_CONFIG names the file when the flag does not: a path, not a setting, so that an
+  // image can point every command at its own file and a mounted file replaces it whole.
+  command.addOption(new Option('-c, --config <file>', 'YAML settings file (keys as in the README) [GOMODPROXY_CONFIG]').env('GOMODPROXY_CONFIG'));
   for (const { env, path, flag } of ENVIRONMENT_SETTINGS) {
     if (!flag || (which === 'everyCommand' && !flag.everyCommand)) continue;
     command.addOption(settingOption(flag, env, path.reduce<unknown>((node, key) => (node as Record<string, unknown>)[key], defaults)));

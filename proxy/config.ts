@@ -13,10 +13,12 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { checkPatterns, parseProxyList } from './protocol/index.ts';
+import { checkPatterns, parseGovcs, parseProxyList, parseVersionRange } from './protocol/index.ts';
+import { parseAllowInternal } from './sources/git/index.ts';
 import { parseSumdbSetting } from './sumdb/index.ts';
 
 /** The embedded default upstream: the public Go module mirror, then git. */
@@ -90,11 +92,13 @@ const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
 
+/** A list as YAML gives it, or as one comma-separated string (an environment variable). */
+const commaList = () =>
+  z.union([z.array(z.string()), z.string()]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean));
+
 /** GOPRIVATE-style pattern lists: a YAML list or one comma-separated string. */
 const patternList = (what: string) =>
-  z
-    .union([z.array(z.string()), z.string()])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean))
+  commaList()
     .superRefine((patterns, ctx) => {
       try {
         checkPatterns(patterns);
@@ -199,6 +203,17 @@ const gitHost = z
     knownHostsFile: z.string().min(1).optional().describe('A known_hosts file for `ssh://` URLs (host keys are always checked).'),
     caFile: z.string().min(1).optional().describe("CA certificates (PEM) to trust for the host's https, e.g. an internal GitLab's. TLS checks are never switched off."),
     discover: z.boolean().optional().describe("Find repositories by `?go-get=1` pages at the host's `url` (for hosts with nested groups, e.g. GitLab).").meta({ shownDefault: '`false`' }),
+    discoverOrigins: z
+      .array(
+        z.string().refine((value) => /^(https?|ssh):\/\/[^\s/@]+\/?$/.test(value), {
+          message: 'allowed: origins such as https://git2.corp.example or https://git.corp.example:8443 (scheme, host, port; no path, no credentials)',
+        }),
+      )
+      .optional()
+      .describe(
+        "Other origins (`https://host[:port]`) that the host's `?go-get=1` pages may name for its repositories; these are fetched without the host's credentials. A page that names any other origin is refused.",
+      )
+      .meta({ shownDefault: 'none' }),
   })
   .strict();
 
@@ -227,6 +242,40 @@ const git = z
       .default(MODULE_ZIP_LIMIT)
       .describe('The most the files of one module version exported from git may add up to; the export stops as soon as it passes. At most the module zip limit, 500 MiB.')
       .meta({ shownDefault: '`500MiB`' }),
+  })
+  .strict();
+
+const direct = z
+  .object({
+    vcs: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          const rules = parseGovcs(value);
+          const other = rules.flatMap((r) => r.vcs).find((v) => !['git', 'all', 'off'].includes(v));
+          if (other) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(other)}: the proxy fetches with git only; allowed: git, all or off per pattern` });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: GOVCS syntax, e.g. "*:git" or "github.com:git,*:off"` });
+        }
+      })
+      .default('*:git')
+      .describe(
+        'Which public module paths `direct` may fetch with git, in GOVCS syntax (`pattern:git`, `pattern:off`, first match decides; a path no rule matches may use git). `*:off` turns `direct` off.',
+      )
+      .meta({ shownDefault: '`*:git`' }),
+    allowInternal: commaList()
+      .superRefine((entries, ctx) => {
+        try {
+          parseAllowInternal(entries);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .default([])
+      .describe(
+        '`direct` connects only to hosts whose every address is public, and never to a host given as an IP address. These host names (globs such as `*.lab.example`), addresses and CIDR ranges (`10.0.0.0/8`) are allowed although they are not public.',
+      )
+      .meta({ shownDefault: 'none' }),
   })
   .strict();
 
@@ -330,6 +379,73 @@ const access = z.preprocess(
   .optional()
   .describe('Who may read which modules: the module files, `list`, `@latest` and checksum database lookups alike (403 for all when denied).')
   .meta({ shownDefault: 'none' });
+const versionRange = z.string().superRefine((value, ctx) => {
+  try {
+    parseVersionRange(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: e.g. "<v1.2.3", ">=v1.0.0 <v1.4.2", "v1.2.3", "<v1.0.5 || >=v2.0.0"` });
+  }
+});
+
+const denyRule = z
+  .object({
+    module: z
+      .string({ error: 'required: a GOPRIVATE-style pattern of the module paths the rule denies' })
+      .min(1)
+      .superRefine((value, ctx) => {
+        try {
+          checkPatterns([value]);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: a GOPRIVATE-style pattern such as github.com/acme/old or github.com/acme/*` });
+        }
+      }),
+    versions: z.union([versionRange, z.array(versionRange).min(1, { error: 'allowed: at least one version or range (leave versions out to deny every version)' })]).optional(),
+    reason: z.string({ error: 'required: the reason shown to the go command and in the audit trail' }).min(1).max(500),
+  })
+  .strict();
+
+const policy = z
+  .object({
+    deny: z
+      .array(denyRule)
+      .default([])
+      .describe(
+        'Module versions never served: `{ module: <GOPRIVATE-style pattern>, versions: <range or list>, reason: <text> }`. A denied version answers 403 with the reason, is left out of `list` and `@latest`, even when stored. Without `versions`, every version. Ranges: `<v1.2.3`, `>=v1.0.0 <v1.4.2`, `v1.2.3`, alternatives joined by `||`.',
+      )
+      .meta({ shownDefault: 'none' }),
+    allow: patternList('GOPRIVATE syntax (comma-separated path globs)')
+      .refine((patterns) => patterns.length > 0, { message: 'allowed: at least one pattern (leave allow out to fetch every module)' })
+      .optional()
+      .describe('Allow-list mode: only modules matching these GOPRIVATE-style patterns are fetched (from upstreams or git); others answer 403. Stored versions are still served.')
+      .meta({ shownDefault: 'every module' }),
+  })
+  .strict();
+
+/** An IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8 or fd00::/8. */
+const cidr = z.string().refine(
+  (value) => {
+    const [address = '', bits, ...rest] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'allowed: an IP address or a CIDR block, e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8' },
+);
+
+const audit = z
+  .object({
+    log: flag.default(true).describe('One `audit` JSON line per served `.info`/`.mod`/`.zip` and per denied (403) or unauthorized (401) request on the log stream.'),
+    storage: flag
+      .default(false)
+      .describe('Also keep the audit lines in the store as day files under `gomodproxy/audit/<day>/` (replicas sharing a bucket share one trail); `gomodproxy audit` reads them.'),
+    file: z.string().min(1).optional().describe('Also append the audit lines to this local file; `gomodproxy audit --file` reads it.').meta({ shownDefault: 'none' }),
+    flushEvery: duration('audit.flushEvery')
+      .default(10_000)
+      .describe('How often gathered audit lines are written to the store and the file (and at shutdown).')
+      .meta({ shownDefault: '`10s`' }),
+  })
+  .strict();
 
 export const configSchema = z
   .object({
@@ -337,7 +453,9 @@ export const configSchema = z
     storage: storage.default({ type: 'disk', path: './data' }).describe('Where modules are kept: `disk` or `s3`.'),
     upstream: upstream
       .default(DEFAULT_UPSTREAM)
-      .describe('Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches from git; `off`.'),
+      .describe(
+        'Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches public modules from git (see `direct.*`); `off`. A proxy behind a login: `https://user:password@host/path`, the password also as `env:NAME` or `file:/path` (written `file:%2Fpath`); sent as Basic authentication to that origin only, never logged.',
+      ),
     private: patternList('GOPRIVATE syntax (comma-separated path globs)')
       .default([])
       .describe('GOPRIVATE patterns: fetched from git, never asked of an upstream proxy nor looked up in the checksum database.')
@@ -347,6 +465,7 @@ export const configSchema = z
       .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
       .meta({ shownDefault: 'none' }),
     git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000, maxProcesses: 4, cacheSize: 10 * 1024 ** 3, exportLimit: MODULE_ZIP_LIMIT }),
+    direct: direct.default({ vcs: '*:git', allowInternal: [] }),
     retention: retention.default({ keepSince: 180 * 86_400_000, keepLatest: 3, pins: [], recordEvery: 60_000 }),
     sumdb: sumdb
       .default('sum.golang.org')
@@ -375,6 +494,13 @@ export const configSchema = z
     tls,
     auth,
     access,
+    policy: policy.default({ deny: [] }).describe('What the proxy refuses to serve or fetch.'),
+    audit: audit.default({ log: true, storage: false, flushEvery: 10_000 }),
+    trustedProxies: z
+      .array(cidr)
+      .default([])
+      .describe('Addresses (CIDR blocks) of reverse proxies whose `X-Forwarded-For` names the client in the audit trail; from any other peer the header is ignored.')
+      .meta({ shownDefault: 'none' }),
     logLevel: z
       .enum(LOG_LEVELS, { error: `allowed: ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}` })
       .default('info')
@@ -436,6 +562,13 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_TLS_CERT_FILE', path: ['tls', 'certFile'] },
   { env: 'GOMODPROXY_TLS_KEY_FILE', path: ['tls', 'keyFile'] },
   { env: 'GOMODPROXY_AUTH_HTPASSWD', path: ['auth', 'htpasswd'] },
+  { env: 'GOMODPROXY_DIRECT_VCS', path: ['direct', 'vcs'] },
+  { env: 'GOMODPROXY_DIRECT_ALLOW_INTERNAL', path: ['direct', 'allowInternal'], list: true },
+  { env: 'GOMODPROXY_POLICY_ALLOW', path: ['policy', 'allow'], list: true },
+  { env: 'GOMODPROXY_AUDIT_LOG', path: ['audit', 'log'] },
+  { env: 'GOMODPROXY_AUDIT_STORAGE', path: ['audit', 'storage'] },
+  { env: 'GOMODPROXY_AUDIT_FILE', path: ['audit', 'file'] },
+  { env: 'GOMODPROXY_TRUSTED_PROXIES', path: ['trustedProxies'], list: true },
 ];
 
 export class ConfigError extends Error {
@@ -540,8 +673,13 @@ export function resolveConfig(...layers: Settings[]): Config {
     throw new ConfigError(`unknown setting ${where}${issue.keys.join(', ')}: allowed settings are ${allowedKeys(issue.path, input)}`);
   }
   const value = getPath(input, issue.path);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  const shown = value === undefined ? 'missing' : redactUrlPasswords(JSON.stringify(value));
   throw new ConfigError(`invalid setting ${settingName(issue.path)} = ${shown}: ${issue.message}`);
+}
+
+/** A URL's password is never repeated in an error (as Go's URL.Redacted: "xxxxx"). */
+function redactUrlPasswords(text: string): string {
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@?#:,|"\s]*:)[^/@?#,|"\s]*@/g, '$1xxxxx@');
 }
 
 function allowedKeys(path: ReadonlyArray<PropertyKey>, input: Settings): string {

@@ -16,6 +16,8 @@
 export const errorCodes = {
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
+  /** The proxy's policy (policy.deny, policy.allow) refuses the module or version; the text gives the reason. */
+  DENIED_BY_POLICY: 403,
   NOT_FOUND: 404,
   GONE: 410,
   URI_TOO_LONG: 414,

@@ -68,6 +68,11 @@ export type ModuleServiceOptions = {
   logger: Logger;
   /** Where stored small files, zip hashes and upstream list/@latest answers are remembered. */
   memoryCache: MemoryCache;
+  /**
+   * Allow-list mode (policy.allow): the refusal to fetch a module from any source, or null when
+   * it may be fetched. Versions in storage are served all the same.
+   */
+  fetchRefusal?: (modulePath: string) => { message: string } | null;
   /** Clock, for tests of TTLs. */
   now?: () => number;
 };
@@ -86,6 +91,7 @@ export class ModuleService {
   private readonly acceptance: VersionAcceptance;
   private readonly logger: Logger;
   private readonly now: () => number;
+  private readonly fetchRefusal: ((modulePath: string) => { message: string } | null) | undefined;
   private readonly upstreamFetches = new SingleFlight<BytesAnswer>();
   private readonly zipFetches = new SingleFlight<{ hash: string; report: FetchReport }>();
   /** Upstream list/@latest answers by storage key, with when they were fetched (also kept in storage). */
@@ -105,6 +111,7 @@ export class ModuleService {
     this.acceptance = new VersionAcceptance({ storage: options.storage, checksums: options.checksums });
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.fetchRefusal = options.fetchRefusal;
     this.listAndLatestAnswers = options.memoryCache.section('upstream answers', (answer) => answer.body.length + answer.source.length);
     this.zipHashes = options.memoryCache.section('zip hashes', (hash) => hash.length);
     this.smallFiles = options.memoryCache.section('small files', (body) => body.length, SMALL_FILE_REMEMBERED_BYTES);
@@ -173,6 +180,8 @@ export class ModuleService {
 
   /** The chain that answers for a module: the private source for private paths, else the upstreams. */
   private sourceFor(modulePath: string): SourceChain {
+    const refusal = this.fetchRefusal?.(modulePath);
+    if (refusal) throw proxyError('DENIED_BY_POLICY', refusal.message);
     if (!this.isPrivate(modulePath)) return this.upstream;
     if (this.privateSource) return this.privateSource;
     this.denyPrivate(modulePath);
@@ -286,10 +295,11 @@ export class ModuleService {
    */
   private async listOrLatestAnswer(request: ModuleRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
     const modulePath = request.module;
-    if (this.isPrivate(modulePath) && !this.privateSource) {
+    if ((this.isPrivate(modulePath) && !this.privateSource) || this.fetchRefusal?.(modulePath)) {
       const local = await this.localAnswer(request);
       if (local) return local;
-      this.denyPrivate(modulePath);
+      // Throws the policy's refusal or the private-path denial.
+      this.sourceFor(modulePath);
     }
     const chain = this.sourceFor(modulePath);
     const cached = this.listAndLatestAnswers.get(cacheKey);

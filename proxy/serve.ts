@@ -6,12 +6,15 @@ import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createAccessControl } from './access/index.ts';
 import { parseListen, type Config } from './config.ts';
+import { AuditTrail } from './access/audit.ts';
+import { clientAddressResolver } from './access/clientAddress.ts';
+import { ModulePolicy } from './access/policy.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer, keepKeyPairCurrent, readKeyPair, type SecureContextTarget } from './server/index.ts';
-import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
+import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
@@ -93,10 +96,29 @@ export type ProxyCore = {
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
+  policy: ModulePolicy;
 };
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
 export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
+  // Sources first: a missing upstream secret stops start-up before storage is opened.
+  const memoryCache = new MemoryCache(config.memoryCacheBytes);
+  const gitOptions = {
+    cacheDir: config.git.cacheDir,
+    hosts: config.git.hosts,
+    refreshMs: config.listTtl,
+    timeoutMs: config.git.timeout,
+    // One cap on git processes for both sources together.
+    slots: new ProcessSlots(config.git.maxProcesses),
+    cacheBytes: config.git.cacheSize,
+    exportLimitBytes: config.git.exportLimit,
+    logger,
+    memoryCache,
+  };
+  // Private modules get the host map's credentials; `direct` (public modules) never does.
+  const git = new GitSource(gitOptions);
+  const direct = new GitSource({ ...gitOptions, direct: new DirectPolicy(config.direct) });
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct });
   const storage = await createStorage(config);
   try {
     await storage.open();
@@ -104,22 +126,11 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
-  const memoryCache = new MemoryCache(config.memoryCacheBytes);
-  const git = new GitSource({
-    cacheDir: config.git.cacheDir,
-    hosts: config.git.hosts,
-    refreshMs: config.listTtl,
-    timeoutMs: config.git.timeout,
-    maxProcesses: config.git.maxProcesses,
-    cacheBytes: config.git.cacheSize,
-    exportLimitBytes: config.git.exportLimit,
-    logger,
-    memoryCache,
-  });
-  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
+  const policy = new ModulePolicy(config.policy);
   const modules = new ModuleService({
+    fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
     upstream,
     privatePatterns: config.private,
@@ -132,18 +143,28 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
   const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
   const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
   if (!access && config.private.length > 0) {
     logger.warn('no auth or access settings: anyone who can reach the port can read the private modules');
   }
+  const audit =
+    config.audit.log || config.audit.storage || config.audit.file
+      ? new AuditTrail({
+          logger,
+          log: config.audit.log,
+          flushEveryMs: config.audit.flushEvery,
+          ...(config.audit.storage ? { storage } : {}),
+          ...(config.audit.file ? { file: config.audit.file } : {}),
+        })
+      : undefined;
   const app = buildServer({
     modules,
     storage,
@@ -151,6 +172,9 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksums,
     metrics,
     downloads,
+    policy,
+    ...(audit ? { audit } : {}),
+    clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
     ...(keyPair ? { tls: keyPair } : {}),
@@ -179,6 +203,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
       access?.close();
       await app.close();
       await downloads.close();
+      await audit?.close();
       await storage.close?.();
       logger.flush();
     },

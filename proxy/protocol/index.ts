@@ -45,6 +45,7 @@ export {
 export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
 export { cleanPath } from './cleanPath.ts';
 export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';
+export { govcsAllows, parseGovcs, type VcsRule } from './govcs.ts';
 export { formatGoSumLine, GoSumError, parseGoSum, type GoSumLine } from './goSum.ts';
 export {
   isLocalReplacement,
@@ -61,3 +62,4 @@ export { isIncompatibleQuery, isVersionQuery, latestVersion } from './versionQue
 export { GoModSyntaxError, parseGoModString, parseGoModSyntax, unquoteGoString, type GoModLine, type GoModStatement } from './goModSyntax.ts';
 export { laxGoDirective } from './goDirective.ts';
 export { compareLanguageVersion, languageVersion } from './goVersion.ts';
+export { parseVersionRange, versionInRange, VersionRangeError, type VersionRange } from './versionRange.ts';

@@ -16,6 +16,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS, allows, type AccessControl, type Identity } from '../access/index.ts';
+import type { ClientAddressOf } from '../access/clientAddress.ts';
 import { unescapePath } from '../protocol/index.ts';
 import { decodeRequestPath } from './protocolRequest.ts';
 import { sendText } from './app.ts';
@@ -31,7 +32,8 @@ const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 
 const SIGN_IN_HINT = 'sign in with Basic credentials: a .netrc line "machine <host:port> login <user> password <password or token>" (NETRC), GOAUTH, or the GOPROXY URL; the go command sends them only over https';
 
-export function registerAccessCheck(app: FastifyInstance, access: AccessControl): void {
+/** Failed sign-ins are counted per client address: the one `trustedProxies` name, else the peer. */
+export function registerAccessCheck(app: FastifyInstance, access: AccessControl, clientAddressOf: ClientAddressOf): void {
   // Set per request below (a shared object may not be the decorator's initial value).
   app.decorateRequest('identity', null as unknown as Identity);
   const challenge = `Basic realm="${access.realm}", charset="UTF-8"`;
@@ -42,10 +44,11 @@ export function registerAccessCheck(app: FastifyInstance, access: AccessControl)
     if (OPEN_PATHS.has(path)) return;
 
     if (access.identities) {
-      const signIn = await access.identities.signIn(request.headers.authorization, request.ip);
+      const address = clientAddressOf(request.socket.remoteAddress, request.headers['x-forwarded-for']);
+      const signIn = await access.identities.signIn(request.headers.authorization, address);
       if (signIn.outcome === 'rate-limited') {
         reply.header('retry-after', String(signIn.retryAfterSeconds));
-        return deny(request, reply, 429, `too many failed sign-ins from ${request.ip}; try again in ${signIn.retryAfterSeconds}s`);
+        return deny(request, reply, 429, `too many failed sign-ins from ${address}; try again in ${signIn.retryAfterSeconds}s`);
       }
       if (signIn.outcome !== 'identified') {
         reply.header('www-authenticate', challenge);

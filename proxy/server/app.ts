@@ -8,6 +8,8 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, t
 import { clientSafeReason, isProxyError } from '../errors.ts';
 import { scrapeMetrics } from '../metrics.ts';
 import { registerAccessCheck } from './accessCheck.ts';
+import { clientAddressResolver } from '../access/clientAddress.ts';
+import { auditEntryFor } from './auditHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
@@ -41,6 +43,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
+  const { audit } = options;
+  const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
   // The line is written when the connection is done with the response, not on fastify's
   // onResponse: a client that has all the bytes of a streamed zip may close before the
   // response's 'finish', and such a request is logged all the same.
@@ -60,14 +64,19 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         },
         'request',
       );
+      if (audit) {
+        const entry = auditEntryFor(request, reply, clientAddressOf);
+        if (entry) audit.record(entry);
+      }
     });
   });
 
-  if (options.access) registerAccessCheck(app, options.access);
+  if (options.access) registerAccessCheck(app, options.access, clientAddressOf);
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {
       request.proxyLog.error = error.message;
+      if (error.status === 403) request.proxyLog.deny = error.message;
       // The proxy's own storage failing is for its operator to fix: an error, not a warning.
       const ownFailure = error.code === 'STORAGE_FULL' || error.code === 'STORAGE_FAILED';
       if (error.status >= 500) request.log[ownFailure ? 'error' : 'warn']({ path: request.url, code: error.code, reason: error.message, cause: (error.cause as Error | undefined)?.message }, 'request failed');

@@ -1,6 +1,9 @@
 /** What the server is built from: the services behind its routes, and its settings. */
 import type { Logger } from 'pino';
 import type { AccessControl } from '../access/index.ts';
+import type { AuditTrail } from '../access/audit.ts';
+import type { ClientAddressOf } from '../access/clientAddress.ts';
+import type { ModulePolicy } from '../access/policy.ts';
 import type { ModuleService } from '../moduleService.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
@@ -17,6 +20,12 @@ export type ServerOptions = {
   /** Where served module versions are noted for retention cleanup; none: not noted. */
   downloads?: DownloadLog;
   logger: Logger;
+  /** Deny rules applied to every protocol request; none: everything may be served. */
+  policy?: ModulePolicy;
+  /** Where served module files and refused requests are recorded; none: not recorded. */
+  audit?: AuditTrail;
+  /** The client address of a request, for the audit trail (X-Forwarded-For from trusted proxies). */
+  clientAddressOf?: ClientAddressOf;
   /** Seconds a list or @latest answer may be cached by clients. */
   listMaxAgeSeconds: number;
   /** Serve https (HTTP/2, and HTTP/1.1 for older clients) with this certificate; none: plain http. */

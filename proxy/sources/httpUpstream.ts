@@ -3,6 +3,14 @@
  * meaning: 200 is content, 404/410 is "not here", anything else is a
  * failure, and a request that gets no headers or stalls between body chunks
  * for longer than the timeout is a timeout.
+ *
+ * A proxy behind a login is written with its credentials in the URL
+ * (https://user:password@host/path, as the go command takes GOPROXY); the
+ * password may be a reference, "env:NAME" or "file:/path", read for every
+ * request (a rotated file is picked up). They are sent as Basic
+ * authentication, to that origin only: a redirect to another origin goes
+ * without them (undici drops Authorization when the origin changes). The
+ * source's name, used in logs and answers, never holds them.
  */
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +18,7 @@ import { Transform } from 'node:stream';
 import { Agent, interceptors, request as httpRequest, type Dispatcher } from 'undici';
 import { proxyError, isProxyError, type ProxyError } from '../errors.ts';
 import { moduleRequestPath, type ModuleRequest } from '../protocol/index.ts';
+import { readSecret } from '../secrets.ts';
 import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ModuleSource } from './source.ts';
 
 export type HttpUpstreamOptions = {
@@ -24,13 +33,17 @@ export class HttpUpstream implements ModuleSource {
   private readonly base: string;
   private readonly dispatcher: Dispatcher;
   private readonly timeoutMs: number;
+  private readonly login: { username: string; password: string } | null;
 
   constructor(baseUrl: string, options: HttpUpstreamOptions) {
     const url = new URL(baseUrl);
-    this.base = url.href.replace(/\/+$/, '');
+    this.login = url.username || url.password ? { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) } : null;
     url.username = '';
     url.password = '';
-    this.name = url.href.replace(/\/+$/, '');
+    this.base = url.href.replace(/\/+$/, '');
+    this.name = this.base;
+    // A reference to a secret that is not there stops start-up, not the first request.
+    this.authorization();
     this.timeoutMs = options.timeoutMs;
     this.dispatcher = new Agent({
       connectTimeout: options.timeoutMs,
@@ -80,6 +93,21 @@ export class HttpUpstream implements ModuleSource {
     }
   }
 
+  /** The Authorization header for a proxy behind a login; a reference is read each time. */
+  private authorization(): Record<string, string> {
+    if (!this.login) return {};
+    const { username } = this.login;
+    let password = this.login.password;
+    if (/^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/.+)$/.test(password)) {
+      try {
+        password = readSecret(password, `the password of upstream ${this.name}`);
+      } catch (err) {
+        throw proxyError('UPSTREAM_FAILED', (err as Error).message);
+      }
+    }
+    return { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
+  }
+
   private async send(request: ModuleRequest): Promise<Dispatcher.ResponseData> {
     const url = `${this.base}/${moduleRequestPath(request)}`;
     let response: Dispatcher.ResponseData;
@@ -87,7 +115,7 @@ export class HttpUpstream implements ModuleSource {
       response = await httpRequest(url, {
         method: 'GET',
         dispatcher: this.dispatcher,
-        headers: { 'user-agent': 'gomodproxy' },
+        headers: { 'user-agent': 'gomodproxy', ...this.authorization() },
         signal: AbortSignal.timeout(Math.max(this.timeoutMs * 4, this.timeoutMs + 1000)),
         headersTimeout: this.timeoutMs,
         bodyTimeout: this.timeoutMs,

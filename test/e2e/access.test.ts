@@ -56,7 +56,7 @@ describe('access control', () => {
         tokens: [{ name: 'ci', sha256: `file:${join(folder.path, 'ci.sha256')}` }],
         groups: { 'team-a': ['alice', 'ci'] },
       },
-      access: [{ modules: ['github.com/Acme/Widget'], allow: ['team-a'] }],
+      accessRules: [{ modules: ['github.com/Acme/Widget'], allow: ['team-a'] }],
     });
     agent = new Agent({ connect: { ca: ca.caPem } });
   });

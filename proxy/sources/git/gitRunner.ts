@@ -26,6 +26,8 @@ export type GitOptions = {
   config?: Record<string, string>;
   /** The ssh command (with its key and known_hosts options). */
   sshCommand?: string | undefined;
+  /** Variables added to git's environment (read by the credential helper). */
+  env?: Record<string, string>;
   /** Values never to repeat in an error text. */
   secrets?: string[];
   /** The cap on git processes running at once; the command waits for a slot. */
@@ -44,7 +46,6 @@ function safetyConfig(extraProtocols: string[]): string[] {
     '-c', 'protocol.allow=never',
     ...allowed.flatMap((p) => ['-c', `protocol.${p}.allow=always`]),
     '-c', 'core.hooksPath=/dev/null',
-    '-c', 'credential.helper=',
     '-c', 'core.askPass=',
     '-c', 'gc.auto=0',
     '-c', 'maintenance.auto=false',
@@ -55,15 +56,16 @@ function gitEnvironment(options: GitOptions): NodeJS.ProcessEnv {
   return {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       HOME: process.env['HOME'] ?? '/nonexistent',
+      // No prompt and no askpass program: git asks for credentials it was not given, and fails.
       GIT_TERMINAL_PROMPT: '0',
-      GIT_ASKPASS: 'true',
-      SSH_ASKPASS: 'true',
       GIT_SSH_COMMAND: options.sshCommand ?? 'ssh -o BatchMode=yes -o StrictHostKeyChecking=yes',
       GIT_CONFIG_NOSYSTEM: '1',
       ...(process.env['GIT_CONFIG_GLOBAL'] !== undefined && { GIT_CONFIG_GLOBAL: process.env['GIT_CONFIG_GLOBAL'] }),
       ...(options.gitDir !== undefined && { GIT_DIR: options.gitDir }),
       LC_ALL: 'C',
-      ...configEnvironment(options.config ?? {}),
+      ...options.env,
+      // The machine's credential helpers are cleared first, so that only ours follow.
+      ...configEnvironment({ 'credential.helper': '', ...options.config }),
   };
 }
 

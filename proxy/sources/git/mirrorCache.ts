@@ -124,14 +124,27 @@ export async function listMirrors(folder: string): Promise<MirrorFacts[]> {
 
 export type MirrorPruning = { removed: MirrorFacts[]; kept: number; freedBytes: number };
 
+type PruningPolicy = { maxBytes: number; unusedForMs: number; dryRun: boolean; now?: number };
+
 /**
- * What `gomodproxy cleanup --git-mirrors` does: removes the mirrors not used within `unusedForMs`,
- * then the least recently used ones until the rest fit `maxBytes`, never one used within
- * RECENTLY_USED_MS.
+ * What `gomodproxy cleanup --git-mirrors` does, in each mirror folder of the git cache (the
+ * private source's, and `direct`'s under `direct/`, which is never fetched with credentials):
+ * removes the mirrors not used within `unusedForMs`, then the least recently used ones until the
+ * rest fit `maxBytes`, never one used within RECENTLY_USED_MS.
  */
-export async function pruneMirrors(
+export async function pruneMirrors(cacheDir: string, policy: PruningPolicy): Promise<MirrorPruning> {
+  const own = await pruneMirrorFolder(cacheDir, policy);
+  const direct = await pruneMirrorFolder(path.join(cacheDir, 'direct'), policy);
+  return {
+    removed: [...own.removed, ...direct.removed.map((m) => ({ ...m, name: `direct/${m.name}` }))],
+    kept: own.kept + direct.kept,
+    freedBytes: own.freedBytes + direct.freedBytes,
+  };
+}
+
+async function pruneMirrorFolder(
   folder: string,
-  policy: { maxBytes: number; unusedForMs: number; dryRun: boolean; now?: number },
+  policy: PruningPolicy,
 ): Promise<MirrorPruning> {
   const now = policy.now ?? Date.now();
   const mirrors = (await listMirrors(folder)).sort((a, b) => a.lastUsed - b.lastUsed);

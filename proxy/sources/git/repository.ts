@@ -54,12 +54,13 @@ export class GitRepository {
   constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess, memoryCache: MemoryCache, hooks: RepositoryHooks = {}) {
     this.url = url;
     this.hooks = hooks;
-    this.commitFacts = memoryCache.section(`git ${url}`, factBytes);
     this.access = access;
     this.timeoutMs = timeoutMs;
     const scheme = new URL(url).protocol.replace(/:$/, '');
     this.extraProtocols = scheme === 'https' || scheme === 'ssh' ? [] : [scheme];
     this.dir = path.join(cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.git`);
+    // Facts are the mirror's: a mirror fetched with credentials shares none with one fetched without.
+    this.commitFacts = memoryCache.section(`git ${this.dir}`, factBytes);
   }
 
   /** Makes sure the mirror exists and was fetched within maxAgeMs; returns whether it fetched. */
@@ -115,6 +116,7 @@ export class GitRepository {
       timeoutMs: this.timeoutMs,
       extraProtocols: this.extraProtocols,
       config: access.config,
+      env: access.env,
       sshCommand: access.sshCommand,
       secrets: access.secrets,
       ...(this.hooks.slots && { slots: this.hooks.slots }),
