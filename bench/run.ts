@@ -11,6 +11,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { authDownload } from './authDownload.ts';
 import { auditOverhead } from './auditOverhead.ts';
 import { cleanupScale } from './cleanupScale.ts';
 import { coldVerify } from './coldVerify.ts';
@@ -30,6 +31,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   startup: { run: () => startup(), quick: () => startup({ rounds: 1, modules: 100, requests: 50 }) },
   private: { run: () => privateDownload(), quick: () => privateDownload({ rounds: 1 }) },
   coldverify: { run: () => coldVerify(), quick: () => coldVerify({ rounds: 1, versions: 40, log: 1000 }) },
+  auth: { run: () => authDownload(), quick: () => authDownload({ rounds: 1, versions: 40 }) },
   cleanupscale: { run: () => cleanupScale(), quick: () => cleanupScale({ rounds: 1, modules: 100, versions: 10 }) },
   audit: { run: () => auditOverhead(), quick: () => auditOverhead({ rounds: 1, versions: 40 }) },
 };

@@ -82,6 +82,12 @@ const byteSize = (what: string, max = Number.POSITIVE_INFINITY) =>
 /** The module zip limit (golang.org/x/mod/zip MaxZipFile), also the most a git export may unpack to. */
 const MODULE_ZIP_LIMIT = 500 << 20;
 
+/** A whole number of at least `min` (environment variables give text, so it is coerced). */
+const wholeNumber = (min: number) => {
+  const error = `allowed: a whole number, ${min} or more`;
+  return z.coerce.number({ error }).int({ error }).min(min, { error });
+};
+
 const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
@@ -225,10 +231,7 @@ const git = z
       .describe('Where the bare mirrors of the repositories modules are built from are kept.')
       .meta({ shownDefault: '`$TMPDIR/gomodproxy-git`' }),
     timeout: duration('git.timeout').default(120_000).describe('How long one git command may run.').meta({ shownDefault: '`2m`' }),
-    maxProcesses: z.coerce
-      .number({ error: 'allowed: a whole number, 1 or more' })
-      .int({ error: 'allowed: a whole number, 1 or more' })
-      .min(1, { error: 'allowed: a whole number, 1 or more' })
+    maxProcesses: wholeNumber(1)
       .default(4)
       .describe('How many git processes may run at once; more requests wait in line.'),
     cacheSize: byteSize('git.cacheSize')
@@ -282,10 +285,7 @@ const retention = z
       .default(180 * 86_400_000)
       .describe('`cleanup` keeps every version downloaded within this time.')
       .meta({ shownDefault: '`180d`' }),
-    keepLatest: z.coerce
-      .number({ error: 'allowed: a whole number, 0 or more' })
-      .int({ error: 'allowed: a whole number, 0 or more' })
-      .min(0, { error: 'allowed: a whole number, 0 or more' })
+    keepLatest: wholeNumber(0)
       .default(3)
       .describe('`cleanup` keeps the newest this many releases of every module.'),
     pins: z
@@ -300,6 +300,85 @@ const retention = z
   })
   .strict();
 
+/** HTTPS on the listener; the go command sends credentials (.netrc, GOAUTH) only over https. */
+const tls = z
+  .object({
+    certFile: z.string().min(1).describe('The server certificate chain (PEM), re-read when the file changes (e.g. rotated by cert-manager).'),
+    keyFile: z.string().min(1).describe('The private key (PEM) of `tls.certFile`, re-read with it.'),
+  })
+  .strict()
+  .optional()
+  .describe('Serve https (HTTP/2 and HTTP/1.1) instead of http. Needed for authentication unless a TLS-terminating Ingress is in front.')
+  .meta({ shownDefault: 'none (http)' });
+
+/** A name in an allow list: a user, a token name, a group, or one of the two words below. */
+const principal = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]*$/, { message: 'allowed: a user, token or group name (letters, digits, ".", "_", "@", ":", "-"), "authenticated" or "anonymous"' });
+
+/** Who may sign in: htpasswd users and named tokens, and the groups they belong to. */
+const auth = z
+  .object({
+    htpasswd: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('An Apache htpasswd file with bcrypt hashes (`htpasswd -B`), re-read when it changes. Users sign in with Basic authentication.')
+      .meta({ shownDefault: 'none' }),
+    tokens: z
+      .array(
+        z
+          .object({
+            name: principal.describe('The identity the token signs in as.'),
+            sha256: secret.describe('The token\'s SHA-256 (hex), as `env:NAME` or `file:/path`; the token itself is never stored. Clients send the token as the Basic password with any user name.'),
+          })
+          .strict(),
+      )
+      .default([])
+      .describe('Named tokens `{ name, sha256 }`, e.g. for CI: `name` is the identity, `sha256` the token\'s SHA-256 in hex as `env:NAME` or `file:/path` (the token itself is never stored); clients send the token as the Basic password, with any user name. Make one with `openssl rand -hex 32`, store `printf %s "$TOKEN" | sha256sum`.')
+      .meta({ shownDefault: 'none' }),
+    groups: z
+      .record(principal, z.array(principal).describe('The members of the group: users or token names.'))
+      .default({})
+      .describe('Groups for `access` rules: a name and its members, e.g. `team-a: [alice, bob, ci]`.')
+      .meta({ shownDefault: 'none', keyName: '<group>' }),
+    realm: z.string().regex(/^[\x20-\x7e]+$/).refine((value) => !value.includes('"'), { message: 'allowed: printable ASCII without "' }).default('gomodproxy').describe('The realm named in `WWW-Authenticate: Basic realm="…"`.'),
+    metrics: z
+      .array(principal)
+      .optional()
+      .describe('Who may read `/metrics` (users, groups, `authenticated`); `/healthz` and `/readyz` are always open.')
+      .meta({ shownDefault: 'as `access.default`' }),
+    maxFailedLogins: wholeNumber(1)
+      .default(10)
+      .describe('Failed sign-ins a client address may make per minute; more are answered 429 without checking them.'),
+  })
+  .strict()
+  .optional()
+  .describe('Authentication of clients (Basic, from the go command\'s `.netrc`, `GOAUTH` or the GOPROXY URL; needs https).')
+  .meta({ shownDefault: 'none: every client is anonymous' });
+
+const accessRule = z
+  .object({
+    modules: patternList('GOPRIVATE syntax (path globs)').describe('GOPRIVATE-style patterns of module paths this rule is about.'),
+    allow: z.array(principal).describe('Who may read them: users, token names, groups, `authenticated`, `anonymous`; `[]` for nobody.'),
+  })
+  .strict();
+
+/** Rules as a list, or { rules, default }. */
+const access = z.preprocess(
+  (value) => (Array.isArray(value) ? { rules: value } : value),
+  z
+    .object({
+      rules: z.array(accessRule).default([]).describe('Ordered rules `{ modules, allow }`; the first whose patterns match a module path decides.').meta({ shownDefault: 'none' }),
+      default: z
+        .array(principal)
+        .optional()
+        .describe('Who may read a module no rule matches, and the checksum database\'s tiles and tree head.')
+        .meta({ shownDefault: '`[authenticated]` with `auth`, else `[anonymous]`' }),
+    })
+    .strict(),
+)
+  .optional()
+  .describe('Who may read which modules: the module files, `list`, `@latest` and checksum database lookups alike (403 for all when denied).')
+  .meta({ shownDefault: 'none' });
 const versionRange = z.string().superRefine((value, ctx) => {
   try {
     parseVersionRange(value);
@@ -412,6 +491,9 @@ export const configSchema = z
         'The most bytes of answers kept in memory, all together: stored `.info`/`.mod` files, zip hashes, upstream `list`/`@latest` answers, checksum database lookups and tiles, discovered git repositories, files and times of git commits. The least recently used are forgotten first (they are still in storage); `0` keeps nothing in memory.',
       )
       .meta({ shownDefault: '`67108864` (64 MiB)' }),
+    tls,
+    auth,
+    access,
     policy: policy.default({ deny: [] }).describe('What the proxy refuses to serve or fetch.'),
     audit: audit.default({ log: true, storage: false, flushEvery: 10_000 }),
     trustedProxies: z
@@ -477,6 +559,9 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_GIT_MAX_PROCESSES', path: ['git', 'maxProcesses'] },
   { env: 'GOMODPROXY_GIT_CACHE_SIZE', path: ['git', 'cacheSize'] },
   { env: 'GOMODPROXY_GIT_EXPORT_LIMIT', path: ['git', 'exportLimit'] },
+  { env: 'GOMODPROXY_TLS_CERT_FILE', path: ['tls', 'certFile'] },
+  { env: 'GOMODPROXY_TLS_KEY_FILE', path: ['tls', 'keyFile'] },
+  { env: 'GOMODPROXY_AUTH_HTPASSWD', path: ['auth', 'htpasswd'] },
   { env: 'GOMODPROXY_DIRECT_VCS', path: ['direct', 'vcs'] },
   { env: 'GOMODPROXY_DIRECT_ALLOW_INTERNAL', path: ['direct', 'allowInternal'], list: true },
   { env: 'GOMODPROXY_POLICY_ALLOW', path: ['policy', 'allow'], list: true },

@@ -4,6 +4,7 @@
  */
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
+import { createAccessControl } from './access/index.ts';
 import { parseListen, type Config } from './config.ts';
 import { AuditTrail } from './access/audit.ts';
 import { clientAddressResolver } from './access/clientAddress.ts';
@@ -12,7 +13,7 @@ import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
-import { buildServer } from './server/index.ts';
+import { buildServer, keepKeyPairCurrent, readKeyPair, type SecureContextTarget } from './server/index.ts';
 import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
@@ -149,6 +150,11 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
   const core = await assembleProxy(config, logger);
   const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
+  const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
+  if (!access && config.private.length > 0) {
+    logger.warn('no auth or access settings: anyone who can reach the port can read the private modules');
+  }
   const audit =
     config.audit.log || config.audit.storage || config.audit.file
       ? new AuditTrail({
@@ -171,13 +177,16 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
+    ...(keyPair ? { tls: keyPair } : {}),
+    ...(access ? { access } : {}),
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
+  const stopWatchingTls = config.tls ? keepKeyPairCurrent(config.tls, app.server as unknown as SecureContextTarget, logger) : () => {};
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
-  const url = `http://${shownHost}:${boundPort}`;
+  const url = `${config.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
   logger.info(
     { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
     'gomodproxy serving',
@@ -190,6 +199,8 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksumDatabase: database,
     metrics,
     close: async () => {
+      stopWatchingTls();
+      access?.close();
       await app.close();
       await downloads.close();
       await audit?.close();

@@ -7,6 +7,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientSafeReason, isProxyError } from '../errors.ts';
 import { scrapeMetrics } from '../metrics.ts';
+import { registerAccessCheck } from './accessCheck.ts';
 import { clientAddressResolver } from '../access/clientAddress.ts';
 import { auditEntryFor } from './auditHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
@@ -21,6 +22,10 @@ declare module 'fastify' {
 
 export function buildServer(options: ServerOptions): FastifyInstance {
   const app = Fastify({
+    // The go command speaks HTTP/2 over TLS when offered; the routes use the compatibility API,
+    // so they serve both. The instance's type is the plain-http one: the routes never touch the
+    // HTTP/2 session.
+    ...((options.tls ? { http2: true, https: { allowHTTP1: true, ...options.tls } } : {}) as object),
     loggerInstance: options.logger as FastifyBaseLogger,
     // One line per request is written by the onResponse hook below, with the module fields.
     logController: new LogController({ disableRequestLogging: true }),
@@ -35,7 +40,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
           : `malformed request: ${error.message}`;
       void sendText(reply, error.statusCode ?? 400, message);
     },
-  });
+  }) as unknown as FastifyInstance;
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
   const { audit } = options;
@@ -65,6 +70,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       }
     });
   });
+
+  if (options.access) registerAccessCheck(app, options.access, clientAddressOf);
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {

@@ -17,6 +17,8 @@ import { sendObject } from './sendObject.ts';
 import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
 
 export type RequestLog = {
+  /** The signed-in user or token name; absent for anonymous. */
+  user?: string;
   module?: string;
   version?: string;
   kind?: string;

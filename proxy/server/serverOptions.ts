@@ -1,5 +1,6 @@
 /** What the server is built from: the services behind its routes, and its settings. */
 import type { Logger } from 'pino';
+import type { AccessControl } from '../access/index.ts';
 import type { AuditTrail } from '../access/audit.ts';
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import type { ModulePolicy } from '../access/policy.ts';
@@ -7,6 +8,7 @@ import type { ModuleService } from '../moduleService.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+import type { KeyPair } from './tlsFiles.ts';
 
 export type ServerOptions = {
   modules: ModuleService;
@@ -26,4 +28,8 @@ export type ServerOptions = {
   clientAddressOf?: ClientAddressOf;
   /** Seconds a list or @latest answer may be cached by clients. */
   listMaxAgeSeconds: number;
+  /** Serve https (HTTP/2, and HTTP/1.1 for older clients) with this certificate; none: plain http. */
+  tls?: KeyPair;
+  /** Who may read what; none: everyone may read everything. */
+  access?: AccessControl;
 };

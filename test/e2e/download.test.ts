@@ -1,13 +1,13 @@
 // The go command downloads and builds through the proxy, and gets exactly what it gets straight
 // from the same files with GOPROXY=file://: the same versions, the same h1 sums.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkZipFile } from '../../proxy/modzip/index.ts';
 import { fileProxyUrl, goModDownloadJson, makeGoHome, runGo, type GoHome, type GoModDownload } from '../fixtures/goCommand.ts';
-import { buildableProgram, standardCorpus, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
+import { standardCorpus, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { buildAndRunProgram, startTestProxy, tempFolder, type TestProxy } from './harness.ts';
 
 describe('go command through the proxy', () => {
   const corpus: FixtureModule[] = standardCorpus();
@@ -103,17 +103,10 @@ describe('go command through the proxy', () => {
   });
 
   it('builds a program with several dependencies', async () => {
-    const program = buildableProgram();
     const home = await makeGoHome({ goproxy: proxy.url });
     try {
-      const dir = join(home.home, 'program');
-      await mkdir(dir);
-      await writeFile(join(dir, 'go.mod'), program.goMod);
-      await writeFile(join(dir, 'go.sum'), program.goSum);
-      await writeFile(join(dir, 'main.go'), program.mainGo);
-      await runGo(['build', '-o', 'program', '.'], { cwd: dir, env: home.env });
-      const out = await runGo(['run', '.'], { cwd: dir, env: home.env });
-      expect(out.stdout).toBe(program.expectedOutput);
+      const { output, expected } = await buildAndRunProgram(join(home.home, 'program'), home.env);
+      expect(output).toBe(expected);
     } finally {
       await home.dispose();
     }

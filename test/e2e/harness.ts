@@ -41,6 +41,11 @@ export type TestProxyOptions = {
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
   /** How often download times are written to storage (default 1m). */
   recordEvery?: string;
+  /** https with these files (made by the test's own CA). */
+  tls?: ConfigInput['tls'];
+  auth?: ConfigInput['auth'];
+  /** The `access` setting: per-module rules. */
+  accessRules?: ConfigInput['access'];
   /** The policy, audit and trustedProxies settings, as in a settings file. */
   access?: Pick<ConfigInput, 'policy' | 'audit' | 'trustedProxies'>;
   /** The proxy's logger (default: silent unless GOMODPROXY_TEST_LOG names a level). */
@@ -72,6 +77,9 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     },
     direct: { allowInternal: options.directAllowInternal ?? ['127.0.0.1'], ...(options.directVcs !== undefined && { vcs: options.directVcs }) },
     logLevel: 'silent',
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.auth ? { auth: options.auth } : {}),
+    ...(options.accessRules ? { access: options.accessRules } : {}),
     ...options.access,
   });
   const proxy = await startProxy(config, options.logger ?? pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
@@ -248,4 +256,16 @@ export async function startProxiedTree(
 export async function stagedFiles(storePath: string): Promise<string[]> {
   const entries = await readdir(join(storePath, '.staging'), { recursive: true, withFileTypes: true });
   return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
+}
+
+/** Writes buildableProgram() into `dir`, builds and runs it with `env`; returns what it printed. */
+export async function buildAndRunProgram(dir: string, env: NodeJS.ProcessEnv): Promise<{ output: string; expected: string }> {
+  const program = buildableProgram();
+  await mkdir(dir);
+  await writeFile(join(dir, 'go.mod'), program.goMod);
+  await writeFile(join(dir, 'go.sum'), program.goSum);
+  await writeFile(join(dir, 'main.go'), program.mainGo);
+  await runGo(['build', '-o', 'program', '.'], { cwd: dir, env });
+  const out = await runGo(['run', '.'], { cwd: dir, env });
+  return { output: out.stdout, expected: program.expectedOutput };
 }
