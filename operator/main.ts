@@ -77,6 +77,7 @@ export async function startOperator(options: OperatorOptions, logger: Logger = p
     workers: options.workers,
     resyncPeriodMs,
     metrics,
+    identity: options.identity,
     ...(options.namespace ? { watchNamespace: options.namespace } : {}),
   });
   const elector = new LeaderElector({

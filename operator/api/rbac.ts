@@ -3,7 +3,11 @@
  * account. Server-side apply is the verb patch, and create as well when the object is new.
  * Secrets are only listed and watched as metadata, to learn whether a referenced one exists;
  * their data is never read. Pods are only listed and watched, those of the cleanup jobs, for the
- * report in their termination message (status.lastCleanup). Leases are read and written for leader election.
+ * report in their termination message (status.lastCleanup), and the serving pods, for what keeps
+ * them from starting (the Degraded condition). Events are created (a Warning when a GoModuleProxy
+ * turns Degraded). `gomoduleproxies/finalizers` update is what OwnerReferencesPermissionEnforcement
+ * (on by default in OpenShift) asks of whoever sets an owner reference with blockOwnerDeletion.
+ * Leases are read and written for leader election.
  * test/cluster/rbac.test.ts runs the operator as a user bound to exactly this role.
  */
 import { GROUP, PLURAL } from './goModuleProxy.ts';
@@ -13,12 +17,14 @@ export type PolicyRule = { apiGroups: string[]; resources: string[]; verbs: stri
 export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: [GROUP], resources: [PLURAL], verbs: ['get', 'list', 'watch', 'patch'] },
   { apiGroups: [GROUP], resources: [`${PLURAL}/status`], verbs: ['patch'] },
+  { apiGroups: [GROUP], resources: [`${PLURAL}/finalizers`], verbs: ['update'] },
   { apiGroups: [''], resources: ['configmaps', 'services', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+  { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 

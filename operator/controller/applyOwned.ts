@@ -1,11 +1,15 @@
 /**
  * Applies a desired object by server-side apply, unless the cluster already holds exactly it.
- * Each applied object carries the sha256 of what was applied; when the cached object carries the
- * same hash, nothing is sent. So a restarted operator, or a resync with nothing changed, makes
- * no request at all, and no object is rewritten. A change by someone else to a field the
- * operator owns is undone at the next change of the GoModuleProxy or of the object's hash.
+ * Each applied object carries the sha256 of what was applied. Nothing is sent when the cached
+ * object carries the same hash (nothing the operator renders has changed since it applied) and
+ * still holds every value the rendering sets (nobody changed them since). So a restarted operator,
+ * or a resync with nothing changed, makes no request at all; a hand edit of a field the operator
+ * sets (an image, the replicas, the settings in a ConfigMap) is undone by the next reconcile, which
+ * the edit's own watch event starts. Fields the operator does not set (an annotation added by
+ * a person, a field the apiserver defaults) are others' and are left alone.
  */
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../render/index.ts';
 import type { KubeApi } from './kubeApi.ts';
 
@@ -20,11 +24,44 @@ export function withAppliedHash(object: KubeObject): KubeObject {
   return { ...object, metadata: { ...object.metadata, annotations: { ...object.metadata.annotations, [APPLIED_HASH_ANNOTATION]: hash } } };
 }
 
+/**
+ * Whether live holds every value desired sets: objects key by key; lists of objects element by
+ * element, each desired element held by some live element (others may add elements to the lists
+ * that server-side apply merges by key, such as env or ports); lists of plain values (atomic to
+ * server-side apply, such as args) and anything else equal.
+ */
+export function holdsDesired(live: unknown, desired: unknown): boolean {
+  // The apiserver drops empty lists and may drop empty objects (an env of no variables).
+  if (live === undefined && desired !== null && typeof desired === 'object' && Object.keys(desired).length === 0) return true;
+  if (Array.isArray(desired)) {
+    if (!desired.some((element) => element !== null && typeof element === 'object')) return isDeepStrictEqual(live, desired);
+    return Array.isArray(live) && desired.every((element) => live.some((candidate) => holdsDesired(candidate, element)));
+  }
+  if (desired !== null && typeof desired === 'object') {
+    if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
+    return Object.entries(desired).every(([key, value]) => holdsDesired((live as Record<string, unknown>)[key], value));
+  }
+  return isDeepStrictEqual(live, desired);
+}
+
+/** The parts compared for drift: labels, annotations and everything beside metadata (owner references are the garbage collector's). */
+function driftRelevant(object: KubeObject): Record<string, unknown> {
+  const { metadata, ...rest } = object;
+  return { ...rest, labels: metadata.labels ?? {}, annotations: metadata.annotations ?? {} };
+}
+
 /** 'applied' when a request was sent, 'unchanged' when the cached object is already the desired one. */
 export async function applyIfChanged(api: KubeApi, desired: KubeObject, current: KubeObject | undefined): Promise<'applied' | 'unchanged'> {
   const stamped = withAppliedHash(desired);
   const hash = stamped.metadata.annotations![APPLIED_HASH_ANNOTATION];
-  if (current && !current.metadata.deletionTimestamp && current.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === hash) return 'unchanged';
+  if (
+    current &&
+    !current.metadata.deletionTimestamp &&
+    current.metadata.annotations?.[APPLIED_HASH_ANNOTATION] === hash &&
+    holdsDesired(driftRelevant(current), driftRelevant(stamped))
+  ) {
+    return 'unchanged';
+  }
   await api.apply(stamped);
   return 'applied';
 }

@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
-import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, type KubeObject } from '../render/index.ts';
+import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, SERVING_POD_SELECTOR, type KubeObject } from '../render/index.ts';
 import { Informer, type InformerHandler } from './informer.ts';
 import { resourcePath, type KubeApi } from './kubeApi.ts';
 
@@ -24,6 +24,7 @@ export type CacheHandlers = {
   onProxy: InformerHandler;
   onOwned: InformerHandler;
   onCleanupPod: InformerHandler;
+  onServingPod: InformerHandler;
   onNamespace: InformerHandler;
   onSecret: InformerHandler;
 };
@@ -33,6 +34,8 @@ export class Caches {
   readonly owned: Map<OwnedKind, Informer>;
   /** Pods of the cleanup jobs, observed only: the jobs make them, the operator never writes them. */
   readonly cleanupPods: Informer;
+  /** The proxies' serving pods, observed only: for what keeps them from starting (podHealth.ts). */
+  readonly servingPods: Informer;
   readonly namespaces: Informer;
   readonly secrets: Informer;
 
@@ -45,12 +48,13 @@ export class Caches {
       ]),
     );
     this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });
+    this.servingPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: SERVING_POD_SELECTOR, onChange: handlers.onServingPod, logger });
     this.namespaces = new Informer({ api, path: resourcePath('v1', 'namespaces'), onChange: handlers.onNamespace, logger });
     this.secrets = new Informer({ api, path: resourcePath('v1', 'secrets', watchNamespace), metadataOnly: true, onChange: handlers.onSecret, logger });
   }
 
   all(): Informer[] {
-    return [this.proxies, ...this.owned.values(), this.cleanupPods, this.namespaces, this.secrets];
+    return [this.proxies, ...this.owned.values(), this.cleanupPods, this.servingPods, this.namespaces, this.secrets];
   }
 
   ownedObject(kind: string, namespace: string, name: string): KubeObject | undefined {

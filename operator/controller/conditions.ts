@@ -17,6 +17,9 @@ export const REASONS = {
   invalidSettings: 'InvalidSettings',
   applyFailed: 'ApplyFailed',
   notReady: 'NotReady',
+  podsFailing: 'PodsFailing',
+  progressDeadlineExceeded: 'ProgressDeadlineExceeded',
+  recovered: 'Recovered',
 } as const;
 
 /** Kubernetes time: RFC 3339 in seconds, UTC. */

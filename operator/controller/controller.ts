@@ -22,6 +22,8 @@ export type ControllerOptions = {
   workers: number;
   resyncPeriodMs: number;
   metrics: OperatorMetrics;
+  /** Who reports the Events this operator records (its leader election identity). */
+  identity: string;
 };
 
 export class Controller {
@@ -53,6 +55,10 @@ export class Controller {
           options.logger.warn({ proxy: owner, pod: objectKey(pod), reason: read.reason }, 'cleanup pod\'s termination message ignored: not the JSON line gomodproxy cleanup --termination-message writes');
         }
       },
+      onServingPod: (pod) => {
+        const owner = ownerKeyFromLabels(pod.metadata.labels);
+        if (owner) this.queue.add(owner);
+      },
       onNamespace: enqueueAll,
       onSecret: (secret: KubeObject) => {
         for (const proxy of this.caches.proxies.list()) {
@@ -80,7 +86,7 @@ export class Controller {
       if (key === undefined) return;
       const started = performance.now();
       try {
-        const outcome = await reconcile({ api: this.options.api, caches: this.caches, render: this.options.render, logger, now: () => new Date() }, key);
+        const outcome = await reconcile({ api: this.options.api, caches: this.caches, render: this.options.render, logger, identity: this.options.identity, now: () => new Date() }, key);
         this.queue.forget(key);
         metrics.observeReconcile((performance.now() - started) / 1000, false);
         if (outcome.applied > 0 || outcome.problem) logger.info({ proxy: key, requests: outcome.applied, problem: outcome.problem?.message }, 'reconciled');

@@ -16,7 +16,9 @@ import { publishClusterWide, withdrawClusterWide } from './clusterWide.ts';
 import { REASONS } from './conditions.ts';
 import { addFinalizer, FINALIZER, removeFinalizer } from './finalizer.ts';
 import { KubeApiError, type KubeApi } from './kubeApi.ts';
+import { degradedTransition, recordEvent } from './events.ts';
 import { latestCleanup } from './lastCleanup.ts';
+import { workloadProblem } from './podHealth.ts';
 import { missingSecrets } from './secrets.ts';
 import { applyStatusIfChanged, desiredStatus, type Problem } from './status.ts';
 
@@ -25,6 +27,8 @@ export type ReconcileContext = {
   caches: Caches;
   render: RenderOptions;
   logger: Logger;
+  /** Who reports the Events recorded (events.ts). */
+  identity: string;
   now: () => Date;
 };
 
@@ -90,8 +94,16 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   }
 
   const deployment = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);
-  const cleanupPods = caches.cleanupPods.list().filter((pod) => ownerKeyFromLabels(pod.metadata.labels) === key);
-  const lastCleanup = latestCleanup(proxy.status?.lastCleanup, cleanupPods, proxy.metadata.namespace);
-  if (await applyStatusIfChanged(api, proxy, desiredStatus(proxy, { deployment, lastCleanup }, problem, context.now()))) applied++;
+  const ownPods = (informer: Caches['cleanupPods']) => informer.list().filter((pod) => ownerKeyFromLabels(pod.metadata.labels) === key);
+  const lastCleanup = latestCleanup(proxy.status?.lastCleanup, ownPods(caches.cleanupPods), proxy.metadata.namespace);
+  const workload = deployment ? workloadProblem(ownPods(caches.servingPods), deployment, proxy.metadata.namespace) : undefined;
+  const now = context.now();
+  const status = desiredStatus(proxy, { deployment, workload, lastCleanup }, problem, now);
+  if (await applyStatusIfChanged(api, proxy, status)) {
+    applied++;
+    const degraded = (conditions: typeof status.conditions) => conditions?.find((condition) => condition.type === 'Degraded');
+    const event = degradedTransition(degraded(proxy.status?.conditions), degraded(status.conditions));
+    if (event) await recordEvent(api, proxy, event, context.identity, now, context.logger);
+  }
   return { applied, ...(problem ? { problem } : {}) };
 }

@@ -15,7 +15,16 @@ export type Problem = { reason: string; message: string };
 
 type DeploymentStatus = { observedGeneration?: number; replicas?: number; updatedReplicas?: number; readyReplicas?: number; availableReplicas?: number };
 
-export function desiredConditions(proxy: GoModuleProxy, deployment: KubeObject | undefined, problem: Problem | undefined): Record<ConditionType, ConditionState> {
+/**
+ * problem: what stopped reconcile; workload: what the pods and the rollout say is broken
+ * (podHealth.ts). Either makes Degraded True; a broken workload also says why Ready is False.
+ */
+export function desiredConditions(
+  proxy: GoModuleProxy,
+  deployment: KubeObject | undefined,
+  problem: Problem | undefined,
+  workload?: Problem,
+): Record<ConditionType, ConditionState> {
   const wanted = proxy.spec.replicas;
   const status = (deployment?.['status'] ?? {}) as DeploymentStatus;
   const ready = status.readyReplicas ?? 0;
@@ -23,9 +32,12 @@ export function desiredConditions(proxy: GoModuleProxy, deployment: KubeObject |
   const observed = deployment !== undefined && (status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0);
   const rolledOut = observed && updated === wanted && ready === wanted && (status.replicas ?? 0) === wanted;
 
-  const degraded: ConditionState = problem
-    ? { status: 'True', ...problem }
-    : { status: 'False', reason: REASONS.reconciled, message: 'every owned object is as the spec says' };
+  const degraded: ConditionState =
+    problem && workload
+      ? { status: 'True', reason: problem.reason, message: `${problem.message}; ${workload.message}` }
+      : problem || workload
+        ? { status: 'True', ...(problem ?? workload)! }
+        : { status: 'False', reason: REASONS.reconciled, message: 'every owned object is as the spec says, and its pods start' };
 
   let readyState: ConditionState;
   let progressing: ConditionState;
@@ -38,6 +50,12 @@ export function desiredConditions(proxy: GoModuleProxy, deployment: KubeObject |
   } else if (rolledOut) {
     readyState = { status: 'True', reason: REASONS.available, message: `${ready} of ${wanted} replicas ready` };
     progressing = { status: 'False', reason: REASONS.available, message: 'the rollout is complete' };
+  } else if (workload) {
+    const counts = `${ready} of ${wanted} replicas ready, ${updated} updated`;
+    readyState = { status: 'False', reason: workload.reason, message: `${counts}: ${workload.message}` };
+    progressing = workload.reason === REASONS.progressDeadlineExceeded
+      ? { status: 'False', reason: workload.reason, message: 'the Deployment gave up waiting for its pods; fix what Degraded says' }
+      : { status: 'True', reason: REASONS.rollingOut, message: counts };
   } else {
     readyState = { status: 'False', reason: REASONS.rollingOut, message: `${ready} of ${wanted} replicas ready, ${updated} updated` };
     progressing = { status: 'True', reason: REASONS.rollingOut, message: `${ready} of ${wanted} replicas ready, ${updated} updated` };
@@ -45,18 +63,18 @@ export function desiredConditions(proxy: GoModuleProxy, deployment: KubeObject |
   return { Ready: readyState, Progressing: progressing, Degraded: degraded };
 }
 
-/** What reconcile observed besides the resource: its Deployment and the latest cleanup report. */
-export type Observed = { deployment: KubeObject | undefined; lastCleanup: LastCleanup | undefined };
+/** What reconcile observed besides the resource: its Deployment, what is broken in its pods, the latest cleanup report. */
+export type Observed = { deployment: KubeObject | undefined; workload?: Problem | undefined; lastCleanup: LastCleanup | undefined };
 
 export function desiredStatus(proxy: GoModuleProxy, observed: Observed, problem: Problem | undefined, now: Date): GoModuleProxyStatus {
-  const { deployment, lastCleanup } = observed;
+  const { deployment, workload, lastCleanup } = observed;
   const deploymentStatus = (deployment?.['status'] ?? {}) as DeploymentStatus;
   const generation = proxy.metadata.generation ?? 0;
   return {
     observedGeneration: generation,
     url: proxyUrl(proxy),
     readyReplicas: deploymentStatus.readyReplicas ?? 0,
-    conditions: mergeConditions(proxy.status?.conditions, desiredConditions(proxy, deployment, problem), generation, now),
+    conditions: mergeConditions(proxy.status?.conditions, desiredConditions(proxy, deployment, problem, workload), generation, now),
     ...(lastCleanup ? { lastCleanup } : {}),
   };
 }

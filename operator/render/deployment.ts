@@ -1,6 +1,6 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
-import { objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
+import { SERVER_COMPONENT, objectNames, ownedLabels, podSelectorLabels } from './labels.ts';
 import { containerSecurityContext, containerVolumeMounts, gitTokenEnvironment, podSecurityContext, podVolumes, proxyImage, scheduling, storageEnvironment, type RenderOptions } from './podParts.ts';
 import { CONFIG_FILE, PROXY_PORT } from './proxySettings.ts';
 
@@ -20,14 +20,14 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
   return {
     apiVersion: 'apps/v1',
     kind: 'Deployment',
-    metadata: ownedMetadata(proxy, objectNames(proxy).deployment, 'server'),
+    metadata: ownedMetadata(proxy, objectNames(proxy).deployment, SERVER_COMPONENT),
     spec: {
       replicas: proxy.spec.replicas,
       selector: { matchLabels: podSelectorLabels(proxy) },
       strategy: needsRecreate(proxy) ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       template: {
         metadata: {
-          labels: ownedLabels(proxy, 'server'),
+          labels: ownedLabels(proxy, SERVER_COMPONENT),
           annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum },
         },
         spec: {

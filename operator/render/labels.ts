@@ -22,12 +22,17 @@ export const CLEANUP_COMPONENT = 'cleanup';
  */
 export const CLEANUP_POD_SELECTOR = `${MANAGED_SELECTOR},${COMPONENT_LABEL}=${CLEANUP_COMPONENT}`;
 
+export const SERVER_COMPONENT = 'server';
+
+/** The serving pods of every proxy: the operator reads their state to say what keeps them from starting. */
+export const SERVING_POD_SELECTOR = `${MANAGED_SELECTOR},${COMPONENT_LABEL}=${SERVER_COMPONENT}`;
+
 /**
  * Labels that select the serving pods of one proxy: the Deployment's selector (never changed after
  * creation) and the Service's. The component keeps the cleanup job's pods out of the Service.
  */
 export function podSelectorLabels(proxy: GoModuleProxy): Record<string, string> {
-  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, [COMPONENT_LABEL]: 'server' };
+  return { 'app.kubernetes.io/name': 'gomodproxy', 'app.kubernetes.io/instance': proxy.metadata.name, [COMPONENT_LABEL]: SERVER_COMPONENT };
 }
 
 export function ownedLabels(proxy: GoModuleProxy, component: string): Record<string, string> {

@@ -6,7 +6,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveConfig } from '../../proxy/config.ts';
 import { startControlPlane, type ControlPlane } from './harness.ts';
-import { condition, createNamespace, eventually, installCrd, markDeploymentReady, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
+import { condition, createNamespace, eventsAbout, eventually, installCrd, markDeploymentReady, podWithStatus, proxiesPath, startOperatorProcess, type OperatorProcess } from './operatorProcess.ts';
 
 const NS = 'goproxy';
 const OWNED = [
@@ -174,6 +174,38 @@ describe('the operator on a real kube-apiserver', () => {
     expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="delete"}')).toBe(0);
   });
 
+  test('hand edits of owned objects (image, replicas, ConfigMap data) are undone; then a reconcile sends nothing', async () => {
+    const deploymentPath = ownedPath('/apis/apps/v1', 'deployments', 'corp');
+    const configMapPath = ownedPath('/api/v1', 'configmaps', 'corp-config');
+    const rendered = { deployment: await get(deploymentPath), configMap: await get(configMapPath) };
+    // As `kubectl set image`, `kubectl scale` and `kubectl edit` do: updates by other field managers.
+    const edits = [
+      cluster.api('PATCH', `${deploymentPath}?fieldManager=kubectl-set`, [{ op: 'replace', path: '/spec/template/spec/containers/0/image', value: 'gomodproxy:hand-edited' }], 'application/json-patch+json'),
+      cluster.api('PATCH', `${deploymentPath}/scale?fieldManager=kubectl-scale`, { spec: { replicas: 4 } }, 'application/merge-patch+json'),
+      cluster.api('PATCH', `${configMapPath}?fieldManager=kubectl-edit`, { data: { 'config.yaml': 'upstream: http://elsewhere.example\n' } }, 'application/merge-patch+json'),
+    ];
+    for (const edit of await Promise.all(edits)) expect(edit.status, JSON.stringify(edit.body)).toBe(200);
+
+    const restored = await eventually('every edit undone', async () => {
+      const deployment = await get(deploymentPath);
+      const configMap = await get(configMapPath);
+      const back = deployment.spec.template.spec.containers[0].image === 'gomodproxy:test' && deployment.spec.replicas === 1 && configMap.data['config.yaml'] === rendered.configMap.data['config.yaml'];
+      return back ? { deployment, configMap } : undefined;
+    });
+    expect(restored.deployment.spec.template.metadata.annotations).toEqual(rendered.deployment.spec.template.metadata.annotations);
+
+    // The next reconcile (an annotation on the resource enqueues it) finds everything as rendered.
+    const reconciles = await operator.metric('gomodproxy_operator_reconciles_total');
+    const applies = await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}');
+    const versions = [(await get(deploymentPath)).metadata.resourceVersion, (await get(configMapPath)).metadata.resourceVersion];
+    expect((await cluster.api('PATCH', proxiesPath(NS, 'corp'), { metadata: { annotations: { 'example.com/touched': 'yes' } } }, 'application/merge-patch+json')).status).toBe(200);
+    await eventually('reconciled again', async () =>
+      (await operator.metric('gomodproxy_operator_reconciles_total')) > reconciles && (await operator.metric('gomodproxy_operator_queue_depth')) === 0 ? true : undefined,
+    );
+    expect(await operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}')).toBe(applies);
+    expect([(await get(deploymentPath)).metadata.resourceVersion, (await get(configMapPath)).metadata.resourceVersion]).toEqual(versions);
+  });
+
   test('status.lastCleanup is the report of the latest cleanup pod that succeeded; a malformed or older one changes nothing', async () => {
     // No kubelet runs here: each pod is made with the labels of the CronJob's pod template, then
     // its status is set through the status subresource as the kubelet sets it when the container
@@ -184,14 +216,9 @@ describe('the operator on a real kube-apiserver', () => {
     const cronJob = await get(ownedPath('/apis/batch/v1', 'cronjobs', 'corp-cleanup'));
     const labels = cronJob.spec.jobTemplate.spec.template.metadata.labels;
     const succeededCleanupPod = async (name: string, message: string) => {
-      const path = `/api/v1/namespaces/${NS}/pods`;
-      const created = await cluster.api('POST', path, { metadata: { name, labels }, spec: { restartPolicy: 'OnFailure', containers: [{ name: 'cleanup', image: 'gomodproxy:test' }] } });
-      expect(created.status, JSON.stringify(created.body)).toBe(201);
       const time = new Date().toISOString();
       const terminated = { exitCode: 0, reason: 'Completed', message, startedAt: time, finishedAt: time };
-      const status = { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] };
-      const patched = await cluster.api('PATCH', `${path}/${name}/status`, { status }, 'application/merge-patch+json');
-      expect(patched.status, JSON.stringify(patched.body)).toBe(200);
+      await podWithStatus(cluster, NS, name, labels, 'cleanup', { phase: 'Succeeded', containerStatuses: [{ name: 'cleanup', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { terminated } }] }, 'OnFailure');
     };
     const lastCleanup = async () => (await get(proxiesPath(NS, 'corp'))).status.lastCleanup;
 
@@ -221,6 +248,44 @@ describe('the operator on a real kube-apiserver', () => {
     });
     expect(after.status.lastCleanup).toEqual(second);
     expect(operator.output()).toContain('cleanup pod\'s termination message ignored');
+  });
+
+  test('a pod that cannot start makes it Degraded, saying which container, reason and Secret key, with an Event; fixed, it recovers', async () => {
+    const deployment = await get(ownedPath('/apis/apps/v1', 'deployments', 'corp'));
+    const labels = deployment.spec.template.metadata.labels;
+    const podName = 'corp-5d4f8c7b9-xk2p9';
+    const kubeletMessage = 'couldn\'t find key token in Secret goproxy/git-token';
+    await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
+      phase: 'Pending',
+      containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: kubeletMessage } } }],
+    });
+    // The deployment controller counts the pod as not ready.
+    await markDeploymentReady(cluster, NS, 'corp', 0);
+    const degraded = await eventually('Degraded by the pod', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Degraded')?.reason === 'PodsFailing' ? proxy : undefined;
+    });
+    const expected = `pod ${podName} container gomodproxy: CreateContainerConfigError: ${kubeletMessage}; create the Secret or key it names, or fix the reference in the spec`;
+    expect(condition(degraded, 'Degraded')).toMatchObject({ status: 'True', message: expected });
+    expect(condition(degraded, 'Ready')).toMatchObject({ status: 'False', reason: 'PodsFailing', message: `0 of 1 replicas ready, 1 updated: ${expected}` });
+    const warning = await eventually('the Warning Event', async () => (await eventsAbout(cluster, NS, 'corp')).find((event) => event.reason === 'PodsFailing'));
+    expect(warning).toMatchObject({ type: 'Warning', note: expected, reportingController: 'gomodproxy.dev/operator' });
+
+    // The key is added; the kubelet starts the container and it becomes ready.
+    const now = new Date().toISOString();
+    await podWithStatus(cluster, NS, podName, labels, 'gomodproxy', {
+      phase: 'Running',
+      conditions: [{ type: 'Ready', status: 'True', lastTransitionTime: now }],
+      containerStatuses: [{ name: 'gomodproxy', image: 'gomodproxy:test', imageID: '', ready: true, restartCount: 0, started: true, state: { running: { startedAt: now } } }],
+    });
+    await markDeploymentReady(cluster, NS, 'corp');
+    await eventually('Ready and not Degraded', async () => {
+      const proxy = await get(proxiesPath(NS, 'corp'));
+      return condition(proxy, 'Ready')?.status === 'True' && condition(proxy, 'Degraded')?.status === 'False' ? true : undefined;
+    });
+    const recovered = await eventually('the Normal Event', async () => (await eventsAbout(cluster, NS, 'corp')).find((event) => event.reason === 'Recovered'));
+    expect(recovered.type).toBe('Normal');
+    expect((await cluster.api('DELETE', `/api/v1/namespaces/${NS}/pods/${podName}`)).status).toBe(200);
   });
 
   test('invalid resources are refused by the apiserver with the CRD\'s message', async () => {

@@ -109,16 +109,44 @@ export async function createNamespace(cluster: ControlPlane, name: string, label
 
 export const proxiesPath = (namespace: string, name = '') => `/apis/gomodproxy.dev/v1alpha1/namespaces/${namespace}/gomoduleproxies${name ? `/${name}` : ''}`;
 
-/** Sets a Deployment's status as the deployment controller would once its pods are ready (no kubelet runs here). */
-export async function markDeploymentReady(cluster: ControlPlane, namespace: string, name: string): Promise<void> {
+/**
+ * Sets a Deployment's status as the deployment controller would once its pods are ready (no
+ * kubelet runs here), or once `ready` of them are.
+ */
+export async function markDeploymentReady(cluster: ControlPlane, namespace: string, name: string, ready?: number): Promise<void> {
   const path = `/apis/apps/v1/namespaces/${namespace}/deployments/${name}`;
   const deployment = await cluster.api('GET', path);
   const replicas = deployment.body.spec.replicas;
-  const status = { observedGeneration: deployment.body.metadata.generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas };
+  const readyReplicas = ready ?? replicas;
+  const status = { observedGeneration: deployment.body.metadata.generation, replicas, updatedReplicas: replicas, readyReplicas, availableReplicas: readyReplicas };
   const patched = await cluster.api('PATCH', `${path}/status`, { status }, 'application/merge-patch+json');
   if (patched.status !== 200) throw new Error(`deployment status: ${patched.status} ${JSON.stringify(patched.body)}`);
 }
 
 export function condition(proxy: { status?: { conditions?: Array<{ type: string }> } }, type: string): any {
   return proxy.status?.conditions?.find((c) => c.type === type);
+}
+
+/**
+ * A pod as the kubelet reports it: made with the given labels (e.g. those of a Deployment's pod
+ * template), then its status set through the status subresource as the kubelet sets it. The
+ * namespace's service account "default" must exist (no service-account controller runs here).
+ */
+export async function podWithStatus(cluster: ControlPlane, namespace: string, name: string, labels: Record<string, string>, container: string, status: object, restartPolicy = 'Always'): Promise<void> {
+  const path = `/api/v1/namespaces/${namespace}/pods`;
+  const existing = await cluster.api('GET', `${path}/${name}`);
+  if (existing.status === 404) {
+    const created = await cluster.api('POST', path, { metadata: { name, labels }, spec: { restartPolicy, containers: [{ name: container, image: 'gomodproxy:test' }] } });
+    if (created.status !== 201) throw new Error(`pod ${name}: ${created.status} ${JSON.stringify(created.body)}`);
+  }
+  const patched = await cluster.api('PATCH', `${path}/${name}/status`, { status }, 'application/merge-patch+json');
+  if (patched.status !== 200) throw new Error(`pod ${name} status: ${patched.status} ${JSON.stringify(patched.body)}`);
+}
+
+/** The Events recorded about one object, oldest first. */
+export async function eventsAbout(cluster: ControlPlane, namespace: string, name: string): Promise<Array<{ type: string; reason: string; note: string; reportingController: string }>> {
+  const listed = await cluster.api('GET', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`);
+  return (listed.body.items ?? [])
+    .filter((event: { regarding?: { name?: string } }) => event.regarding?.name === name)
+    .sort((a: { eventTime: string }, b: { eventTime: string }) => a.eventTime.localeCompare(b.eventTime));
 }

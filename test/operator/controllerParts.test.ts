@@ -1,5 +1,6 @@
 // The controller's pure parts: the work queue's rules, condition transitions, MicroTime.
 import { describe, expect, test } from 'vitest';
+import { holdsDesired } from '../../operator/controller/applyOwned.ts';
 import { mergeConditions } from '../../operator/controller/conditions.ts';
 import { microTime } from '../../operator/controller/leaderElection.ts';
 import { WorkQueue } from '../../operator/controller/workQueue.ts';
@@ -61,4 +62,28 @@ describe('conditions', () => {
 
 test('MicroTime has exactly six fractional digits, as the apiserver requires', () => {
   expect(microTime(new Date('2026-03-04T05:06:07.089Z'))).toBe('2026-03-04T05:06:07.089000Z');
+});
+
+describe('drift: the live object holds every value the rendering sets', () => {
+  const desired = { env: [], spec: { replicas: 1, template: { spec: { containers: [{ name: 'gomodproxy', image: 'a:1', args: ['serve', '--config', 'c'] }] } } } };
+  const live = (change: (copy: any) => void) => {
+    const copy = structuredClone(desired) as any;
+    copy.spec.template.spec.containers[0].imagePullPolicy = 'IfNotPresent';
+    copy.spec.progressDeadlineSeconds = 600;
+    change(copy);
+    return copy;
+  };
+  test.each([
+    ['fields the apiserver defaults', live(() => {}), true],
+    ['an empty list the apiserver dropped', { ...live(() => {}), env: undefined }, true],
+    ['an env entry another manager added', live((o) => (o.spec.template.spec.containers[0].env = [{ name: 'X', value: '1' }])), true],
+    ['a sidecar another manager added', live((o) => o.spec.template.spec.containers.push({ name: 'mesh', image: 'm' })), true],
+    ['the image edited by hand', live((o) => (o.spec.template.spec.containers[0].image = 'a:2')), false],
+    ['the replicas scaled by hand', live((o) => (o.spec.replicas = 3)), false],
+    ['an argument removed', live((o) => (o.spec.template.spec.containers[0].args = ['serve', 'c'])), false],
+    ['the arguments reordered', live((o) => (o.spec.template.spec.containers[0].args = ['serve', 'c', '--config'])), false],
+    ['the container removed', live((o) => (o.spec.template.spec.containers = [])), false],
+  ])('%s: %s', (_name, liveObject, expected) => {
+    expect(holdsDesired(liveObject, desired)).toBe(expected);
+  });
 });
