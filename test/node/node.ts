@@ -18,7 +18,7 @@ import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
 import { controlPlaneBinaries, startControlPlane, type ControlPlane } from '../cluster/harness.ts';
 import { startProcess, stopProcess, waitFor, type ManagedProcess } from '../cluster/processes.ts';
 import { kubeChains, removeKubeChainsSince } from './iptablesChains.ts';
-import { BRIDGE_ADDRESS, POD_SUBNET, createBridge, removeBridge, writeCniConfig } from './network.ts';
+import { BRIDGE, BRIDGE_ADDRESS, POD_SUBNET, createBridge, removeBridge, writeCniConfig } from './network.ts';
 import { SANDBOX_IMAGE, sandboxImageArchive } from './sandboxImage.ts';
 
 const run = promisify(execFile);
@@ -55,6 +55,8 @@ export type Node = {
   /** Seconds each part took to come up, for the figures. */
   startupSeconds: Record<string, number>;
   stop(): Promise<void>;
+  /** After stop(): what is still there of the node (processes, mounts, iptables chains, the bridge), one line each. */
+  leftovers(): Promise<string[]>;
 };
 
 function containerdConfig(dir: string, cniConfDir: string): string {
@@ -298,6 +300,16 @@ export async function startNode(): Promise<Node> {
       logs: (name) => readFile(log(name), 'utf8').catch(() => ''),
       startupSeconds,
       stop: teardown,
+      async leftovers() {
+        const chainsNow = await kubeChains();
+        return [
+          ...(await pidsNaming(dir)).filter((pid) => pid !== process.pid).map((pid) => `process ${pid}`),
+          ...(await mountsUnder(dir)).map((point) => `mount ${point}`),
+          ...[...chainsNow].filter((chain) => !chainsBefore.has(chain)).map((chain) => `chain ${chain}`),
+          ...(existsSync(`/sys/class/net/${BRIDGE}`) ? [`link ${BRIDGE}`] : []),
+          ...(existsSync(dir) ? [`folder ${dir}`] : []),
+        ];
+      },
     };
     return node;
   } catch (err) {
