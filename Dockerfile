@@ -2,7 +2,17 @@
 # One image for every program of the project:
 #   gomodproxy serve | operator | cleanup | prefetch | export | import
 # The TypeScript sources run as they are, by Node 24's type stripping: there is no build step.
-# test/image/image.test.ts runs the command line below, the way this file sets it up.
+#
+# The contract (test/image/ runs this image with podman, and runs in it the pods the operator
+# renders):
+# - the entrypoint is the gomodproxy command under tini; arguments are its subcommand and flags
+#   (`docker run IMAGE cleanup --config …`). `gomodproxy` is also on PATH for `exec`.
+# - settings come from /etc/gomodproxy/config.yaml (image/config.yaml: serve on 0.0.0.0:3000, store
+#   modules in /data). Mount your own file or folder over /etc/gomodproxy to replace it; the
+#   image sets no GOMODPROXY_* variable, so a mounted file is what the proxy runs with (such a
+#   variable, given at run time, overrides the file's setting).
+# - it runs as uid:gid 1000:1000 (any non-root uid works) and writes only to the store (/data or
+#   wherever the settings put it) and /tmp, so the root file system can be read-only.
 
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 
@@ -20,12 +30,8 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates git openssh-client tini \
     && rm -rf /var/lib/apt/lists/*
 
-# Everything the program writes goes to /data (the module store) or /tmp (git mirrors, staging,
-# the compile cache), so the root filesystem can be mounted read-only.
+# Not settings: git's home and Node's compile cache go to /tmp, which stays writable.
 ENV NODE_ENV=production \
-    GOMODPROXY_LISTEN=0.0.0.0:3000 \
-    GOMODPROXY_STORAGE_PATH=/data \
-    GOMODPROXY_GIT_CACHE_DIR=/tmp/gomodproxy-git \
     NODE_COMPILE_CACHE=/tmp/node-compile-cache \
     HOME=/tmp
 
@@ -35,13 +41,15 @@ COPY package.json ./
 COPY bin ./bin
 COPY proxy ./proxy
 COPY operator ./operator
+COPY image/config.yaml /etc/gomodproxy/config.yaml
 
-RUN mkdir -p /data && chown 1000:1000 /data
+RUN ln -s /app/bin/gomodproxy.js /usr/local/bin/gomodproxy \
+    && mkdir -p /data && chown 1000:1000 /data
 # The base image's unprivileged user "node".
 USER 1000:1000
 VOLUME ["/data", "/tmp"]
 EXPOSE 3000
 
 # SIGTERM (from tini) makes the proxy stop accepting, finish the downloads in flight, and exit.
-ENTRYPOINT ["/usr/bin/tini", "--", "node", "--max-semi-space-size=1", "/app/bin/gomodproxy.js"]
-CMD ["serve"]
+ENTRYPOINT ["/usr/bin/tini", "--", "gomodproxy"]
+CMD ["serve", "--config", "/etc/gomodproxy/config.yaml"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The programs the tests run as real servers and clients: go, git (with git-http-backend),
-# openssl, OpenSSH's sshd for the ssh git host, and tini for the image's command line. Everything
-# but sshd and tini is on the development machines; those two are installed from Debian's
+# openssl, OpenSSH's sshd for the ssh git host, and podman with runc for the image. Everything but
+# sshd and the container engine is on the development machines; those are installed from Debian's
 # packages when they are missing and we may (root). No service of theirs is used.
 set -euo pipefail
 
@@ -16,10 +16,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Debian packages the tests use that a development machine may lack: OpenSSH's sshd (the tests
-# start their own on 127.0.0.1) and tini (the image's PID 1, run by test/image/).
+# start their own on 127.0.0.1).
 packages=()
 [ -x /usr/sbin/sshd ] || packages+=(openssh-server)
-[ -x /usr/bin/tini ] || packages+=(tini)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${packages[*]} from Debian's packages" >&2
@@ -32,7 +31,8 @@ if [ ${#packages[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-bash "$(dirname "$0")/image/installDependencies.sh" >/dev/null
+# The image, built from the Dockerfile with podman on a base made here (minutes the first time).
+bash "$(dirname "$0")/image/ensureImage.sh" >/dev/null
 
 bash "$(dirname "$0")/storage/ensureS3Server.sh"
 

@@ -1,135 +1,105 @@
-// The container image, proven without a container engine: the Dockerfile passes a linter, and its
-// production command line — the same entrypoint and arguments, its environment, the files it
-// copies with the dependencies its own `npm ci` line installs (installDependencies.sh), as an
-// unprivileged user that cannot write to the program's folder — serves modules to the go command
-// and stops cleanly on SIGTERM.
-import { spawn, execFileSync } from 'node:child_process';
-import { chmod, chown, cp, mkdir } from 'node:fs/promises';
+// The container image, built from the Dockerfile (ensureImage.sh) and run by podman as a user
+// would run it: its own entrypoint and command, its default settings file, a read-only root file
+// system. The proxy in it serves the go command, runs as uid 1000 with production dependencies
+// only, and on SIGTERM finishes the download in flight and exits 0.
+// The pods the operator renders are run in the same image by operatorPods.test.ts.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { validate } from 'dockerfile-utils';
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
-import { standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
+import { repositoryRoot, tempFolder } from '../e2e/harness.ts';
+import { freePort } from '../fixtures/freePort.ts';
+import { goModDownloadJson, makeGoHome, type GoHome } from '../fixtures/goCommand.ts';
+import { escapeCase, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { repositoryRoot, tempFolder } from '../e2e/harness.ts';
-import { dockerfilePath, readImageRecipe } from './dockerfile.ts';
+import { ensureImage, startContainer, type Container } from './podman.ts';
 
-const recipe = readImageRecipe();
-const isRoot = process.getuid?.() === 0;
-/** The unprivileged user the command runs as: nobody when the tests run as root, else the tests' own user. */
-const runAs = isRoot ? { uid: 65534, gid: 65534 } : null;
+const dockerfile = readFileSync(join(repositoryRoot, 'Dockerfile'), 'utf8');
 
-describe('the container image', () => {
-  let root: { path: string; dispose(): Promise<void> };
-  let app: string;
-  let data: string;
-  let tmp: string;
-  let bin: string;
-  let tree: { path: string; dispose(): Promise<void> };
-  let upstream: Upstream;
-  let db: ChecksumDatabaseServer;
-
-  /** A path of the image, mapped into the test's folder. */
-  const mapped = (value: string) =>
-    value.replace(/^\/(app|data|tmp)(?=\/|$)/, (_, folder: string) => ({ app, data, tmp })[folder as 'app' | 'data' | 'tmp']);
-
-  beforeAll(async () => {
-    root = await tempFolder('gomodproxy-image-');
-    await chmod(root.path, 0o755);
-    app = join(root.path, 'app');
-    data = join(root.path, 'data');
-    tmp = join(root.path, 'tmp');
-    bin = join(root.path, 'usr-local-bin');
-    for (const folder of [app, data, tmp, bin]) await mkdir(folder);
-
-    // The dependency stage: its own `npm ci` line, run by npm test's pretest into a cache folder.
-    const dependencies = execFileSync('bash', [join(import.meta.dirname, 'installDependencies.sh')], { encoding: 'utf8' }).trim();
-    await cp(join(dependencies, 'node_modules'), join(app, 'node_modules'), { recursive: true, verbatimSymlinks: true });
-    // The final stage's files.
-    for (const source of recipe.copied) await cp(join(repositoryRoot, source), join(app, source), { recursive: true });
-    // The image's Node: the same Node 24 the tests run on.
-    await cp(process.execPath, join(bin, 'node'));
-    execFileSync('chmod', ['-R', 'a+rX,go-w', app, bin]);
-    if (runAs) {
-      await chown(data, runAs.uid, runAs.gid);
-      await chown(tmp, runAs.uid, runAs.gid);
-    }
-
-    tree = await tempFolder('gomodproxy-image-tree-');
-    await writeModuleTree(tree.path, standardCorpus());
-    upstream = await startUpstream(tree.path);
-    db = await startChecksumDatabase();
-    await db.addFixtures(standardCorpus());
-  });
-  afterAll(async () => {
-    await db?.close();
-    await upstream?.close();
-    await tree?.dispose();
-    await root?.dispose();
-  });
-
-  it('has a Dockerfile that the linter finds nothing in', () => {
-    const problems = validate(readFileSync(dockerfilePath, 'utf8'));
+describe('the Dockerfile', () => {
+  it('has nothing the linter finds', () => {
+    const problems = validate(dockerfile);
     expect(problems.map((p) => `${p.range.start.line + 1}: ${p.message}`)).toEqual([]);
   });
 
-  it('runs as an unprivileged user with a read-only program folder, with no dev dependency and no bundled Node', () => {
-    expect(recipe.user).not.toMatch(/^(0|root)(:|$)/);
-    expect(recipe.env['NODE_ENV']).toBe('production');
-    execFileSync(join(bin, 'node'), ['-e', 'require.resolve("fastify")'], { cwd: app });
-    expect(() => execFileSync(join(bin, 'node'), ['-e', 'require.resolve("vitest")'], { cwd: app, stdio: 'pipe' })).toThrow();
-    expect(() => execFileSync(join(bin, 'node'), ['-e', 'require.resolve("node/package.json")'], { cwd: app, stdio: 'pipe' })).toThrow();
+  it('builds on node:24 from Docker Hub unless told otherwise', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24[.\d]*-bookworm-slim$/m);
+  });
+});
+
+describe('the image, run by podman', () => {
+  const corpus = standardCorpus();
+  let tree: { path: string; dispose(): Promise<void> };
+  let upstream: Upstream;
+  let db: ChecksumDatabaseServer;
+  let container: Container;
+  let proxyUrl: string;
+  let home: GoHome;
+
+  beforeAll(async () => {
+    const { image } = ensureImage();
+    tree = await tempFolder('gomodproxy-image-tree-');
+    await writeModuleTree(tree.path, corpus);
+    upstream = await startUpstream(tree.path);
+    db = await startChecksumDatabase();
+    await db.addFixtures(corpus);
+    // The image's own command line and settings file; the variables override single settings,
+    // as the Dockerfile says: the address (the host network is shared with the machine) and the
+    // test's upstream and checksum database in place of the public ones.
+    container = startContainer({
+      image,
+      readOnlyRoot: true,
+      env: {
+        GOMODPROXY_LISTEN: `127.0.0.1:${await freePort()}`,
+        GOMODPROXY_UPSTREAM: upstream.url,
+        GOMODPROXY_SUMDB: db.setting,
+      },
+    });
+    proxyUrl = (await container.waitForOutput(/"url":"(http:\/\/[^"]+)"/))[1]!;
+    home = await makeGoHome({ goproxy: proxyUrl, gosumdb: db.vkey });
+  });
+  afterAll(async () => {
+    await container?.remove();
+    await home?.dispose();
+    await db?.close();
+    await upstream?.close();
+    await tree?.dispose();
   });
 
-  it('serves modules to the go command with its production command line, and stops on SIGTERM', async () => {
-    const command = [...recipe.entrypoint, ...recipe.cmd].map(mapped);
-    const env: NodeJS.ProcessEnv = {
-      ...Object.fromEntries(Object.entries(recipe.env).map(([k, v]) => [k, mapped(v)])),
-      PATH: `${bin}:/usr/bin:/bin`,
-      TMPDIR: tmp,
-      // The image's defaults reach the internet; here everything is on 127.0.0.1.
-      GOMODPROXY_LISTEN: '127.0.0.1:0',
-      GOMODPROXY_UPSTREAM: upstream.url,
-      GOMODPROXY_SUMDB: db.setting,
-    };
-    expect(command.slice(0, 2)).toEqual(['/usr/bin/tini', '--']);
-    const [program, ...args] = runAs
-      ? ['setpriv', `--reuid=${runAs.uid}`, `--regid=${runAs.gid}`, '--clear-groups', '--', ...command]
-      : command;
-    const child = spawn(program!, args, { cwd: mapped(recipe.workdir), env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve, reject) => {
-      child.once('exit', (code) => resolve(code));
-      child.once('error', reject);
-    });
-    try {
-      const url = await new Promise<string>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`the image's command did not start within 30 s:\n${output}`)), 30_000);
-        child.stdout.on('data', () => {
-          const match = /"url":"(http:\/\/[^"]+)"/.exec(output);
-          if (match) {
-            clearTimeout(timer);
-            resolve(match[1]!);
-          }
-        });
-        void exited.then((code) => reject(new Error(`the image's command exited with ${code}:\n${output}`)));
-      });
-      const home = await makeGoHome({ goproxy: url, gosumdb: db.vkey });
-      try {
-        const targets = standardCorpus().slice(0, 6).map((m) => `${m.path}@${m.version}`);
-        const results = await goModDownloadJson(targets, { env: home.env });
-        expect(results.map((r) => r.Error ?? 'ok')).toEqual(targets.map(() => 'ok'));
-      } finally {
-        await home.dispose();
-      }
-    } finally {
-      child.kill('SIGTERM');
-    }
-    expect(await exited).toBe(0);
-    expect(output).toMatch(/shutting down: finishing in-flight requests/);
+  it('serves modules to the go command and keeps them in /data, as its settings file says', async () => {
+    const targets = corpus.slice(0, 6).map((m) => `${m.path}@${m.version}`);
+    const results = await goModDownloadJson(targets, { env: home.env });
+    expect(results.map((r) => r.Error ?? 'ok')).toEqual(targets.map(() => 'ok'));
+    const stored = await container.exec(['find', '/data', '-name', '*.zip']);
+    expect(stored.stdout.trim().split('\n')).toHaveLength(targets.length);
+  });
+
+  it('runs as uid 1000 on a read-only root, with production dependencies only and its own Node', async () => {
+    expect((await container.exec(['id', '-u'])).stdout.trim()).toBe('1000');
+    const write = await container.exec(['touch', '/app/anything']);
+    expect(write.code).not.toBe(0);
+    expect(write.stderr).toMatch(/Read-only file system/);
+    const resolves = async (name: string) => (await container.exec(['node', '-e', `require.resolve(${JSON.stringify(name)})`])).code === 0;
+    expect(await resolves('fastify')).toBe(true);
+    expect(await resolves('vitest')).toBe(false);
+    expect(await resolves('node/package.json')).toBe(false);
+    expect((await container.exec(['gomodproxy', '--help'])).code).toBe(0);
+  });
+
+  it('finishes the download in flight on SIGTERM and exits 0', async () => {
+    const module = corpus[7]!;
+    const zipPath = `/${escapeCase(module.path)}/@v/${module.version}.zip`;
+    let release!: () => void;
+    upstream.fail((path) => path === zipPath, { until: new Promise<void>((resolve) => (release = resolve)) });
+    const download = goModDownloadJson([`${module.path}@${module.version}`], { env: home.env });
+    // The proxy is fetching the zip: the request is in flight when SIGTERM comes.
+    while (upstream.count(zipPath) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopped = container.stop();
+    await container.waitForOutput(/shutting down: finishing in-flight requests/);
+    release();
+    const [result] = await download;
+    expect(result?.Error ?? 'ok').toBe('ok');
+    expect(await stopped).toBe(0);
   });
 });
