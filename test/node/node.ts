@@ -38,6 +38,9 @@ const CONTROLLERS = [
   // kube-root-ca.crt in every namespace: the CA of a pod's service account token volume.
   'root-ca-certificate-publisher-controller',
   'persistentvolume-binder-controller',
+  // The finalizers the apiserver puts on every PVC and PV are removed by these once unused.
+  'persistentvolumeclaim-protection-controller',
+  'persistentvolume-protection-controller',
   // kube-proxy routes a Service to the endpoints these slices list.
   'endpointslice-controller',
 ];
@@ -173,10 +176,10 @@ async function pidsNaming(text: string): Promise<number[]> {
 }
 
 /**
- * Folders kubelet makes at fixed places whatever its --root-dir (the device-plugin and pod-resources
- * sockets): removed at stop when the node made them.
+ * Folders made at fixed places whatever the flags (kubelet's device-plugin sockets and container
+ * log links, containerd's shim sockets): removed at stop when the node made them.
  */
-const KUBELET_FIXED_FOLDERS = ['/var/lib/kubelet'];
+const KUBELET_FIXED_FOLDERS = ['/var/lib/kubelet', '/var/log/containers', '/run/containerd'];
 
 export async function startNode(): Promise<Node> {
   const started = Date.now();
