@@ -10,7 +10,8 @@
 // see the KubeletConfiguration and containerd's CRI settings below.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../fixtures/freePort.ts';
@@ -24,6 +25,9 @@ import { SANDBOX_IMAGE, sandboxImageArchive } from './sandboxImage.ts';
 const run = promisify(execFile);
 
 export const NODE_NAME = 'gomodproxy-node';
+
+/** Where stop() leaves the logs of the node's processes. */
+export const LAST_LOGS = join(tmpdir(), 'gomodproxy-node-logs');
 
 /** kube-controller-manager's controllers that Deployments, CronJobs, PVCs and Services need. */
 const CONTROLLERS = [
@@ -223,7 +227,14 @@ export async function startNode(): Promise<Node> {
     }
     await removeKubeChainsSince(chainsBefore);
     await removeBridge();
-    if (cluster) await cluster.stop();
+    // The logs of the last run outlive it, for a failure to be looked into.
+    await rm(LAST_LOGS, { recursive: true, force: true });
+    await mkdir(LAST_LOGS, { recursive: true });
+    for (const file of (await readdir(dir)).filter((name) => name.endsWith('.log'))) await copyFile(join(dir, file), join(LAST_LOGS, file));
+    if (cluster) {
+      for (const name of ['kube-apiserver', 'kube-controller-manager'] as const) await writeFile(join(LAST_LOGS, `${name}.log`), await cluster.logs(name));
+      await cluster.stop();
+    }
     for (const folder of KUBELET_FIXED_FOLDERS) if (!fixedFoldersBefore.includes(folder)) await rm(folder, { recursive: true, force: true });
     await removeTempDir(dir);
   };

@@ -110,11 +110,11 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
   }
 
   beforeAll(async () => {
-    // Built before the node starts: the image (minutes when the tree changed) and helm.
-    image = await proxyImage();
+    // Built before the node starts: helm and the image (minutes when the tree changed).
     helm();
     work = await tempFolder('gomodproxy-story-');
     helmHome = join(work.path, 'helm');
+    image = await proxyImage(work.path);
     node = await startNode();
     figures['node start, s'] = node.startupSeconds['node']!;
     await node.importImage(image.archive);
