@@ -47,6 +47,8 @@ const CONTROLLERS = [
   'persistentvolume-protection-controller',
   // kube-proxy routes a Service to the endpoints these slices list.
   'endpointslice-controller',
+  // kubelet registers the node with the not-ready taint; this controller lifts it once the node is Ready.
+  'node-lifecycle-controller',
 ];
 
 export type Node = {
