@@ -179,6 +179,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-signing-key-file=${join(certs, 'service-account.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc',
       '--service-cluster-ip-range=10.0.0.0/24',
+      // Logs and exec reach a kubelet at its node's address: its name resolves nowhere.
+      '--kubelet-preferred-address-types=InternalIP',
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       '--v=1',
     ];
