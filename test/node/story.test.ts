@@ -251,10 +251,12 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
       return !exists && status?.lastCleanup && new Date(status.lastCleanup.time) > downloaded ? status.lastCleanup : undefined;
     }, minutes(4));
     expect(lastCleanup).toMatchObject({ removedVersions: expect.any(Number), freedBytes: expect.any(Number) });
-    const jobs = (await api('GET', `/apis/batch/v1/namespaces/${TEAM}/jobs`)).body.items ?? [];
-    const succeeded = jobs.filter((job: any) => job.status?.succeeded >= 1);
-    expect(succeeded.length).toBeGreaterThan(0);
-    expect(succeeded[0].metadata.ownerReferences[0].kind).toBe('CronJob');
+    // The job controller counts the pod's success a moment after the pod reports it.
+    const succeeded = await eventually('a cleanup Job succeeded', async () => {
+      const jobs = (await api('GET', `/apis/batch/v1/namespaces/${TEAM}/jobs`)).body.items ?? [];
+      return jobs.find((job: any) => job.status?.succeeded >= 1);
+    }, minutes(2));
+    expect(succeeded.metadata.ownerReferences[0].kind).toBe('CronJob');
     // The newest release is kept.
     expect((await stat(join(volumePath, 'github.com/acme/base/@v/v1.2.3.zip'))).size).toBeGreaterThan(0);
   }, minutes(6));
