@@ -6,12 +6,13 @@
 # The contract (test/image/ runs this image with podman, and runs in it the pods the operator
 # renders):
 # - the entrypoint is the gomodproxy command under tini; arguments are its subcommand and flags
-#   (`docker run IMAGE cleanup --config …`). `gomodproxy` is also on PATH for `exec`.
-# - settings come from /etc/gomodproxy/config.yaml (image/config.yaml: serve on 0.0.0.0:3000, store
-#   modules in /data). Mount your own file or folder over /etc/gomodproxy to replace it; the
-#   image sets no GOMODPROXY_* variable, so a mounted file is what the proxy runs with (such a
-#   variable, given at run time, overrides the file's setting).
-# - it runs as uid:gid 1000:1000 (any non-root uid works) and writes only to the store (/data or
+#   (`docker run IMAGE prefetch go.mod`); `serve` by default. `gomodproxy` is on PATH for `exec`.
+# - every command reads its settings from /etc/gomodproxy/config.yaml (GOMODPROXY_CONFIG names it;
+#   the image's own file is image/config.yaml: serve on 0.0.0.0:3000, keep modules in /data).
+#   Mount your own file or folder over /etc/gomodproxy to replace it (the operator mounts its
+#   ConfigMap there). The image sets no GOMODPROXY_* setting variable, so a mounted file is what
+#   the proxy runs with; such a variable given at run time overrides that one setting of the file.
+# - it runs as uid:gid 1000:1000 (any non-root uid works) and writes only to the store (/data, or
 #   wherever the settings put it) and /tmp, so the root file system can be read-only.
 
 ARG NODE_IMAGE=node:24.21.0-bookworm-slim
@@ -30,8 +31,10 @@ RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates git openssh-client tini \
     && rm -rf /var/lib/apt/lists/*
 
-# Not settings: git's home and Node's compile cache go to /tmp, which stays writable.
+# Not settings: where the settings file is; git's home and Node's compile cache go to /tmp, which
+# stays writable.
 ENV NODE_ENV=production \
+    GOMODPROXY_CONFIG=/etc/gomodproxy/config.yaml \
     NODE_COMPILE_CACHE=/tmp/node-compile-cache \
     HOME=/tmp
 
@@ -39,6 +42,7 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
+COPY cli ./cli
 COPY proxy ./proxy
 COPY operator ./operator
 COPY image/config.yaml /etc/gomodproxy/config.yaml
@@ -52,4 +56,4 @@ EXPOSE 3000
 
 # SIGTERM (from tini) makes the proxy stop accepting, finish the downloads in flight, and exit.
 ENTRYPOINT ["/usr/bin/tini", "--", "gomodproxy"]
-CMD ["serve", "--config", "/etc/gomodproxy/config.yaml"]
+CMD ["serve"]

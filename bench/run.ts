@@ -1,7 +1,7 @@
 // Runs the benchmarks in sequence, prints one Markdown table of the figures, and records them in
 // bench/results/latest.json (the record of the last run, committed with the code it measured).
 //
-//   node bench/run.ts                      all of them: warm throughput memory startup private coldverify cleanupscale
+//   node bench/run.ts                      all of them: warm throughput memory startup private coldverify cleanupscale audit
 //   node bench/run.ts warm memory          a subset, in the order given
 //   node bench/run.ts --quick              a fast smoke run with small sizes; nothing is recorded
 //
@@ -11,6 +11,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { auditOverhead } from './auditOverhead.ts';
 import { cleanupScale } from './cleanupScale.ts';
 import { coldVerify } from './coldVerify.ts';
 import { memory } from './memory.ts';
@@ -30,6 +31,7 @@ const BENCHMARKS: Record<string, Benchmark> = {
   private: { run: () => privateDownload(), quick: () => privateDownload({ rounds: 1 }) },
   coldverify: { run: () => coldVerify(), quick: () => coldVerify({ rounds: 1, versions: 40, log: 1000 }) },
   cleanupscale: { run: () => cleanupScale(), quick: () => cleanupScale({ rounds: 1, modules: 100, versions: 10 }) },
+  audit: { run: () => auditOverhead(), quick: () => auditOverhead({ rounds: 1, versions: 40 }) },
 };
 
 export type RecordedResult = BenchResult & { machine: MachineDescription };

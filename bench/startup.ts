@@ -1,4 +1,4 @@
-// Start-up with a big store: the time from spawning `node proxy/main.ts serve` to the first 200 of
+// Start-up with a big store: the time from spawning `node bin/gomodproxy.js serve` to the first 200 of
 // GET /readyz with 100,000 cached module versions on disk, side by side with an empty store; and
 // the time of a cached `.info` and `list` request on the big store against a store holding only
 // the module asked for. The proxy never scans its store, so the sizes of the stores should not

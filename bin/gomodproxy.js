@@ -8,4 +8,4 @@
 import module from 'node:module';
 
 module.enableCompileCache?.();
-await import('../proxy/main.ts');
+await import('../cli/main.ts');

@@ -4,11 +4,8 @@
  * finish, the watches stop, and the Lease is released so that a standby takes over at once.
  * A leader that loses the Lease exits (non-zero), to start again as a candidate with fresh caches.
  */
-import { hostname } from 'node:os';
-import { randomBytes } from 'node:crypto';
 import Fastify from 'fastify';
 import { pino, type Logger } from 'pino';
-import { parseDuration, parseListen } from '../proxy/config.ts';
 import { Controller } from './controller/controller.ts';
 import { KubeApi } from './controller/kubeApi.ts';
 import { LeaderElector } from './controller/leaderElection.ts';
@@ -16,10 +13,11 @@ import { OperatorMetrics } from './controller/metrics.ts';
 
 export const FIELD_MANAGER = 'gomodproxy-operator';
 
+/** The operator's settings, checked (cli/operator.ts makes them from the command line). */
 export type OperatorOptions = {
   kubeconfig?: string;
   /** Address of /healthz and /metrics. */
-  listen: string;
+  listen: { host: string; port: number };
   /** The proxy image of GoModuleProxies that name none. */
   proxyImage: string;
   /** Watch one namespace only; every namespace when undefined. */
@@ -27,47 +25,19 @@ export type OperatorOptions = {
   leaseNamespace: string;
   leaseName: string;
   identity: string;
-  leaseDuration: string;
-  renewDeadline: string;
-  retryPeriod: string;
+  /** Leader election timing: retryPeriodMs < renewDeadlineMs < leaseDurationMs. */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
   workers: number;
-  resync: string;
+  resyncPeriodMs: number;
   logLevel: string;
 };
 
-export const defaultOperatorOptions = (): OperatorOptions => ({
-  listen: '0.0.0.0:8080',
-  proxyImage: 'gomodproxy:0.1.0',
-  leaseNamespace: process.env['POD_NAMESPACE'] ?? 'default',
-  leaseName: 'gomodproxy-operator',
-  identity: `${hostname()}_${randomBytes(4).toString('hex')}`,
-  leaseDuration: '15s',
-  renewDeadline: '10s',
-  retryPeriod: '2s',
-  workers: 2,
-  resync: '10m',
-  logLevel: 'info',
-});
-
-function durationOption(name: string, value: string): number {
-  const ms = parseDuration(value);
-  if (!Number.isFinite(ms) || ms <= 0) throw new Error(`invalid --${name} "${value}": allowed: a duration such as 2s, 15s or 10m`);
-  return ms;
-}
-
 export type RunningOperator = { url: string; leader: () => boolean; stop(): Promise<void>; lost: Promise<string> };
 
-export async function startOperator(options: OperatorOptions, logger: Logger = pino({ level: options.logLevel })): Promise<RunningOperator> {
-  const listen = parseListen(options.listen);
-  if (!listen) throw new Error(`invalid --listen "${options.listen}": allowed: host:port, e.g. 0.0.0.0:8080`);
-  const leaseDurationMs = durationOption('lease-duration', options.leaseDuration);
-  const renewDeadlineMs = durationOption('renew-deadline', options.renewDeadline);
-  const retryPeriodMs = durationOption('retry-period', options.retryPeriod);
-  const resyncPeriodMs = durationOption('resync', options.resync);
-  if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
-    throw new Error('lease timing: --retry-period < --renew-deadline < --lease-duration is required, so a leader gives up before another may take over');
-  }
-
+export async function runOperator(options: OperatorOptions, logger: Logger = pino({ level: options.logLevel })): Promise<RunningOperator> {
+  const { listen, leaseDurationMs, renewDeadlineMs, retryPeriodMs, resyncPeriodMs } = options;
   const api = await KubeApi.connect({ kubeconfig: options.kubeconfig, fieldManager: FIELD_MANAGER });
   const metrics = new OperatorMetrics();
   const controller = new Controller({
@@ -91,11 +61,13 @@ export async function startOperator(options: OperatorOptions, logger: Logger = p
     logger,
   });
 
+  metrics.collectFrom({ api, queueDepth: () => controller.queue.depth, leader: () => elector.isLeader, informers: () => controller.caches.all() });
+
   const app = Fastify({ logger: false });
   app.get('/healthz', async () => 'ok');
   app.get('/metrics', async (_request, reply) => {
-    reply.type('text/plain; version=0.0.4');
-    return metrics.render({ api, queueDepth: controller.queue.depth, leader: elector.isLeader, informers: controller.caches.all() });
+    reply.type(metrics.registry.contentType);
+    return metrics.registry.metrics();
   });
   await app.listen({ host: listen.host, port: listen.port });
   const address = app.server.address();

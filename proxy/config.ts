@@ -7,17 +7,25 @@
  *
  * A bad setting stops start-up with one line naming the setting, the value
  * and what is allowed (ConfigError).
+ *
+ * This is the one module of proxy/ that the operator imports (test/imports.test.ts holds the
+ * line), so that the ConfigMap it renders is checked by the schema the proxy loads.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import yaml from 'js-yaml';
 import { z } from 'zod';
-import { checkPatterns, parseProxyList } from './protocol/index.ts';
+import { checkPatterns, parseGovcs, parseProxyList, parseVersionRange } from './protocol/index.ts';
+import { parseAllowInternal } from './sources/git/index.ts';
 import { parseSumdbSetting } from './sumdb/index.ts';
 
 /** The embedded default upstream: the public Go module mirror, then git. */
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
+
+/** pino's levels, quietest last. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
@@ -34,6 +42,12 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * (DURATION_UNITS[match[2]!] ?? Number.NaN);
 }
 
+/** Milliseconds in the largest unit that holds them whole: 60000 is "1m"; parseDuration reads it back. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = Object.entries(DURATION_UNITS).sort(([, a], [, b]) => b - a).find(([, size]) => ms % size === 0) ?? ['ms', 1];
+  return `${ms / size}${unit}`;
+}
+
 const duration = (what: string) =>
   z
     .union([z.string(), z.number()])
@@ -46,15 +60,39 @@ const duration = (what: string) =>
       return ms;
     });
 
+const SIZE_UNITS: Record<string, number> = { '': 1, b: 1, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12 };
+
+/** Parses "500MiB", "10GiB", "64MB", "4096" into bytes; NaN when malformed. */
+export function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]i?b|b)?$/i.exec(text.trim());
+  if (!match) return Number.NaN;
+  return Math.floor(Number(match[1]) * (SIZE_UNITS[(match[2] ?? '').toLowerCase()] ?? Number.NaN));
+}
+
+const byteSize = (what: string, max = Number.POSITIVE_INFINITY) =>
+  z.union([z.string(), z.number()]).transform((value, ctx) => {
+    const bytes = typeof value === 'number' ? value : parseByteSize(value);
+    if (!Number.isFinite(bytes) || bytes < 1 || bytes > max) {
+      ctx.addIssue({ code: 'custom', message: `allowed: a size such as 512MiB, 10GiB or 64MB${Number.isFinite(max) ? `, at most ${max >> 20} MiB` : ''} (${what})` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+
+/** The module zip limit (golang.org/x/mod/zip MaxZipFile), also the most a git export may unpack to. */
+const MODULE_ZIP_LIMIT = 500 << 20;
+
 const listen = z.string().refine((value) => parseListen(value) !== null, {
   message: 'allowed: host:port, e.g. 127.0.0.1:3000, [::]:3000 or :3000',
 });
 
+/** A list as YAML gives it, or as one comma-separated string (an environment variable). */
+const commaList = () =>
+  z.union([z.array(z.string()), z.string()]).transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean));
+
 /** GOPRIVATE-style pattern lists: a YAML list or one comma-separated string. */
 const patternList = (what: string) =>
-  z
-    .union([z.array(z.string()), z.string()])
-    .transform((value) => (Array.isArray(value) ? value : value.split(',')).map((p) => p.trim()).filter(Boolean))
+  commaList()
     .superRefine((patterns, ctx) => {
       try {
         checkPatterns(patterns);
@@ -159,6 +197,17 @@ const gitHost = z
     knownHostsFile: z.string().min(1).optional().describe('A known_hosts file for `ssh://` URLs (host keys are always checked).'),
     caFile: z.string().min(1).optional().describe("CA certificates (PEM) to trust for the host's https, e.g. an internal GitLab's. TLS checks are never switched off."),
     discover: z.boolean().optional().describe("Find repositories by `?go-get=1` pages at the host's `url` (for hosts with nested groups, e.g. GitLab).").meta({ shownDefault: '`false`' }),
+    discoverOrigins: z
+      .array(
+        z.string().refine((value) => /^(https?|ssh):\/\/[^\s/@]+\/?$/.test(value), {
+          message: 'allowed: origins such as https://git2.corp.example or https://git.corp.example:8443 (scheme, host, port; no path, no credentials)',
+        }),
+      )
+      .optional()
+      .describe(
+        "Other origins (`https://host[:port]`) that the host's `?go-get=1` pages may name for its repositories; these are fetched without the host's credentials. A page that names any other origin is refused.",
+      )
+      .meta({ shownDefault: 'none' }),
   })
   .strict();
 
@@ -176,6 +225,54 @@ const git = z
       .describe('Where the bare mirrors of the repositories modules are built from are kept.')
       .meta({ shownDefault: '`$TMPDIR/gomodproxy-git`' }),
     timeout: duration('git.timeout').default(120_000).describe('How long one git command may run.').meta({ shownDefault: '`2m`' }),
+    maxProcesses: z.coerce
+      .number({ error: 'allowed: a whole number, 1 or more' })
+      .int({ error: 'allowed: a whole number, 1 or more' })
+      .min(1, { error: 'allowed: a whole number, 1 or more' })
+      .default(4)
+      .describe('How many git processes may run at once; more requests wait in line.'),
+    cacheSize: byteSize('git.cacheSize')
+      .default(10 * 1024 ** 3)
+      .describe('How much the mirrors in `cacheDir` may take; beyond it the least recently used mirrors not in use are removed (and cloned again when asked for).')
+      .meta({ shownDefault: '`10GiB`' }),
+    exportLimit: byteSize('git.exportLimit', MODULE_ZIP_LIMIT)
+      .default(MODULE_ZIP_LIMIT)
+      .describe('The most the files of one module version exported from git may add up to; the export stops as soon as it passes. At most the module zip limit, 500 MiB.')
+      .meta({ shownDefault: '`500MiB`' }),
+  })
+  .strict();
+
+const direct = z
+  .object({
+    vcs: z
+      .string()
+      .superRefine((value, ctx) => {
+        try {
+          const rules = parseGovcs(value);
+          const other = rules.flatMap((r) => r.vcs).find((v) => !['git', 'all', 'off'].includes(v));
+          if (other) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(other)}: the proxy fetches with git only; allowed: git, all or off per pattern` });
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: GOVCS syntax, e.g. "*:git" or "github.com:git,*:off"` });
+        }
+      })
+      .default('*:git')
+      .describe(
+        'Which public module paths `direct` may fetch with git, in GOVCS syntax (`pattern:git`, `pattern:off`, first match decides; a path no rule matches may use git). `*:off` turns `direct` off.',
+      )
+      .meta({ shownDefault: '`*:git`' }),
+    allowInternal: commaList()
+      .superRefine((entries, ctx) => {
+        try {
+          parseAllowInternal(entries);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        }
+      })
+      .default([])
+      .describe(
+        '`direct` connects only to hosts whose every address is public, and never to a host given as an IP address. These host names (globs such as `*.lab.example`), addresses and CIDR ranges (`10.0.0.0/8`) are allowed although they are not public.',
+      )
+      .meta({ shownDefault: 'none' }),
   })
   .strict();
 
@@ -203,13 +300,83 @@ const retention = z
   })
   .strict();
 
+const versionRange = z.string().superRefine((value, ctx) => {
+  try {
+    parseVersionRange(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: e.g. "<v1.2.3", ">=v1.0.0 <v1.4.2", "v1.2.3", "<v1.0.5 || >=v2.0.0"` });
+  }
+});
+
+const denyRule = z
+  .object({
+    module: z
+      .string({ error: 'required: a GOPRIVATE-style pattern of the module paths the rule denies' })
+      .min(1)
+      .superRefine((value, ctx) => {
+        try {
+          checkPatterns([value]);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; allowed: a GOPRIVATE-style pattern such as github.com/acme/old or github.com/acme/*` });
+        }
+      }),
+    versions: z.union([versionRange, z.array(versionRange).min(1, { error: 'allowed: at least one version or range (leave versions out to deny every version)' })]).optional(),
+    reason: z.string({ error: 'required: the reason shown to the go command and in the audit trail' }).min(1).max(500),
+  })
+  .strict();
+
+const policy = z
+  .object({
+    deny: z
+      .array(denyRule)
+      .default([])
+      .describe(
+        'Module versions never served: `{ module: <GOPRIVATE-style pattern>, versions: <range or list>, reason: <text> }`. A denied version answers 403 with the reason, is left out of `list` and `@latest`, even when stored. Without `versions`, every version. Ranges: `<v1.2.3`, `>=v1.0.0 <v1.4.2`, `v1.2.3`, alternatives joined by `||`.',
+      )
+      .meta({ shownDefault: 'none' }),
+    allow: patternList('GOPRIVATE syntax (comma-separated path globs)')
+      .refine((patterns) => patterns.length > 0, { message: 'allowed: at least one pattern (leave allow out to fetch every module)' })
+      .optional()
+      .describe('Allow-list mode: only modules matching these GOPRIVATE-style patterns are fetched (from upstreams or git); others answer 403. Stored versions are still served.')
+      .meta({ shownDefault: 'every module' }),
+  })
+  .strict();
+
+/** An IPv4 or IPv6 address, or a CIDR block such as 10.0.0.0/8 or fd00::/8. */
+const cidr = z.string().refine(
+  (value) => {
+    const [address = '', bits, ...rest] = value.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    if (bits === undefined) return true;
+    return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+  },
+  { message: 'allowed: an IP address or a CIDR block, e.g. 10.0.0.0/8, 127.0.0.1 or fd00::/8' },
+);
+
+const audit = z
+  .object({
+    log: flag.default(true).describe('One `audit` JSON line per served `.info`/`.mod`/`.zip` and per denied (403) or unauthorized (401) request on the log stream.'),
+    storage: flag
+      .default(false)
+      .describe('Also keep the audit lines in the store as day files under `gomodproxy/audit/<day>/` (replicas sharing a bucket share one trail); `gomodproxy audit` reads them.'),
+    file: z.string().min(1).optional().describe('Also append the audit lines to this local file; `gomodproxy audit --file` reads it.').meta({ shownDefault: 'none' }),
+    flushEvery: duration('audit.flushEvery')
+      .default(10_000)
+      .describe('How often gathered audit lines are written to the store and the file (and at shutdown).')
+      .meta({ shownDefault: '`10s`' }),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     listen: listen.default('127.0.0.1:3000').describe('The address to serve on (`host:port`, `[::]:port`, `:port`).'),
     storage: storage.default({ type: 'disk', path: './data' }).describe('Where modules are kept: `disk` or `s3`.'),
     upstream: upstream
       .default(DEFAULT_UPSTREAM)
-      .describe('Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches from git; `off`.'),
+      .describe(
+        'Upstream proxies in GOPROXY syntax: after `,` the next entry is tried on 404 or 410, after `|` on any error; `direct` fetches public modules from git (see `direct.*`); `off`. A proxy behind a login: `https://user:password@host/path`, the password also as `env:NAME` or `file:/path` (written `file:%2Fpath`); sent as Basic authentication to that origin only, never logged.',
+      ),
     private: patternList('GOPRIVATE syntax (comma-separated path globs)')
       .default([])
       .describe('GOPRIVATE patterns: fetched from git, never asked of an upstream proxy nor looked up in the checksum database.')
@@ -218,7 +385,8 @@ export const configSchema = z
       .default([])
       .describe('GONOSUMDB patterns: never looked up in the checksum database (`private` paths never are).')
       .meta({ shownDefault: 'none' }),
-    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000 }),
+    git: git.default({ hosts: {}, cacheDir: path.join(os.tmpdir(), 'gomodproxy-git'), timeout: 120_000, maxProcesses: 4, cacheSize: 10 * 1024 ** 3, exportLimit: MODULE_ZIP_LIMIT }),
+    direct: direct.default({ vcs: '*:git', allowInternal: [] }),
     retention: retention.default({ keepSince: 180 * 86_400_000, keepLatest: 3, pins: [], recordEvery: 60_000 }),
     sumdb: sumdb
       .default('sum.golang.org')
@@ -235,8 +403,24 @@ export const configSchema = z
       .default(60_000)
       .describe('How long `list`, `@latest` and checksum database `latest` and lookup answers are reused.')
       .meta({ shownDefault: '`1m`' }),
+    memoryCacheBytes: z.coerce
+      .number({ error: 'allowed: a whole number of bytes, 0 or more' })
+      .int({ error: 'allowed: a whole number of bytes, 0 or more' })
+      .min(0, { error: 'allowed: a whole number of bytes, 0 or more' })
+      .default(64 << 20)
+      .describe(
+        'The most bytes of answers kept in memory, all together: stored `.info`/`.mod` files, zip hashes, upstream `list`/`@latest` answers, checksum database lookups and tiles, discovered git repositories, files and times of git commits. The least recently used are forgotten first (they are still in storage); `0` keeps nothing in memory.',
+      )
+      .meta({ shownDefault: '`67108864` (64 MiB)' }),
+    policy: policy.default({ deny: [] }).describe('What the proxy refuses to serve or fetch.'),
+    audit: audit.default({ log: true, storage: false, flushEvery: 10_000 }),
+    trustedProxies: z
+      .array(cidr)
+      .default([])
+      .describe('Addresses (CIDR blocks) of reverse proxies whose `X-Forwarded-For` names the client in the audit trail; from any other peer the header is ignored.')
+      .meta({ shownDefault: 'none' }),
     logLevel: z
-      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'allowed: fatal, error, warn, info, debug, trace or silent' })
+      .enum(LOG_LEVELS, { error: `allowed: ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}` })
       .default('info')
       .describe('The pino log level.'),
   })
@@ -245,30 +429,61 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 export type ConfigInput = z.input<typeof configSchema>;
 
-/** A setting's place in the file, the environment variable that overrides it, and the flag of `serve` that overrides both. */
-export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean; flag?: string }> = [
-  { env: 'GOMODPROXY_LISTEN', path: ['listen'], flag: '--listen' },
+/**
+ * The flag that overrides a setting on the command line (above the environment): its name, the
+ * placeholder of its value and a short help text. The command line is made from this table; only
+ * `serve` takes every flag, the other commands those marked `everyCommand`.
+ */
+export type SettingFlag = { name: string; value: string; help: string; everyCommand?: boolean; choices?: readonly string[] };
+
+/** A setting's place in the file, the environment variable that overrides it, and the flag that overrides both. */
+export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; list?: boolean; flag?: SettingFlag }> = [
+  { env: 'GOMODPROXY_LISTEN', path: ['listen'], flag: { name: '--listen', value: '<host:port>', help: 'address to serve on' } },
   { env: 'GOMODPROXY_STORAGE_TYPE', path: ['storage', 'type'] },
-  { env: 'GOMODPROXY_STORAGE_PATH', path: ['storage', 'path'], flag: '--storage-path' },
+  {
+    env: 'GOMODPROXY_STORAGE_PATH',
+    path: ['storage', 'path'],
+    flag: { name: '--storage-path', value: '<dir>', help: 'disk storage folder, laid out like GOMODCACHE/cache/download', everyCommand: true },
+  },
   { env: 'GOMODPROXY_STORAGE_BUCKET', path: ['storage', 'bucket'] },
   { env: 'GOMODPROXY_STORAGE_PREFIX', path: ['storage', 'prefix'] },
   { env: 'GOMODPROXY_STORAGE_ENDPOINT', path: ['storage', 'endpoint'] },
   { env: 'GOMODPROXY_STORAGE_REGION', path: ['storage', 'region'] },
   { env: 'GOMODPROXY_STORAGE_FORCE_PATH_STYLE', path: ['storage', 'forcePathStyle'] },
   { env: 'GOMODPROXY_STORAGE_STAGING_PATH', path: ['storage', 'stagingPath'] },
-  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'], flag: '--upstream' },
-  { env: 'GOMODPROXY_PRIVATE', path: ['private'], list: true, flag: '--private' },
-  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true, flag: '--nosumdb' },
-  { env: 'GOMODPROXY_SUMDB', path: ['sumdb'], flag: '--sumdb' },
+  { env: 'GOMODPROXY_UPSTREAM', path: ['upstream'], flag: { name: '--upstream', value: '<list>', help: 'upstream proxies in GOPROXY syntax', everyCommand: true } },
+  {
+    env: 'GOMODPROXY_PRIVATE',
+    path: ['private'],
+    list: true,
+    flag: { name: '--private', value: '<patterns>', help: 'GOPRIVATE-style patterns never asked of an upstream', everyCommand: true },
+  },
+  { env: 'GOMODPROXY_NOSUMDB', path: ['nosumdb'], list: true, flag: { name: '--nosumdb', value: '<patterns>', help: 'GONOSUMDB-style patterns never looked up in the checksum database' } },
+  {
+    env: 'GOMODPROXY_SUMDB',
+    path: ['sumdb'],
+    flag: { name: '--sumdb', value: '<setting>', help: 'checksum database in GOSUMDB syntax: name, "name+key [url]" or off', everyCommand: true },
+  },
   { env: 'GOMODPROXY_SUMDB_UNREACHABLE', path: ['sumdbUnreachable'] },
-  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: '--upstream-timeout' },
-  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: '--list-ttl' },
-  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: '--log-level' },
+  { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: { name: '--upstream-timeout', value: '<duration>', help: 'how long an upstream may take to answer' } },
+  { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: { name: '--list-ttl', value: '<duration>', help: 'how long list and @latest answers are reused' } },
+  { env: 'GOMODPROXY_MEMORY_CACHE_BYTES', path: ['memoryCacheBytes'] },
+  { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: { name: '--log-level', value: '<level>', help: 'log level', choices: LOG_LEVELS } },
   { env: 'GOMODPROXY_RETENTION_KEEP_SINCE', path: ['retention', 'keepSince'] },
   { env: 'GOMODPROXY_RETENTION_KEEP_LATEST', path: ['retention', 'keepLatest'] },
   { env: 'GOMODPROXY_RETENTION_RECORD_EVERY', path: ['retention', 'recordEvery'] },
   { env: 'GOMODPROXY_GIT_CACHE_DIR', path: ['git', 'cacheDir'] },
   { env: 'GOMODPROXY_GIT_TIMEOUT', path: ['git', 'timeout'] },
+  { env: 'GOMODPROXY_GIT_MAX_PROCESSES', path: ['git', 'maxProcesses'] },
+  { env: 'GOMODPROXY_GIT_CACHE_SIZE', path: ['git', 'cacheSize'] },
+  { env: 'GOMODPROXY_GIT_EXPORT_LIMIT', path: ['git', 'exportLimit'] },
+  { env: 'GOMODPROXY_DIRECT_VCS', path: ['direct', 'vcs'] },
+  { env: 'GOMODPROXY_DIRECT_ALLOW_INTERNAL', path: ['direct', 'allowInternal'], list: true },
+  { env: 'GOMODPROXY_POLICY_ALLOW', path: ['policy', 'allow'], list: true },
+  { env: 'GOMODPROXY_AUDIT_LOG', path: ['audit', 'log'] },
+  { env: 'GOMODPROXY_AUDIT_STORAGE', path: ['audit', 'storage'] },
+  { env: 'GOMODPROXY_AUDIT_FILE', path: ['audit', 'file'] },
+  { env: 'GOMODPROXY_TRUSTED_PROXIES', path: ['trustedProxies'], list: true },
 ];
 
 export class ConfigError extends Error {
@@ -331,6 +546,16 @@ export function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
   return settings;
 }
 
+/** The settings that command-line flags give; valueOf answers the value given for a flag, if any. */
+export function settingsFromFlags(valueOf: (flag: SettingFlag) => string | undefined): Settings {
+  const settings: Settings = {};
+  for (const { path, flag } of ENVIRONMENT_SETTINGS) {
+    const value = flag && valueOf(flag);
+    if (value !== undefined) setPath(settings, path, value);
+  }
+  return settings;
+}
+
 function merge(base: Settings, override: Settings): Settings {
   const out: Settings = { ...base };
   for (const [key, value] of Object.entries(override)) {
@@ -363,8 +588,13 @@ export function resolveConfig(...layers: Settings[]): Config {
     throw new ConfigError(`unknown setting ${where}${issue.keys.join(', ')}: allowed settings are ${allowedKeys(issue.path, input)}`);
   }
   const value = getPath(input, issue.path);
-  const shown = value === undefined ? 'missing' : JSON.stringify(value);
+  const shown = value === undefined ? 'missing' : redactUrlPasswords(JSON.stringify(value));
   throw new ConfigError(`invalid setting ${settingName(issue.path)} = ${shown}: ${issue.message}`);
+}
+
+/** A URL's password is never repeated in an error (as Go's URL.Redacted: "xxxxx"). */
+function redactUrlPasswords(text: string): string {
+  return text.replace(/([A-Za-z][A-Za-z0-9+.-]*:\/\/[^/@?#:,|"\s]*:)[^/@?#,|"\s]*@/g, '$1xxxxx@');
 }
 
 function allowedKeys(path: ReadonlyArray<PropertyKey>, input: Settings): string {

@@ -10,10 +10,14 @@
  *   502/504  an upstream failed or timed out: the client sees why; also the
  *            checksum database failing, misbehaving, or disagreeing with
  *            what an upstream served.
+ *   507/503  the proxy's own storage is full or cannot be written: never
+ *            blamed on an upstream, never a reason to try the next one.
  */
 export const errorCodes = {
   BAD_REQUEST: 400,
   FORBIDDEN: 403,
+  /** The proxy's policy (policy.deny, policy.allow) refuses the module or version; the text gives the reason. */
+  DENIED_BY_POLICY: 403,
   NOT_FOUND: 404,
   GONE: 410,
   URI_TOO_LONG: 414,
@@ -28,7 +32,10 @@ export const errorCodes = {
   CHECKSUM_DATABASE_MISBEHAVING: 502,
   CHECKSUM_DATABASE_FAILED: 502,
   CHECKSUM_DATABASE_TIMEOUT: 504,
-  STORAGE_FAILED: 500,
+  /** The proxy's own disk (store, staging folder, git cache) is full. */
+  STORAGE_FULL: 507,
+  /** The proxy's own storage cannot be written or read back (read-only, I/O errors). */
+  STORAGE_FAILED: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;
@@ -56,4 +63,47 @@ export function proxyError(code: ErrorCode, message: string, cause?: unknown): P
 
 export function isProxyError(err: unknown): err is ProxyError {
   return err instanceof ProxyError;
+}
+
+/**
+ * A failure's reason that is safe to show a client: the text of a Node system error names the
+ * file it was about ("ENOSPC: no space left on device, write '/var/lib/…'"), and no answer may
+ * reveal a server path, so those are told by their code and call only ("ENOSPC (write)").
+ */
+export function clientSafeReason(err: unknown): string {
+  const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
+  if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return typeof syscall === 'string' ? `${code} (${syscall})` : code;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Codes of a local disk that is full: never caused by a network peer. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT']);
+/** Codes of a local file system that refuses writes. */
+const DISK_REFUSES = new Set(['EROFS', 'EIO']);
+
+/**
+ * A write to the proxy's own storage failed: 507 when the disk is full, else 503, with a reason
+ * that names what was being done (never a server path). The store's own words stay in the log.
+ */
+export function storageWriteFailure(err: unknown, doing: string): ProxyError {
+  if (isProxyError(err)) return err;
+  const code = (err as { code?: unknown })?.code;
+  if (typeof code === 'string' && DISK_FULL.has(code)) {
+    return proxyError('STORAGE_FULL', `the proxy's storage is full (${clientSafeReason(err)} while ${doing}); nothing was stored: the proxy's operator must free space or enlarge it`, err);
+  }
+  return proxyError('STORAGE_FAILED', `the proxy's storage cannot be written (${clientSafeReason(err)} while ${doing}); nothing was stored: try again later`, err);
+}
+
+/**
+ * The failure of a local disk inside an error a source threw (itself or its cause): a source
+ * writes into the proxy's staging folder or git cache, and a full disk there is the proxy's own
+ * failure, not the upstream's. Null when the error is about something else.
+ */
+export function localDiskFailure(err: unknown, doing: string): ProxyError | null {
+  for (let e: unknown = err, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (isProxyError(e) && (e.code === 'STORAGE_FULL' || e.code === 'STORAGE_FAILED')) return e;
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && (DISK_FULL.has(code) || DISK_REFUSES.has(code))) return storageWriteFailure(e, doing);
+  }
+  return null;
 }

@@ -1,15 +1,19 @@
 /**
  * Assembles a running proxy from its settings: storage, the upstream chain,
- * the fetcher and the HTTP server. Used by `gomodproxy serve` and by tests.
+ * the module service and the HTTP server. Used by `gomodproxy serve` and by tests.
  */
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { parseListen, type Config } from './config.ts';
-import { Fetcher } from './fetcher.ts';
+import { AuditTrail } from './access/audit.ts';
+import { clientAddressResolver } from './access/clientAddress.ts';
+import { ModulePolicy } from './access/policy.ts';
+import { MemoryCache } from './memoryCache.ts';
+import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer } from './server/index.ts';
-import { GitSource, PrivateSource, SourceChain, sourceChainFromSetting } from './sources/index.ts';
+import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
@@ -19,7 +23,7 @@ export type RunningProxy = {
   url: string;
   app: FastifyInstance;
   storage: Storage;
-  fetcher: Fetcher;
+  modules: ModuleService;
   /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
   checksumDatabase: ChecksumDatabase | null;
   metrics: ProxyMetrics;
@@ -27,7 +31,7 @@ export type RunningProxy = {
 };
 
 /** The checksum database and the rule for which paths are checked against it. */
-export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
+export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics, memoryCache: MemoryCache): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
   const setting = parseSumdbSetting(config.sumdb);
   const database = setting.off
     ? null
@@ -40,6 +44,7 @@ export function createChecksums(config: Config, storage: Storage, logger: Logger
         ttlMs: config.listTtl,
         logger,
         metrics,
+        memoryCache,
       });
   // GONOSUMDB and GOPRIVATE paths are never looked up.
   const exempt = [...config.private, ...config.nosumdb];
@@ -86,14 +91,33 @@ export function defaultLogger(config: Config): Logger {
 export type ProxyCore = {
   storage: Storage;
   upstream: SourceChain;
-  fetcher: Fetcher;
+  modules: ModuleService;
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
+  policy: ModulePolicy;
 };
 
-/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the fetcher. */
+/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
 export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
+  // Sources first: a missing upstream secret stops start-up before storage is opened.
+  const memoryCache = new MemoryCache(config.memoryCacheBytes);
+  const gitOptions = {
+    cacheDir: config.git.cacheDir,
+    hosts: config.git.hosts,
+    refreshMs: config.listTtl,
+    timeoutMs: config.git.timeout,
+    // One cap on git processes for both sources together.
+    slots: new ProcessSlots(config.git.maxProcesses),
+    cacheBytes: config.git.cacheSize,
+    exportLimitBytes: config.git.exportLimit,
+    logger,
+    memoryCache,
+  };
+  // Private modules get the host map's credentials; `direct` (public modules) never does.
+  const git = new GitSource(gitOptions);
+  const direct = new GitSource({ ...gitOptions, direct: new DirectPolicy(config.direct) });
+  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct });
   const storage = await createStorage(config);
   try {
     await storage.open();
@@ -101,16 +125,11 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     await storage.close?.();
     throw err;
   }
-  const git = new GitSource({
-    cacheDir: config.git.cacheDir,
-    hosts: config.git.hosts,
-    refreshMs: config.listTtl,
-    timeoutMs: config.git.timeout,
-  });
-  const upstream = sourceChainFromSetting(config.upstream, { timeoutMs: config.upstreamTimeout, direct: git });
   const metrics = createMetrics();
-  const { database, checksums } = createChecksums(config, storage, logger, metrics);
-  const fetcher = new Fetcher({
+  const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
+  const policy = new ModulePolicy(config.policy);
+  const modules = new ModuleService({
+    fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
     upstream,
     privatePatterns: config.private,
@@ -118,24 +137,38 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     listTtlMs: config.listTtl,
     checksums,
     logger,
+    memoryCache,
   });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, fetcher, checksumDatabase: database, checksums, metrics } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const audit =
+    config.audit.log || config.audit.storage || config.audit.file
+      ? new AuditTrail({
+          logger,
+          log: config.audit.log,
+          flushEveryMs: config.audit.flushEvery,
+          ...(config.audit.storage ? { storage } : {}),
+          ...(config.audit.file ? { file: config.audit.file } : {}),
+        })
+      : undefined;
   const app = buildServer({
-    fetcher,
+    modules,
     storage,
     checksumDatabase: database,
     checksums,
     metrics,
     downloads,
+    policy,
+    ...(audit ? { audit } : {}),
+    clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
   });
@@ -153,12 +186,13 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     url,
     app,
     storage,
-    fetcher,
+    modules,
     checksumDatabase: database,
     metrics,
     close: async () => {
       await app.close();
       await downloads.close();
+      await audit?.close();
       await storage.close?.();
       logger.flush();
     },

@@ -6,6 +6,7 @@
  * (x-kubernetes-validations), so an invalid resource is refused by the apiserver with their message.
  */
 import { z } from 'zod';
+import { DEFAULT_UPSTREAM } from '../../proxy/config.ts';
 
 export const GROUP = 'gomodproxy.dev';
 export const VERSION = 'v1alpha1';
@@ -13,9 +14,6 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const KIND = 'GoModuleProxy';
 export const PLURAL = 'gomoduleproxies';
 export const SINGULAR = 'gomoduleproxy';
-
-/** The default upstream of the proxy itself (proxy/config.ts): the public mirror, then git. */
-const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
 
 const dnsLabel = z
   .string()

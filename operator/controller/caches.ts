@@ -8,14 +8,14 @@ import type { Logger } from 'pino';
 import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
 import { CLEANUP_POD_SELECTOR, MANAGED_SELECTOR, SERVING_POD_SELECTOR, type KubeObject } from '../render/index.ts';
 import { Informer, type InformerHandler } from './informer.ts';
-import { resourcePath, type KubeApi } from './kubeApi.ts';
+import { pluralOf, resourcePath, type KubeApi } from './kubeApi.ts';
 
 export const OWNED_KINDS = [
-  { kind: 'ConfigMap', apiVersion: 'v1', plural: 'configmaps' },
-  { kind: 'Service', apiVersion: 'v1', plural: 'services' },
-  { kind: 'PersistentVolumeClaim', apiVersion: 'v1', plural: 'persistentvolumeclaims' },
-  { kind: 'Deployment', apiVersion: 'apps/v1', plural: 'deployments' },
-  { kind: 'CronJob', apiVersion: 'batch/v1', plural: 'cronjobs' },
+  { kind: 'ConfigMap', apiVersion: 'v1' },
+  { kind: 'Service', apiVersion: 'v1' },
+  { kind: 'PersistentVolumeClaim', apiVersion: 'v1' },
+  { kind: 'Deployment', apiVersion: 'apps/v1' },
+  { kind: 'CronJob', apiVersion: 'batch/v1' },
 ] as const;
 
 export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];
@@ -42,9 +42,9 @@ export class Caches {
   constructor(api: KubeApi, handlers: CacheHandlers, logger: Logger, watchNamespace?: string) {
     this.proxies = new Informer({ api, path: resourcePath(`${GROUP}/${VERSION}`, PLURAL, watchNamespace), onChange: handlers.onProxy, logger });
     this.owned = new Map(
-      OWNED_KINDS.map(({ kind, apiVersion, plural }) => [
+      OWNED_KINDS.map(({ kind, apiVersion }) => [
         kind,
-        new Informer({ api, path: resourcePath(apiVersion, plural), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
+        new Informer({ api, path: resourcePath(apiVersion, pluralOf(kind)), labelSelector: MANAGED_SELECTOR, onChange: handlers.onOwned, logger }),
       ]),
     );
     this.cleanupPods = new Informer({ api, path: resourcePath('v1', 'pods'), labelSelector: CLEANUP_POD_SELECTOR, onChange: handlers.onCleanupPod, logger });

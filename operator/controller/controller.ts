@@ -33,6 +33,8 @@ export class Controller {
   private workers: Promise<void>[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Cleanup pods whose termination message was already said to be unreadable. */
+  private readonly unreadableCleanupPods = new Set<string>();
 
   constructor(options: ControllerOptions) {
     this.options = options;
@@ -45,14 +47,20 @@ export class Controller {
         const owner = ownerKeyFromLabels(object.metadata.labels);
         if (owner) this.queue.add(owner);
       },
-      onCleanupPod: (pod, previous, deleted) => {
+      onCleanupPod: (pod, deleted) => {
         const owner = ownerKeyFromLabels(pod.metadata.labels);
         if (!owner) return;
         this.queue.add(owner);
-        // Said once per change of the pod, not at every reconcile of its GoModuleProxy.
+        // Said once when a pod's message turns unreadable, not at every reconcile of its GoModuleProxy.
         const read = deleted ? undefined : readCleanupPod(pod);
-        if (read && !read.ok && (previous === undefined || readCleanupPod(previous)?.ok !== false)) {
-          options.logger.warn({ proxy: owner, pod: objectKey(pod), reason: read.reason }, 'cleanup pod\'s termination message ignored: not the JSON line gomodproxy cleanup --termination-message writes');
+        const key = objectKey(pod);
+        if (read && !read.ok) {
+          if (!this.unreadableCleanupPods.has(key)) {
+            this.unreadableCleanupPods.add(key);
+            options.logger.warn({ proxy: owner, pod: key, reason: read.reason }, 'cleanup pod\'s termination message ignored: not the JSON line gomodproxy cleanup --termination-message writes');
+          }
+        } else {
+          this.unreadableCleanupPods.delete(key);
         }
       },
       onServingPod: (pod) => {

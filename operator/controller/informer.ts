@@ -1,15 +1,20 @@
 /**
- * An informer: a local copy of one collection kept current by list, then watch from the list's
- * resourceVersion. When a watch ends or breaks it is started again from the last resourceVersion
- * seen (bookmarks keep that fresh); when the apiserver answers 410 Gone, that version is no longer
- * kept and the informer lists again, telling its handler about whatever changed meanwhile,
- * deletions included. Handlers only learn keys; they must not do work (they enqueue).
+ * An informer: client-node's ListWatch keeps a local copy of one collection (list, then watch
+ * from the list's resourceVersion; when the apiserver answers 410 Gone it lists again and tells
+ * its handlers what changed meanwhile, deletions included). Handlers only learn objects; they
+ * must not do work (they enqueue).
+ *
+ * Kept here, around it, where client-node cannot do the job: its Watch sends no
+ * allowWatchBookmarks, cannot ask for PartialObjectMetadata (Secrets: whether one exists, never
+ * their data) and bypasses KubeApi's request counts, so the watches go through KubeApi; and
+ * ListWatch stops at the first failed list or watch, so this tries again with back-off.
  */
+import { ListWatch, type KubernetesListObject, type KubernetesObject, type Watch } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { KubeObject } from '../render/index.ts';
-import { KubeApiError, type KubeApi, type WatchEvent } from './kubeApi.ts';
+import { KubeApiError, type KubeApi } from './kubeApi.ts';
 
-export type InformerHandler = (object: KubeObject, previous: KubeObject | undefined, deleted: boolean) => void;
+export type InformerHandler = (object: KubeObject, deleted: boolean) => void;
 
 export type InformerOptions = {
   api: KubeApi;
@@ -20,7 +25,7 @@ export type InformerOptions = {
   metadataOnly?: boolean;
   onChange: InformerHandler;
   logger: Logger;
-  /** The longest wait before watching again after an error (default 5 s: an apiserver restart is short). */
+  /** The longest wait before trying again after an error (default 5 s: an apiserver restart is short). */
   maxBackoffMs?: number;
 };
 
@@ -28,18 +33,34 @@ export function objectKey(object: { metadata: { name: string; namespace?: string
   return object.metadata.namespace ? `${object.metadata.namespace}/${object.metadata.name}` : object.metadata.name;
 }
 
+const FIRST_BACKOFF_MS = 200;
+
 export class Informer {
-  private readonly store = new Map<string, KubeObject>();
-  private resourceVersion = '';
-  private synced = false;
-  private readonly stopping = new AbortController();
-  private running: Promise<void> | undefined;
   /** Lists done, watches started and 410 Gone answers: for /metrics and the tests. */
   readonly counts = { lists: 0, watches: 0, expired: 0 };
   private readonly options: InformerOptions;
+  private readonly listWatch: ListWatch<KubernetesObject>;
+  private synced = false;
+  private stopped = false;
+  private backoffMs = FIRST_BACKOFF_MS;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private reportSynced: () => void = () => {};
+  private readonly firstSync = new Promise<void>((resolve) => (this.reportSynced = resolve));
 
   constructor(options: InformerOptions) {
     this.options = options;
+    const { api, path, labelSelector, metadataOnly } = options;
+    const list = async (): Promise<KubernetesListObject<KubernetesObject>> => {
+      this.counts.lists++;
+      const listed = await api.list(path, labelSelector, metadataOnly);
+      this.backoffMs = FIRST_BACKOFF_MS;
+      return { items: listed.items as KubernetesObject[], metadata: { resourceVersion: listed.resourceVersion } };
+    };
+    this.listWatch = new ListWatch(path, this.watchThroughApi() as unknown as Watch, list, false, labelSelector);
+    this.listWatch.on('add', (object) => options.onChange(object as KubeObject, false));
+    this.listWatch.on('update', (object) => options.onChange(object as KubeObject, false));
+    this.listWatch.on('delete', (object) => options.onChange(object as KubeObject, true));
+    this.listWatch.on('error', (err) => this.retryAfterBackoff(err));
   }
 
   get hasSynced(): boolean {
@@ -47,117 +68,70 @@ export class Informer {
   }
 
   get(key: string): KubeObject | undefined {
-    return this.store.get(key);
+    const slash = key.indexOf('/');
+    return (slash < 0 ? this.listWatch.get(key) : this.listWatch.get(key.slice(slash + 1), key.slice(0, slash))) as KubeObject | undefined;
   }
 
   list(): KubeObject[] {
-    return [...this.store.values()];
+    return [...this.listWatch.list()] as KubeObject[];
   }
 
-  /** Lists once (resolving when the copy is complete), then keeps watching until stop(). */
+  /** Lists once (resolving when the copy is complete, or at stop()), then keeps watching until stop(). */
   async start(): Promise<void> {
-    let backoff = 200;
-    for (;;) {
-      try {
-        await this.relist();
-        break;
-      } catch (err) {
-        if (this.stopping.signal.aborted) return;
-        const hint = err instanceof KubeApiError && err.status === 404 ? ' (is the CRD installed? kubectl apply -f crds/)' : '';
-        this.options.logger.warn({ path: this.options.path, err: (err as Error).message, retryInMs: backoff }, `list failed${hint}`);
-        await sleep(backoff, this.stopping.signal);
-        backoff = Math.min(backoff * 2, this.options.maxBackoffMs ?? 5_000);
-      }
-    }
-    this.running = this.watchLoop();
+    void this.listWatch.start();
+    await this.firstSync;
   }
 
   async stop(): Promise<void> {
-    this.stopping.abort();
-    await this.running;
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    await this.listWatch.stop();
+    this.reportSynced();
   }
 
-  private async relist(): Promise<void> {
-    const { api, path, labelSelector } = this.options;
-    this.counts.lists++;
-    const listed = await api.list(path, labelSelector, this.options.metadataOnly);
-    const seen = new Set<string>();
-    for (const object of listed.items) {
-      const key = objectKey(object);
-      seen.add(key);
-      const previous = this.store.get(key);
-      this.store.set(key, object);
-      if (previous?.metadata.resourceVersion !== object.metadata.resourceVersion) this.options.onChange(object, previous, false);
-    }
-    for (const [key, object] of this.store) {
-      if (!seen.has(key)) {
-        this.store.delete(key);
-        this.options.onChange(object, object, true);
-      }
-    }
-    this.resourceVersion = listed.resourceVersion;
-    this.synced = true;
-  }
-
-  private async watchLoop(): Promise<void> {
-    const { api, path, labelSelector, logger } = this.options;
-    const maxBackoff = this.options.maxBackoffMs ?? 5_000;
-    let backoff = 200;
-    while (!this.stopping.signal.aborted) {
-      try {
+  /** ListWatch's watch, made by KubeApi: bookmarks, metadata only where asked, counted. */
+  private watchThroughApi(): Pick<Watch, 'watch'> {
+    const { api, logger, metadataOnly } = this.options;
+    return {
+      watch: async (path, query, onEvent, done) => {
+        // ListWatch watches only once the list it holds is complete.
+        this.synced = true;
+        this.reportSynced();
         this.counts.watches++;
-        let expired = false;
-        await api.watch(path, this.resourceVersion, labelSelector, (event) => {
-          if (this.applyEvent(event) === 'expired') expired = true;
-        }, this.stopping.signal, this.options.metadataOnly);
-        backoff = 200;
-        if (expired) {
+        const controller = new AbortController();
+        const resourceVersion = String(query['resourceVersion'] ?? '');
+        const labelSelector = query['labelSelector'] === undefined ? undefined : String(query['labelSelector']);
+        const expired = () => {
           this.counts.expired++;
-          logger.info({ path, resourceVersion: this.resourceVersion }, 'watch expired (410 Gone): listing again');
-          await this.relist();
-        }
-      } catch (err) {
-        if (this.stopping.signal.aborted) return;
-        if (err instanceof KubeApiError && err.status === 410) {
-          this.counts.expired++;
-          await this.relist().catch((listError: unknown) => logger.warn({ path, err: (listError as Error).message }, 'list failed'));
-          continue;
-        }
-        logger.warn({ path, err: (err as Error).message, retryInMs: backoff }, 'watch broke: watching again');
-        await sleep(backoff, this.stopping.signal);
-        backoff = Math.min(backoff * 2, maxBackoff);
-      }
-    }
+          logger.info({ path, resourceVersion }, 'watch expired (410 Gone): listing again');
+        };
+        api.watch(path, resourceVersion, labelSelector, (event) => {
+          if (event.type === 'ERROR' && event.object.code === 410) expired();
+          if (event.type !== 'ERROR') this.backoffMs = FIRST_BACKOFF_MS;
+          onEvent(event.type, event.object, event);
+        }, controller.signal, metadataOnly).then(
+          () => done(null),
+          (err: unknown) => {
+            if (controller.signal.aborted) return done(null);
+            // ListWatch lists again when a failed watch carries statusCode 410.
+            if (err instanceof KubeApiError && err.status === 410) {
+              expired();
+              return done(Object.assign(err, { statusCode: 410 }));
+            }
+            done(err);
+          },
+        );
+        return controller;
+      },
+    };
   }
 
-  /** Applies one event to the copy; 'expired' when the apiserver said the version is gone. */
-  private applyEvent(event: WatchEvent): 'expired' | undefined {
-    const object = event.object;
-    if (event.type === 'ERROR') {
-      if (object.code === 410) return 'expired';
-      throw new Error(`watch of ${this.options.path} failed: ${object.message ?? JSON.stringify(object)}`);
-    }
-    if (object.metadata.resourceVersion) this.resourceVersion = object.metadata.resourceVersion;
-    if (event.type === 'BOOKMARK') return undefined;
-    const key = objectKey(object);
-    const previous = this.store.get(key);
-    if (event.type === 'DELETED') {
-      this.store.delete(key);
-      this.options.onChange(object, previous, true);
-    } else {
-      this.store.set(key, object);
-      this.options.onChange(object, previous, false);
-    }
-    return undefined;
+  private retryAfterBackoff(err: unknown): void {
+    if (this.stopped) return;
+    const { path, logger } = this.options;
+    const hint = err instanceof KubeApiError && err.status === 404 ? ' (is the CRD installed? kubectl apply -f crds/)' : '';
+    logger.warn({ path, err: (err as Error).message, retryInMs: this.backoffMs }, `list or watch failed${hint}: trying again`);
+    this.retryTimer = setTimeout(() => void this.listWatch.start(), this.backoffMs);
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.maxBackoffMs ?? 5_000);
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

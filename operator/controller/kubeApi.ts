@@ -4,9 +4,12 @@
  * undici, the project's one HTTP client, because the operator needs exactly what the API offers:
  * server-side apply as `application/apply-patch+yaml` with a field manager, watches streamed line
  * by line with resourceVersion and bookmarks, and a count of every request for /metrics.
+ * Ours, not client-node's KubernetesObjectApi: that one always asks for whole objects (no
+ * PartialObjectMetadata for Secrets), finds a kind's plural by discovery requests, and cannot watch.
  */
 import { KubeConfig } from '@kubernetes/client-node';
 import { Agent, request, type Dispatcher } from 'undici';
+import { KIND, PLURAL } from '../api/goModuleProxy.ts';
 import type { KubeObject } from '../render/index.ts';
 
 /** An answer of the API that was not 2xx, with the Status message the apiserver gave. */
@@ -54,6 +57,7 @@ export function resourcePath(apiVersion: string, plural: string, namespace?: str
   return `${base}${ns}/${plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
 }
 
+/** The resource name of each kind the operator reads or writes. */
 const PLURALS: Record<string, string> = {
   ConfigMap: 'configmaps',
   Service: 'services',
@@ -63,13 +67,17 @@ const PLURALS: Record<string, string> = {
   Namespace: 'namespaces',
   Secret: 'secrets',
   Lease: 'leases',
-  GoModuleProxy: 'gomoduleproxies',
+  [KIND]: PLURAL,
 };
 
+export function pluralOf(kind: string): string {
+  const plural = PLURALS[kind];
+  if (!plural) throw new Error(`no REST path known for kind ${kind}`);
+  return plural;
+}
+
 export function objectPath(object: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
-  const plural = PLURALS[object.kind];
-  if (!plural) throw new Error(`no REST path known for kind ${object.kind}`);
-  return resourcePath(object.apiVersion, plural, object.metadata.namespace, object.metadata.name);
+  return resourcePath(object.apiVersion, pluralOf(object.kind), object.metadata.namespace, object.metadata.name);
 }
 
 export class KubeApi {

@@ -1,4 +1,6 @@
 /**
+ * Ours because @kubernetes/client-node (2.0.1) has no leader election, only the Lease type.
+ *
  * Leader election with a coordination.k8s.io/v1 Lease, by client-go's rules: the holder renews
  * the lease every retry period; another candidate takes it over only when it has seen the same
  * holder and renewTime for a whole lease duration on its own clock (so clocks of different

@@ -1,60 +1,70 @@
 /**
- * The operator's metrics in the Prometheus text format: reconciles and their errors, reconcile
- * durations, queue depth, API requests by verb, watches restarted and expired, and leadership.
+ * The operator's metrics, served at /metrics by prom-client from a registry of its own:
+ * reconciles and their errors, reconcile durations, queue depth, API requests by verb, watches
+ * started and expired, and leadership. The last four are counted where they happen (the API
+ * client, the queue, the informers, the elector) and read at each scrape.
  */
-import type { KubeApi } from './kubeApi.ts';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Informer } from './informer.ts';
+import type { KubeApi } from './kubeApi.ts';
 
-/** Upper bounds of the reconcile duration histogram, in seconds. */
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** What the scrape reads from the running parts. */
+export type MetricSources = { api: KubeApi; queueDepth: () => number; leader: () => boolean; informers: () => Informer[] };
 
 export class OperatorMetrics {
-  reconciles = 0;
-  reconcileErrors = 0;
-  private readonly durationCounts = DURATION_BUCKETS.map(() => 0);
-  private durationSum = 0;
-  private durationCount = 0;
+  readonly registry = new Registry();
+  private readonly reconciles = new Counter({ name: 'gomodproxy_operator_reconciles_total', help: 'Reconciles of GoModuleProxy resources.', registers: [this.registry] });
+  private readonly reconcileErrors = new Counter({
+    name: 'gomodproxy_operator_reconcile_errors_total',
+    help: 'Reconciles that failed and were queued again with back-off.',
+    registers: [this.registry],
+  });
+  private readonly reconcileDuration = new Histogram({
+    name: 'gomodproxy_operator_reconcile_duration_seconds',
+    help: 'How long reconciles took.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
 
   observeReconcile(seconds: number, failed: boolean): void {
-    this.reconciles++;
-    if (failed) this.reconcileErrors++;
-    this.durationSum += seconds;
-    this.durationCount++;
-    DURATION_BUCKETS.forEach((bound, index) => {
-      if (seconds <= bound) this.durationCounts[index]!++;
-    });
+    this.reconciles.inc();
+    if (failed) this.reconcileErrors.inc();
+    this.reconcileDuration.observe(seconds);
   }
 
-  render(state: { api: KubeApi; queueDepth: number; leader: boolean; informers: Informer[] }): string {
-    const lines = [
-      '# HELP gomodproxy_operator_reconciles_total Reconciles of GoModuleProxy resources.',
-      '# TYPE gomodproxy_operator_reconciles_total counter',
-      `gomodproxy_operator_reconciles_total ${this.reconciles}`,
-      '# HELP gomodproxy_operator_reconcile_errors_total Reconciles that failed and were queued again with back-off.',
-      '# TYPE gomodproxy_operator_reconcile_errors_total counter',
-      `gomodproxy_operator_reconcile_errors_total ${this.reconcileErrors}`,
-      '# HELP gomodproxy_operator_reconcile_duration_seconds How long reconciles took.',
-      '# TYPE gomodproxy_operator_reconcile_duration_seconds histogram',
-      ...DURATION_BUCKETS.map((bound, index) => `gomodproxy_operator_reconcile_duration_seconds_bucket{le="${bound}"} ${this.durationCounts[index]}`),
-      `gomodproxy_operator_reconcile_duration_seconds_bucket{le="+Inf"} ${this.durationCount}`,
-      `gomodproxy_operator_reconcile_duration_seconds_sum ${this.durationSum}`,
-      `gomodproxy_operator_reconcile_duration_seconds_count ${this.durationCount}`,
-      '# HELP gomodproxy_operator_queue_depth Keys waiting in the work queue.',
-      '# TYPE gomodproxy_operator_queue_depth gauge',
-      `gomodproxy_operator_queue_depth ${state.queueDepth}`,
-      '# HELP gomodproxy_operator_api_requests_total Requests to the Kubernetes API, by verb.',
-      '# TYPE gomodproxy_operator_api_requests_total counter',
-      ...Object.entries(state.api.requests).map(([verb, count]) => `gomodproxy_operator_api_requests_total{verb="${verb}"} ${count}`),
-      '# HELP gomodproxy_operator_watch_expired_total Watches answered 410 Gone, after which the informer listed again.',
-      '# TYPE gomodproxy_operator_watch_expired_total counter',
-      `gomodproxy_operator_watch_expired_total ${state.informers.reduce((sum, informer) => sum + informer.counts.expired, 0)}`,
-      '# HELP gomodproxy_operator_watches_total Watches started (a restarted watch counts again).',
-      '# TYPE gomodproxy_operator_watches_total counter',
-      `gomodproxy_operator_watches_total ${state.informers.reduce((sum, informer) => sum + informer.counts.watches, 0)}`,
-      '# HELP gomodproxy_operator_leader 1 while this process holds the lease.',
-      '# TYPE gomodproxy_operator_leader gauge',
-      `gomodproxy_operator_leader ${state.leader ? 1 : 0}`,
-    ];
-    return `${lines.join('\n')}\n`;
+  /** Registers the metrics whose values the running parts keep. */
+  collectFrom(sources: MetricSources): void {
+    const registers = [this.registry];
+    const sum = (count: (informer: Informer) => number) => sources.informers().reduce((total, informer) => total + count(informer), 0);
+    new Gauge({ name: 'gomodproxy_operator_queue_depth', help: 'Keys waiting in the work queue.', registers, collect() { this.set(sources.queueDepth()); } });
+    new Counter({
+      name: 'gomodproxy_operator_api_requests_total',
+      help: 'Requests to the Kubernetes API, by verb.',
+      labelNames: ['verb'],
+      registers,
+      collect() {
+        this.reset();
+        for (const [verb, count] of Object.entries(sources.api.requests)) this.inc({ verb }, count);
+      },
+    });
+    new Counter({
+      name: 'gomodproxy_operator_watch_expired_total',
+      help: 'Watches answered 410 Gone, after which the informer listed again.',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sum((informer) => informer.counts.expired));
+      },
+    });
+    new Counter({
+      name: 'gomodproxy_operator_watches_total',
+      help: 'Watches started (a restarted watch counts again).',
+      registers,
+      collect() {
+        this.reset();
+        this.inc(sum((informer) => informer.counts.watches));
+      },
+    });
+    new Gauge({ name: 'gomodproxy_operator_leader', help: '1 while this process holds the lease.', registers, collect() { this.set(sources.leader() ? 1 : 0); } });
   }
 }

@@ -1,4 +1,6 @@
 /**
+ * Ours because @kubernetes/client-node (2.0.1) has no work queue (client-go's workqueue has no port there).
+ *
  * The work queue between event handlers and reconcile, with client-go's rules: a key is queued at
  * most once however many events name it; a key being reconciled is not handed out again until
  * that reconcile is done (an event meanwhile queues it once more for afterwards); a key that

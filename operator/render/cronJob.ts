@@ -53,7 +53,7 @@ export function renderCronJob(proxy: GoModuleProxy, options: RenderOptions): Kub
                 {
                   name: 'cleanup',
                   image: proxyImage(proxy, options),
-                  command: ['gomodproxy'],
+                  // The image's entrypoint is the gomodproxy command (Dockerfile): only its arguments here.
                   args: cleanupArgs(proxy),
                   terminationMessagePath: TERMINATION_MESSAGE_PATH,
                   // The report is the file only, never the log's tail: a log line is no report.

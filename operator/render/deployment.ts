@@ -38,7 +38,7 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
             {
               name: 'gomodproxy',
               image: proxyImage(proxy, options),
-              command: ['gomodproxy'],
+              // The image's entrypoint is the gomodproxy command (Dockerfile): only its arguments here.
               args: ['serve', '--config', CONFIG_FILE],
               ports: [{ name: 'http', containerPort: PROXY_PORT, protocol: 'TCP' }],
               env: [...gitTokenEnvironment(proxy), ...storageEnvironment(proxy)],

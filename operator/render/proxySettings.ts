@@ -9,6 +9,7 @@ import { ConfigError, resolveConfig, type ConfigInput } from '../../proxy/config
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 
 export const PROXY_PORT = 3000;
+/** The image's settings folder (Dockerfile): the ConfigMap mounted here replaces the image's own file. */
 export const CONFIG_MOUNT = '/etc/gomodproxy';
 export const CONFIG_FILE = `${CONFIG_MOUNT}/config.yaml`;
 export const DATA_MOUNT = '/var/lib/gomodproxy';

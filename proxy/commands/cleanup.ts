@@ -22,6 +22,7 @@ import {
   type Storage,
   type VersionFileKind,
 } from '../storage/index.ts';
+import type { MirrorPruning } from '../sources/index.ts';
 import { forEachConcurrently } from './pool.ts';
 import type { Progress } from './progress.ts';
 
@@ -113,10 +114,10 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
   };
 }
 
-/** Every version with a stored .mod or .zip, with its files' sizes: one walk, then the stats at once. */
+/** Every version with a stored .mod or .zip, with its files' sizes: one pass over the keys, then the stats at once. */
 async function heldVersions(storage: Storage, modules: string[]): Promise<Map<string, Held>> {
   const files: Array<{ key: string; module: string; version: string; kind: VersionFileKind }> = [];
-  for await (const key of storage.walk('')) {
+  for await (const key of storage.keysUnder('')) {
     const parsed = parseVersionKey(key);
     if (!parsed) continue;
     if (modules.length > 0 && !matchPrefixPatterns(modules, parsed.module)) continue;
@@ -155,6 +156,12 @@ export function formatCleanupSummary(summary: CleanupSummary): string {
       `${verb} ${summary.removed.length}, kept ${summary.kept}; ${summary.dryRun ? 'would free' : 'freed'} ${formatBytes(summary.freedBytes)}`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** The line of `cleanup --git-mirrors` about the git cache. */
+export function formatMirrorPruning(pruning: MirrorPruning, dryRun: boolean): string {
+  const verb = dryRun ? 'would remove' : 'removed';
+  return `git mirrors: ${verb} ${pruning.removed.length} (${formatBytes(pruning.freedBytes)}), kept ${pruning.kept}\n`;
 }
 
 function formatBytes(bytes: number): string {

@@ -100,7 +100,7 @@ async function selectVersions(storage: Storage, selection: ExportSelection): Pro
       byKey.set(k, v);
     }
   } else {
-    for await (const key of storage.walk('')) {
+    for await (const key of storage.keysUnder('')) {
       const parsed = parseVersionKey(key);
       if (!parsed || (parsed.kind !== 'mod' && parsed.kind !== 'zip')) continue;
       if (selection.patterns !== 'all' && !matchPrefixPatterns(selection.patterns, parsed.module)) continue;

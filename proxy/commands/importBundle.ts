@@ -15,8 +15,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
-import { isProxyError } from '../errors.ts';
-import { checkZipFile, hashGoMod } from '../modzip/index.ts';
+import { VersionAcceptance, type Offer } from '../acceptVersion.ts';
+import { hashGoMod } from '../modzip/index.ts';
 import { parseGoSum, type GoSumLine } from '../protocol/index.ts';
 import { checkStorageKey, parseVersionKey, versionKey, writeStoredList, type Storage } from '../storage/index.ts';
 import type { ModuleChecksums } from '../sumdb/index.ts';
@@ -57,13 +57,15 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
     const goSum = new Map<string, string>();
     for (const line of options.goSum ?? []) goSum.set(`${line.path} ${line.version}${line.goMod ? '/go.mod' : ''}`, line.hash);
 
+    // The bundle carries its own hashes: a version the checksum database cannot be asked about is imported and counted.
+    const acceptance = new VersionAcceptance({ storage, checksums: options.checksums, whenDatabaseUnreachable: 'accept-unchecked' });
     progress?.total(versions.size);
     const modules = new Set<string>();
     for (const [name, files] of versions) {
       const at = name.lastIndexOf('@');
       const modulePath = name.slice(0, at);
       const version = name.slice(at + 1);
-      const outcome = await importVersion(modulePath, version, files, { storage, checksums: options.checksums, expected, goSum });
+      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum });
       if (outcome.refused) summary.refused.push({ entry: name, reasons: outcome.refused });
       else if (outcome.stored) {
         summary.imported++;
@@ -163,73 +165,72 @@ async function readAll(stream: AsyncIterable<unknown>): Promise<Buffer> {
 
 type VersionOutcome = { refused?: string[]; stored: boolean; unchecked: boolean };
 
+/**
+ * The bundle's own claims (its manifest, and the go.sum given) are checked here; everything else
+ * a version must pass before it is stored is the acceptance step's, as for a fetched version.
+ */
 async function importVersion(
   modulePath: string,
   version: string,
   files: Staged,
-  options: { storage: Storage; checksums: ModuleChecksums; expected: Map<string, string>; goSum: Map<string, string> },
+  options: { storage: Storage; acceptance: VersionAcceptance; expected: Map<string, string>; goSum: Map<string, string> },
 ): Promise<VersionOutcome> {
+  const { acceptance } = options;
+  const offer: Offer = { module: modulePath, version, origin: "the bundle's", servedBy: 'the bundle' };
   const reasons: string[] = [];
   let unchecked = false;
-  const check = async (file: 'mod' | 'zip', hash: string) => {
+  const claimsAgree = (file: 'mod' | 'zip', hash: string): boolean => {
     const line = `${modulePath} ${version}${file === 'mod' ? '/go.mod' : ''}`;
     const want = options.expected.get(line);
     if (want === undefined) reasons.push(`the manifest has no "${line}" line`);
     else if (want !== hash) reasons.push(`${line} is ${hash}, the manifest says ${want}`);
     const sum = options.goSum.get(line);
     if (sum !== undefined && sum !== hash) reasons.push(`${line} is ${hash}, go.sum says ${sum}`);
-    if (reasons.length > 0) return;
+    return reasons.length === 0;
+  };
+  /** The checksum database is asked only while the bundle's claims agree; a refusal is kept as a reason. */
+  const checkChecksum = async (file: 'mod' | 'zip', hash: string): Promise<void> => {
+    if (!claimsAgree(file, hash)) return;
     try {
-      await options.checksums.verify(modulePath, version, file, hash, 'the bundle');
+      if ((await acceptance.checkChecksum(offer, file, hash)) === 'unchecked') unchecked = true;
     } catch (err) {
-      if (isProxyError(err) && (err.code === 'CHECKSUM_DATABASE_FAILED' || err.code === 'CHECKSUM_DATABASE_TIMEOUT')) unchecked = true;
-      else reasons.push((err as Error).message);
+      reasons.push((err as Error).message);
     }
   };
 
   if (!files.mod) return { refused: ['no .mod in the bundle'], stored: false, unchecked };
   const mod = await fs.readFile(files.mod);
-  await check('mod', hashGoMod(mod));
+  await checkChecksum('mod', hashGoMod(mod));
   let zipHash: string | undefined;
   if (files.zip) {
     try {
-      const summary = await checkZipFile(files.zip, { path: modulePath, version });
-      zipHash = summary.hash;
-      if (summary.goMod && !Buffer.from(summary.goMod).equals(mod)) reasons.push('the zip\'s go.mod differs from the .mod');
-      await check('zip', summary.hash);
+      zipHash = await acceptance.checkZipContent(offer, files.zip, mod);
+      await checkChecksum('zip', zipHash);
     } catch (err) {
-      reasons.push(`zip refused: ${(err as Error).message}`);
+      reasons.push((err as Error).message);
     }
   }
   let info: Buffer | undefined;
   if (files.info) {
     info = await fs.readFile(files.info);
-    let named: unknown;
     try {
-      named = (JSON.parse(info.toString('utf8')) as { Version?: unknown }).Version;
-    } catch {
-      named = undefined;
+      acceptance.checkInfo(offer, info);
+    } catch (err) {
+      reasons.push((err as Error).message);
     }
-    if (named !== version) reasons.push(`the .info names version ${JSON.stringify(named)}, not ${version}`);
   }
   if (reasons.length > 0) return { refused: reasons, stored: false, unchecked };
 
   const { storage } = options;
   let stored = false;
-  const keep = async (kind: 'info' | 'mod' | 'zip' | 'ziphash', data: Buffer | { file: string }) => {
-    const key = versionKey(modulePath, version, kind);
-    if (await storage.putImmutable(key, data)) stored = true;
-    else if (kind === 'mod' && !(await storage.readBytes(key))?.equals(mod)) {
-      reasons.push('a different .mod is stored already; stored files are never replaced');
-    }
-  };
-  await keep('mod', mod);
-  if (reasons.length > 0) return { refused: reasons, stored: false, unchecked };
-  if (info) await keep('info', info);
+  if (await acceptance.storeSmallFile(modulePath, version, 'mod', mod)) stored = true;
+  else if (!(await storage.readBytes(versionKey(modulePath, version, 'mod')))?.equals(mod)) {
+    return { refused: ['a different .mod is stored already; stored files are never replaced'], stored: false, unchecked };
+  }
+  if (info && (await acceptance.storeSmallFile(modulePath, version, 'info', info))) stored = true;
   if (files.zip && zipHash) {
     // The staged copy is consumed by storage; the .ziphash follows the zip.
-    await keep('zip', { file: await copyForStorage(storage, files.zip) });
-    await keep('ziphash', Buffer.from(zipHash));
+    if (await acceptance.storeZip(modulePath, version, await copyForStorage(storage, files.zip), zipHash)) stored = true;
   }
   return { stored, unchecked };
 }

@@ -1,5 +1,5 @@
 /**
- * `gomodproxy prefetch`: warms the store with what builds will ask for, through the same fetcher
+ * `gomodproxy prefetch`: warms the store with what builds will ask for, through the same module service
  * (and so the same upstreams, private sources and checksum checks) as `serve`.
  *
  * What it fetches:
@@ -14,7 +14,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Fetcher, FetchReport } from '../fetcher.ts';
+import type { ModuleService, FetchReport } from '../moduleService.ts';
 import { hashGoMod } from '../modzip/index.ts';
 import {
   checkModulePath,
@@ -29,7 +29,7 @@ import { forEachConcurrently } from './pool.ts';
 import type { Progress } from './progress.ts';
 
 export type PrefetchOptions = {
-  fetcher: Fetcher;
+  modules: ModuleService;
   /** Files fetched at once (default 16). */
   concurrency?: number;
   progress?: Progress;
@@ -46,8 +46,8 @@ export type PrefetchSummary = {
   failures: Array<{ module: string; version: string; reasons: string[] }>;
 };
 
-type FileKind = 'info' | 'mod' | 'zip';
-type Wanted = { files: Set<FileKind>; sums: { zip?: string; mod?: string } };
+type VersionFile = 'info' | 'mod' | 'zip';
+type Wanted = { files: Set<VersionFile>; sums: { zip?: string; mod?: string } };
 
 /** What the inputs ask for: exact versions (with go.sum hashes) and roots of module graphs. */
 export type PrefetchPlan = {
@@ -157,7 +157,7 @@ function exactEntry(plan: PrefetchPlan, modulePath: string, version: string): Wa
 
 /** Fetches what the plan asks for; never throws for a module that fails: it is in the summary. */
 export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Promise<PrefetchSummary> {
-  const { fetcher, progress } = options;
+  const { modules, progress } = options;
   const concurrency = options.concurrency ?? 16;
   const outcomes = new Map<string, VersionOutcome>();
   const note = (modulePath: string, version: string, report: FetchReport | Error) => {
@@ -173,7 +173,7 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
   };
 
   const wanted = new Map(plan.exact);
-  const want = (modulePath: string, version: string, kinds: FileKind[]) => {
+  const want = (modulePath: string, version: string, kinds: VersionFile[]) => {
     const k = key(modulePath, version);
     let entry = wanted.get(k);
     if (!entry) wanted.set(k, (entry = { files: new Set(), sums: {} }));
@@ -192,7 +192,7 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     seen.add(k);
     level.push(target);
   };
-  const roots = await Promise.all(plan.roots.map((root) => resolveRoot(fetcher, root, note)));
+  const roots = await Promise.all(plan.roots.map((root) => resolveRoot(modules, root, note)));
   roots.forEach((root, i) => {
     if (!root) return;
     reach(root);
@@ -206,7 +206,7 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
       const best = selected.get(node.path);
       if (!best || compareSemver(node.version, best) > 0) selected.set(node.path, node.version);
       try {
-        const answer = await fetcher.mod(node.path, node.version);
+        const answer = await modules.mod(node.path, node.version);
         note(node.path, node.version, answer);
         for (const r of parseModFile(answer.body.toString('utf8'), `${node.path}@${node.version}/go.mod`).require) reach(r);
       } catch (err) {
@@ -224,7 +224,7 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     const modulePath = k.slice(0, at);
     const version = k.slice(at + 1);
     try {
-      note(modulePath, version, await fetchFile(fetcher, modulePath, version, kind, entry.sums));
+      note(modulePath, version, await fetchFile(modules, modulePath, version, kind, entry.sums));
     } catch (err) {
       note(modulePath, version, err as Error);
     }
@@ -244,13 +244,13 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
 
 /** A root given as module@query is resolved first (module@latest, a branch from git…). */
 async function resolveRoot(
-  fetcher: Fetcher,
+  modules: ModuleService,
   root: { path: string; version: string },
   note: (modulePath: string, version: string, report: Error) => void,
 ): Promise<{ path: string; version: string } | null> {
   if (isCanonicalVersion(root.version)) return root;
   try {
-    const info = JSON.parse((await fetcher.info(root.path, root.version)).body.toString('utf8')) as { Version: string };
+    const info = JSON.parse((await modules.info(root.path, root.version)).body.toString('utf8')) as { Version: string };
     return { path: root.path, version: info.Version };
   } catch (err) {
     note(root.path, root.version, err as Error);
@@ -258,18 +258,18 @@ async function resolveRoot(
   }
 }
 
-async function fetchFile(fetcher: Fetcher, modulePath: string, version: string, kind: FileKind, sums: Wanted['sums']): Promise<FetchReport> {
+async function fetchFile(modules: ModuleService, modulePath: string, version: string, kind: VersionFile, sums: Wanted['sums']): Promise<FetchReport> {
   switch (kind) {
     case 'info':
-      return fetcher.info(modulePath, version);
+      return modules.info(modulePath, version);
     case 'mod': {
-      const answer = await fetcher.mod(modulePath, version);
+      const answer = await modules.mod(modulePath, version);
       const hash = hashGoMod(answer.body);
       if (sums.mod && sums.mod !== hash) throw new Error(`go.sum says ${modulePath} ${version}/go.mod ${sums.mod}, the proxy holds ${hash}`);
       return answer;
     }
     case 'zip': {
-      const answer = await fetcher.zip(modulePath, version);
+      const answer = await modules.zip(modulePath, version);
       await answer.object.close();
       if (sums.zip && sums.zip !== answer.hash) throw new Error(`go.sum says ${modulePath} ${version} ${sums.zip}, the proxy holds ${answer.hash}`);
       return answer;

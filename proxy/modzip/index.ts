@@ -10,11 +10,11 @@ export {
   withRootLicense,
   type CreateZipOptions,
   type CreateZipResult,
-  type SourceFile,
 } from './createZip.ts';
+export type { SourceFile } from './selectFiles.ts';
 export { checkZipFile, type ZipSummary } from './checkZip.ts';
 export type { ModuleVersion } from './moduleVersion.ts';
 export { hashFileList, hashGoMod, type FileDigest } from './dirhash.ts';
 export { ZipCheckError } from './errors.ts';
 export { caseFold } from './fold.ts';
-export { defaultZipLimits, type ZipLimits } from './limits.ts';
+export { defaultZipLimits, formatBytes, type ZipLimits } from './limits.ts';

@@ -45,6 +45,7 @@ export {
 export { formatProxyList, parseProxyList, type ProxyEntry } from './proxyList.ts';
 export { cleanPath } from './cleanPath.ts';
 export { checkPatterns, matchGlob, matchPrefixPatterns, prefixPatternMatcher } from './patterns.ts';
+export { govcsAllows, parseGovcs, type VcsRule } from './govcs.ts';
 export { formatGoSumLine, GoSumError, parseGoSum, type GoSumLine } from './goSum.ts';
 export {
   isLocalReplacement,
@@ -56,3 +57,9 @@ export {
   type ModRequire,
   type WorkFile,
 } from './modFile.ts';
+export { moduleRequestPath, type ModuleFileKind, type ModuleRequest } from './moduleRequest.ts';
+export { isIncompatibleQuery, isVersionQuery, latestVersion } from './versionQuery.ts';
+export { GoModSyntaxError, parseGoModString, parseGoModSyntax, unquoteGoString, type GoModLine, type GoModStatement } from './goModSyntax.ts';
+export { laxGoDirective } from './goDirective.ts';
+export { compareLanguageVersion, languageVersion } from './goVersion.ts';
+export { parseVersionRange, versionInRange, VersionRangeError, type VersionRange } from './versionRange.ts';

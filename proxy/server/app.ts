@@ -5,28 +5,13 @@
  * user ("server response: …").
  */
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import type { Logger } from 'pino';
-import { isProxyError } from '../errors.ts';
-import type { Fetcher } from '../fetcher.ts';
-import { scrapeMetrics, type ProxyMetrics } from '../metrics.ts';
-import type { DownloadLog, Storage } from '../storage/index.ts';
-import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+import { clientSafeReason, isProxyError } from '../errors.ts';
+import { scrapeMetrics } from '../metrics.ts';
+import { clientAddressResolver } from '../access/clientAddress.ts';
+import { auditEntryFor } from './auditHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
+import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
-
-export type ServerOptions = {
-  fetcher: Fetcher;
-  storage: Storage;
-  /** The checksum database proxied under /sumdb/; null when verification is off. */
-  checksumDatabase: ChecksumDatabase | null;
-  checksums: ModuleChecksums;
-  metrics: ProxyMetrics;
-  /** Where served module versions are noted for retention cleanup; none: not noted. */
-  downloads?: DownloadLog;
-  logger: Logger;
-  /** Seconds a list or @latest answer may be cached by clients. */
-  listMaxAgeSeconds: number;
-};
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -53,6 +38,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
+  const { audit } = options;
+  const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
   // The line is written when the connection is done with the response, not on fastify's
   // onResponse: a client that has all the bytes of a streamed zip may close before the
   // response's 'finish', and such a request is logged all the same.
@@ -72,29 +59,41 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         },
         'request',
       );
+      if (audit) {
+        const entry = auditEntryFor(request, reply, clientAddressOf);
+        if (entry) audit.record(entry);
+      }
     });
   });
 
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {
       request.proxyLog.error = error.message;
-      if (error.status >= 500) request.log.warn({ path: request.url, code: error.code, reason: error.message }, 'request failed');
+      if (error.status === 403) request.proxyLog.deny = error.message;
+      // The proxy's own storage failing is for its operator to fix: an error, not a warning.
+      const ownFailure = error.code === 'STORAGE_FULL' || error.code === 'STORAGE_FAILED';
+      if (error.status >= 500) request.log[ownFailure ? 'error' : 'warn']({ path: request.url, code: error.code, reason: error.message, cause: (error.cause as Error | undefined)?.message }, 'request failed');
       return sendText(reply, error.status, error.message);
     }
     const status = (error as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) return sendText(reply, status, (error as Error).message);
     request.log.error({ err: error, path: request.url }, 'internal error');
     request.proxyLog.error = (error as Error).message;
-    return sendText(reply, 500, `internal error: ${(error as Error).message}`);
+    // The log has the whole error; the client gets no text that could name a server path.
+    const { code } = error as { code?: unknown };
+    return sendText(reply, 500, `internal error${typeof code === 'string' ? ` (${code})` : ''}; the proxy's log has the details`);
   });
 
   app.get('/healthz', async (_request, reply) => sendText(reply, 200, 'ok'));
-  app.get('/readyz', async (_request, reply) => {
+  // Ready when storage answers and can be written: a proxy on a full disk can fetch nothing new.
+  app.get('/readyz', async (request, reply) => {
     try {
       await options.storage.stat('readyz.probe');
+      await options.storage.checkWritable?.();
       return sendText(reply, 200, 'ready');
     } catch (err) {
-      return sendText(reply, 503, `storage not ready: ${(err as Error).message}`);
+      request.log.error({ err }, 'not ready: storage cannot be used');
+      return sendText(reply, 503, `not ready: storage cannot be used (${clientSafeReason(err)})`);
     }
   });
 

@@ -1,2 +1,3 @@
-export { buildServer, type ServerOptions } from './app.ts';
-export { STALE_HEADER } from './protocolRoutes.ts';
+export { buildServer } from './app.ts';
+export { STALE_HEADER } from './cacheHeaders.ts';
+export type { ServerOptions } from './serverOptions.ts';

@@ -9,11 +9,15 @@
  *   /<module>/@latest
  */
 import { proxyError } from '../errors.ts';
-import { checkPathMajor, isCanonicalVersion, splitPathVersion, unescapePath, unescapeVersion } from '../protocol/index.ts';
-
-export type ProtocolRequest =
-  | { kind: 'list' | 'latest'; module: string }
-  | { kind: 'info' | 'mod' | 'zip'; module: string; version: string };
+import {
+  checkPathMajor,
+  isCanonicalVersion,
+  isIncompatibleQuery,
+  splitPathVersion,
+  unescapePath,
+  unescapeVersion,
+  type ModuleRequest,
+} from '../protocol/index.ts';
 
 /** Longer request paths are refused (module paths are far shorter in practice). */
 export const MAX_REQUEST_PATH = 4096;
@@ -41,15 +45,18 @@ export function decodeRequestPath(rawPath: string): string {
 }
 
 /** Parses a decoded path (no leading slash) into a protocol request. */
-export function parseProtocolPath(requestPath: string): ProtocolRequest {
+export function parseProtocolPath(requestPath: string): ModuleRequest {
   const atV = requestPath.lastIndexOf('/@v/');
   if (requestPath.endsWith('/@latest')) {
-    return { kind: 'latest', module: moduleFrom(requestPath.slice(0, -'/@latest'.length)) };
+    const module = moduleFrom(requestPath.slice(0, -'/@latest'.length));
+    checkNameLengths(requestPath.slice(0, -'/@latest'.length).split('/'));
+    return { kind: 'latest', module };
   }
   if (atV < 0) {
     throw proxyError('NOT_FOUND', `not a module proxy path: expected <module>/@v/list, <module>/@v/<version>.info|.mod|.zip or <module>/@latest`);
   }
   const module = moduleFrom(requestPath.slice(0, atV));
+  checkNameLengths(requestPath.slice(0, atV).split('/'));
   const file = requestPath.slice(atV + '/@v/'.length);
   if (file === 'list') return { kind: 'list', module };
   const match = VERSION_FILE.exec(file);
@@ -57,8 +64,30 @@ export function parseProtocolPath(requestPath: string): ProtocolRequest {
     throw proxyError('NOT_FOUND', `not a module proxy path: ${JSON.stringify(file)} after /@v/ should be list or <version>.info, .mod or .zip`);
   }
   const version = versionFrom(match[1]!);
+  checkNameLengths([`${match[1]!}${LONGEST_VERSION_FILE_SUFFIX}`]);
   checkVersionForModule(module, version, match[2]!);
   return { kind: match[2] as 'info' | 'mod' | 'zip', module, version };
+}
+
+/**
+ * Every element of an escaped module path, and every file name of a version, is a file or folder
+ * name in the store and in the go command's module cache: no file system holds a name over
+ * MAX_NAME_BYTES bytes, so no such module can be stored, served or used.
+ */
+const MAX_NAME_BYTES = 255;
+/** The longest name a version has in the store: "<escaped version>.ziphash". */
+const LONGEST_VERSION_FILE_SUFFIX = '.ziphash';
+
+function checkNameLengths(names: string[]): void {
+  for (const name of names) {
+    const bytes = Buffer.byteLength(name);
+    if (bytes > MAX_NAME_BYTES) {
+      throw proxyError(
+        'BAD_REQUEST',
+        `path element ${JSON.stringify(`${name.slice(0, 40)}…`)} is ${bytes} bytes long (as a file name, escaped); file systems, this proxy's store and the go command's module cache among them, hold at most ${MAX_NAME_BYTES}`,
+      );
+    }
+  }
 }
 
 function moduleFrom(escaped: string): string {
@@ -88,16 +117,5 @@ function checkVersionForModule(module: string, version: string, kind: string): v
     // An .info request may be a query: "v3.0.0" of a path without /v3 resolves to v3.0.0+incompatible.
     if (kind === 'info' && isIncompatibleQuery(version, split.pathMajor)) return;
     throw proxyError('NOT_FOUND', `${module}@${version}: ${(err as Error).message}`);
-  }
-}
-
-/** "v3.0.0" asked of a path without a major suffix: a query for "v3.0.0+incompatible". */
-export function isIncompatibleQuery(version: string, pathMajor: string): boolean {
-  if (pathMajor !== '' || version.includes('+')) return false;
-  try {
-    checkPathMajor(`${version}+incompatible`, pathMajor);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -7,10 +7,14 @@
 import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FetchReport } from '../fetcher.ts';
-import { decodeRequestPath, parseProtocolPath, type ProtocolRequest } from './protocolRequest.ts';
-import type { ServerOptions } from './app.ts';
+import { proxyError } from '../errors.ts';
+import type { ModulePolicy } from '../access/policy.ts';
+import { isCanonicalVersion, type ModuleRequest } from '../protocol/index.ts';
+import type { BytesAnswer, FetchReport, ModuleService } from '../moduleService.ts';
+import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
+import type { ServerOptions } from './serverOptions.ts';
 import { sendObject } from './sendObject.ts';
+import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
 
 export type RequestLog = {
   module?: string;
@@ -20,10 +24,10 @@ export type RequestLog = {
   upstream?: string;
   bytes?: number;
   error?: string;
+  /** Why the request was refused (403), for the audit trail. */
+  deny?: string;
 };
 
-const IMMUTABLE = 'public, max-age=31536000, immutable';
-export const STALE_HEADER = 'x-gomodproxy-stale';
 
 const CONTENT_TYPES = {
   list: 'text/plain; charset=utf-8',
@@ -34,39 +38,45 @@ const CONTENT_TYPES = {
 } as const;
 
 export function registerProtocolRoutes(app: FastifyInstance, options: ServerOptions): void {
-  const { fetcher } = options;
+  const { modules } = options;
   const changingCache = `public, max-age=${options.listMaxAgeSeconds}`;
+
+  const policy = options.policy && !options.policy.isEmpty ? options.policy : undefined;
 
   app.get('/*', async (request, reply) => {
     const rawPath = request.url.split('?')[0]!;
     const target = parseProtocolPath(decodeRequestPath(rawPath));
     describe(request, target);
+    if (policy) refuseByPolicy(policy, target);
     reply.header('content-type', CONTENT_TYPES[target.kind]);
 
     switch (target.kind) {
       case 'list':
       case 'latest': {
-        const answer = target.kind === 'list' ? await fetcher.list(target.module) : await fetcher.latest(target.module);
+        let answer = target.kind === 'list' ? await modules.list(target.module) : await modules.latest(target.module);
+        if (policy) answer = target.kind === 'list' ? { ...answer, body: policy.allowedList(target.module, answer.body) } : await latestAllowed(policy, modules, target.module, answer);
         report(request, reply, answer);
         reply.header('cache-control', answer.cache === 'stale' ? 'no-cache' : changingCache);
         return sendBytes(request, reply, answer.body);
       }
       case 'info': {
-        const answer = await fetcher.info(target.module, target.version);
+        const answer = await modules.info(target.module, target.version);
+        // A query (v1.2, master) is judged by the version it resolved to.
+        if (policy && !answer.immutable) refuseByPolicy(policy, { ...target, version: infoVersion(answer.body) });
         if (answer.immutable) options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', answer.immutable ? IMMUTABLE : changingCache);
         return sendBytes(request, reply, answer.body);
       }
       case 'mod': {
-        const answer = await fetcher.mod(target.module, target.version);
+        const answer = await modules.mod(target.module, target.version);
         options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', IMMUTABLE);
         return sendBytes(request, reply, answer.body);
       }
       case 'zip': {
-        const answer = await fetcher.zip(target.module, target.version);
+        const answer = await modules.zip(target.module, target.version);
         options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         const etag = `"${answer.hash.replace(/^h1:/, '').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!)}"`;
@@ -92,7 +102,34 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
   });
 }
 
-function describe(request: FastifyRequest, target: ProtocolRequest): void {
+/** Throws the policy's refusal of a module (list, @latest) or of a canonical version. */
+function refuseByPolicy(policy: ModulePolicy, target: ModuleRequest): void {
+  const refusal =
+    'version' in target && isCanonicalVersion(target.version) ? policy.versionRefusal(target.module, target.version) : policy.moduleRefusal(target.module);
+  if (refusal) throw proxyError('DENIED_BY_POLICY', refusal.message);
+}
+
+/**
+ * An @latest answer that names a denied version is replaced by the .info of the newest allowed
+ * version in the module's list (by the go command's rule for latest); none allowed: refused.
+ */
+async function latestAllowed(policy: ModulePolicy, modules: ModuleService, modulePath: string, answer: BytesAnswer): Promise<BytesAnswer> {
+  const named = infoVersion(answer.body);
+  const refusal = policy.versionRefusal(modulePath, named);
+  if (!refusal) return answer;
+  const listed = (await modules.list(modulePath)).body.toString('utf8').split('\n').map((line) => line.trim());
+  const best = policy.latestAllowed(modulePath, listed);
+  if (!best) throw proxyError('DENIED_BY_POLICY', `${refusal.message} (and no other listed version of ${modulePath} is allowed)`);
+  const info = await modules.info(modulePath, best);
+  return { ...info, cache: answer.cache };
+}
+
+/** The Version of an .info answer (the module service checked it is there). */
+function infoVersion(body: Buffer): string {
+  return (JSON.parse(body.toString('utf8')) as { Version: string }).Version;
+}
+
+function describe(request: FastifyRequest, target: ModuleRequest): void {
   request.proxyLog.module = target.module;
   request.proxyLog.kind = target.kind;
   if ('version' in target) request.proxyLog.version = target.version;

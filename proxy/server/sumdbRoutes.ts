@@ -15,11 +15,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { proxyError } from '../errors.ts';
 import { isCanonicalVersion, unescapePath, unescapeVersion } from '../protocol/index.ts';
 import type { DatabaseAnswer } from '../sumdb/index.ts';
-import type { ServerOptions } from './app.ts';
-import { STALE_HEADER } from './protocolRoutes.ts';
+import type { ServerOptions } from './serverOptions.ts';
+import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
 import { decodeRequestPath } from './protocolRequest.ts';
-
-const IMMUTABLE = 'public, max-age=31536000, immutable';
 
 export function registerSumdbRoutes(app: FastifyInstance, options: ServerOptions): void {
   const { checksumDatabase: database, checksums } = options;

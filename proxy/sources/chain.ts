@@ -4,15 +4,18 @@
  * said "not found" (404 or 410); after '|' it is tried on any error,
  * timeouts included. "off" answers "not found" without asking anyone.
  *
+ * A full or failing local disk (the staging file a source writes) ends the
+ * walk at once with that failure: it is the proxy's, not the upstream's.
+ *
  * When every entry fails, the answer is "not found" if every entry said so,
  * and otherwise the first real failure (a timeout or an error), so that a
  * client is told why rather than that the module does not exist.
  */
-import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
-import { parseProxyList } from '../protocol/index.ts';
+import { clientSafeReason, isProxyError, localDiskFailure, proxyError, type ProxyError } from '../errors.ts';
+import { moduleRequestPath, parseProxyList, type ModuleRequest } from '../protocol/index.ts';
 import { FileUpstream } from './fileUpstream.ts';
 import { HttpUpstream } from './httpUpstream.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from './source.ts';
+import type { ModuleSource } from './source.ts';
 
 export type ChainEntry = {
   source: ModuleSource;
@@ -33,12 +36,12 @@ export class SourceChain {
     return this.entries.map((e, i) => e.source.name + (i < this.entries.length - 1 ? (e.fallBackOnAnyError ? '|' : ',') : '')).join('');
   }
 
-  fetchBytes(request: SourceRequest): Promise<ChainResult<Buffer>> {
-    return this.walk(request, (source) => source.fetchBytes(request));
+  fetchBytes(request: ModuleRequest): Promise<ChainResult<Buffer>> {
+    return this.firstAnswer(request, (source) => source.fetchBytes(request));
   }
 
-  fetchToFile(request: SourceRequest, file: string, reset: () => Promise<void>): Promise<ChainResult<number>> {
-    return this.walk(request, async (source) => {
+  fetchToFile(request: ModuleRequest, file: string, reset: () => Promise<void>): Promise<ChainResult<number>> {
+    return this.firstAnswer(request, async (source) => {
       try {
         return await source.fetchToFile(request, file);
       } catch (err) {
@@ -48,14 +51,17 @@ export class SourceChain {
     });
   }
 
-  private async walk<T>(request: SourceRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
+  private async firstAnswer<T>(request: ModuleRequest, attempt: (source: ModuleSource) => Promise<T>): Promise<ChainResult<T>> {
     let notFound: ProxyError | undefined;
     let failure: ProxyError | undefined;
     for (const entry of this.entries) {
       try {
         return { value: await attempt(entry.source), source: entry.source.name };
       } catch (err) {
-        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${(err as Error).message}`, err);
+        // A full or failing local disk is the proxy's own failure: no other upstream would help.
+        const local = localDiskFailure(err, `writing ${moduleRequestPath(request)}`);
+        if (local) throw local;
+        const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${clientSafeReason(err)}`, err);
         if (error.isNotFound) {
           notFound = error;
           continue;
@@ -65,7 +71,7 @@ export class SourceChain {
       }
     }
     if (failure) throw failure;
-    throw notFound ?? proxyError('NOT_FOUND', `${describeRequest(request)}: no upstream configured`);
+    throw notFound ?? proxyError('NOT_FOUND', `${moduleRequestPath(request, { escaped: false })}: no upstream configured`);
   }
 }
 
@@ -79,12 +85,12 @@ export class NothingSource implements ModuleSource {
     this.reason = reason;
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
-    throw proxyError('NOT_FOUND', `${describeRequest(request)}: ${this.reason}`);
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
+    throw proxyError('NOT_FOUND', `${moduleRequestPath(request, { escaped: false })}: ${this.reason}`);
   }
 
-  async fetchToFile(request: SourceRequest): Promise<number> {
-    throw proxyError('NOT_FOUND', `${describeRequest(request)}: ${this.reason}`);
+  async fetchToFile(request: ModuleRequest): Promise<number> {
+    throw proxyError('NOT_FOUND', `${moduleRequestPath(request, { escaped: false })}: ${this.reason}`);
   }
 }
 

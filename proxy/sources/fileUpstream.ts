@@ -7,8 +7,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { proxyError } from '../errors.ts';
-import { protocolPath } from './requestPath.ts';
-import { MAX_SMALL_FILE, MAX_ZIP_FILE, describeRequest, type ModuleSource, type SourceRequest } from './source.ts';
+import { moduleRequestPath, type ModuleRequest } from '../protocol/index.ts';
+import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ModuleSource } from './source.ts';
 
 export class FileUpstream implements ModuleSource {
   readonly name: string;
@@ -19,26 +19,26 @@ export class FileUpstream implements ModuleSource {
     this.name = `file://${this.root}`;
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
     const file = await this.locate(request, MAX_SMALL_FILE);
     return fs.readFile(file);
   }
 
-  async fetchToFile(request: SourceRequest, destination: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, destination: string): Promise<number> {
     const file = await this.locate(request, MAX_ZIP_FILE);
     await fs.copyFile(file, destination, fs.constants.COPYFILE_EXCL);
     return (await fs.stat(destination)).size;
   }
 
-  private async locate(request: SourceRequest, limit: number): Promise<string> {
-    const file = path.join(this.root, ...protocolPath(request).split('/'));
+  private async locate(request: ModuleRequest, limit: number): Promise<string> {
+    const file = path.join(this.root, ...moduleRequestPath(request).split('/'));
     const info = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
       if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return null;
-      throw proxyError('UPSTREAM_FAILED', `${this.name}: ${describeRequest(request)}: ${err.code ?? err.message}`, err);
+      throw proxyError('UPSTREAM_FAILED', `${this.name}: ${moduleRequestPath(request, { escaped: false })}: ${err.code ?? err.message}`, err);
     });
-    if (!info || !info.isFile()) throw proxyError('NOT_FOUND', `${this.name}: ${describeRequest(request)}: not found`);
+    if (!info || !info.isFile()) throw proxyError('NOT_FOUND', `${this.name}: ${moduleRequestPath(request, { escaped: false })}: not found`);
     if (info.size > limit) {
-      throw proxyError('BAD_UPSTREAM_CONTENT', `${this.name}: ${describeRequest(request)} is ${info.size} bytes, over the ${limit} byte limit`);
+      throw proxyError('BAD_UPSTREAM_CONTENT', `${this.name}: ${moduleRequestPath(request, { escaped: false })} is ${info.size} bytes, over the ${limit} byte limit`);
     }
     return file;
   }

@@ -1,8 +1,7 @@
-export type { FileKind, ModuleSource, SourceRequest } from './source.ts';
-export { MAX_SMALL_FILE, MAX_ZIP_FILE, describeRequest } from './source.ts';
+export type { ModuleSource } from './source.ts';
+export { MAX_SMALL_FILE, MAX_ZIP_FILE } from './source.ts';
 export { SourceChain, NothingSource, sourceChainFromSetting, type ChainEntry, type ChainResult } from './chain.ts';
 export { HttpUpstream } from './httpUpstream.ts';
 export { FileUpstream } from './fileUpstream.ts';
-export { protocolPath } from './requestPath.ts';
 export { PrivateSource } from './privateSource.ts';
-export { GitSource, type GitHost, type GitSourceOptions } from './git/index.ts';
+export { DirectPolicy, GitSource, ProcessSlots, pruneMirrors, type GitHost, type GitSourceOptions, type MirrorPruning } from './git/index.ts';

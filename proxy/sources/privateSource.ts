@@ -5,7 +5,8 @@
  * the private path. A 403 stops it.
  */
 import { isProxyError, proxyError } from '../errors.ts';
-import type { ModuleSource, SourceRequest } from './source.ts';
+import type { ModuleRequest } from '../protocol/index.ts';
+import type { ModuleSource } from './source.ts';
 
 export class PrivateSource implements ModuleSource {
   readonly name: string;
@@ -16,11 +17,11 @@ export class PrivateSource implements ModuleSource {
     this.name = inner.name;
   }
 
-  fetchBytes(request: SourceRequest): Promise<Buffer> {
+  fetchBytes(request: ModuleRequest): Promise<Buffer> {
     return this.inner.fetchBytes(request).catch(deny);
   }
 
-  fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     return this.inner.fetchToFile(request, file).catch(deny);
   }
 }

@@ -7,12 +7,14 @@
  * complete write wins and nothing is ever overwritten) or renamed (mutable
  * files) into place, followed by an fsync of the folder. A crash at any
  * moment leaves either no file or a complete one; staging leftovers are
- * removed at the next start.
+ * removed at the next start (staging.ts). A write that fails (a full disk)
+ * is a storage failure (507/503), and leaves nothing staged.
  */
 import { constants } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import { newStagingFile, removeStaleStagedFiles } from './staging.ts';
+import { storageWriteFailure } from '../errors.ts';
+import { StagingArea } from './staging.ts';
 import { checkStorageKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
@@ -20,23 +22,27 @@ const STAGING = '.staging';
 export class DiskStorage implements Storage {
   readonly root: string;
   readonly description: string;
-  private readonly staging: string;
+  private readonly staging: StagingArea;
 
   constructor(root: string) {
     this.root = path.resolve(root);
-    this.staging = path.join(this.root, STAGING);
+    this.staging = new StagingArea(path.join(this.root, STAGING));
     this.description = `disk ${this.root}`;
   }
 
   async open(): Promise<void> {
     try {
-      await fs.mkdir(this.staging, { recursive: true });
+      await fs.mkdir(this.root, { recursive: true });
       await fs.access(this.root, constants.R_OK | constants.W_OK);
+      // Only the staging folder is looked at: start-up never scans the store.
+      await this.staging.open();
     } catch (err) {
       throw new Error(`storage folder ${this.root} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable`);
     }
-    // Only the staging folder is looked at: start-up never scans the store.
-    await removeStaleStagedFiles(this.staging);
+  }
+
+  checkWritable(): Promise<void> {
+    return this.staging.checkWritable();
   }
 
   private file(key: string): string {
@@ -96,6 +102,8 @@ export class DiskStorage implements Storage {
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.rename(staged, target);
       await syncFolder(path.dirname(target));
+    } catch (err) {
+      throw storageWriteFailure(err, `storing ${key}`);
     } finally {
       await fs.rm(staged, { force: true });
     }
@@ -103,7 +111,7 @@ export class DiskStorage implements Storage {
 
   async putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean> {
     const target = this.file(key);
-    const staged = data instanceof Uint8Array ? await this.stageBytes(data, key) : await syncFile(data.file);
+    const staged = data instanceof Uint8Array ? await this.stageBytes(data, key) : await syncFile(data.file).catch((err: unknown) => Promise.reject(storageWriteFailure(err, `storing ${key}`)));
     try {
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.link(staged, target);
@@ -111,14 +119,18 @@ export class DiskStorage implements Storage {
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw err;
+      throw storageWriteFailure(err, `storing ${key}`);
     } finally {
       await fs.rm(staged, { force: true });
     }
   }
 
-  stagingFile(hint: string): Promise<string> {
-    return newStagingFile(this.staging, hint);
+  async stagingFile(hint: string): Promise<string> {
+    try {
+      return await this.staging.file(hint);
+    } catch (err) {
+      throw storageWriteFailure(err, 'making a staging file');
+    }
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -133,8 +145,8 @@ export class DiskStorage implements Storage {
     }
   }
 
-  async *walk(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage walk prefix must end in "/": ${prefix}`);
+  async *keysUnder(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const start = prefix === '' ? this.root : this.file(prefix.slice(0, -1));
     const folders = [start];
     for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
@@ -158,16 +170,22 @@ export class DiskStorage implements Storage {
     await fs.rm(this.file(key), { force: true });
   }
 
-  private async stageBytes(data: Uint8Array, hint: string): Promise<string> {
-    const staged = await this.stagingFile(hint);
-    const handle = await fs.open(staged, 'wx');
+  /** A staged copy of `data`; on failure nothing is left behind (not even an empty file). */
+  private async stageBytes(data: Uint8Array, key: string): Promise<string> {
+    const staged = await this.stagingFile(key);
     try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
+      const handle = await fs.open(staged, 'wx');
+      try {
+        await handle.writeFile(data);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      return staged;
+    } catch (err) {
+      await fs.rm(staged, { force: true });
+      throw storageWriteFailure(err, `storing ${key}`);
     }
-    return staged;
   }
 }
 

@@ -76,7 +76,7 @@ export async function writeDownloadTimes(storage: Storage, times: DownloadTimes,
 export async function readDownloadTimes(storage: Storage): Promise<{ times: DownloadTimes; keys: string[] }> {
   const times: DownloadTimes = new Map();
   const keys: string[] = [];
-  for await (const key of storage.walk(DOWNLOADS_PREFIX)) {
+  for await (const key of storage.keysUnder(DOWNLOADS_PREFIX)) {
     if (!key.endsWith('.json')) continue;
     const body = await storage.readBytes(key);
     if (!body) continue;

@@ -38,7 +38,8 @@ import {
   type CompletedPart,
 } from '@aws-sdk/client-s3';
 import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
-import { newStagingFile, removeStaleStagedFiles } from './staging.ts';
+import { storageWriteFailure } from '../errors.ts';
+import { StagingArea } from './staging.ts';
 import { checkStorageKey, type ByteRange, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 export type S3StorageOptions = {
@@ -78,12 +79,14 @@ export class S3Storage implements Storage {
   private readonly endpoint: string;
   private readonly stagingPath: string;
   private readonly partSize: number;
+  private readonly staging: StagingArea;
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
     this.prefix = options.prefix;
     this.endpoint = options.endpoint ?? `AWS S3 (${options.region})`;
     this.stagingPath = path.resolve(options.stagingPath);
+    this.staging = new StagingArea(this.stagingPath);
     this.partSize = Math.max(5 << 20, options.partSize ?? DEFAULT_PART_SIZE);
     this.description = `s3 ${options.endpoint ? `${options.endpoint} ` : ''}bucket ${this.bucket}${this.prefix ? ` prefix ${this.prefix}` : ''}`;
     this.client = new S3Client({
@@ -115,7 +118,7 @@ export class S3Storage implements Storage {
     } catch (err) {
       throw new Error(`staging folder ${this.stagingPath} cannot be used: ${(err as NodeJS.ErrnoException).code ?? err}; create it or make it writable, or set storage.stagingPath`);
     }
-    await removeStaleStagedFiles(this.stagingPath);
+    await this.staging.open();
     await this.abortStaleUploads();
   }
 
@@ -317,8 +320,17 @@ export class S3Storage implements Storage {
     return parts;
   }
 
-  stagingFile(hint: string): Promise<string> {
-    return newStagingFile(this.stagingPath, hint);
+  async stagingFile(hint: string): Promise<string> {
+    try {
+      return await this.staging.file(hint);
+    } catch (err) {
+      throw storageWriteFailure(err, 'making a staging file');
+    }
+  }
+
+  /** The local staging folder is what a full disk stops; the bucket is asked on every request anyway. */
+  checkWritable(): Promise<void> {
+    return this.staging.checkWritable();
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -342,8 +354,8 @@ export class S3Storage implements Storage {
     return names;
   }
 
-  async *walk(prefix: string): AsyncIterable<string> {
-    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage walk prefix must end in "/": ${prefix}`);
+  async *keysUnder(prefix: string): AsyncIterable<string> {
+    if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const root = this.prefix;
     const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
     let token: string | undefined;

@@ -63,6 +63,12 @@ export interface Storage {
    */
   putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean>;
 
+  /**
+   * Throws when a write would fail now (a full or read-only disk under the staging folder), for
+   * /readyz: a proxy that cannot store what it fetches is not ready.
+   */
+  checkWritable?(): Promise<void>;
+
   /** A fresh local file path to download into before putImmutable; remove it if unused. */
   stagingFile(hint: string): Promise<string>;
 
@@ -74,7 +80,7 @@ export interface Storage {
    * particular order; the store's own working files are not keys. For whole-store work
    * (export, cleanup), never for serving a request.
    */
-  walk(prefix: string): AsyncIterable<string>;
+  keysUnder(prefix: string): AsyncIterable<string>;
 
   delete(key: string): Promise<void>;
 

@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import { Agent, request as httpRequest, type Dispatcher } from 'undici';
 import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
-import { MemoryCache } from '../memoryCache.ts';
+import type { CacheSection, MemoryCache } from '../memoryCache.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import { escapePath, escapeVersion } from '../protocol/index.ts';
 import { SingleFlight } from '../singleFlight.ts';
@@ -42,8 +42,6 @@ export const TILE_HEIGHT = 8;
 
 /** Answers of the database are small: a lookup, a tree head, a tile of 256 hashes or records. */
 const MAX_ANSWER_BYTES = 1 << 20;
-const VERIFIED_TILES_BYTES = 16 << 20;
-const LOOKUPS_REMEMBERED = 20_000;
 
 export type ChecksumDatabaseOptions = {
   name: string;
@@ -57,6 +55,8 @@ export type ChecksumDatabaseOptions = {
   ttlMs: number;
   logger: Logger;
   metrics?: ProxyMetrics;
+  /** Where verified lookups and recent verified tiles are remembered. */
+  memoryCache: MemoryCache;
   now?: () => number;
 };
 
@@ -82,8 +82,8 @@ export class ChecksumDatabase {
   private latestAskedAt = -Infinity;
   /** Set once a fork was seen; every later operation fails with it. */
   private alarm: string | null = null;
-  private readonly lookups = new Map<string, VerifiedLookup>();
-  private readonly verifiedTiles = new MemoryCache(VERIFIED_TILES_BYTES, (1 << TILE_HEIGHT) * HASH_SIZE);
+  private readonly lookups: CacheSection<VerifiedLookup>;
+  private readonly verifiedTiles: CacheSection<Buffer>;
   private readonly flights = new SingleFlight<unknown>();
 
   constructor(options: ChecksumDatabaseOptions) {
@@ -95,6 +95,8 @@ export class ChecksumDatabase {
     this.logger = options.logger;
     this.metrics = options.metrics;
     this.now = options.now ?? Date.now;
+    this.lookups = options.memoryCache.section(`${options.name} lookups`, (lookup) => lookup.body.length + lookup.record.length);
+    this.verifiedTiles = options.memoryCache.section(`${options.name} tiles`, (tile) => tile.length, (1 << TILE_HEIGHT) * HASH_SIZE);
     this.timeoutMs = options.timeoutMs;
     this.dispatcher = new Agent({ connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   }
@@ -107,7 +109,7 @@ export class ChecksumDatabase {
    * Starts the lookup of module@version without waiting for it, so that it runs while the module
    * is fetched from upstream; hashes() then finds it done. A failure here is only retried there.
    */
-  prefetch(modulePath: string, version: string): void {
+  startLookup(modulePath: string, version: string): void {
     this.lookup(modulePath, version, Infinity).catch(() => {});
   }
 
@@ -223,7 +225,6 @@ export class ChecksumDatabase {
       await this.mergeTree(parsed.note);
       await this.checkRecord(parsed.id, parsed.data, `${modulePath}@${version}`);
       const verified = { at: this.now(), body, record: parsed.data };
-      if (this.lookups.size >= LOOKUPS_REMEMBERED) this.lookups.clear();
       this.lookups.set(key, verified);
       // Kept for answering clients while the database is down; nobody waits for it.
       this.storage.put(this.key(`lookup/${key}`), body).catch((err: unknown) => {

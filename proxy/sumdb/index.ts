@@ -2,7 +2,7 @@
  * The checksum database: its own formats as pure functions (signed notes, golang.org/x/mod/sumdb/note;
  * the transparent log's hashes, proofs, tiles, tree heads and lookup records, golang.org/x/mod/sumdb/tlog),
  * the GOSUMDB setting, a verifying client that also serves clients through the proxy, and the
- * check the fetcher applies to every fetched module. Code outside this folder imports from here only.
+ * check the module service applies to every fetched module. Code outside this folder imports from here only.
  */
 export * from './note.ts';
 export * from './tlog.ts';

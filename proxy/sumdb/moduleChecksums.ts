@@ -1,5 +1,5 @@
 /**
- * The rule the fetcher applies before a fetched .mod or .zip becomes visible: its h1 must be
+ * The rule the module service applies before a fetched .mod or .zip becomes visible: its h1 must be
  * the one the checksum database holds for the module version.
  *
  * - Paths matching the private or nosumdb patterns (GOPRIVATE / GONOSUMDB syntax) are never
@@ -43,8 +43,8 @@ export class ModuleChecksums {
   }
 
   /** Starts looking module@version up while it is being fetched (nothing for exempt paths). */
-  prepare(modulePath: string, version: string): void {
-    if (this.mayLookUp(modulePath)) this.options.database!.prefetch(modulePath, version);
+  startLookup(modulePath: string, version: string): void {
+    if (this.mayLookUp(modulePath)) this.options.database!.startLookup(modulePath, version);
   }
 
   /**

@@ -91,8 +91,9 @@ describe('the operator on a real kube-apiserver', () => {
     expect(objects['PersistentVolumeClaim'].spec.resources.requests.storage).toBe('5Gi');
     expect(objects['Service'].spec.ports[0]).toMatchObject({ port: 80, targetPort: 'http' });
     const cleanup = objects['CronJob'].spec.jobTemplate.spec.template.spec.containers[0];
-    expect([...cleanup.command, ...cleanup.args]).toEqual([
-      'gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
+    expect(cleanup.command).toBeUndefined();
+    expect(cleanup.args).toEqual([
+      'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
     ]);
     expect(cleanup.terminationMessagePolicy).toBe('File');
 

@@ -1,6 +1,6 @@
 // Bad upstream content is refused with a 502 that says why, and nothing of it is stored: the next
 // client does not get it from the cache either.
-import { readdir, stat, truncate, writeFile } from 'node:fs/promises';
+import { stat, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import yazl from 'yazl';
 import { createWriteStream } from 'node:fs';
@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
 import { moduleFile, type FixtureModule } from '../fixtures/moduleTree.ts';
 import type { Upstream } from '../fixtures/upstreamServer.ts';
-import { startProxiedTree, type ProxiedTree, type TestProxy } from './harness.ts';
+import { stagedFiles, startProxiedTree, type ProxiedTree, type TestProxy } from './harness.ts';
 
 const goSource = (name: string) => `package ${name}\n\nfunc Name() string { return "${name}" }\n`;
 
@@ -90,6 +90,29 @@ const cases: Case[] = [
     reason: /go\.mod.*(large|limit|MiB)|(large|limit|MiB).*go\.mod/i,
   },
   {
+    // With the checksum database off (or the path in nosumdb), nothing else would stop it: it would
+    // be stored for good, and the real zip refused for ever after as disagreeing with it.
+    name: 'an HTML page for a .mod',
+    module: m('htmlmod'),
+    damage: (root, mod) => writeFile(moduleFile(root, mod, 'mod'), '<!DOCTYPE html>\n<html><body>Please log in</body></html>\n'),
+    refused: 'mod',
+    reason: /htmlmod@v1\.0\.0 that has no module line/,
+  },
+  {
+    name: 'an HTML page with attributes for a .mod',
+    module: m('htmlattrmod'),
+    damage: (root, mod) => writeFile(moduleFile(root, mod, 'mod'), '<html lang="en"><body>Please log in</body></html>\n'),
+    refused: 'mod',
+    reason: /is not a go\.mod/,
+  },
+  {
+    name: 'a .mod of another module',
+    module: m('othermod'),
+    damage: (root, mod) => writeFile(moduleFile(root, mod, 'mod'), 'module github.com/acme/evil\n\ngo 1.21\n'),
+    refused: 'mod',
+    reason: /declares module "github\.com\/acme\/evil"/,
+  },
+  {
     name: 'an .info for another version',
     module: m('otherinfo'),
     damage: (root, mod) => writeFile(moduleFile(root, mod, 'info'), JSON.stringify({ Version: 'v1.0.1', Time: '2024-01-01T00:00:00Z' })),
@@ -150,7 +173,20 @@ describe('bad upstream content', () => {
     }
   });
 
+  it('a .mod refused once is not remembered: fixed upstream, the go command downloads the module', async () => {
+    const c = cases.find((x) => x.name === 'an HTML page for a .mod')!;
+    await writeFile(moduleFile(setup.tree, c.module, 'mod'), `module ${c.module.path}\n\ngo 1.21\n`);
+    const home = await makeGoHome({ goproxy: proxy.url });
+    try {
+      const [result] = await goModDownloadJson([`${c.module.path}@${c.module.version}`], { env: home.env });
+      expect(result!.Error).toBeUndefined();
+      expect(result!.Sum).toMatch(/^h1:/);
+    } finally {
+      await home.dispose();
+    }
+  });
+
   it('nothing half-written is left in staging', async () => {
-    expect(await readdir(join(proxy.storagePath, '.staging'))).toEqual([]);
+    expect(await stagedFiles(proxy.storagePath)).toEqual([]);
   });
 });

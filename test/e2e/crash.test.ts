@@ -8,7 +8,7 @@ import { checkZipFile } from '../../proxy/modzip/index.ts';
 import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
 import { bigZipModule, escapeCase, goModText, h1ZipHash, largeCorpus, moduleFile, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { spawnProxy, tempFolder } from './harness.ts';
+import { spawnProxy, stagedFiles, tempFolder } from './harness.ts';
 
 async function filesUnder(root: string): Promise<string[]> {
   const entries = await readdir(root, { recursive: true, withFileTypes: true });
@@ -63,7 +63,7 @@ describe('crash safety', () => {
     while (index < paths.length) {
       await new Promise((resolve) => setTimeout(resolve, 2));
       if (completed < paths.length / 3) continue;
-      stagedAtKill = (await readdir(join(store.path, '.staging'))).length;
+      stagedAtKill = (await stagedFiles(store.path)).length;
       if (stagedAtKill > 0) break;
     }
     first.child.kill('SIGKILL');
@@ -95,6 +95,8 @@ describe('crash safety', () => {
 
     // Restarted on the same store, it serves every version with the right sums.
     const second = await spawnProxy(env);
+    // What the killed process was writing is gone as soon as the next one has started.
+    expect(await stagedFiles(store.path)).toEqual([]);
     const home = await makeGoHome({ goproxy: second.url });
     try {
       const results = await goModDownloadJson(corpus.map((m) => `${m.path}@${m.version}`), { env: home.env });

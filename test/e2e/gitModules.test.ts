@@ -246,7 +246,12 @@ describe('?go-get=1 discovery', () => {
     });
     await new Promise<void>((resolve) => meta.listen(0, '127.0.0.1', resolve));
     const metaUrl = `http://127.0.0.1:${(meta.address() as AddressInfo).port}`;
-    const own = await startTestProxy({ upstream: 'off', private: ['git.corp.example'], gitHosts: { 'git.corp.example': { url: metaUrl, discover: true } } });
+    // The pages and the repositories are on two origins: the host entry lists the second.
+    const own = await startTestProxy({
+      upstream: 'off',
+      private: ['git.corp.example'],
+      gitHosts: { 'git.corp.example': { url: metaUrl, discover: true, discoverOrigins: [server.url] } },
+    });
     const home = await makeGoHome({ goproxy: own.url });
     try {
       const results = await goModDownloadJson(['git.corp.example/team/widget@v1.0.0', 'git.corp.example/team/widget/tools@v0.1.0'], { env: home.env });

@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { pino } from 'pino';
-import { resolveConfig } from '../../proxy/config.ts';
+import { pino, type Logger } from 'pino';
+import { resolveConfig, type ConfigInput } from '../../proxy/config.ts';
 import { startProxy, type RunningProxy } from '../../proxy/serve.ts';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { makeGoHome, makeTempDir, removeTempDir, runGo } from '../fixtures/goCommand.ts';
 import { buildableProgram, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
@@ -19,7 +19,17 @@ export type TestProxyOptions = {
   listTtl?: string;
   upstreamTimeout?: string;
   /** The git host map; github.com defaults to a closed port on 127.0.0.1, never the real host. */
-  gitHosts?: Record<string, { url: string; discover?: boolean; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }>;
+  gitHosts?: Record<
+    string,
+    { url: string; discover?: boolean; discoverOrigins?: string[]; username?: string; token?: string; caFile?: string; sshKeyFile?: string; knownHostsFile?: string }
+  >;
+  /**
+   * direct.allowInternal: every git host of the tests is on 127.0.0.1, which `direct` refuses by
+   * default, so the tests allow exactly that address (default ["127.0.0.1"]).
+   */
+  directAllowInternal?: string[];
+  /** direct.vcs (GOVCS syntax; default the proxy's own). */
+  directVcs?: string;
   /** How long one git command may run (default 60s: the suite shares two cores with kube-apiserver, MinIO and go builds). */
   gitTimeout?: string;
   /**
@@ -31,9 +41,15 @@ export type TestProxyOptions = {
   sumdbUnreachable?: 'refuse' | 'serve-unverified';
   /** How often download times are written to storage (default 1m). */
   recordEvery?: string;
+  /** The policy, audit and trustedProxies settings, as in a settings file. */
+  access?: Pick<ConfigInput, 'policy' | 'audit' | 'trustedProxies'>;
+  /** The proxy's logger (default: silent unless GOMODPROXY_TEST_LOG names a level). */
+  logger?: Logger;
+  /** git.maxProcesses, git.cacheSize and git.exportLimit (defaults: the built-in ones). */
+  gitLimits?: { maxProcesses?: number; cacheSize?: string; exportLimit?: string };
 };
 
-export type TestProxy = RunningProxy & { storagePath: string; dispose(): Promise<void> };
+export type TestProxy = RunningProxy & { storagePath: string; gitCacheDir: string; dispose(): Promise<void> };
 
 export async function startTestProxy(options: TestProxyOptions): Promise<TestProxy> {
   const storagePath = options.storagePath ?? (await makeTempDir('gomodproxy-store-'));
@@ -52,13 +68,17 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
       hosts: options.gitHosts ?? { 'github.com': { url: 'http://127.0.0.1:9' } },
       cacheDir: join(storagePath, '..', `${basename(storagePath)}-git`),
       timeout: options.gitTimeout ?? '60s',
+      ...options.gitLimits,
     },
+    direct: { allowInternal: options.directAllowInternal ?? ['127.0.0.1'], ...(options.directVcs !== undefined && { vcs: options.directVcs }) },
     logLevel: 'silent',
+    ...options.access,
   });
-  const proxy = await startProxy(config, pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
+  const proxy = await startProxy(config, options.logger ?? pino({ level: process.env['GOMODPROXY_TEST_LOG'] ?? 'silent' }));
   return {
     ...proxy,
     storagePath,
+    gitCacheDir: config.git.cacheDir,
     async dispose() {
       await proxy.close();
       if (options.storagePath === undefined) await removeTempDir(storagePath);
@@ -92,7 +112,15 @@ export async function spawnProxy(env: Record<string, string>, serveArgs: string[
   const child = spawn(command, [...args, 'serve', ...serveArgs], {
     cwd: repositoryRoot,
     // The built-in checksum database is public: tests that verify give their own.
-    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_LISTEN: '127.0.0.1:0', GOMODPROXY_LOG_LEVEL: 'info', GOMODPROXY_SUMDB: 'off', ...env },
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      GOMODPROXY_LISTEN: '127.0.0.1:0',
+      GOMODPROXY_LOG_LEVEL: 'info',
+      GOMODPROXY_SUMDB: 'off',
+      // The tests' git hosts are on 127.0.0.1, which `direct` refuses by default.
+      GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -137,7 +165,7 @@ export function runGomodproxy(args: string[], env: Record<string, string> = {}):
   const { command, args: base } = productionCommand();
   const child = spawn(command, [...base, ...args], {
     cwd: repositoryRoot,
-    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', ...env },
+    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -214,4 +242,10 @@ export async function startProxiedTree(
       await folder.dispose();
     },
   };
+}
+
+/** The files in a store's staging folder, at any depth (each process stages in a folder of its own). */
+export async function stagedFiles(storePath: string): Promise<string[]> {
+  const entries = await readdir(join(storePath, '.staging'), { recursive: true, withFileTypes: true });
+  return entries.filter((e) => !e.isDirectory()).map((e) => join(e.parentPath, e.name));
 }

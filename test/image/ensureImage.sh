@@ -10,7 +10,7 @@
 #   archive=<path>.tar                      the same image as a docker-archive (`podman save`), for
 #                                           other engines: `ctr -n k8s.io images import <path>`
 #                                           gives containerd the image under the same reference
-# Both live as long as the key does; the archive is in ~/.cache/gomodproxy-test-tools/image/.
+# The archive is in ~/.cache/gomodproxy-test-tools/image/; the three images used last are kept.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../.."
@@ -64,5 +64,15 @@ if [ ! -f "$archive" ]; then
   podman save --quiet --format docker-archive --output "$archive.partial" "$reference"
   mv "$archive.partial" "$archive"
 fi
+# Each change of a copied source makes a new image of some 600 MB: keep the three used last, in
+# the cache and in podman (an image a container still uses stays in podman).
+touch "$archive"
+ls -t "$cache"/gomodproxy-*.tar | tail -n +4 | while read -r stale; do
+  stale_key=$(basename "$stale" .tar)
+  stale_key=${stale_key#gomodproxy-}
+  rm -f "$stale" "$cache/build-$stale_key.log"
+  podman rmi "localhost/gomodproxy:$stale_key" >/dev/null 2>&1 || true
+done
+
 echo "image=$reference"
 echo "archive=$archive"

@@ -13,7 +13,7 @@ import { goModDownloadJson, makeGoHome, type GoHome } from '../fixtures/goComman
 import { escapeCase, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { ensureImage, startContainer, type Container } from './podman.ts';
+import { ensureImage, IMAGE_BUILD_TIMEOUT, startContainer, type Container } from './podman.ts';
 
 const dockerfile = readFileSync(join(repositoryRoot, 'Dockerfile'), 'utf8');
 
@@ -38,7 +38,7 @@ describe('the image, run by podman', () => {
   let home: GoHome;
 
   beforeAll(async () => {
-    const { image } = ensureImage();
+    const { image } = await ensureImage();
     tree = await tempFolder('gomodproxy-image-tree-');
     await writeModuleTree(tree.path, corpus);
     upstream = await startUpstream(tree.path);
@@ -58,7 +58,7 @@ describe('the image, run by podman', () => {
     });
     proxyUrl = (await container.waitForOutput(/"url":"(http:\/\/[^"]+)"/))[1]!;
     home = await makeGoHome({ goproxy: proxyUrl, gosumdb: db.vkey });
-  });
+  }, IMAGE_BUILD_TIMEOUT);
   afterAll(async () => {
     await container?.remove();
     await home?.dispose();
@@ -73,6 +73,12 @@ describe('the image, run by podman', () => {
     expect(results.map((r) => r.Error ?? 'ok')).toEqual(targets.map(() => 'ok'));
     const stored = await container.exec(['find', '/data', '-name', '*.zip']);
     expect(stored.stdout.trim().split('\n')).toHaveLength(targets.length);
+  });
+
+  it('runs every command with its settings file: export finds the modules the server stored', async () => {
+    const exported = await container.exec(['gomodproxy', 'export', '--all', '--out', '/tmp/all.tar', '--json']);
+    expect(exported.code, exported.stderr).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ versions: 6, missing: [] });
   });
 
   it('runs as uid 1000 on a read-only root, with production dependencies only and its own Node', async () => {

@@ -2,7 +2,7 @@
 // by Debian's podman with runc (crun fails on hybrid cgroup v1 machines; setrlimit is refused
 // without the explicit ulimits) on the host network, so that the proxy in the container and the
 // upstreams, checksum databases and go commands of the test meet on 127.0.0.1.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -13,16 +13,23 @@ const limits = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
 export type BuiltImage = { image: string; archive: string };
 
-/** Builds the image when its key is new (minutes), and reads the two lines ensureImage.sh prints. */
-export function ensureImage(): BuiltImage {
-  const output = execFileSync('bash', [join(import.meta.dirname, 'ensureImage.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * Builds the image when its key is new, and reads the two lines ensureImage.sh prints. A change to
+ * any source the image copies makes a new key: the build then takes a minute or more (the base
+ * and the dependency layers are reused), hence IMAGE_BUILD_TIMEOUT for the hook that calls this.
+ */
+export async function ensureImage(): Promise<BuiltImage> {
+  const { stdout } = await run('bash', [join(import.meta.dirname, 'ensureImage.sh')], { encoding: 'utf8' });
   const line = (name: string) => {
-    const found = new RegExp(`^${name}=(.+)$`, 'm').exec(output);
-    if (!found) throw new Error(`ensureImage.sh printed no ${name}= line:\n${output}`);
+    const found = new RegExp(`^${name}=(.+)$`, 'm').exec(stdout);
+    if (!found) throw new Error(`ensureImage.sh printed no ${name}= line:\n${stdout}`);
     return found[1]!;
   };
   return { image: line('image'), archive: line('archive') };
 }
+
+/** How long a hook that calls ensureImage may take: a cold build makes the base too. */
+export const IMAGE_BUILD_TIMEOUT = 30 * 60_000;
 
 export type ContainerOptions = {
   image: string;

@@ -83,8 +83,9 @@ describe('rendering a GoModuleProxy', () => {
     expect(cronJob.spec.schedule).toBe('17 3 * * *');
     expect(cronJob.spec.concurrencyPolicy).toBe('Forbid');
     const container = cronJob.spec.jobTemplate.spec.template.spec.containers[0];
-    expect([...container.command, ...container.args]).toEqual([
-      'gomodproxy', 'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
+    expect(container.command).toBeUndefined();
+    expect(container.args).toEqual([
+      'cleanup', '--config', '/etc/gomodproxy/config.yaml', '--keep-since', '90d', '--keep-latest', '5', '--termination-message', '/dev/termination-log',
     ]);
     // The report is read from the file the args name, and only from it.
     expect(container.terminationMessagePath).toBe('/dev/termination-log');

@@ -113,6 +113,19 @@ describe('settings', () => {
     { name: 'a checksum database with three fields', layer: { sumdb: 'sum.golang.org https://a https://b' }, message: /^invalid setting sumdb .*too many fields/ },
     { name: 'an unknown unreachable policy', layer: { sumdbUnreachable: 'ignore' }, message: /^invalid setting sumdbUnreachable \(GOMODPROXY_SUMDB_UNREACHABLE\) = "ignore": allowed: refuse or serve-unverified/ },
     { name: 'an unknown log level', layer: { logLevel: 'loud' }, message: /^invalid setting logLevel .* = "loud": allowed: .*info/ },
+    { name: 'a VCS direct cannot use', layer: { direct: { vcs: '*:hg' } }, message: /^invalid setting direct\.vcs \(GOMODPROXY_DIRECT_VCS\) = "\*:hg": "hg": the proxy fetches with git only/ },
+    { name: 'a malformed GOVCS rule', layer: { direct: { vcs: 'github.com' } }, message: /^invalid setting direct\.vcs .*missing colon.*allowed: GOVCS syntax/ },
+    { name: 'a malformed address range', layer: { direct: { allowInternal: ['10.0.0.0/33'] } }, message: /^invalid setting direct\.allowInternal .*"10\.0\.0\.0\/33" is neither a host name/ },
+    {
+      name: 'a discovery origin with a path',
+      layer: { git: { hosts: { 'git.corp.example': { url: 'https://git.corp.example', discoverOrigins: ['https://git2.corp.example/group'] } } } },
+      message: /^invalid setting git\.hosts\.git\.corp\.example\.discoverOrigins\.0 = "https:\/\/git2\.corp\.example\/group": allowed: origins/,
+    },
+    {
+      name: 'a bad upstream list, without repeating a password in it',
+      layer: { upstream: 'https://ci:hunter2@mirror.corp.example,ftp://x' },
+      message: /^(?!.*hunter2).*upstream .* = "https:\/\/ci:xxxxx@mirror\.corp\.example,ftp:\/\/x"/,
+    },
   ];
 
   it.each(bad)('refuses $name with one line that names it', ({ layer, message }) => {
@@ -125,6 +138,12 @@ describe('settings', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toMatch(message);
     expect((error as Error).message).not.toContain('\n');
+  });
+
+  it('takes the direct settings from the environment, and keeps the safe default without them', () => {
+    expect(resolveConfig({}).direct).toEqual({ vcs: '*:git', allowInternal: [] });
+    const config = loadConfig({ env: { GOMODPROXY_DIRECT_VCS: 'github.com:git,*:off', GOMODPROXY_DIRECT_ALLOW_INTERNAL: '10.0.0.0/8, git.lab.example' } });
+    expect(config.direct).toEqual({ vcs: 'github.com:git,*:off', allowInternal: ['10.0.0.0/8', 'git.lab.example'] });
   });
 
   it('parses durations', () => {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ENVIRONMENT_SETTINGS } from '../../proxy/config.ts';
-import { settingRows, withSettingsTable } from '../../proxy/settingsTable.ts';
+import { settingRows, withSettingsTable } from '../../scripts/settingsTable.ts';
 import { productionCommand, repositoryRoot } from '../e2e/harness.ts';
 
 describe('the settings table', () => {
@@ -19,7 +19,7 @@ describe('the settings table', () => {
     for (const setting of ENVIRONMENT_SETTINGS) expect(documented, setting.env).toContain(setting.path.join('.'));
     const { command, args } = productionCommand();
     const help = spawnSync(command, [...args, 'serve', '--help'], { encoding: 'utf8' }).stdout;
-    for (const setting of ENVIRONMENT_SETTINGS.filter((s) => s.flag)) expect(help, setting.flag).toContain(`${setting.flag} `);
+    for (const { flag } of ENVIRONMENT_SETTINGS) if (flag) expect(help, flag.name).toContain(`${flag.name} `);
   });
 
   it('has a meaning and a default for every row', () => {

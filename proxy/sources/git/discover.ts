@@ -4,7 +4,7 @@
  * the <meta name="go-import" content="<prefix> git <repository URL>"> whose
  * prefix holds the module path (at a path-element boundary).
  */
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 import { proxyError } from '../../errors.ts';
 
 export type GoImport = { prefix: string; vcs: string; repoUrl: string };
@@ -22,18 +22,28 @@ export function parseGoImports(html: string): GoImport[] {
   return found;
 }
 
-/** Asks `pageBase`/<path after the host>?go-get=1 where the module's repository is. */
-export async function discoverRepository(modulePath: string, pageBase: string, timeoutMs: number): Promise<GoImport> {
+/** The ?go-get=1 page of a module at `pageBase` (the host's URL). */
+export function discoveryPageUrl(modulePath: string, pageBase: string): string {
   const rest = modulePath.split('/').slice(1).join('/');
-  const url = `${pageBase.replace(/\/+$/, '')}/${rest}?go-get=1`;
+  return `${pageBase.replace(/\/+$/, '')}/${rest}?go-get=1`;
+}
+
+/**
+ * Asks `pageBase`/<path after the host>?go-get=1 where the module's repository is. A failure is
+ * answered in our words; the network's own (which may name internal addresses) is the cause, for
+ * the log.
+ */
+export async function discoverRepository(modulePath: string, pageBase: string, timeoutMs: number, dispatcher?: Dispatcher): Promise<GoImport> {
+  const url = discoveryPageUrl(modulePath, pageBase);
   let html: string;
   try {
     // Redirects are not followed: the page must answer for itself.
-    const response = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const response = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...(dispatcher && { dispatcher }) });
     html = (await response.body.text()).slice(0, 1 << 20);
     if (response.statusCode >= 500) throw new Error(`answered ${response.statusCode}`);
   } catch (err) {
-    throw proxyError('UPSTREAM_FAILED', `${modulePath}: ?go-get=1 discovery failed: ${(err as Error).message}`);
+    const answered = /^answered \d+$/.test((err as Error).message) ? `: its page ${(err as Error).message}` : ': the page cannot be reached';
+    throw proxyError('UPSTREAM_FAILED', `${modulePath}: ?go-get=1 discovery failed${answered}`, err);
   }
   const matches = parseGoImports(html).filter((m) => modulePath === m.prefix || modulePath.startsWith(`${m.prefix}/`));
   if (matches.length === 0) throw proxyError('NOT_FOUND', `${modulePath}: no go-import meta tag for it at its ?go-get=1 page`);

@@ -1,7 +1,9 @@
 /**
  * Unpacks the tar stream of `git archive` into a folder, safely: every path
  * must stay inside the folder, symbolic links are recorded but never created,
- * and only regular files get content. Reads ustar headers and the pax
+ * only regular files get content, and the export stops before the file that
+ * would take the sizes past `maxBytes` is written (ExportLimitError): a small
+ * repository can hold a file that inflates to gigabytes. Reads ustar headers and the pax
  * extended headers git writes for long or non-ASCII names.
  */
 import fs from 'node:fs/promises';
@@ -16,6 +18,19 @@ export type ExtractedEntry = {
 };
 
 const BLOCK = 512;
+
+/** The files of an export add up to more than the limit; nothing past it was written. */
+export class ExportLimitError extends Error {
+  readonly maxBytes: number;
+  readonly entry: string;
+
+  constructor(maxBytes: number, entry: string) {
+    super(`the exported files add up to more than ${maxBytes} bytes (at ${JSON.stringify(entry)})`);
+    this.name = 'ExportLimitError';
+    this.maxBytes = maxBytes;
+    this.entry = entry;
+  }
+}
 
 /** Reads exactly n bytes from the stream's chunks, or fewer at its end. */
 class ChunkReader {
@@ -83,8 +98,9 @@ function paxRecords(body: Buffer): Map<string, string> {
 }
 
 /** Extracts a tar stream into `destination` (which must exist) and lists what it held. */
-export async function extractTar(stream: Readable, destination: string): Promise<ExtractedEntry[]> {
+export async function extractTar(stream: Readable, destination: string, maxBytes = Number.POSITIVE_INFINITY): Promise<ExtractedEntry[]> {
   const reader = new ChunkReader(stream);
+  let total = 0;
   const root = path.resolve(destination);
   const entries: ExtractedEntry[] = [];
   let pax = new Map<string, string>();
@@ -117,6 +133,8 @@ export async function extractTar(stream: Readable, destination: string): Promise
     if (relative === '' || !target.startsWith(root + path.sep)) throw new Error(`archive entry ${JSON.stringify(name)} leaves the folder`);
 
     if (type === '0' || type === '\0' || type === '7') {
+      total += length;
+      if (total > maxBytes) throw new ExportLimitError(maxBytes, relative);
       await fs.mkdir(path.dirname(target), { recursive: true });
       const handle = await fs.open(target, 'wx');
       try {

@@ -1,14 +1,15 @@
 /**
  * Runs git non-interactively and safely: no prompts, no credential helpers
  * from the machine, no hooks, only the transports allowed (https and ssh,
- * plus http or file when a configured repository URL uses them), and a
- * timeout. Errors carry git's own first line of stderr, with any URL
- * credentials removed.
+ * plus http or file when a configured repository URL uses them), a
+ * timeout, and a cap on how many run at once (processSlots.ts). Errors carry
+ * git's own first line of stderr, with any URL credentials removed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { proxyError } from '../../errors.ts';
 import { scrub } from './access.ts';
+import type { ProcessSlots } from './processSlots.ts';
 
 export type GitOptions = {
   /** The bare repository (GIT_DIR); absent for commands that need none. */
@@ -25,8 +26,12 @@ export type GitOptions = {
   config?: Record<string, string>;
   /** The ssh command (with its key and known_hosts options). */
   sshCommand?: string | undefined;
+  /** Variables added to git's environment (read by the credential helper). */
+  env?: Record<string, string>;
   /** Values never to repeat in an error text. */
   secrets?: string[];
+  /** The cap on git processes running at once; the command waits for a slot. */
+  slots?: ProcessSlots;
 };
 
 const MAX_OUTPUT = 64 << 20;
@@ -41,7 +46,6 @@ function safetyConfig(extraProtocols: string[]): string[] {
     '-c', 'protocol.allow=never',
     ...allowed.flatMap((p) => ['-c', `protocol.${p}.allow=always`]),
     '-c', 'core.hooksPath=/dev/null',
-    '-c', 'credential.helper=',
     '-c', 'core.askPass=',
     '-c', 'gc.auto=0',
     '-c', 'maintenance.auto=false',
@@ -52,15 +56,16 @@ function gitEnvironment(options: GitOptions): NodeJS.ProcessEnv {
   return {
       PATH: process.env['PATH'] ?? '/usr/bin:/bin',
       HOME: process.env['HOME'] ?? '/nonexistent',
+      // No prompt and no askpass program: git asks for credentials it was not given, and fails.
       GIT_TERMINAL_PROMPT: '0',
-      GIT_ASKPASS: 'true',
-      SSH_ASKPASS: 'true',
       GIT_SSH_COMMAND: options.sshCommand ?? 'ssh -o BatchMode=yes -o StrictHostKeyChecking=yes',
       GIT_CONFIG_NOSYSTEM: '1',
       ...(process.env['GIT_CONFIG_GLOBAL'] !== undefined && { GIT_CONFIG_GLOBAL: process.env['GIT_CONFIG_GLOBAL'] }),
       ...(options.gitDir !== undefined && { GIT_DIR: options.gitDir }),
       LC_ALL: 'C',
-      ...configEnvironment(options.config ?? {}),
+      ...options.env,
+      // The machine's credential helpers are cleared first, so that only ours follow.
+      ...configEnvironment({ 'credential.helper': '', ...options.config }),
   };
 }
 
@@ -76,6 +81,10 @@ function configEnvironment(config: Record<string, string>): NodeJS.ProcessEnv {
 
 /** Runs git and resolves to its standard output; rejects with a ProxyError naming what failed. */
 export function runGit(args: string[], options: GitOptions): Promise<Buffer> {
+  return options.slots ? options.slots.run(() => runGitNow(args, options)) : runGitNow(args, options);
+}
+
+function runGitNow(args: string[], options: GitOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const env = gitEnvironment(options);
     const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
@@ -126,7 +135,11 @@ export class GitError extends Error {
  * Runs git and hands its standard output, as a stream, to `consume`; resolves when both are
  * done. For outputs too large to hold (git archive of a big module).
  */
-export async function streamGit(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
+export function streamGit(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
+  return options.slots ? options.slots.run(() => streamGitNow(args, options, consume)) : streamGitNow(args, options, consume);
+}
+
+async function streamGitNow(args: string[], options: GitOptions, consume: (stdout: Readable) => Promise<void>): Promise<void> {
   const child = spawn('git', [...safetyConfig(options.extraProtocols ?? []), ...args], { env: gitEnvironment(options), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let err = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -139,6 +152,8 @@ export async function streamGit(args: string[], options: GitOptions, consume: (s
     await consume(child.stdout);
   } catch (e) {
     killGroup(child);
+    // Output the consumer left unread would keep the pipe, and so the process's 'close', pending.
+    child.stdout.destroy();
     await exited;
     clearTimeout(timer);
     throw e;

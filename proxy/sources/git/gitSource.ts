@@ -6,18 +6,33 @@
  * Repositories are mirrored once and shared by all their modules and
  * versions. `list`, `@latest` and queries look at a mirror no older than the
  * list TTL; a canonical version that is not yet known fetches once more.
+ *
+ * Two of these run in a proxy. The source of `private` modules uses the
+ * host map's credentials (each only for its own origin) and reaches the
+ * hosts the settings name. `direct`, for public modules, never sends
+ * credentials, follows no redirects, keeps its mirrors apart, and connects
+ * only where its DirectPolicy allows. Clients are told what failed in the
+ * proxy's words; git's and the network's own words, which may name internal
+ * hosts, go to the log.
  */
 import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { proxyError, isProxyError } from '../../errors.ts';
-import { createModuleZip, withRootLicense, type SourceFile } from '../../modzip/index.ts';
-import { isCanonicalVersion } from '../../protocol/index.ts';
-import { describeRequest, type ModuleSource, type SourceRequest } from '../source.ts';
-import { gitAccess } from './access.ts';
-import { GitError } from './gitRunner.ts';
+import type { Logger } from 'pino';
+import { Agent } from 'undici';
+import { proxyError, isProxyError, type ProxyError } from '../../errors.ts';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
+import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '../../modzip/index.ts';
+import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
+import { MAX_ZIP_FILE, type ModuleSource } from '../source.ts';
+import { gitAccess, originOf } from './access.ts';
+import { GitError, redactUrl } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
+import { pinnedLookup, pinnedResolve, type DirectPolicy } from './directPolicy.ts';
 import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { ExportLimitError } from './extractTar.ts';
+import { MirrorCache } from './mirrorCache.ts';
+import { ProcessSlots } from './processSlots.ts';
 import { GitRepository } from './repository.ts';
 import { findModuleRoot, listVersions, resolveRevision, type Revision } from './versions.ts';
 
@@ -29,20 +44,51 @@ export type GitSourceOptions = {
   /** How old a mirror may be for list, @latest and queries. */
   refreshMs: number;
   timeoutMs: number;
+  /** Where git's own words about a failure go (clients get the proxy's words). */
+  logger?: Logger;
+  /**
+   * Absent: the source of `private` modules (host map credentials, any host the settings name).
+   * Present: `direct` for public modules, within this policy, without credentials.
+   */
+  direct?: DirectPolicy;
+  /** Where discovered repository locations are remembered. */
+  memoryCache: MemoryCache;
+  /** How many git processes may run at once (default 4); ignored when `slots` is given. */
+  maxProcesses?: number;
+  /** Process slots shared with another source, so that the cap holds for both together. */
+  slots?: ProcessSlots;
+  /** How many bytes the mirrors may take together (default: no limit). */
+  cacheBytes?: number;
+  /** The most the files of one exported module version may add up to (default: the module zip limit). */
+  exportLimitBytes?: number;
 };
 
 export class GitSource implements ModuleSource {
-  readonly name = 'git';
+  readonly name: string;
   private readonly options: GitSourceOptions;
+  private readonly cacheDir: string;
   private readonly repositories = new Map<string, GitRepository>();
-  private readonly discovered = new Map<string, { at: number; location: ModuleLocation }>();
+  /** Where ?go-get=1 pages said a module's repository is, with when they said it. */
+  private readonly discovered: CacheSection<{ at: number; location: ModuleLocation }>;
+  private readonly slots: ProcessSlots;
+  private readonly mirrors: MirrorCache;
+  private readonly exportLimit: number;
+  /** direct: the git configuration that pins each repository URL to the addresses last checked. */
+  private readonly pins = new Map<string, Record<string, string>>();
 
   constructor(options: GitSourceOptions) {
     this.options = options;
+    this.name = options.direct ? 'direct' : 'git';
+    this.discovered = options.memoryCache.section(`${this.name}: discovered repositories`, (entry) => JSON.stringify(entry.location).length);
+    // Mirrors fetched with credentials are never read for a public module.
+    this.cacheDir = options.direct ? path.join(options.cacheDir, 'direct') : options.cacheDir;
+    this.slots = options.slots ?? new ProcessSlots(options.maxProcesses ?? 4);
+    this.mirrors = new MirrorCache(this.cacheDir, options.cacheBytes ?? Number.POSITIVE_INFINITY, options.logger);
+    this.exportLimit = Math.min(options.exportLimitBytes ?? MAX_ZIP_FILE, MAX_ZIP_FILE);
   }
 
-  async fetchBytes(request: SourceRequest): Promise<Buffer> {
-    return this.guard(request, async (location, repo) => {
+  async fetchBytes(request: ModuleRequest): Promise<Buffer> {
+    return this.withRepository(request, async (location, repo) => {
       switch (request.kind) {
         case 'list': {
           await repo.refresh(this.options.refreshMs);
@@ -66,15 +112,24 @@ export class GitSource implements ModuleSource {
     });
   }
 
-  async fetchToFile(request: SourceRequest, file: string): Promise<number> {
+  async fetchToFile(request: ModuleRequest, file: string): Promise<number> {
     if (request.kind !== 'zip') throw new Error(`${request.kind} is answered by fetchBytes`);
-    return this.guard(request, async (location, repo) => {
+    return this.withRepository(request, async (location, repo) => {
       const revision = await this.revision(repo, location, request.version);
       const root = await findModuleRoot(repo, location, revision.commit);
-      await fs.mkdir(this.options.cacheDir, { recursive: true });
-      const work = await fs.mkdtemp(path.join(this.options.cacheDir, 'export-'));
+      await fs.mkdir(this.cacheDir, { recursive: true });
+      const work = await fs.mkdtemp(path.join(this.cacheDir, 'export-'));
       try {
-        const exported = await repo.exportTree(revision.commit, root.dir, work);
+        let exported;
+        try {
+          exported = await repo.exportTree(revision.commit, root.dir, work, this.exportLimit);
+        } catch (err) {
+          if (!(err instanceof ExportLimitError)) throw err;
+          throw proxyError(
+            'BAD_UPSTREAM_CONTENT',
+            `${moduleRequestPath(request, { escaped: false })}: the files of ${location.displayUrl} at ${revision.commit.slice(0, 12)} add up to more than ${formatBytes(err.maxBytes)} (export stopped at ${JSON.stringify(err.entry)}), the module zip limit; refusing the module`,
+          );
+        }
         const files = exported.flatMap((entry): SourceFile[] => {
           if (entry.kind === 'other') return [];
           const relative = root.dir === '' ? entry.path : path.posix.relative(root.dir, entry.path);
@@ -122,14 +177,35 @@ export class GitSource implements ModuleSource {
   private repository(location: ModuleLocation): GitRepository {
     let repo = this.repositories.get(location.fetchUrl);
     if (!repo) {
-      const hostName = location.repoRoot.split('/')[0]!;
-      repo = new GitRepository(location.fetchUrl, this.options.cacheDir, this.options.timeoutMs, () => gitAccess(hostName, location.host));
+      const moduleHostName = location.modulePath.split('/')[0]!;
+      // The entry the URL was made from; else the module's own, for its trust (caFile) only:
+      // gitAccess gives credentials to their own origin alone.
+      const hostName = location.hostName ?? moduleHostName;
+      const host = location.host ?? this.options.hosts[moduleHostName];
+      const direct = this.options.direct !== undefined;
+      repo = new GitRepository(
+        location.fetchUrl,
+        this.cacheDir,
+        this.options.timeoutMs,
+        () => {
+          const access = gitAccess(hostName, host, location.fetchUrl, !direct);
+          if (direct) {
+            // A redirect could lead anywhere, past the address check: direct follows none.
+            access.config['http.followRedirects'] = 'false';
+            Object.assign(access.config, this.pins.get(location.fetchUrl));
+          }
+          return access;
+        },
+        this.options.memoryCache,
+        { slots: this.slots, fetched: () => void this.mirrors.shrink() },
+      );
+      const forgetful = repo;
+      this.mirrors.register(repo.dir, () => forgetful.forget());
       this.repositories.set(location.fetchUrl, repo);
     }
     return repo;
   }
 
-  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
   /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
   private async locate(modulePath: string): Promise<ModuleLocation> {
     const hostName = modulePath.split('/')[0]!;
@@ -137,40 +213,90 @@ export class GitSource implements ModuleSource {
     if (!host?.discover || /\.git(\/|$)/.test(modulePath)) return locateModule(modulePath, this.options.hosts);
     const cached = this.discovered.get(modulePath);
     if (cached && Date.now() - cached.at < this.options.refreshMs) return cached.location;
-    const found = await discoverRepository(modulePath, host.url, this.options.timeoutMs);
+    const found = await this.discover(modulePath, host.url);
     const scheme = new URL(found.repoUrl).protocol;
     // A discovered URL may use plain http only when the host itself is configured with http.
     if (!['https:', 'ssh:'].includes(scheme) && !(scheme === 'http:' && host.url.startsWith('http:'))) {
       throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
     }
     const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
-    if (this.discovered.size >= 10_000) this.discovered.clear();
+    // A page may point only at its own host's origin, or at one the operator listed.
+    const listed = (host.discoverOrigins ?? []).map(originOf);
+    const named = originOf(found.repoUrl);
+    const fetched = originOf(location.fetchUrl);
+    if (fetched !== originOf(host.url) && !listed.includes(fetched) && !listed.includes(named)) {
+      throw proxyError(
+        'FORBIDDEN',
+        `${modulePath}: its ?go-get=1 page at ${originOf(host.url)} names a repository on another origin, ${named}${named === fetched ? '' : ` (fetched from ${fetched})`}; ` +
+          `repositories are fetched only from the host's own origin, or from one listed in git.hosts.${hostName}.discoverOrigins`,
+      );
+    }
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
   }
 
-  private async guard<T>(request: SourceRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
-    const location = await this.locate(request.module);
-    const repo = this.repository(location);
+  /** The ?go-get=1 answer; for direct, from a page host that passed the policy, at the address checked. */
+  private async discover(modulePath: string, pageBase: string) {
+    if (!this.options.direct) return discoverRepository(modulePath, pageBase, this.options.timeoutMs);
+    const checked = await this.options.direct.checkHost(modulePath, new URL(pageBase).hostname);
+    const lookup = pinnedLookup(checked);
+    const agent = new Agent({ ...(lookup && { connect: { lookup } }) });
     try {
-      await repo.refresh(Number.POSITIVE_INFINITY);
-      return await work(location, repo);
-    } catch (err) {
-      if (err instanceof GitError) {
-        const denied = /could not read Username|Authentication failed|401|403/i.test(err.reason);
-        if (denied) {
-          throw proxyError(
-            'UPSTREAM_FAILED',
-            `${describeRequest(request)}: git repository ${location.displayUrl} refused the credentials (${err.reason}); check the git host's token in the settings`,
-          );
-        }
-        const missing = /not found|does not exist|repository .* not found|404/i.test(err.reason);
-        throw proxyError(
-          missing ? 'NOT_FOUND' : 'UPSTREAM_FAILED',
-          `${describeRequest(request)}: git repository ${location.displayUrl}: ${err.reason || err.message}`,
-        );
-      }
-      throw err;
+      return await discoverRepository(modulePath, pageBase, this.options.timeoutMs, agent);
+    } finally {
+      await agent.close();
     }
+  }
+
+  /** Locates the module, makes sure its mirror exists, and turns git failures into answers. */
+  private async withRepository<T>(request: ModuleRequest, work: (location: ModuleLocation, repo: GitRepository) => Promise<T>): Promise<T> {
+    let location: ModuleLocation | undefined;
+    try {
+      this.options.direct?.checkModule(request.module);
+      location = await this.locate(request.module);
+      const repo = this.repository(location);
+      if (this.options.direct) {
+        const url = new URL(location.fetchUrl);
+        const checked = await this.options.direct.checkHost(request.module, url.hostname);
+        this.pins.set(location.fetchUrl, pinnedResolve(checked, url));
+      }
+      const found = location;
+      return await this.mirrors.use(repo.dir, async () => {
+        await repo.refresh(Number.POSITIVE_INFINITY);
+        return work(found, repo);
+      });
+    } catch (err) {
+      throw this.answer(request, location, err);
+    }
+  }
+
+  /** The client's answer for a failure, in the proxy's words; the details go to the log. */
+  private answer(request: ModuleRequest, location: ModuleLocation | undefined, err: unknown): unknown {
+    const what = moduleRequestPath(request, { escaped: false });
+    const repository = location && redactUrl(location.fetchUrl);
+    if (!(err instanceof GitError)) {
+      if (isProxyError(err) && err.cause instanceof Error) {
+        this.options.logger?.warn({ module: request.module, repository, detail: err.cause.message, answer: err.message }, `${this.name}: ${err.code}`);
+      }
+      return err;
+    }
+    this.options.logger?.warn({ module: request.module, repository, git: err.message }, `${this.name}: git failed`);
+    const display = `git repository ${location?.displayUrl ?? request.module}`;
+    const reason = err.reason;
+    let answer: ProxyError;
+    if (/could not read Username|Authentication failed|\b40[13]\b/i.test(reason)) {
+      answer = this.options.direct
+        ? proxyError('UPSTREAM_FAILED', `${what}: ${display} asks for credentials, and \`direct\` sends none (a private module belongs in the private setting)`)
+        : proxyError('UPSTREAM_FAILED', `${what}: ${display} refused the credentials; check the git host's token in the settings`);
+    } else if (/not found|does not exist|\b404\b/i.test(reason)) {
+      answer = proxyError('NOT_FOUND', `${what}: ${display}: not found`);
+    } else if (/certificate|SSL|TLS/i.test(reason)) {
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: its TLS certificate is not trusted (for an internal CA, set the host's caFile)`);
+    } else if (/resolve host|Failed to connect|Couldn't connect|Connection refused|Connection timed out|unreachable|No route to host|Connection reset|Empty reply|Recv failure/i.test(reason)) {
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display} cannot be reached`);
+    } else {
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: git failed (its message is in the proxy's log)`);
+    }
+    return answer;
   }
 }

@@ -27,6 +27,8 @@ export type GitHost = {
   caFile?: string | undefined;
   /** Find repositories by the go command's ?go-get=1 pages (at `url`, else https://<host>). */
   discover?: boolean | undefined;
+  /** Origins other than `url`'s that the ?go-get=1 pages may name for repositories (fetched without this host's credentials). */
+  discoverOrigins?: string[] | undefined;
 };
 
 export type ModuleLocation = {
@@ -41,24 +43,26 @@ export type ModuleLocation = {
   codeDir: string;
   /** "/v2" and so on, or "" for v0/v1. */
   pathMajor: string;
-  /** The settings' entry for the host, if there is one. */
+  /** The settings' entry whose `url` fetchUrl was made from, if there is one, and its name. */
   host?: GitHost;
+  hostName?: string;
 };
 
 const KNOWN_HOSTS = new Set(['github.com', 'gitlab.com', 'bitbucket.org']);
 
 /**
  * The location of a module whose repository root and URL were found by ?go-get=1 discovery.
- * A repository URL on a host of the host map is fetched from that entry's URL instead.
+ * A repository URL on a host of the host map is fetched from that entry's URL instead (and
+ * that entry, not the module's, is the one whose credentials may go with it).
  */
 export function locateDiscovered(modulePath: string, repoRoot: string, repoUrl: string, hosts: Record<string, GitHost>): ModuleLocation {
   const split = splitPathVersion(modulePath);
   const prefix = split?.prefix ?? modulePath;
   const pathMajor = split?.pathMajor ?? '';
-  const moduleHost = hosts[modulePath.split('/')[0]!];
   const url = new URL(repoUrl);
-  const mapped = hosts[url.hostname]?.url;
-  const fetchUrl = mapped ? `${mapped.replace(/\/+$/, '')}${url.pathname}` : repoUrl;
+  const mappedName = url.hostname;
+  const mapped = hosts[mappedName];
+  const fetchUrl = mapped ? `${mapped.url.replace(/\/+$/, '')}${url.pathname}` : repoUrl;
   url.username = '';
   url.password = '';
   return {
@@ -68,7 +72,7 @@ export function locateDiscovered(modulePath: string, repoRoot: string, repoUrl: 
     displayUrl: url.href.replace(/\/+$/, ''),
     codeDir: prefix === repoRoot ? '' : prefix.slice(repoRoot.length + 1),
     pathMajor: pathMajor.startsWith('.') ? '' : pathMajor,
-    ...(moduleHost && { host: moduleHost }),
+    ...(mapped && { host: mapped, hostName: mappedName }),
   };
 }
 
@@ -102,6 +106,6 @@ export function locateModule(modulePath: string, hosts: Record<string, GitHost>)
     displayUrl: `https://${repoRoot}`,
     codeDir,
     pathMajor: pathMajor.startsWith('.') ? '' : pathMajor,
-    ...(hosts[host] && { host: hosts[host] }),
+    ...(hosts[host] && { host: hosts[host], hostName: host }),
   };
 }

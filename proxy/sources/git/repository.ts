@@ -5,15 +5,18 @@
  * ask), and refreshed when it is older than the caller allows.
  *
  * A first clone is made in a temporary folder and renamed into place, so a
- * half-cloned mirror is never used.
+ * half-cloned mirror is never used. The git cache may remove a mirror that is
+ * not in use (mirrorCache.ts); forget() then makes the next use clone again.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { SingleFlight } from '../../singleFlight.ts';
+import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { extractTar, type ExtractedEntry } from './extractTar.ts';
 import type { GitAccess } from './access.ts';
 import { GitError, runGit, streamGit, type GitOptions } from './gitRunner.ts';
+import type { ProcessSlots } from './processSlots.ts';
 
 export type TreeEntry = {
   /** Path relative to the repository root. */
@@ -24,9 +27,18 @@ export type TreeEntry = {
   size: number;
 };
 
+/** What the repositories of one git source share: the cap on git processes, and word of a mirror's growth. */
+export type RepositoryHooks = {
+  slots?: ProcessSlots;
+  /** Called after a clone or fetch (the mirror may have grown). */
+  fetched?: () => void;
+};
+
 export class GitRepository {
   readonly url: string;
-  private readonly dir: string;
+  /** The bare mirror's folder. */
+  readonly dir: string;
+  private readonly hooks: RepositoryHooks;
   private readonly timeoutMs: number;
   private readonly extraProtocols: string[];
   private readonly fetches = new SingleFlight<void>();
@@ -34,17 +46,21 @@ export class GitRepository {
   /** The tags as of the last fetch (they change only when the mirror is fetched). */
   private tagCache: Promise<Map<string, string>> | null = null;
   /** What a commit holds never changes: file contents and times are remembered. */
-  private readonly commitFacts = new Map<string, Promise<unknown>>();
+  private readonly commitFacts: CacheSection<unknown>;
+  private readonly factLookups = new SingleFlight<unknown>();
 
   private readonly access: () => GitAccess;
 
-  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess = () => ({ config: {}, secrets: [] })) {
+  constructor(url: string, cacheDir: string, timeoutMs: number, access: () => GitAccess, memoryCache: MemoryCache, hooks: RepositoryHooks = {}) {
     this.url = url;
+    this.hooks = hooks;
     this.access = access;
     this.timeoutMs = timeoutMs;
     const scheme = new URL(url).protocol.replace(/:$/, '');
     this.extraProtocols = scheme === 'https' || scheme === 'ssh' ? [] : [scheme];
     this.dir = path.join(cacheDir, `${createHash('sha256').update(url).digest('hex').slice(0, 24)}.git`);
+    // Facts are the mirror's: a mirror fetched with credentials shares none with one fetched without.
+    this.commitFacts = memoryCache.section(`git ${this.dir}`, factBytes);
   }
 
   /** Makes sure the mirror exists and was fetched within maxAgeMs; returns whether it fetched. */
@@ -73,17 +89,25 @@ export class GitRepository {
     }
     this.fetchedAt = Date.now();
     this.tagCache = null;
+    this.hooks.fetched?.();
   }
 
-  private remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
-    let fact = this.commitFacts.get(key) as Promise<T> | undefined;
-    if (!fact) {
-      if (this.commitFacts.size >= 4096) this.commitFacts.clear();
-      fact = compute();
-      fact.catch(() => this.commitFacts.delete(key));
+  /** The mirror was removed (the git cache's size limit): the next use clones it again. */
+  forget(): void {
+    this.fetchedAt = 0;
+    this.tagCache = null;
+  }
+
+  /** A fact computed once while it is remembered; a failure is not remembered. */
+  private async remember<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    const known = this.commitFacts.get(key);
+    if (known !== undefined) return known as T;
+    const { value } = await this.factLookups.do(key, async () => {
+      const fact = await compute();
       this.commitFacts.set(key, fact);
-    }
-    return fact;
+      return fact;
+    });
+    return value as T;
   }
 
   private options(): GitOptions {
@@ -92,8 +116,10 @@ export class GitRepository {
       timeoutMs: this.timeoutMs,
       extraProtocols: this.extraProtocols,
       config: access.config,
+      env: access.env,
       sshCommand: access.sshCommand,
       secrets: access.secrets,
+      ...(this.hooks.slots && { slots: this.hooks.slots }),
     };
   }
 
@@ -182,14 +208,14 @@ export class GitRepository {
    * reads them: through `git archive` with line endings as .gitattributes asks (core.eol=lf,
    * core.autocrlf=input), but with export-ignore and export-subst switched off.
    */
-  async exportTree(commit: string, folder: string, destination: string): Promise<ExtractedEntry[]> {
+  async exportTree(commit: string, folder: string, destination: string, maxBytes = Number.POSITIVE_INFINITY): Promise<ExtractedEntry[]> {
     await fs.mkdir(path.join(this.dir, 'info'), { recursive: true });
     await fs.writeFile(path.join(this.dir, 'info', 'attributes'), '* -export-subst -export-ignore\n');
     const args = ['-c', 'core.autocrlf=input', '-c', 'core.eol=lf', 'archive', '--format=tar', commit];
     if (folder !== '') args.push('--', folder);
     let entries: ExtractedEntry[] = [];
     await streamGit(args, { ...this.options(), gitDir: this.dir }, async (stdout) => {
-      entries = await extractTar(stdout, destination);
+      entries = await extractTar(stdout, destination, maxBytes);
     });
     return entries;
   }
@@ -218,4 +244,11 @@ export class GitRepository {
     }
     return entries;
   }
+}
+
+/** The bytes a remembered fact holds: file contents, tag names, or a time. */
+function factBytes(fact: unknown): number {
+  if (Buffer.isBuffer(fact)) return fact.length;
+  if (Array.isArray(fact)) return fact.reduce((bytes: number, item) => bytes + String(item).length, 0);
+  return 8;
 }

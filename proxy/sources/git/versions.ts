@@ -16,14 +16,15 @@ import { proxyError } from '../../errors.ts';
 import {
   compareSemver,
   isCanonicalVersion,
+  isIncompatibleQuery,
   isPseudoVersion,
   isValidSemver,
   makePseudoVersion,
   pathMajorPrefix,
   pseudoVersionRev,
   semverBuild,
+  latestVersion,
   semverMajor,
-  semverPrerelease,
 } from '../../protocol/index.ts';
 import type { ModuleLocation } from './locate.ts';
 import type { GitRepository } from './repository.ts';
@@ -182,13 +183,11 @@ export async function resolveRevision(repo: GitRepository, location: ModuleLocat
   let tag: string | undefined;
 
   if (query === 'latest') {
-    const versions = await listVersions(repo, location);
-    const releases = versions.filter((v) => semverPrerelease(v) === '');
-    const best = (releases.length > 0 ? releases : versions).at(-1);
+    // Without a version tag, the newest pseudo-version is the one of the default branch's head.
+    const best = latestVersion(await listVersions(repo, location));
     if (best) return resolveRevision(repo, location, best);
     commit = await repo.head();
-  } else if (isCanonicalVersion(query) && !isPseudoVersion(query) && location.pathMajor === '' && semverBuild(query) === '' && !['v0', 'v1'].includes(semverMajor(query))) {
-    // "v3.0.0" of a path without /v3 can only be v3.0.0+incompatible: the go command asks so.
+  } else if (!isPseudoVersion(query) && isIncompatibleQuery(query, location.pathMajor)) {
     return resolveRevision(repo, location, `${query}+incompatible`);
   } else if (isCanonicalVersion(query) && !isPseudoVersion(query)) {
     tag = prefix + stripIncompatible(query);

@@ -93,10 +93,48 @@ func main() {
 `;
 
 /** Go's own path.Match on each [pattern, name]: true, false, or null when the pattern is malformed. */
-export async function goPathMatch(sandbox: GoSandbox, cases: Array<[string, string]>): Promise<Array<boolean | null>> {
-  const dir = join(sandbox.home.home, 'pathmatch');
+export function goPathMatch(sandbox: GoSandbox, cases: Array<[string, string]>): Promise<Array<boolean | null>> {
+  return runGoProgram(sandbox, 'pathmatch', pathMatchProgram, cases) as Promise<Array<boolean | null>>;
+}
+
+const languageVersionProgram = `package main
+
+import (
+	"encoding/json"
+	"go/version"
+	"os"
+)
+
+// Reads [[a, b], ...] of versions without "go"; writes for each [Lang(a), Compare(Lang(a), Lang(b))].
+func main() {
+	var cases [][2]string
+	if err := json.NewDecoder(os.Stdin).Decode(&cases); err != nil {
+		panic(err)
+	}
+	out := make([][2]any, len(cases))
+	for i, c := range cases {
+		a, b := version.Lang("go"+c[0]), version.Lang("go"+c[1])
+		if len(a) > 2 { a = a[2:] }
+		if len(b) > 2 { b = b[2:] }
+		out[i] = [2]any{a, version.Compare("go"+a, "go"+b)}
+	}
+	json.NewEncoder(os.Stdout).Encode(out)
+}
+`;
+
+/**
+ * Go's go/version on each [a, b] (versions without "go"): the language version of a (without
+ * "go"; '' when a is no Go version) and the sign of comparing it with b's.
+ */
+export function goLanguageVersions(sandbox: GoSandbox, cases: Array<[string, string]>): Promise<Array<[string, number]>> {
+  return runGoProgram(sandbox, 'langversion', languageVersionProgram, cases) as Promise<Array<[string, number]>>;
+}
+
+/** `go run` of a one-file program that reads JSON on stdin and writes JSON on stdout. */
+async function runGoProgram(sandbox: GoSandbox, name: string, program: string, input: unknown): Promise<unknown> {
+  const dir = join(sandbox.home.home, name);
   await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, 'main.go'), pathMatchProgram);
+  await writeFile(join(dir, 'main.go'), program);
   return new Promise((resolve, reject) => {
     const child = spawn('go', ['run', 'main.go'], { cwd: dir, env: isolatedEnv(sandbox, 'off'), stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -106,8 +144,8 @@ export async function goPathMatch(sandbox: GoSandbox, cases: Array<[string, stri
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`go run main.go exited with ${code}:\n${stderr}`));
-      else resolve(JSON.parse(stdout) as Array<boolean | null>);
+      else resolve(JSON.parse(stdout));
     });
-    child.stdin.end(JSON.stringify(cases));
+    child.stdin.end(JSON.stringify(input));
   });
 }

@@ -108,6 +108,8 @@ describe('go.mod and go.work', () => {
     ['module "example.com/m\n', /unterminated string/],
     ['replace example.com/a => \n', /usage: replace/],
     ['require `example.com/a` v1.0.0\n', /unquoted string cannot hold a quote/],
+    ['replace example.com/a "=>" example.com/b v1.0.0\n', /usage: replace/],
+    ['replace example.com/a=>example.com/b v1.0.0\n', /usage: replace/],
   ])('refuses %j', (text, message) => {
     expect(() => parseModFile(text)).toThrow(ModFileError);
     expect(() => parseModFile(text)).toThrow(message);

@@ -239,21 +239,21 @@ describe.each(stores)('$name storage', (under) => {
       await expect(storage.list('example.com/m/@v')).rejects.toThrow(/must end in "\/"/);
     }));
 
-  it('walk gives every key under a prefix, at any depth, and none of the store\'s working files', () =>
+  it('keysUnder gives every key under a prefix, at any depth, and none of the store\'s working files', () =>
     withStore(async (storage) => {
       const keys = ['example.com/m/@v/list', 'example.com/m/@v/v1.0.0.mod', 'example.com/m/sub/@v/v1.0.0.zip', 'example.com/mx/@v/v9.0.0.mod', 'sumdb/localhost/latest'];
       for (const key of keys) await storage.put(key, Buffer.from(key));
       const staged = await storage.stagingFile('left-behind.zip');
       await fs.writeFile(staged, 'not a key');
-      const walked = async (prefix: string) => {
+      const keysUnder = async (prefix: string) => {
         const found: string[] = [];
-        for await (const key of storage.walk(prefix)) found.push(key);
+        for await (const key of storage.keysUnder(prefix)) found.push(key);
         return found.sort();
       };
-      const all = await walked('');
+      const all = await keysUnder('');
       expect(all).toEqual([...keys].sort());
-      expect(await walked('example.com/m/')).toEqual(all.filter((k) => k.startsWith('example.com/m/')));
-      expect(await walked('example.com/none/')).toEqual([]);
+      expect(await keysUnder('example.com/m/')).toEqual(all.filter((k) => k.startsWith('example.com/m/')));
+      expect(await keysUnder('example.com/none/')).toEqual([]);
     }));
 
   it('list gives every name of a folder with more than a thousand (S3 answers in pages)', () =>

@@ -5,7 +5,7 @@
  * README between its markers; a test fails when the README's copy is stale.
  */
 import { z } from 'zod';
-import { configSchema, ENVIRONMENT_SETTINGS } from './config.ts';
+import { configSchema, ENVIRONMENT_SETTINGS } from '../proxy/config.ts';
 
 export type SettingRow = { path: string; env?: string; flag?: string; shownDefault: string; meaning: string };
 
@@ -80,7 +80,7 @@ function emit(path: string[], defaultValue: unknown, meta: Meta, rows: SettingRo
   rows.push({
     path: dotted,
     ...(environment && { env: environment.env }),
-    ...(environment?.flag && { flag: environment.flag }),
+    ...(environment?.flag && { flag: environment.flag.name }),
     shownDefault: meta.shownDefault ?? shownValue(defaultValue),
     meaning: meta.description,
   });

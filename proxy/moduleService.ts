@@ -6,36 +6,35 @@
  * The rules it keeps:
  * - .info, .mod and .zip of a canonical version are immutable: once stored
  *   they are served from storage and never fetched again.
- * - A zip is checked (structure and limits by the module zip rules) and
- *   hashed before it is stored; its h1 is kept beside it as .ziphash, as the
- *   go command's own module cache does.
+ * - What an upstream serves for a version is stored only once the
+ *   acceptance step (acceptVersion.ts) took it: zip rules, go.mod agreement,
+ *   the checksum database; a zip's h1 is kept beside it as .ziphash.
  * - `list` and `@latest` change upstream, so an upstream answer is reused for
  *   listTtl and kept; when every upstream fails it is served stale (marked
  *   so), and without one the versions in storage answer.
  * - A private module path is never asked of an upstream.
- * - A .mod or .zip from an upstream is checked against the checksum database
- *   (ModuleChecksums) before it is stored: what is stored was verified, so a
- *   stored file is served without asking the database again.
+ * - What is stored was verified, so a stored file is served without asking
+ *   the checksum database again.
  * - The store's own `@v/list` names the versions it holds, so the store is
  *   a complete GOPROXY=file:// tree.
  */
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
-import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
+import { parseInfo, VersionAcceptance, type Offer } from './acceptVersion.ts';
+import { checkZipFile } from './modzip/index.ts';
 import {
-  checkPathMajor,
-  compareSemver,
   escapePath,
   escapeVersion,
   isCanonicalVersion,
+  isVersionQuery,
+  latestVersion,
   matchPrefixPatterns,
-  semverPrerelease,
-  splitPathVersion,
+  type ModuleRequest,
 } from './protocol/index.ts';
-import { MemoryCache } from './memoryCache.ts';
+import type { CacheSection, MemoryCache } from './memoryCache.ts';
 import { SingleFlight } from './singleFlight.ts';
-import type { SourceChain, SourceRequest } from './sources/index.ts';
+import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
 import { storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
 
@@ -55,7 +54,7 @@ export type BytesAnswer = FetchReport & { body: Buffer };
 export type InfoAnswer = BytesAnswer & { immutable: boolean };
 export type ZipAnswer = FetchReport & { object: OpenedObject; hash: string };
 
-export type FetcherOptions = {
+export type ModuleServiceOptions = {
   storage: Storage;
   upstream: SourceChain;
   /** GOPRIVATE patterns: never asked of an upstream, fetched from privateSource instead. */
@@ -67,44 +66,55 @@ export type FetcherOptions = {
   /** The checksum database check for fetched .mod and .zip files; none means no check. */
   checksums?: ModuleChecksums;
   logger: Logger;
+  /** Where stored small files, zip hashes and upstream list/@latest answers are remembered. */
+  memoryCache: MemoryCache;
+  /**
+   * Allow-list mode (policy.allow): the refusal to fetch a module from any source, or null when
+   * it may be fetched. Versions in storage are served all the same.
+   */
+  fetchRefusal?: (modulePath: string) => { message: string } | null;
   /** Clock, for tests of TTLs. */
   now?: () => number;
 };
 
-type ModuleInfo = { Version: string; Time?: string };
+/** A stored .info or .mod larger than this is read from storage each time. */
+const SMALL_FILE_REMEMBERED_BYTES = 64 * 1024;
 
-const ZIP_HASHES_REMEMBERED = 10_000;
-const SMALL_FILE_CACHE_BYTES = 16 << 20;
-/** Upstream list and @latest answers remembered in memory (the rest are read from storage). */
-const CHANGING_ANSWERS_REMEMBERED = 10_000;
+type UpstreamAnswer = { at: number; body: Buffer; source: string };
 
-export class Fetcher {
+export class ModuleService {
   private readonly storage: Storage;
   private readonly upstream: SourceChain;
   private readonly privatePatterns: string[];
   private readonly privateSource: SourceChain | undefined;
   private readonly listTtlMs: number;
-  private readonly checksums: ModuleChecksums | undefined;
+  private readonly acceptance: VersionAcceptance;
   private readonly logger: Logger;
   private readonly now: () => number;
-  private readonly bytesFlights = new SingleFlight<BytesAnswer>();
-  private readonly zipFlights = new SingleFlight<{ hash: string; report: FetchReport }>();
+  private readonly fetchRefusal: ((modulePath: string) => { message: string } | null) | undefined;
+  private readonly upstreamFetches = new SingleFlight<BytesAnswer>();
+  private readonly zipFetches = new SingleFlight<{ hash: string; report: FetchReport }>();
   /** Upstream list/@latest answers by storage key, with when they were fetched (also kept in storage). */
-  private readonly changingAnswers = new Map<string, { at: number; body: Buffer; source: string }>();
-  private readonly zipHashes = new Map<string, string>();
-  /** Stored .info and .mod files, kept in memory (they are small and immutable). */
-  private readonly smallFiles = new MemoryCache(SMALL_FILE_CACHE_BYTES);
+  private readonly listAndLatestAnswers: CacheSection<UpstreamAnswer>;
+  /** The h1 of stored zips, by storage key. */
+  private readonly zipHashes: CacheSection<string>;
+  /** Stored .info and .mod files (they are small and immutable). */
+  private readonly smallFiles: CacheSection<Buffer>;
   private readonly listRewrites = new Map<string, Promise<void>>();
 
-  constructor(options: FetcherOptions) {
+  constructor(options: ModuleServiceOptions) {
     this.storage = options.storage;
     this.upstream = options.upstream;
     this.privatePatterns = options.privatePatterns;
     this.privateSource = options.privateSource;
     this.listTtlMs = options.listTtlMs;
-    this.checksums = options.checksums;
+    this.acceptance = new VersionAcceptance({ storage: options.storage, checksums: options.checksums });
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
+    this.fetchRefusal = options.fetchRefusal;
+    this.listAndLatestAnswers = options.memoryCache.section('upstream answers', (answer) => answer.body.length + answer.source.length);
+    this.zipHashes = options.memoryCache.section('zip hashes', (hash) => hash.length);
+    this.smallFiles = options.memoryCache.section('small files', (body) => body.length, SMALL_FILE_REMEMBERED_BYTES);
   }
 
   isPrivate(modulePath: string): boolean {
@@ -113,14 +123,14 @@ export class Fetcher {
 
   /** `$module/@v/list`: release and pre-release versions, one per line. */
   async list(modulePath: string): Promise<BytesAnswer> {
-    return this.changingAnswer({ kind: 'list', module: modulePath }, `${escapePath(modulePath)}/@v/list.upstream`, (body) =>
+    return this.listOrLatestAnswer({ kind: 'list', module: modulePath }, `${escapePath(modulePath)}/@v/list.upstream`, (body) =>
       normalizeList(body),
     );
   }
 
   /** `$module/@latest`: the .info of the version the upstream calls latest. */
   async latest(modulePath: string): Promise<BytesAnswer> {
-    return this.changingAnswer({ kind: 'latest', module: modulePath }, `${escapePath(modulePath)}/@v/latest.upstream`, (body) => {
+    return this.listOrLatestAnswer({ kind: 'latest', module: modulePath }, `${escapePath(modulePath)}/@v/latest.upstream`, (body) => {
       const info = parseInfo(body, `${modulePath}/@latest`);
       if (!isCanonicalVersion(info.Version)) {
         throw proxyError('BAD_UPSTREAM_CONTENT', `upstream @latest for ${modulePath} names ${JSON.stringify(info.Version)}, which is not a canonical version`);
@@ -131,12 +141,9 @@ export class Fetcher {
 
   /** `$module/@v/$version.info`; a non-canonical version is a query, answered by the upstream each time. */
   async info(modulePath: string, version: string): Promise<InfoAnswer> {
-    if (!isCanonicalVersion(version) || !fitsModulePath(modulePath, version)) return this.query(modulePath, version);
-    const answer = await this.immutableBytes({ kind: 'info', module: modulePath, version }, async (body) => {
-      const info = parseInfo(body, `${modulePath}@${version}.info`);
-      if (info.Version !== version) {
-        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream .info for ${modulePath}@${version} is for version ${JSON.stringify(info.Version)}; refusing it`);
-      }
+    if (isVersionQuery(modulePath, version)) return this.query(modulePath, version);
+    const answer = await this.infoOrModFile({ kind: 'info', module: modulePath, version }, async (offer, body) => {
+      this.acceptance.checkInfo(offer, body);
     });
     return { ...answer, immutable: true };
   }
@@ -144,9 +151,9 @@ export class Fetcher {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    const answer = await this.immutableBytes({ kind: 'mod', module: modulePath, version }, (body, servedBy) =>
-      this.checkChecksum(modulePath, version, 'mod', hashGoMod(body), servedBy),
-    );
+    const answer = await this.infoOrModFile({ kind: 'mod', module: modulePath, version }, async (offer, body) => {
+      await this.acceptance.checkMod(offer, body);
+    });
     if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
     return answer;
   }
@@ -158,7 +165,7 @@ export class Fetcher {
     const stored = await this.storage.read(key);
     if (stored) return { cache: 'hit', object: stored, hash: await this.zipHash(modulePath, version, key) };
 
-    const { value } = await this.zipFlights.do(key, () => this.fetchZip(modulePath, version));
+    const { value } = await this.zipFetches.do(key, () => this.fetchZip(modulePath, version));
     // Every waiter reads the stored file with its own stream.
     const object = await this.storage.read(key);
     if (!object) throw proxyError('STORAGE_FAILED', `${modulePath}@${version}.zip was stored but cannot be read back; try again`);
@@ -173,6 +180,8 @@ export class Fetcher {
 
   /** The chain that answers for a module: the private source for private paths, else the upstreams. */
   private sourceFor(modulePath: string): SourceChain {
+    const refusal = this.fetchRefusal?.(modulePath);
+    if (refusal) throw proxyError('DENIED_BY_POLICY', refusal.message);
     if (!this.isPrivate(modulePath)) return this.upstream;
     if (this.privateSource) return this.privateSource;
     this.denyPrivate(modulePath);
@@ -185,9 +194,9 @@ export class Fetcher {
     );
   }
 
-  private async immutableBytes(
+  private async infoOrModFile(
     request: { kind: 'info' | 'mod'; module: string; version: string },
-    verify: (body: Buffer, servedBy: string) => Promise<void>,
+    accept: (offer: Offer, body: Buffer) => Promise<void>,
   ): Promise<BytesAnswer> {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
@@ -199,16 +208,16 @@ export class Fetcher {
     }
     const source = this.sourceFor(request.module);
 
-    const { value } = await this.bytesFlights.do(key, async () => {
-      if (request.kind === 'mod') this.checksums?.prepare(request.module, request.version);
+    const { value } = await this.upstreamFetches.do(key, async () => {
+      if (request.kind === 'mod') this.acceptance.startLookup(request.module, request.version);
       const { value: body, source: answeredBy } = await source.fetchBytes(request);
       try {
-        await verify(body, answeredBy);
+        await accept(upstreamOffer(request.module, request.version, answeredBy), body);
       } catch (err) {
         this.refused(request, answeredBy, err);
         throw err;
       }
-      await this.storage.putImmutable(key, body);
+      await this.acceptance.storeSmallFile(request.module, request.version, request.kind, body);
       // Read back: if another writer won the race, serve what is stored.
       const final = (await this.storage.readBytes(key)) ?? body;
       this.smallFiles.set(key, final);
@@ -219,8 +228,8 @@ export class Fetcher {
 
   private async query(modulePath: string, query: string): Promise<InfoAnswer> {
     const chain = this.sourceFor(modulePath);
-    const request: SourceRequest = { kind: 'info', module: modulePath, version: query };
-    const { value } = await this.bytesFlights.do(`query:${modulePath}@${query}`, async () => {
+    const request: ModuleRequest = { kind: 'info', module: modulePath, version: query };
+    const { value } = await this.upstreamFetches.do(`query:${modulePath}@${query}`, async () => {
       const { value: body, source } = await chain.fetchBytes(request);
       const info = parseInfo(body, `${modulePath}@${query}.info`);
       if (!isCanonicalVersion(info.Version)) {
@@ -229,7 +238,7 @@ export class Fetcher {
         throw err;
       }
       // The resolved version's .info is immutable: keep it for later requests.
-      await this.storage.putImmutable(versionKey(modulePath, info.Version, 'info'), body);
+      await this.keepCopy(modulePath, () => this.acceptance.storeSmallFile(modulePath, info.Version, 'info', body));
       return { cache: 'miss' as const, source, body };
     });
     return { ...value, immutable: false };
@@ -237,52 +246,25 @@ export class Fetcher {
 
   private async fetchZip(modulePath: string, version: string): Promise<{ hash: string; report: FetchReport }> {
     const chain = this.sourceFor(modulePath);
-    const request: SourceRequest = { kind: 'zip', module: modulePath, version };
-    this.checksums?.prepare(modulePath, version);
+    const request: ModuleRequest = { kind: 'zip', module: modulePath, version };
+    this.acceptance.startLookup(modulePath, version);
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
     try {
       const { source } = await chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
       let hash: string;
       try {
-        hash = await this.verifyZip(modulePath, version, staged);
-        await this.checkChecksum(modulePath, version, 'zip', hash, source);
+        ({ hash } = await this.acceptance.checkZip(upstreamOffer(modulePath, version, source), staged));
       } catch (err) {
         this.refused(request, source, err);
         throw err;
       }
+      await this.acceptance.storeZip(modulePath, version, staged, hash);
       const key = versionKey(modulePath, version, 'zip');
-      await this.storage.putImmutable(key, { file: staged });
-      await this.storage.putImmutable(versionKey(modulePath, version, 'ziphash'), Buffer.from(hash));
       const storedHash = await this.zipHash(modulePath, version, key);
       return { hash: storedHash, report: { cache: 'miss', source } };
     } finally {
       await fs.rm(staged, { force: true });
     }
-  }
-
-  /** The module zip rules, the h1 hash, and agreement with a stored .mod. */
-  private async verifyZip(modulePath: string, version: string, file: string): Promise<string> {
-    let summary;
-    try {
-      summary = await checkZipFile(file, { path: modulePath, version });
-    } catch (err) {
-      if (err instanceof ZipCheckError) {
-        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream zip for ${modulePath}@${version} refused: ${err.message}`, err);
-      }
-      throw err;
-    }
-    if (summary.goMod) {
-      const storedMod = await this.storage.readBytes(versionKey(modulePath, version, 'mod'));
-      if (storedMod && !storedMod.equals(Buffer.from(summary.goMod))) {
-        throw proxyError('BAD_UPSTREAM_CONTENT', `upstream zip for ${modulePath}@${version} refused: its go.mod differs from the .mod served for the same version`);
-      }
-    }
-    return summary.hash;
-  }
-
-  /** The checksum database's word on a fetched file (private and nosumdb paths are exempt there). */
-  private async checkChecksum(modulePath: string, version: string, file: 'mod' | 'zip', hash: string, servedBy: string): Promise<void> {
-    await this.checksums?.verify(modulePath, version, file, hash, servedBy);
   }
 
   /** The h1 of a stored zip: remembered, else its .ziphash, else computed again (and kept). */
@@ -303,7 +285,6 @@ export class Fetcher {
       }
       await this.storage.putImmutable(hashKey, Buffer.from(hash));
     }
-    if (this.zipHashes.size >= ZIP_HASHES_REMEMBERED) this.zipHashes.clear();
     this.zipHashes.set(key, hash);
     return hash;
   }
@@ -312,18 +293,19 @@ export class Fetcher {
    * A `list` or `@latest` answer: fresh from memory within the TTL, else from
    * upstream (kept in storage), else stale, else from the versions stored here.
    */
-  private async changingAnswer(request: SourceRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
+  private async listOrLatestAnswer(request: ModuleRequest, cacheKey: string, accept: (body: Buffer) => Buffer): Promise<BytesAnswer> {
     const modulePath = request.module;
-    if (this.isPrivate(modulePath) && !this.privateSource) {
+    if ((this.isPrivate(modulePath) && !this.privateSource) || this.fetchRefusal?.(modulePath)) {
       const local = await this.localAnswer(request);
       if (local) return local;
-      this.denyPrivate(modulePath);
+      // Throws the policy's refusal or the private-path denial.
+      this.sourceFor(modulePath);
     }
     const chain = this.sourceFor(modulePath);
-    const cached = this.changingAnswers.get(cacheKey);
+    const cached = this.listAndLatestAnswers.get(cacheKey);
     if (cached && this.now() - cached.at < this.listTtlMs) return { cache: 'hit', body: cached.body, source: cached.source };
 
-    const { value } = await this.bytesFlights.do(cacheKey, async () => {
+    const { value } = await this.upstreamFetches.do(cacheKey, async () => {
       try {
         const { value: raw, source } = await chain.fetchBytes(request);
         let body: Buffer;
@@ -333,9 +315,8 @@ export class Fetcher {
           this.refused(request, source, err);
           throw err;
         }
-        if (this.changingAnswers.size >= CHANGING_ANSWERS_REMEMBERED) this.changingAnswers.clear();
-        this.changingAnswers.set(cacheKey, { at: this.now(), body, source });
-        await this.storage.put(cacheKey, body);
+        this.listAndLatestAnswers.set(cacheKey, { at: this.now(), body, source });
+        await this.keepCopy(modulePath, () => this.storage.put(cacheKey, body));
         return { cache: 'miss' as const, source, body };
       } catch (err: unknown) {
         if (!isProxyError(err)) throw err;
@@ -361,7 +342,7 @@ export class Fetcher {
   }
 
   private async staleAnswer(cacheKey: string, reason: string): Promise<BytesAnswer | null> {
-    const remembered = this.changingAnswers.get(cacheKey);
+    const remembered = this.listAndLatestAnswers.get(cacheKey);
     if (remembered) return { cache: 'stale', body: remembered.body, staleReason: reason, staleSince: new Date(remembered.at) };
     const stored = await this.storage.stat(cacheKey);
     const body = stored && (await this.storage.readBytes(cacheKey));
@@ -370,11 +351,11 @@ export class Fetcher {
   }
 
   /** Answers list or @latest from the versions held in storage; null when there are none. */
-  private async localAnswer(request: SourceRequest): Promise<BytesAnswer | null> {
+  private async localAnswer(request: ModuleRequest): Promise<BytesAnswer | null> {
     const versions = await storedVersions(this.storage, request.module);
     if (versions.length === 0) return null;
     if (request.kind === 'list') return { cache: 'local', body: Buffer.from(versions.map((v) => `${v}\n`).join('')) };
-    const best = latestOf(versions);
+    const best = latestVersion(versions);
     const info = best && (await this.storage.readBytes(versionKey(request.module, best, 'info')));
     return info ? { cache: 'local', body: info } : null;
   }
@@ -391,41 +372,22 @@ export class Fetcher {
     if (this.listRewrites.get(modulePath) === settled) this.listRewrites.delete(modulePath);
   }
 
-  private refused(request: SourceRequest, source: string, err: unknown): void {
+  /**
+   * Keeps a copy of an answer that is served from memory anyway (list, @latest, a query's .info):
+   * when storage fails, the upstream's answer is still served, and the failure logged.
+   */
+  private async keepCopy(modulePath: string, write: () => Promise<unknown>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      if (!isProxyError(err) || (err.code !== 'STORAGE_FULL' && err.code !== 'STORAGE_FAILED')) throw err;
+      this.logger.error({ module: modulePath, code: err.code, reason: err.message }, 'storage failed; serving the upstream answer without keeping it');
+    }
+  }
+
+  private refused(request: ModuleRequest, source: string, err: unknown): void {
     this.logger.warn({ module: request.module, kind: request.kind, upstream: source, reason: (err as Error).message }, 'refused upstream content');
   }
-}
-
-/**
- * Whether a canonical version can be a version of this path: "v3.0.0" of a path without /v3
- * cannot (only "v3.0.0+incompatible" can), so the go command's request for it is a query.
- */
-function fitsModulePath(modulePath: string, version: string): boolean {
-  if (version.includes('+')) return true;
-  try {
-    checkPathMajor(version, splitPathVersion(modulePath)?.pathMajor ?? '');
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function parseInfo(body: Buffer, what: string): ModuleInfo {
-  let info: unknown;
-  try {
-    info = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} is not JSON; refusing it`);
-  }
-  const version = (info as { Version?: unknown })?.Version;
-  if (typeof info !== 'object' || info === null || typeof version !== 'string') {
-    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} has no "Version"; refusing it`);
-  }
-  const time = (info as { Time?: unknown }).Time;
-  if (time !== undefined && (typeof time !== 'string' || Number.isNaN(Date.parse(time)))) {
-    throw proxyError('BAD_UPSTREAM_CONTENT', `upstream ${what} has an unreadable "Time" ${JSON.stringify(time)}; refusing it`);
-  }
-  return info as ModuleInfo;
 }
 
 /** A list answer as the go command reads it: one version per line; blank lines dropped. */
@@ -438,9 +400,6 @@ function normalizeList(body: Buffer): Buffer {
   return Buffer.from(lines.map((line) => `${line}\n`).join(''));
 }
 
-/** Go's @latest preference among tagged versions: the highest release, else the highest pre-release. */
-function latestOf(versions: string[]): string | undefined {
-  const releases = versions.filter((v) => semverPrerelease(v) === '');
-  const pool = releases.length > 0 ? releases : versions;
-  return [...pool].sort(compareSemver).at(-1);
+function upstreamOffer(modulePath: string, version: string, servedBy: string): Offer {
+  return { module: modulePath, version, origin: 'upstream', servedBy };
 }

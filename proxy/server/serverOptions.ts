@@ -1,0 +1,29 @@
+/** What the server is built from: the services behind its routes, and its settings. */
+import type { Logger } from 'pino';
+import type { AuditTrail } from '../access/audit.ts';
+import type { ClientAddressOf } from '../access/clientAddress.ts';
+import type { ModulePolicy } from '../access/policy.ts';
+import type { ModuleService } from '../moduleService.ts';
+import type { ProxyMetrics } from '../metrics.ts';
+import type { DownloadLog, Storage } from '../storage/index.ts';
+import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+
+export type ServerOptions = {
+  modules: ModuleService;
+  storage: Storage;
+  /** The checksum database proxied under /sumdb/; null when verification is off. */
+  checksumDatabase: ChecksumDatabase | null;
+  checksums: ModuleChecksums;
+  metrics: ProxyMetrics;
+  /** Where served module versions are noted for retention cleanup; none: not noted. */
+  downloads?: DownloadLog;
+  logger: Logger;
+  /** Deny rules applied to every protocol request; none: everything may be served. */
+  policy?: ModulePolicy;
+  /** Where served module files and refused requests are recorded; none: not recorded. */
+  audit?: AuditTrail;
+  /** The client address of a request, for the audit trail (X-Forwarded-For from trusted proxies). */
+  clientAddressOf?: ClientAddressOf;
+  /** Seconds a list or @latest answer may be cached by clients. */
+  listMaxAgeSeconds: number;
+};
