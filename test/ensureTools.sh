@@ -16,9 +16,12 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # Debian packages the tests use that a development machine may lack: OpenSSH's sshd (the tests
-# start their own on 127.0.0.1).
+# start their own on 127.0.0.1); containerd (with runc) and the CNI plugins for test/node/'s node,
+# which starts its own containerd on a socket and folders of its own.
 packages=()
 [ -x /usr/sbin/sshd ] || packages+=(openssh-server)
+command -v containerd >/dev/null || packages+=(containerd)
+[ -x /usr/lib/cni/bridge ] || packages+=(containernetworking-plugins)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${packages[*]} from Debian's packages" >&2
@@ -36,6 +39,6 @@ bash "$(dirname "$0")/image/ensureImage.sh" >/dev/null
 
 bash "$(dirname "$0")/storage/ensureS3Server.sh"
 
-# etcd, kube-apiserver and kube-controller-manager for test/cluster/, built once into ~/.cache.
+# etcd and the Kubernetes binaries for test/cluster/ and test/node/, built once into ~/.cache.
 bash "$(dirname "$0")/cluster/ensureCluster.sh" >/dev/null
 bash "$(dirname "$0")/helm/ensureHelm.sh" >/dev/null

@@ -6,15 +6,16 @@
 // The admin user is a static token in the group system:masters, which RBAC lets do anything. The
 // serving certificate is made with openssl for 127.0.0.1 and signed by a throw-away CA that the
 // kubeconfig trusts. Every process runs in its own process group, stopped with it.
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
+import { freePort } from '../fixtures/freePort.ts';
 import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
+import { startProcess, stopProcess, waitFor, type ManagedProcess } from './processes.ts';
 
 const run = promisify(execFile);
 const ensureClusterScript = join(import.meta.dirname, 'ensureCluster.sh');
@@ -33,6 +34,17 @@ export async function controlPlaneBinaries(): Promise<string> {
 export type ControlPlaneOptions = {
   /** Run kube-controller-manager with the garbage collector, so owned objects go when their owner does. */
   garbageCollector?: boolean;
+  /**
+   * kube-controller-manager's controllers, by name, instead of the garbage collector alone (e.g. the
+   * deployment, replicaset, job and cronjob controllers for a cluster with a node).
+   */
+  controllers?: string[];
+  /**
+   * The address kube-apiserver binds and advertises (default 127.0.0.1). It is the endpoint of the
+   * `kubernetes` Service, so pods reach the apiserver only when it is an address they can route to:
+   * a bridge the test made on this machine (test/node/).
+   */
+  address?: string;
   /** Users besides the admin, with a token each and no group: RBAC gives them only what is bound to them. */
   users?: string[];
 };
@@ -61,64 +73,22 @@ export type ControlPlane = {
   stop(): Promise<void>;
 };
 
-/** A port nobody listens on now; the process it is given to binds it a moment later. */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
-type ManagedProcess = { name: string; child: ChildProcess; exited: Promise<void> };
-
-const running = new Set<ManagedProcess>();
-// A test run that ends without stop() (a crash, a timeout) must not leave servers behind.
-process.once('exit', () => {
-  for (const managed of running) killGroup(managed.child, 'SIGKILL');
-});
-
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
-
-function startProcess(name: string, binary: string, args: string[], logFile: string): ManagedProcess {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(binary, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' } });
-  child.stdout!.pipe(log, { end: false });
-  child.stderr!.pipe(log, { end: false });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const managed = { name, child, exited };
-  running.add(managed);
-  void exited.then(() => running.delete(managed));
-  return managed;
-}
-
-/** SIGTERM to the process group, SIGKILL when it is still there after 10 s. */
-async function stopProcess(managed: ManagedProcess): Promise<void> {
-  killGroup(managed.child, 'SIGTERM');
-  const timer = setTimeout(() => killGroup(managed.child, 'SIGKILL'), 10_000);
-  await managed.exited;
-  clearTimeout(timer);
-}
-
 async function openssl(cwd: string, args: string[]): Promise<void> {
   await run('openssl', args, { cwd });
 }
 
-/** A CA and a serving certificate for 127.0.0.1 and localhost, and the service-account key pair. */
-async function makeCertificates(dir: string): Promise<void> {
+/** The first address of --service-cluster-ip-range: the `kubernetes` Service's ClusterIP. */
+const KUBERNETES_SERVICE_IP = '10.0.0.1';
+
+/**
+ * A CA and a serving certificate for the address, 127.0.0.1, localhost and the names and ClusterIP
+ * pods use in the cluster; and the service-account key pair.
+ */
+async function makeCertificates(dir: string, address: string): Promise<void> {
   await openssl(dir, ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '2', '-subj', '/CN=gomodproxy-test-ca', '-keyout', 'ca.key', '-out', 'ca.crt']);
   await openssl(dir, ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-subj', '/CN=kube-apiserver', '-keyout', 'serving.key', '-out', 'serving.csr']);
-  await writeFile(join(dir, 'serving.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n');
+  const names = [...new Set(['127.0.0.1', address, KUBERNETES_SERVICE_IP])].map((ip) => `IP:${ip}`).join(',');
+  await writeFile(join(dir, 'serving.ext'), `subjectAltName=${names},DNS:localhost,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n`);
   await openssl(dir, ['x509', '-req', '-in', 'serving.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'serving.ext', '-out', 'serving.crt']);
   await openssl(dir, ['genrsa', '-out', 'service-account.key', '2048']);
   await openssl(dir, ['rsa', '-in', 'service-account.key', '-pubout', '-out', 'service-account.pub']);
@@ -140,18 +110,6 @@ function kubeconfigYaml(server: string, caPem: string, token: string): string {
   ].join('\n');
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, managed: ManagedProcess, logFile: string, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  void managed.exited.then(() => (exited = true));
-  for (;;) {
-    if (exited) throw new Error(`${managed.name} exited before ${what}:\n${(await readFile(logFile, 'utf8')).slice(-4000)}`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs / 1000} s:\n${(await readFile(logFile, 'utf8')).slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 /** Writes one key outside the apiserver's prefix (a new revision) and compacts etcd's history up to it. */
 async function compactEtcd(etcdUrl: string): Promise<void> {
   const base64 = (text: string) => Buffer.from(text).toString('base64');
@@ -167,7 +125,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   const dir = await makeTempDir('gomodproxy-cluster-');
   const certs = join(dir, 'certs');
   await mkdir(certs);
-  await makeCertificates(certs);
+  const address = options.address ?? '127.0.0.1';
+  await makeCertificates(certs, address);
   const token = randomBytes(24).toString('hex');
   const userTokens = new Map((options.users ?? []).map((user) => [user, randomBytes(24).toString('hex')]));
   const userLines = [...userTokens].map(([user, userToken]) => `${userToken},${user},${user}-uid\n`).join('');
@@ -205,11 +164,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     }, etcd, logFile('etcd'));
 
     const apiPort = await freePort();
-    const server = `https://127.0.0.1:${apiPort}`;
+    const server = `https://${address}:${apiPort}`;
     const apiServerArgs = [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${apiPort}`,
       `--tls-cert-file=${join(certs, 'serving.crt')}`,
       `--tls-private-key-file=${join(certs, 'serving.key')}`,
@@ -220,6 +179,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-signing-key-file=${join(certs, 'service-account.key')}`,
       '--service-account-issuer=https://kubernetes.default.svc',
       '--service-cluster-ip-range=10.0.0.0/24',
+      // Logs and exec reach a kubelet at its node's address: its name resolves nowhere.
+      '--kubelet-preferred-address-types=InternalIP',
       `--cert-dir=${join(dir, 'apiserver-certs')}`,
       '--v=1',
     ];
@@ -253,11 +214,14 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       await writeFile(join(dir, `kubeconfig-${user}`), kubeconfigYaml(server, caPem, userToken), { mode: 0o600 });
     }
 
-    if (options.garbageCollector) {
+    const controllers = options.controllers ?? (options.garbageCollector ? ['garbage-collector-controller', 'namespace-controller'] : []);
+    if (controllers.length > 0) {
       const controllerManager = startProcess('kube-controller-manager', join(binaries, 'kube-controller-manager'), [
         `--kubeconfig=${kubeconfig}`,
-        // Only what the tests rely on: owned objects deleted with their owner, namespaces emptied.
-        '--controllers=garbage-collector-controller,namespace-controller',
+        // Only what the tests rely on (by default: owned objects deleted with their owner, namespaces emptied).
+        `--controllers=${controllers.join(',')}`,
+        // Published into every namespace as kube-root-ca.crt, from which pods trust the apiserver.
+        `--root-ca-file=${join(certs, 'ca.crt')}`,
         '--leader-elect=false',
         '--secure-port=0',
         '--v=1',

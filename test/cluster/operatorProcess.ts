@@ -148,5 +148,6 @@ export async function eventsAbout(cluster: ControlPlane, namespace: string, name
   const listed = await cluster.api('GET', `/apis/events.k8s.io/v1/namespaces/${namespace}/events`);
   return (listed.body.items ?? [])
     .filter((event: { regarding?: { name?: string } }) => event.regarding?.name === name)
-    .sort((a: { eventTime: string }, b: { eventTime: string }) => a.eventTime.localeCompare(b.eventTime));
+        // Events written through the core v1 API (kubelet's, the controllers') have no eventTime.
+    .sort((a: { eventTime: string | null }, b: { eventTime: string | null }) => (a.eventTime ?? '').localeCompare(b.eventTime ?? ''));
 }
