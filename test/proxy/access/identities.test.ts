@@ -71,9 +71,10 @@ describe('Identities', () => {
   it('a changed htpasswd file takes effect: a removed user is refused, remembered or not', async () => {
     expect((await identities.signIn(basic('bob', 'builder'), 'a4')).outcome).toBe('identified');
     await writeFile(join(dir, 'htpasswd'), `${htpasswdLine('alice', 'wonderland')}\n${htpasswdLine('carol', 'c')}\n`);
-    for (;;) {
-      // Reloaded once carol can sign in (the file is polled).
-      if ((await identities.signIn(basic('carol', 'c'), 'a5')).outcome === 'identified') break;
+    for (let attempt = 0; ; attempt++) {
+      // Reloaded once carol can sign in (the file is polled). Each try comes from another
+      // address: failed tries from one address would be rate-limited for a minute.
+      if ((await identities.signIn(basic('carol', 'c'), `a5-${attempt}`)).outcome === 'identified') break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     expect((await identities.signIn(basic('bob', 'builder'), 'a4')).outcome).toBe('wrong');
