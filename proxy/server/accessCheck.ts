@@ -19,7 +19,7 @@ import { ANONYMOUS, allows, type AccessControl, type Identity } from '../access/
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import { unescapePath } from '../protocol/index.ts';
 import { decodeRequestPath } from './protocolRequest.ts';
-import { sendText } from './app.ts';
+import { sendText } from './sendText.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

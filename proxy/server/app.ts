@@ -7,6 +7,7 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { clientSafeReason, isProxyError } from '../errors.ts';
 import { scrapeMetrics } from '../metrics.ts';
+import { sendText } from './sendText.ts';
 import { registerAccessCheck } from './accessCheck.ts';
 import { clientAddressResolver } from '../access/clientAddress.ts';
 import { auditEntryFor } from './auditHook.ts';
@@ -114,10 +115,3 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-export function sendText(reply: FastifyReply, status: number, text: string): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/plain; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .send(`${text.replace(/[\r\n]+/g, ' ')}\n`);
-}
