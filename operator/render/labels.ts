@@ -78,7 +78,7 @@ export const objectNames = (proxy: GoModuleProxy) => ({
   cronJob: boundedName(proxy.metadata.name, '-cleanup', CRONJOB_NAME_LIMIT),
 });
 
-/** Where clients in the cluster reach the proxy. */
+/** Where clients in the cluster reach the proxy: https when the spec names a TLS Secret. */
 export function proxyUrl(proxy: GoModuleProxy): string {
-  return `http://${objectNames(proxy).service}.${proxy.metadata.namespace}.svc:${proxy.spec.service.port}`;
+  return `${proxy.spec.tls ? 'https' : 'http'}://${objectNames(proxy).service}.${proxy.metadata.namespace}.svc:${proxy.spec.service.port}`;
 }
