@@ -95,6 +95,7 @@ export async function issueNamespaceTokens(api: KubeApi, caches: Caches, proxy: 
 export async function withdrawNamespaceTokens(api: KubeApi, proxy: KubeObject, watchNamespace: string | undefined): Promise<number> {
   const selector = `${MANAGED_SELECTOR},app.kubernetes.io/component=${NETRC_COMPONENT},${PROXY_NAME_LABEL}=${proxy.metadata.name},${PROXY_NAMESPACE_LABEL}=${proxy.metadata.namespace}`;
   const { items } = await api.list(resourcePath('v1', 'secrets', watchNamespace), selector, true);
-  for (const secret of items) await api.delete(objectPath(secret));
+  // Metadata only (the tokens are not read to delete them): items of kind PartialObjectMetadata, so the path is the Secret's.
+  for (const secret of items) await api.delete(resourcePath('v1', 'secrets', secret.metadata.namespace, secret.metadata.name));
   return items.length;
 }

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { namespaceTokensSecretName, type NamespaceTokenHashes } from './accessSettings.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
-import { MANAGED_BY, MANAGED_BY_LABEL, PROXY_NAME_LABEL, PROXY_NAMESPACE_LABEL, proxyUrl } from './labels.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL, PROXY_NAME_LABEL, PROXY_NAMESPACE_LABEL, proxyHost } from './labels.ts';
 
 export const NETRC_COMPONENT = 'namespace-netrc';
 export const NETRC_KEY = '.netrc';
@@ -28,11 +28,10 @@ export function netrcLogin(namespace: string): string {
 
 /**
  * The .netrc line. The go command sends credentials only when `machine` names the host with the
- * port of the GOPROXY URL, which is how the proxy's URL is published.
+ * port as the GOPROXY URL writes it, which is how the proxy's URL is published (even 443).
  */
 export function netrcText(proxy: GoModuleProxy, namespace: string, token: string): string {
-  const machine = new URL(proxyUrl(proxy)).host;
-  return `machine ${machine} login ${netrcLogin(namespace)} password ${token}\n`;
+  return `machine ${proxyHost(proxy)} login ${netrcLogin(namespace)} password ${token}\n`;
 }
 
 export function renderNetrcSecret(proxy: GoModuleProxy, namespace: string, token: string): KubeObject {
