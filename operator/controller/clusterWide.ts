@@ -34,10 +34,11 @@ export function holder(object: KubeObject): string {
 }
 
 /**
- * Creates an object not seen before in another namespace; 'taken' with its holder when one of
- * that name exists and isOurs says it is not this proxy's.
+ * Creates an object not seen before in another namespace; `ours` with the object when this proxy
+ * made it a moment ago (not yet in the cache); 'taken' with its holder when one of that name exists
+ * and isOurs says it is not this proxy's.
  */
-export async function createUnlessTaken(api: KubeApi, desired: KubeObject, isOurs: (existing: KubeObject) => boolean): Promise<'created' | 'ours' | { taken: string }> {
+export async function createUnlessTaken(api: KubeApi, desired: KubeObject, isOurs: (existing: KubeObject) => boolean): Promise<'created' | { ours: KubeObject } | { taken: string }> {
   try {
     await api.create(resourcePath(desired.apiVersion, pluralOf(desired.kind), desired.metadata.namespace), withAppliedHash(desired));
     return 'created';
@@ -45,7 +46,7 @@ export async function createUnlessTaken(api: KubeApi, desired: KubeObject, isOur
     if (!(err instanceof KubeApiError && err.status === 409)) throw err;
     // Perhaps this proxy's own, made a moment ago and not yet in the cache.
     const existing = await api.get(objectPath(desired));
-    if (existing && isOurs(existing)) return 'ours';
+    if (existing && isOurs(existing)) return { ours: existing };
     return { taken: existing ? holder(existing) : 'someone else' };
   }
 }
@@ -81,7 +82,7 @@ export async function publishClusterWide(api: KubeApi, caches: Caches, proxy: Go
     if (!current) {
       sent++;
       const created = await createUnlessTaken(api, desired, (existing) => isPublishedBy(existing, proxy));
-      if (typeof created === 'object') {
+      if (typeof created === 'object' && 'taken' in created) {
         conflicts.push(`ConfigMap ${where} is held by ${created.taken}`);
         continue;
       }

@@ -66,18 +66,20 @@ export async function issueNamespaceTokens(api: KubeApi, caches: Caches, proxy: 
         issued.conflicts.push(`Secret ${where} is issued by ${holder(current)}`);
         continue;
       }
-      const token = currentToken(current, proxy) ?? newToken();
-      const desired = renderNetrcSecret(proxy, namespace, token);
+      let token = currentToken(current, proxy) ?? newToken();
       if (!current) {
         issued.requests++;
-        const created = await createUnlessTaken(api, desired, (existing) => isIssuedBy(existing, proxy));
-        if (typeof created === 'object') {
+        const created = await createUnlessTaken(api, renderNetrcSecret(proxy, namespace, token), (existing) => isIssuedBy(existing, proxy));
+        if (typeof created === 'object' && 'taken' in created) {
           issued.conflicts.push(`Secret ${where} is held by ${created.taken}`);
           continue;
         }
-        // 'ours': made a moment ago with a token this reconcile does not know; the apply below replaces it.
-        if (created === 'ours' && (await applyIfChanged(api, desired, undefined)) === 'applied') issued.requests++;
-      } else if ((await applyIfChanged(api, desired, current)) === 'applied') {
+        // Made a moment ago by an earlier reconcile, not yet in the cache: its token stays (no churn).
+        if (typeof created === 'object') {
+          token = currentToken(created.ours, proxy) ?? token;
+          if ((await applyIfChanged(api, renderNetrcSecret(proxy, namespace, token), created.ours)) === 'applied') issued.requests++;
+        }
+      } else if ((await applyIfChanged(api, renderNetrcSecret(proxy, namespace, token), current)) === 'applied') {
         issued.requests++;
       }
       issued.hashes.set(namespace, tokenHash(token));
