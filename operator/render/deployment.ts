@@ -67,6 +67,8 @@ export function renderDeployment(proxy: GoModuleProxy, configChecksum: string, o
               args: ['serve', '--config', CONFIG_FILE],
               ports: [{ name: port, containerPort: PROXY_PORT, protocol: 'TCP' }],
               env: [...gitTokenEnvironment(proxy), ...storageEnvironment(proxy)],
+              // Up to 5 minutes to start (a busy node, a slow volume) before liveness may restart it.
+              startupProbe: { httpGet: { path: '/healthz', port, ...scheme }, periodSeconds: 5, failureThreshold: 60 },
               livenessProbe: { httpGet: { path: '/healthz', port, ...scheme }, periodSeconds: 10, failureThreshold: 3 },
               readinessProbe: { httpGet: { path: '/readyz', port, ...scheme }, periodSeconds: 5, failureThreshold: 2 },
               ...(proxy.spec.resources ? { resources: proxy.spec.resources } : {}),
