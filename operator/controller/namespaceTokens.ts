@@ -66,7 +66,14 @@ export async function issueNamespaceTokens(api: KubeApi, caches: Caches, proxy: 
         issued.conflicts.push(`Secret ${where} is issued by ${holder(current)}`);
         continue;
       }
-      let token = currentToken(current, proxy) ?? newToken();
+      let token = currentToken(current, proxy);
+      if (current && !token) {
+        // The cache may lag behind a rotation this operator wrote a moment ago: ask the apiserver
+        // before issuing, so that one rotation issues one token.
+        issued.requests++;
+        token = currentToken(await api.get(objectPath(current)), proxy);
+      }
+      token ??= newToken();
       if (!current) {
         issued.requests++;
         const created = await createUnlessTaken(api, renderNetrcSecret(proxy, namespace, token), (existing) => isIssuedBy(existing, proxy));
