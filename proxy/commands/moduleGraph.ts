@@ -29,6 +29,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { compareSemver, parseModFile, supportsGraphPruning, type ModFile, type ModReplace } from '../protocol/index.ts';
+import { forEachConcurrently } from './pool.ts';
 
 export type ModuleVersion = { path: string; version: string };
 
@@ -47,8 +48,6 @@ export type ModuleGraphInput = {
 };
 
 export type ModuleGraphReading = {
-  /** Every go.mod fetched to read the graph (the replacement's, where one applies). */
-  goMods: ModuleVersion[];
   /** What `go mod download all` downloads: the build list after replacement, without main modules and local folders. */
   downloads: ModuleVersion[];
   /** Module versions whose go.mod could not be had or read: the graph below them is missing. */
@@ -56,7 +55,7 @@ export type ModuleGraphReading = {
 };
 
 export type GoModFetcher = {
-  /** The go.mod of a module version, as the proxy serves it. */
+  /** The go.mod of a module version, as the proxy serves it: every go.mod the go command reads is fetched through this, once. */
   fetch(module: ModuleVersion): Promise<Uint8Array>;
   /** go.mod files fetched at once. */
   concurrency: number;
@@ -96,7 +95,7 @@ export async function readModuleGraph(input: ModuleGraphInput, fetcher: GoModFet
     const actual = replacement ? { path: replacement.newPath, version: replacement.newVersion! } : module;
     downloads.set(key(actual), actual);
   }
-  return { goMods: [...reader.goMods.values()], downloads: [...downloads.values()], failures: [...reader.failures.values()] };
+  return { downloads: [...downloads.values()], failures: [...reader.failures.values()] };
 }
 
 function highestOfEachPath(modules: ModuleVersion[]): ModuleVersion[] {
@@ -155,14 +154,11 @@ function compareGraphVersions(a: string, b: string): number {
 }
 
 class GraphReader {
-  readonly goMods = new Map<string, ModuleVersion>();
   readonly failures = new Map<string, { module: ModuleVersion; error: Error }>();
   private readonly summaries = new Map<string, Promise<Summary | null>>();
   private readonly excluded = new Set<string>();
   private readonly mainPaths: Set<string>;
   private readonly moduleReplace: Replacement[];
-  private running = 0;
-  private readonly queued: Array<() => void> = [];
 
   private readonly input: ModuleGraphInput;
   private readonly fetcher: GoModFetcher;
@@ -192,23 +188,27 @@ class GraphReader {
     const main = this.input.mainModules[0]!;
     if (pruning !== 'workspace') graph.require({ path: main.path, version: '' }, roots);
     const enqueued = new Set<string>();
-    const pending: Array<Promise<void>> = [];
+    let level: Array<{ m: ModuleVersion; how: Pruning }> = [];
     const enqueue = (m: ModuleVersion, how: Pruning): void => {
       if (m.version === 'none' || enqueued.has(`${key(m)} ${how}`)) return;
       enqueued.add(`${key(m)} ${how}`);
-      pending.push(
-        this.summary(m).then((summary) => {
+      level.push({ m, how });
+    };
+    // A level of the graph at a time, its go.mod files fetched `concurrency` at once.
+    const settle = async () => {
+      while (level.length > 0) {
+        const current = level;
+        level = [];
+        await forEachConcurrently(current, this.fetcher.concurrency, async ({ m, how }) => {
+          const summary = await this.summary(m);
           if (!summary) return;
           if (!graph.requiredBy(m)) graph.require(m, summary.require);
           // Below a module without pruning, everything is read; a pruned module's requirements
           // are read only when it is not itself read as pruned (a workspace's main modules).
           const next = how === 'unpruned' ? 'unpruned' : summary.pruning;
           if (how !== 'pruned' || summary.pruning === 'unpruned') for (const r of summary.require) enqueue(r, next);
-        }),
-      );
-    };
-    const settle = async () => {
-      while (pending.length > 0) await pending.shift();
+        });
+      }
     };
     for (const root of roots) enqueue(root, pruning);
     await settle();
@@ -265,8 +265,7 @@ class GraphReader {
         });
         return this.summaryOf(parseModFile(text, file, { lax: true }));
       }
-      this.goMods.set(key(actual), actual);
-      const body = await this.limited(() => this.fetcher.fetch(actual));
+      const body = await this.fetcher.fetch(actual);
       return this.summaryOf(parseModFile(Buffer.from(body).toString('utf8'), `${key(actual)}/go.mod`, { lax: true }));
     } catch (err) {
       const module = replacement && replacement.newVersion === undefined ? m : actual;
@@ -277,19 +276,5 @@ class GraphReader {
 
   private summaryOf(mod: ModFile): Summary {
     return { require: this.withoutExcluded(mod.require), pruning: supportsGraphPruning(mod.go) ? 'pruned' : 'unpruned' };
-  }
-
-  /** Runs fetches at most `concurrency` at a time. */
-  private async limited<T>(work: () => Promise<T>): Promise<T> {
-    // A finished fetch hands its slot to the next one waiting.
-    if (this.running >= Math.max(1, this.fetcher.concurrency)) await new Promise<void>((resolve) => this.queued.push(resolve));
-    else this.running++;
-    try {
-      return await work();
-    } finally {
-      const next = this.queued.shift();
-      if (next) next();
-      else this.running--;
-    }
   }
 }
