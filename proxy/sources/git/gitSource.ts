@@ -26,7 +26,7 @@ import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '
 import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
 import { MAX_ZIP_FILE, type ModuleSource } from '../source.ts';
 import { gitAccess, originOf } from './access.ts';
-import { GitError, redactUrl } from './gitRunner.ts';
+import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
 import { pinnedLookup, pinnedResolve, type DirectPolicy } from './directPolicy.ts';
 import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
@@ -270,32 +270,28 @@ export class GitSource implements ModuleSource {
     }
   }
 
-  /** The client's answer for a failure, in the proxy's words; the details go to the log. */
+  /**
+   * The client's answer for a failure, in the proxy's words. git's own words (and the network's),
+   * which may name internal hosts, are the answer's cause: the request's one log line carries them.
+   */
   private answer(request: ModuleRequest, location: ModuleLocation | undefined, err: unknown): unknown {
     const what = moduleRequestPath(request, { escaped: false });
-    const repository = location && redactUrl(location.fetchUrl);
-    if (!(err instanceof GitError)) {
-      if (isProxyError(err) && err.cause instanceof Error) {
-        this.options.logger?.warn({ module: request.module, repository, detail: err.cause.message, answer: err.message }, `${this.name}: ${err.code}`);
-      }
-      return err;
-    }
-    this.options.logger?.warn({ module: request.module, repository, git: err.message }, `${this.name}: git failed`);
+    if (!(err instanceof GitError)) return err;
     const display = `git repository ${location?.displayUrl ?? request.module}`;
     const reason = err.reason;
     let answer: ProxyError;
     if (/could not read Username|Authentication failed|\b40[13]\b/i.test(reason)) {
       answer = this.options.direct
-        ? proxyError('UPSTREAM_FAILED', `${what}: ${display} asks for credentials, and \`direct\` sends none (a private module belongs in the private setting)`)
-        : proxyError('UPSTREAM_FAILED', `${what}: ${display} refused the credentials; check the git host's token in the settings`);
+        ? proxyError('UPSTREAM_FAILED', `${what}: ${display} asks for credentials, and \`direct\` sends none (a private module belongs in the private setting)`, err)
+        : proxyError('UPSTREAM_FAILED', `${what}: ${display} refused the credentials; check the git host's token in the settings`, err);
     } else if (/not found|does not exist|\b404\b/i.test(reason)) {
-      answer = proxyError('NOT_FOUND', `${what}: ${display}: not found`);
+      answer = proxyError('NOT_FOUND', `${what}: ${display}: not found`, err);
     } else if (/certificate|SSL|TLS/i.test(reason)) {
-      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: its TLS certificate is not trusted (for an internal CA, set the host's caFile)`);
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: its TLS certificate is not trusted (for an internal CA, set the host's caFile)`, err);
     } else if (/resolve host|Failed to connect|Couldn't connect|Connection refused|Connection timed out|unreachable|No route to host|Connection reset|Empty reply|Recv failure/i.test(reason)) {
-      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display} cannot be reached`);
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display} cannot be reached`, err);
     } else {
-      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: git failed (its message is in the proxy's log)`);
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: git failed (its message is in the proxy's log)`, err);
     }
     return answer;
   }
