@@ -29,7 +29,7 @@ import { gitAccess, originOf } from './access.ts';
 import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
 import { pinnedLookup, pinnedResolve, type DirectPolicy } from './directPolicy.ts';
-import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { locateDiscovered, locatedByPath, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
 import { ExportLimitError } from './extractTar.ts';
 import { MirrorCache } from './mirrorCache.ts';
 import { ProcessSlots } from './processSlots.ts';
@@ -206,30 +206,41 @@ export class GitSource implements ModuleSource {
     return repo;
   }
 
-  /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
+  /**
+   * Where the module's repository is: by the path's rules, or by its ?go-get=1 page — for hosts of
+   * the host map that ask for it, and for `direct`, as the go command does, for every path the
+   * rules cannot place (golang.org/x/…, k8s.io/…), at https://<host>.
+   */
   private async locate(modulePath: string): Promise<ModuleLocation> {
     const hostName = modulePath.split('/')[0]!;
     const host = this.options.hosts[hostName];
-    if (!host?.discover || /\.git(\/|$)/.test(modulePath)) return locateModule(modulePath, this.options.hosts);
+    const direct = this.options.direct !== undefined;
+    const pageBase = host?.discover ? host.url : direct && !locatedByPath(modulePath, this.options.hosts) ? `https://${hostName}` : null;
+    if (pageBase === null || /\.git(\/|$)/.test(modulePath)) return locateModule(modulePath, this.options.hosts);
     const cached = this.discovered.get(modulePath);
     if (cached && Date.now() - cached.at < this.options.refreshMs) return cached.location;
-    const found = await this.discover(modulePath, host.url);
+    const found = await this.discover(modulePath, pageBase);
     const scheme = new URL(found.repoUrl).protocol;
-    // A discovered URL may use plain http only when the host itself is configured with http.
-    if (!['https:', 'ssh:'].includes(scheme) && !(scheme === 'http:' && host.url.startsWith('http:'))) {
-      throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
+    // A discovered URL may use plain http only when its page is itself on http (a host configured so);
+    // `direct` fetches over http(s) only, where every connection is pinned to its checked addresses.
+    const schemes = direct ? ['https:'] : ['https:', 'ssh:'];
+    if (!schemes.includes(scheme) && !(scheme === 'http:' && pageBase.startsWith('http:'))) {
+      throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (${schemes.map((s) => s.slice(0, -1)).join(' or ')})`);
     }
     const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
-    // A page may point only at its own host's origin, or at one the operator listed.
-    const listed = (host.discoverOrigins ?? []).map(originOf);
-    const named = originOf(found.repoUrl);
-    const fetched = originOf(location.fetchUrl);
-    if (fetched !== originOf(host.url) && !listed.includes(fetched) && !listed.includes(named)) {
-      throw proxyError(
-        'FORBIDDEN',
-        `${modulePath}: its ?go-get=1 page at ${originOf(host.url)} names a repository on another origin, ${named}${named === fetched ? '' : ` (fetched from ${fetched})`}; ` +
-          `repositories are fetched only from the host's own origin, or from one listed in git.hosts.${hostName}.discoverOrigins`,
-      );
+    // A page of a host with credentials may point only at its own origin, or at one the operator
+    // listed. `direct` sends no credentials, and checks every host it connects to, so any origin.
+    if (!direct) {
+      const listed = (host!.discoverOrigins ?? []).map(originOf);
+      const named = originOf(found.repoUrl);
+      const fetched = originOf(location.fetchUrl);
+      if (fetched !== originOf(host!.url) && !listed.includes(fetched) && !listed.includes(named)) {
+        throw proxyError(
+          'FORBIDDEN',
+          `${modulePath}: its ?go-get=1 page at ${originOf(host!.url)} names a repository on another origin, ${named}${named === fetched ? '' : ` (fetched from ${fetched})`}; ` +
+            `repositories are fetched only from the host's own origin, or from one listed in git.hosts.${hostName}.discoverOrigins`,
+        );
+      }
     }
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
