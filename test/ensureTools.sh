@@ -39,11 +39,21 @@ fi
 bash "$(dirname "$0")/image/ensureImage.sh" >/dev/null &
 image_build=$!
 
+# The Go modules of every tool still to build, fetched at once (network, not cores): each build then
+# finds its modules there instead of downloading them while the cores wait.
+here="$(dirname "$0")"
+downloads=()
+for script in storage/ensureS3Server.sh cluster/ensureCluster.sh helm/ensureHelm.sh; do
+  bash "$here/$script" --download &
+  downloads+=($!)
+done
+
 # MinIO for the S3 tests; etcd and the Kubernetes programs for test/cluster/ and test/node/; helm for
 # test/helm/: built one after another (each `go build` uses every core) into ~/.cache, once.
 status=0
-bash "$(dirname "$0")/storage/ensureS3Server.sh" >/dev/null &&
-  bash "$(dirname "$0")/cluster/ensureCluster.sh" >/dev/null &&
-  bash "$(dirname "$0")/helm/ensureHelm.sh" >/dev/null || status=$?
+bash "$here/storage/ensureS3Server.sh" >/dev/null &&
+  bash "$here/cluster/ensureCluster.sh" >/dev/null &&
+  bash "$here/helm/ensureHelm.sh" >/dev/null || status=$?
+for download in "${downloads[@]}"; do wait "$download" || status=$?; done
 wait "$image_build" || status=$?
 exit "$status"

@@ -3,7 +3,7 @@
 # kube-scheduler, kubelet and kube-proxy (one binary, test/tools/kubernetes/kube), built with the machine's go from the pinned tools module
 # in test/tools/kubernetes/ and kept in ~/.cache/gomodproxy-test-tools/ under a folder named for
 # the versions and the module's go.sum, so a pin change builds anew and an unchanged one builds
-# nothing. Prints the folder on stdout.
+# nothing. Prints the folder on stdout (with --download, see below, nothing).
 set -euo pipefail
 
 tools_module="$(cd "$(dirname "$0")/../tools/kubernetes" && pwd)"
@@ -20,6 +20,14 @@ pin="$(cat "$tools_module/go.mod" "$tools_module/go.sum" "$tools_module/kube/mai
 cache_root="${GOMODPROXY_TEST_TOOLS:-$HOME/.cache/gomodproxy-test-tools}"
 bin_dir="$cache_root/kubernetes-$kubernetes_version-etcd-$etcd_version-$pin"
 kube_programs=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy)
+
+# --download: only fetch the modules the build needs, if it is to come (test/ensureTools.sh does this
+# for every tool at once, so that downloads overlap the compiling of another tool).
+if [ "${1:-}" = --download ]; then
+  [ -x "$bin_dir/etcd" ] && [ -x "$bin_dir/kube" ] && exit 0
+  cd "$tools_module" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go list -deps go.etcd.io/etcd/server/v3 ./kube >/dev/null
+  exit 0
+fi
 
 # Test files that start at once all call this script: one builds, the others wait for it.
 mkdir -p "$cache_root"

@@ -3,7 +3,8 @@
 # with the machine's go (the version and every dependency pinned by test/tools/minio/go.mod and
 # go.sum) into a cache folder outside the repository, named for the version and a key of the pins
 # and build flags, so that it is built once per machine and again only when one of them changes.
-# Prints the binary's path; with --where it only prints it (test/fixtures/s3Server.ts asks so).
+# Prints the binary's path; with --where it only prints it (test/fixtures/s3Server.ts asks so);
+# with --download it only fetches the modules the build needs.
 set -euo pipefail
 
 tools="$(cd "$(dirname "$0")/../tools/minio" && pwd)"
@@ -18,7 +19,12 @@ key="$(cat "$tools/go.mod" "$tools/go.sum" <(echo "${build_flags[@]}") | sha256s
 cache="${GOMODPROXY_TEST_TOOLS:-${XDG_CACHE_HOME:-$HOME/.cache}/gomodproxy-test-tools}"
 target="$cache/minio-$version-$key/minio"
 if [ "${1:-}" = --where ] || [ -x "$target" ]; then
-  echo "$target"
+  [ "${1:-}" = --download ] || echo "$target"
+  exit 0
+fi
+# --download: only fetch the modules the build needs (as test/cluster/ensureCluster.sh).
+if [ "${1:-}" = --download ]; then
+  cd "$tools" && GOTOOLCHAIN=local GOFLAGS='-mod=readonly -buildvcs=false' go list -deps github.com/minio/minio >/dev/null
   exit 0
 fi
 
