@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The cluster for test/cluster/ and test/node/: etcd, and kube-apiserver, kube-controller-manager,
-# kube-scheduler, kubelet and kube-proxy (one binary, test/tools/kubernetes/kube), built with the machine's go from the pinned tools module
-# in test/tools/kubernetes/ and kept in ~/.cache/gomodproxy-test-tools/ under a folder named for
-# the versions and the module's go.sum, so a pin change builds anew and an unchanged one builds
-# nothing. Prints the folder on stdout (with --download, see below, nothing).
+# kube-scheduler, kubelet and kube-proxy as one binary (test/tools/kubernetes/kube/main.go, run
+# through links named for each), built with the machine's go from the pinned tools module in
+# test/tools/kubernetes/ and kept in ~/.cache/gomodproxy-test-tools/ under a folder named for the
+# versions and a key of go.mod, go.sum, kube/main.go and the build flags, so a change of any builds
+# anew and an unchanged one builds nothing. Prints the folder on stdout (with --download, nothing).
 set -euo pipefail
 
 tools_module="$(cd "$(dirname "$0")/../tools/kubernetes" && pwd)"
