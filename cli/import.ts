@@ -12,9 +12,9 @@ type ImportFlags = ParsedFlags & { goSum?: string; json?: boolean };
 async function importCommand(bundle: string, flags: ImportFlags): Promise<void> {
   const goSum = flags.goSum ? parseGoSum(await readArgumentFile(flags.goSum, 'go.sum'), flags.goSum) : undefined;
   const config = commandConfig(flags);
-  const { storage, checksums } = await assembleProxy(config, commandLogger(flags));
+  const { storage, checksums, policy } = await assembleProxy(config, commandLogger(flags));
   const progress = createProgress('import');
-  const summary = await importBundle(bundle, { storage, checksums, progress, ...(goSum && { goSum }) });
+  const summary = await importBundle(bundle, { storage, checksums, progress, policy, ...(goSum && { goSum }) });
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
   if (summary.refused.length > 0) process.exitCode = 1;

@@ -12,11 +12,11 @@ async function prefetchCommand(inputs: string[], flags: PrefetchFlags): Promise<
   const config = commandConfig(flags);
   const plan = await planPrefetch(inputs);
   const logger = commandLogger(flags);
-  const { modules } = await assembleProxy(config, logger);
+  const { modules, policy } = await assembleProxy(config, logger);
   const progress = createProgress('prefetch');
   const concurrency = flags.concurrency === undefined ? 16 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number of at least 1`);
-  const summary = await prefetch(plan, { modules, concurrency, progress });
+  const summary = await prefetch(plan, { modules, concurrency, progress, policy });
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPrefetchSummary(summary));
   if (summary.failed > 0) process.exitCode = 1;

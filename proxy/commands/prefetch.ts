@@ -14,6 +14,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ModulePolicy } from '../access/policy.ts';
+import { isProxyError } from '../errors.ts';
 import type { ModuleService, FetchReport } from '../moduleService.ts';
 import { hashGoMod } from '../modzip/index.ts';
 import {
@@ -33,17 +35,23 @@ export type PrefetchOptions = {
   /** Files fetched at once (default 16). */
   concurrency?: number;
   progress?: Progress;
+  /** Versions it refuses (policy.deny, policy.allow) are skipped: none of their files is fetched. */
+  policy?: ModulePolicy;
 };
 
-export type VersionOutcome = { module: string; version: string; result: 'fetched' | 'cached' | 'failed'; reasons: string[] };
+export type VersionOutcome = { module: string; version: string; result: 'fetched' | 'cached' | 'skipped' | 'failed'; reasons: string[] };
 
 export type PrefetchSummary = {
   versions: number;
   fetched: number;
   cached: number;
   failed: number;
+  /** Versions the policy refuses: nothing of them was fetched. */
+  skipped: number;
   /** The module versions that failed, with why. */
   failures: Array<{ module: string; version: string; reasons: string[] }>;
+  /** The module versions skipped, with the policy's reason. */
+  skips: Array<{ module: string; version: string; reason: string }>;
 };
 
 type VersionFile = 'info' | 'mod' | 'zip';
@@ -157,19 +165,30 @@ function exactEntry(plan: PrefetchPlan, modulePath: string, version: string): Wa
 
 /** Fetches what the plan asks for; never throws for a module that fails: it is in the summary. */
 export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Promise<PrefetchSummary> {
-  const { modules, progress } = options;
+  const { modules, progress, policy } = options;
   const concurrency = options.concurrency ?? 16;
   const outcomes = new Map<string, VersionOutcome>();
   const note = (modulePath: string, version: string, report: FetchReport | Error) => {
     const k = key(modulePath, version);
     let outcome = outcomes.get(k);
     if (!outcome) outcomes.set(k, (outcome = { module: modulePath, version, result: 'cached', reasons: [] }));
-    if (report instanceof Error) {
+    if (outcome.result === 'skipped') return;
+    if (isProxyError(report) && report.code === 'DENIED_BY_POLICY') {
+      // The allow list, as the module service applies it to a query or a list.
+      outcomes.set(k, { module: modulePath, version, result: 'skipped', reasons: [report.message] });
+    } else if (report instanceof Error) {
       outcome.result = 'failed';
       outcome.reasons.push(report.message);
     } else if (report.cache === 'miss' && outcome.result !== 'failed') {
       outcome.result = 'fetched';
     }
+  };
+  /** Whether the policy refuses the version; a refused one is noted as skipped, with the reason. */
+  const refused = (modulePath: string, version: string): boolean => {
+    const refusal = policy?.storeRefusal(modulePath, version);
+    if (!refusal) return false;
+    outcomes.set(key(modulePath, version), { module: modulePath, version, result: 'skipped', reasons: [refusal.message] });
+    return true;
   };
 
   const wanted = new Map(plan.exact);
@@ -192,7 +211,7 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     seen.add(k);
     level.push(target);
   };
-  const roots = await Promise.all(plan.roots.map((root) => resolveRoot(modules, root, note)));
+  const roots = await Promise.all(plan.roots.map((root) => resolveRoot(modules, root, note, policy)));
   roots.forEach((root, i) => {
     if (!root) return;
     reach(root);
@@ -205,6 +224,11 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     await forEachConcurrently(current, concurrency, async (node) => {
       const best = selected.get(node.path);
       if (!best || compareSemver(node.version, best) > 0) selected.set(node.path, node.version);
+      // A refused version's go.mod is not fetched, so its requirements are not walked either.
+      if (refused(node.path, node.version)) {
+        progress?.step(key(node.path, node.version));
+        return;
+      }
       try {
         const answer = await modules.mod(node.path, node.version);
         note(node.path, node.version, answer);
@@ -223,6 +247,10 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     const at = k.lastIndexOf('@');
     const modulePath = k.slice(0, at);
     const version = k.slice(at + 1);
+    if (refused(modulePath, version)) {
+      progress?.step(`${k} .${kind}`);
+      return;
+    }
     try {
       note(modulePath, version, await fetchFile(modules, modulePath, version, kind, entry.sums));
     } catch (err) {
@@ -233,23 +261,35 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
 
   const all = [...outcomes.values()];
   const failures = all.filter((o) => o.result === 'failed').map(({ module, version, reasons }) => ({ module, version, reasons }));
+  const skips = all.filter((o) => o.result === 'skipped').map(({ module, version, reasons }) => ({ module, version, reason: reasons[0]! }));
   return {
     versions: all.length,
     fetched: all.filter((o) => o.result === 'fetched').length,
     cached: all.filter((o) => o.result === 'cached').length,
     failed: failures.length,
+    skipped: skips.length,
     failures,
+    skips,
   };
 }
 
-/** A root given as module@query is resolved first (module@latest, a branch from git…). */
+/**
+ * A root given as module@query is resolved first (module@latest, a branch from git…). Under a
+ * policy, @latest is what the serving proxy answers: the newest listed version it allows.
+ */
 async function resolveRoot(
   modules: ModuleService,
   root: { path: string; version: string },
   note: (modulePath: string, version: string, report: Error) => void,
+  policy: ModulePolicy | undefined,
 ): Promise<{ path: string; version: string } | null> {
   if (isCanonicalVersion(root.version)) return root;
   try {
+    if (policy && root.version === 'latest') {
+      const listed = (await modules.list(root.path)).body.toString('utf8').split('\n').map((line) => line.trim());
+      const best = policy.latestAllowed(root.path, listed);
+      if (best) return { path: root.path, version: best };
+    }
     const info = JSON.parse((await modules.info(root.path, root.version)).body.toString('utf8')) as { Version: string };
     return { path: root.path, version: info.Version };
   } catch (err) {
@@ -289,7 +329,9 @@ function replaced(replaces: ModReplace[], node: { path: string; version: string 
 
 /** The text summary: counts, then each failure with its reasons. */
 export function formatPrefetchSummary(summary: PrefetchSummary): string {
-  const lines = [`prefetch: ${summary.versions} module versions: ${summary.fetched} fetched, ${summary.cached} already cached, ${summary.failed} failed`];
+  const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped by the policy` : '';
+  const lines = [`prefetch: ${summary.versions} module versions: ${summary.fetched} fetched, ${summary.cached} already cached${skipped}, ${summary.failed} failed`];
+  for (const s of summary.skips) lines.push(`  skipped ${s.module}@${s.version}: ${s.reason}`);
   for (const f of summary.failures) lines.push(`  failed ${f.module}@${f.version}: ${f.reasons.join('; ')}`);
   return lines.join('\n') + '\n';
 }
