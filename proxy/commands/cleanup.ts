@@ -23,6 +23,7 @@ import {
   type VersionFileKind,
 } from '../storage/index.ts';
 import type { MirrorPruning } from '../sources/index.ts';
+import { formatBytes } from './formatBytes.ts';
 import { forEachConcurrently } from './pool.ts';
 import type { Progress } from './progress.ts';
 
@@ -178,11 +179,4 @@ export function formatCleanupSummary(summary: CleanupSummary): string {
 export function formatMirrorPruning(pruning: MirrorPruning, dryRun: boolean): string {
   const verb = dryRun ? 'would remove' : 'removed';
   return `git mirrors: ${verb} ${pruning.removed.length} (${formatBytes(pruning.freedBytes)}), kept ${pruning.kept}\n`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1 << 20) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1 << 30) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
 }

@@ -53,7 +53,8 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'gomodproxy-import-'));
   const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [], skipped: [] };
   try {
-    const { manifest, versions } = await unpack(bundle, staging, summary);
+    const reading = progress?.working(`reading ${path.basename(bundle)}`);
+    const { manifest, versions } = await unpack(bundle, staging, summary, progress).finally(() => reading?.());
     if (manifest === null) {
       summary.refused.push({ entry: bundle, reasons: [`the bundle has no ${MANIFEST_NAME} manifest of hashes, so nothing in it can be checked`] });
       return summary;
@@ -77,7 +78,8 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
         progress?.step(name);
         continue;
       }
-      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum });
+      const checking = progress?.working(name);
+      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum }).finally(() => checking?.());
       if (outcome.refused) summary.refused.push({ entry: name, reasons: outcome.refused });
       else if (outcome.stored) {
         summary.imported++;
@@ -94,7 +96,7 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
 }
 
 /** Reads the tar: the manifest into memory, each version's files into the staging folder. */
-async function unpack(bundle: string, staging: string, summary: ImportSummary): Promise<{ manifest: GoSumLine[] | null; versions: Map<string, Staged> }> {
+async function unpack(bundle: string, staging: string, summary: ImportSummary, progress: Progress | undefined): Promise<{ manifest: GoSumLine[] | null; versions: Map<string, Staged> }> {
   const versions = new Map<string, Staged>();
   let manifest: GoSumLine[] | null = null;
   let count = 0;
@@ -144,6 +146,7 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary): 
       }
       const file = path.join(staging, `${count++}.${parsed.kind}`);
       await pipeline(entry, createWriteStream(file));
+      progress?.bytes(size);
       const key = `${parsed.module}@${parsed.version}`;
       const staged = versions.get(key) ?? {};
       staged[parsed.kind] = file;

@@ -229,13 +229,16 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
         progress?.step(key(node.path, node.version));
         return;
       }
+      const ended = progress?.working(`${key(node.path, node.version)} .mod`);
       try {
         const answer = await modules.mod(node.path, node.version);
+        if (answer.cache === 'miss') progress?.bytes(answer.body.length);
         note(node.path, node.version, answer);
         for (const r of parseModFile(answer.body.toString('utf8'), `${node.path}@${node.version}/go.mod`).require) reach(r);
       } catch (err) {
         note(node.path, node.version, err as Error);
       }
+      ended?.();
       progress?.step(key(node.path, node.version));
     });
   }
@@ -251,11 +254,15 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
       progress?.step(`${k} .${kind}`);
       return;
     }
+    const ended = progress?.working(`${k} .${kind}`);
     try {
-      note(modulePath, version, await fetchFile(modules, modulePath, version, kind, entry.sums));
+      const { report, bytes } = await fetchFile(modules, modulePath, version, kind, entry.sums);
+      if (report.cache === 'miss') progress?.bytes(bytes);
+      note(modulePath, version, report);
     } catch (err) {
       note(modulePath, version, err as Error);
     }
+    ended?.();
     progress?.step(`${k} .${kind}`);
   });
 
@@ -298,21 +305,30 @@ async function resolveRoot(
   }
 }
 
-async function fetchFile(modules: ModuleService, modulePath: string, version: string, kind: VersionFile, sums: Wanted['sums']): Promise<FetchReport> {
+/** Fetches one file and checks it against go.sum; returns how it was answered and its size. */
+async function fetchFile(
+  modules: ModuleService,
+  modulePath: string,
+  version: string,
+  kind: VersionFile,
+  sums: Wanted['sums'],
+): Promise<{ report: FetchReport; bytes: number }> {
   switch (kind) {
-    case 'info':
-      return modules.info(modulePath, version);
+    case 'info': {
+      const answer = await modules.info(modulePath, version);
+      return { report: answer, bytes: answer.body.length };
+    }
     case 'mod': {
       const answer = await modules.mod(modulePath, version);
       const hash = hashGoMod(answer.body);
       if (sums.mod && sums.mod !== hash) throw new Error(`go.sum says ${modulePath} ${version}/go.mod ${sums.mod}, the proxy holds ${hash}`);
-      return answer;
+      return { report: answer, bytes: answer.body.length };
     }
     case 'zip': {
       const answer = await modules.zip(modulePath, version);
       await answer.object.close();
       if (sums.zip && sums.zip !== answer.hash) throw new Error(`go.sum says ${modulePath} ${version} ${sums.zip}, the proxy holds ${answer.hash}`);
-      return answer;
+      return { report: answer, bytes: answer.object.size };
     }
   }
 }
