@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../proxy/access/audit.ts';
 import { goModDownloadJson, makeGoHome } from '../fixtures/goCommand.ts';
 import { writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
-import { startS3Server, type S3Server } from '../fixtures/s3Server.ts';
+import { s3StorageEnv, startS3Server, type S3Server } from '../fixtures/s3Server.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { runGomodproxy, spawnProxy, tempFolder, type ProxyProcess } from './harness.ts';
 
@@ -34,12 +34,7 @@ describe('audit trail in a shared bucket', () => {
     s3 = await startS3Server();
     bucket = await s3.createBucket();
     storageEnv = {
-      GOMODPROXY_STORAGE_TYPE: 's3',
-      GOMODPROXY_STORAGE_BUCKET: bucket,
-      GOMODPROXY_STORAGE_PREFIX: 'proxy',
-      GOMODPROXY_STORAGE_ENDPOINT: s3.endpoint,
-      GOMODPROXY_STORAGE_REGION: s3.region,
-      GOMODPROXY_STORAGE_FORCE_PATH_STYLE: 'true',
+      ...s3StorageEnv(s3, bucket, 'proxy'),
       AWS_ACCESS_KEY_ID: s3.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     };
