@@ -1,5 +1,5 @@
 // `gomodproxy prefetch`, run as the installed command: it warms a store from a go.sum, a go.mod
-// (the whole module graph) or module@version arguments, through the same upstreams and checksum
+// (what `go mod download all` fetches) or module@version arguments, through the same upstreams and checksum
 // checks as serve; a proxy with no upstream at all then serves a build from that store.
 import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
@@ -37,7 +37,7 @@ describe('gomodproxy prefetch', () => {
   const prefetch = (store: string, inputs: string[], extra: string[] = []) =>
     runGomodproxy(['prefetch', '--storage-path', store, '--upstream', upstream.url, ...extra, ...inputs], { GOMODPROXY_SUMDB: db.setting });
 
-  it('warms a store from go.mod with the whole module graph, and a build needs nothing else', async () => {
+  it('warms a store from go.mod with what go mod download all fetches, and a build needs nothing else', async () => {
     const store = await tempFolder('gomodproxy-prefetch-store-');
     try {
       const run = await prefetch(store.path, [join(work.path, 'go.mod')]);
