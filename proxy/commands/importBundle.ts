@@ -8,7 +8,8 @@
  *   (and the path is not private or nosumdb), it must agree too.
  * A version that fails is refused with its reasons and nothing of it is stored; the others are
  * imported. A version the policy refuses (policy.deny, or a module not on policy.allow) is
- * skipped unchecked, with the policy's reason: the bundle is a source as an upstream is. Immutable files already stored are kept; one that differs is reported.
+ * skipped unchecked, with the policy's reason: the bundle is a source as an upstream is.
+ * Immutable files already stored are kept; one that differs is reported.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
