@@ -66,19 +66,24 @@ async function proxyWithLog(upstream: string, sumdb: string): Promise<{ proxy: T
   return { proxy, log: () => lines.join('') };
 }
 
+/** The go command, told the database's key only, downloads every target through the proxy and verifies it. */
+async function expectVerifiedDownloads(proxy: TestProxy): Promise<void> {
+  const home = await makeGoHome({ goproxy: proxy.url, gosumdb: db.vkey });
+  try {
+    const results = await goModDownloadJson(targets, { env: home.env });
+    expect(results.map((r) => r.Error ?? 'ok')).toEqual(targets.map(() => 'ok'));
+  } finally {
+    await home.dispose();
+  }
+}
+
 describe('the checksum database through the upstream', () => {
   it('is found at the upstream that serves /sumdb/<name>/, and the go command verifies through it; its own host is never contacted', async () => {
     const before = { connections: ownHostConnections, supported: mirror.count(`/sumdb/${db.name}/supported`), lookups: db.requests.length };
     // The setting names the database by its key only: no URL.
     const { proxy, log } = await proxyWithLog(mirror.url, db.vkey);
     expect(log()).toContain(`through the first upstream that serves /sumdb/${db.name}/`);
-    const home = await makeGoHome({ goproxy: proxy.url, gosumdb: db.vkey });
-    try {
-      const results = await goModDownloadJson(targets, { env: home.env });
-      expect(results.map((r) => r.Error ?? 'ok')).toEqual(targets.map(() => 'ok'));
-    } finally {
-      await home.dispose();
-    }
+    await expectVerifiedDownloads(proxy);
     expect(ownHostConnections).toBe(before.connections);
     // Asked once, then kept; the lookups went through the upstream to the database.
     expect(mirror.count(`/sumdb/${db.name}/supported`) - before.supported).toBe(1);
@@ -110,13 +115,7 @@ describe('the checksum database through the upstream', () => {
   it('uses the URL the setting names, without asking any upstream', async () => {
     const before = mirror.count('/sumdb/');
     const { proxy } = await proxyWithLog(mirror.url, db.setting);
-    const home = await makeGoHome({ goproxy: proxy.url, gosumdb: db.vkey });
-    try {
-      const results = await goModDownloadJson(targets, { env: home.env });
-      expect(results.map((r) => r.Error ?? 'ok')).toEqual(targets.map(() => 'ok'));
-    } finally {
-      await home.dispose();
-    }
+    await expectVerifiedDownloads(proxy);
     expect(mirror.count('/sumdb/')).toBe(before);
     expect(await proxy.checksumDatabase!.reachedAt()).toBe(db.url);
   });
