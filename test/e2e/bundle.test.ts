@@ -306,6 +306,8 @@ describe('offline bundles', () => {
     let second: string;
     let secondSummary: { versions: number; checksumDatabase: { treeSize: number } };
     let target: Folder;
+    /** A time after the first bundle's versions were stored and before the rest were. */
+    let between: Date;
 
     beforeAll(async () => {
       incrementalSource = await tempFolder('gomodproxy-bundle-incremental-');
@@ -321,6 +323,7 @@ describe('offline bundles', () => {
       expect((await prefetch(partial)).code).toBe(0);
       const exported = await runGomodproxy(['export', '--storage-path', incrementalSource.path, '--all', '--out', first], { GOMODPROXY_SUMDB: db.setting });
       expect(exported.code, exported.stderr).toBe(0);
+      between = new Date();
     });
     afterAll(async () => {
       await target?.dispose();
@@ -371,6 +374,28 @@ describe('offline bundles', () => {
       expect(again.code).toBe(0);
       expect(again.stdout).toMatch(/is part of the newer tree of \d+ held here, which stays\)/);
       expect((await readFile(latest)).equals(before)).toBe(true);
+    });
+
+    it('takes a date: what was stored since, and the tiles that show the head extends those of earlier exports', async () => {
+      const byDate = join(work.path, 'by-date.tar');
+      const exported = await runGomodproxy(['export', '--storage-path', incrementalSource.path, '--all', '--since', between.toISOString(), '--out', byDate], {
+        GOMODPROXY_SUMDB: db.setting,
+      });
+      expect(exported.code, exported.stderr).toBe(0);
+      const mods = async (file: string) => (await readTar(file)).filter((e) => e.name.endsWith('.mod')).map((e) => e.name).sort();
+      expect(await mods(byDate)).toEqual(await mods(second));
+      const fresh = await tempFolder('gomodproxy-bundle-by-date-');
+      try {
+        expect((await importInto(fresh.path, first)).code).toBe(0);
+        const imported = await importInto(fresh.path, byDate);
+        expect(imported.code, imported.stdout).toBe(0);
+        expect(imported.stdout).toMatch(/extends the tree of \d+ held here\)/);
+        const built = await buildOffline(fresh.path);
+        expect(built.code, built.stderr).toBe(0);
+        expect(sortedLines(built.goSum)).toEqual(sortedLines(program.goSum));
+      } finally {
+        await fresh.dispose();
+      }
     });
 
     it('refuses whole a bundle whose tree head forks from the one held, changing nothing', async () => {
