@@ -15,7 +15,7 @@ import type { Readable } from 'node:stream';
 import { hashGoMod } from '../modzip/index.ts';
 import { compareSemver, formatGoSumLine, isPseudoVersion, matchPrefixPatterns, parseGoSum, type GoSumLine } from '../protocol/index.ts';
 import { listKey, parseVersionKey, versionKey, type Storage } from '../storage/index.ts';
-import { databaseStorageKey, type CarriedProof, type ChecksumDatabase } from '../sumdb/index.ts';
+import { databaseStorageKey, isUnreachable, type CarriedProof, type ChecksumDatabase } from '../sumdb/index.ts';
 import { BUNDLE_FORMAT, HEADER_NAME, MANIFEST_NAME, MAX_MANIFEST, proofEntryName, type BundleHeader } from './bundleFormat.ts';
 import { BundleError, readWholeEntry } from './importBundle.ts';
 import type { Progress } from './progress.ts';
@@ -92,7 +92,16 @@ export async function exportBundle(storage: Storage, selection: ExportSelection,
   if (database) {
     const mayLookUp = options.mayLookUp ?? (() => true);
     const sinceHeads = earlier ? (earlier.latest && earlier.database === database.name ? [earlier.latest] : []) : options.since ? await exportedHeads(storage, database.name) : [];
-    proof = await database.proofForBundle(exported.filter((v) => mayLookUp(v.module)), sinceHeads);
+    try {
+      proof = await database.proofForBundle(exported.filter((v) => mayLookUp(v.module)), sinceHeads);
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      throw new Error(
+        `${(err as Error).message}: the bundle would carry no proof for its versions; export where the database can be reached, ` +
+          `or with sumdb: off for a bundle without it (the importing site then checks only the bundle's own hashes)`,
+        { cause: err },
+      );
+    }
     // Tiles the earlier bundle carried are at the importing site already (a tile's content never changes).
     for (const path of earlier?.tiles ?? []) proof.tiles.delete(path);
   }

@@ -195,9 +195,10 @@ export class ChecksumDatabase {
     const lookups = new Map<string, Buffer>();
     const notFound: string[] = [];
     for (const { module, version } of versions) {
-      let lookup: VerifiedLookup;
+      // A record kept in storage was verified when kept, and is proved in the new head below.
+      let record: { id: number; data: Buffer };
       try {
-        lookup = await this.lookup(module, version, Infinity);
+        record = await this.keptOrFetchedRecord(module, version);
       } catch (err) {
         if (isProxyError(err) && err.isNotFound) {
           notFound.push(`${module}@${version}`);
@@ -205,17 +206,29 @@ export class ChecksumDatabase {
         }
         throw err;
       }
-      const { id } = parseLookup(lookup.body);
+      const { id } = record;
       let leaf: Buffer | undefined;
       try {
         [leaf] = await read([storedHashIndex(0, id)]);
       } catch (err) {
         throw this.asDatabaseError(err, `proving record ${id} in the tree of ${head.tree.N} records`);
       }
-      if (!leaf?.equals(recordHash(lookup.record))) throw this.misbehaving(`record ${id} of ${module}@${version} is not in its current tree`);
-      lookups.set(lookupKey(module, version), Buffer.concat([formatRecord(id, lookup.record), head.note]));
+      if (!leaf?.equals(recordHash(record.data))) throw this.misbehaving(`record ${id} of ${module}@${version} is not in its current tree`);
+      lookups.set(lookupKey(module, version), Buffer.concat([formatRecord(id, record.data), head.note]));
     }
     return { latest: head.note, lookups, tiles, notFound };
+  }
+
+  private async keptOrFetchedRecord(modulePath: string, version: string): Promise<{ id: number; data: Buffer }> {
+    const kept = this.lookups.get(lookupKey(modulePath, version))?.body ?? (await this.storage.readBytes(this.key(`lookup/${lookupKey(modulePath, version)}`)));
+    if (kept) {
+      try {
+        return parseLookup(kept);
+      } catch {
+        // Not usable: asked again below.
+      }
+    }
+    return parseLookup((await this.lookup(modulePath, version, Infinity)).body);
   }
 
   /** /lookup/M@V for a client: the verified record and tree head, or the one kept when the database is down. */

@@ -295,6 +295,9 @@ describe('offline bundles', () => {
     const since = await runGomodproxy(['export', '--storage-path', source.path, '--all', '--since', 'last week', '--out', bundle]);
     expect(since.code).toBe(2);
     expect(since.stderr).toMatch(/--since "last week" is neither a bundle file nor a date/);
+    const offline = await runGomodproxy(['export', '--storage-path', source.path, '--all', '--out', join(work.path, 'never.tar')], { GOMODPROXY_SUMDB: unreachable });
+    expect(offline.code).toBe(1);
+    expect(offline.stderr).toMatch(/checksum database localhost at \S+ cannot be reached for \/latest: .*: the bundle would carry no proof for its versions; export where the database can be reached, or with sumdb: off/);
     const notTar = await runGomodproxy(['import', '--storage-path', source.path, '--upstream', 'off', join(work.path, 'go.mod')]);
     expect(notTar.code).toBe(2);
     expect(notTar.stderr).toMatch(/go\.mod is not a readable tar: /);
