@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract, pack as tarPack } from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashGoMod } from '../../proxy/modzip/index.ts';
-import { fileProxyUrl, makeGoHome, runGo } from '../fixtures/goCommand.ts';
+import { fileProxyUrl, goModDownloadJson, makeGoHome, runGo } from '../fixtures/goCommand.ts';
 import { freePort } from '../fixtures/freePort.ts';
 import { buildableProgram, escapeCase, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
@@ -249,6 +249,23 @@ describe('offline bundles', () => {
       }
     } finally {
       await target.dispose();
+    }
+  });
+
+  it('lets the go command fall back along GOPROXY when a proxy holds no tree of the database and cannot reach it', async () => {
+    // The first proxy has nothing: it answers 404 for the modules and for /sumdb/localhost/supported,
+    // so the go command reaches both through the next one, as its rule says (cmd/go modfetch/sumdb.go).
+    const empty = await startTestProxy({ upstream: 'off', sumdb: unreachable });
+    const online = await startTestProxy({ upstream: fileProxyUrl(tree.path), sumdb: db.setting });
+    const home = await makeGoHome({ goproxy: `${empty.url},${online.url}`, gosumdb: db.vkey });
+    try {
+      expect((await fetch(`${empty.url}/sumdb/localhost/supported`)).status).toBe(404);
+      const results = await goModDownloadJson(program.requires, { env: home.env });
+      expect(results.map((r) => r.Error ?? 'ok')).toEqual(program.requires.map(() => 'ok'));
+    } finally {
+      await home.dispose();
+      await online.dispose();
+      await empty.dispose();
     }
   });
 
