@@ -155,6 +155,8 @@ export class ChecksumDatabase {
    */
   async supportedForClient(): Promise<void> {
     this.checkAlarm();
+    // Read from storage again while none is held: `import` may have stored one since.
+    if (this.latest === null) this.latest = undefined;
     if (await this.currentTree()) return;
     try {
       await this.refreshLatest();
