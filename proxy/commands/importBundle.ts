@@ -13,8 +13,9 @@
  *   Private and nosumdb paths are never checked against a database.
  * A version that fails is refused with its reasons and nothing of it is stored; the others are
  * imported, then the proof's checked tiles, lookups and tree head, so that the proxy serves them
- * under /sumdb/ with no database reachable. Immutable files already stored are kept; one that
- * differs is reported.
+ * under /sumdb/ with no database reachable. A version the policy refuses (policy.deny, or a module
+ * not on policy.allow) is skipped unchecked, with the policy's reason: the bundle is a source as
+ * an upstream is. Immutable files already stored are kept; one that differs is reported.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -22,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
+import type { ModulePolicy } from '../access/policy.ts';
 import { VersionAcceptance, type Offer } from '../acceptVersion.ts';
 import { hashGoMod } from '../modzip/index.ts';
 import { parseGoSum, type GoSumLine } from '../protocol/index.ts';
@@ -38,6 +40,8 @@ export type ImportOptions = {
   /** go.sum lines that must agree with the bundle, where they name its versions. */
   goSum?: GoSumLine[];
   progress?: Progress;
+  /** Versions it refuses are skipped: nothing of them is stored. */
+  policy?: ModulePolicy;
 };
 
 export type ImportSummary = {
@@ -49,6 +53,8 @@ export type ImportSummary = {
   /** The checksum database proof the bundle carries: what it proved, or why it was not used. */
   checksumDatabase?: { name: string; treeSize: number; heldBefore: number | null; held: number; proved: number } | { notUsed: string };
   refused: Array<{ entry: string; reasons: string[] }>;
+  /** Versions the policy refuses, with its reason; nothing of them was stored. */
+  skipped: Array<{ entry: string; reason: string }>;
 };
 
 type Staged = { info?: string; mod?: string; zip?: string };
@@ -56,9 +62,10 @@ type Staged = { info?: string; mod?: string; zip?: string };
 export async function importBundle(bundle: string, options: ImportOptions): Promise<ImportSummary> {
   const { storage, progress } = options;
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'gomodproxy-import-'));
-  const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [] };
+  const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [], skipped: [] };
   try {
-    const { manifest, versions, header, carried } = await unpack(bundle, staging, summary);
+    const reading = progress?.working(`reading ${path.basename(bundle)}`);
+    const { manifest, versions, header, carried } = await unpack(bundle, staging, summary, progress).finally(() => reading?.());
     if (manifest === null) {
       summary.refused.push({ entry: bundle, reasons: [`the bundle has no ${MANIFEST_NAME} manifest of hashes, so nothing in it can be checked`] });
       return summary;
@@ -96,7 +103,15 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
       const at = name.lastIndexOf('@');
       const modulePath = name.slice(0, at);
       const version = name.slice(at + 1);
-      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum, proof: proof && options.checksums.mayLookUp(modulePath) ? proof : null });
+      const refusal = options.policy?.storeRefusal(modulePath, version);
+      if (refusal) {
+        summary.skipped.push({ entry: name, reason: refusal.message });
+        progress?.step(name);
+        continue;
+      }
+      const checking = progress?.working(name);
+      const versionProof = proof && options.checksums.mayLookUp(modulePath) ? proof : null;
+      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum, proof: versionProof }).finally(() => checking?.());
       if (outcome.refused) summary.refused.push({ entry: name, reasons: outcome.refused });
       else if (outcome.stored) {
         summary.imported++;
@@ -125,7 +140,7 @@ type Unpacked = { manifest: GoSumLine[] | null; versions: Map<string, Staged>; h
  * Reads the tar: the header, the manifest and the checksum database proof into memory, each
  * version's files into the staging folder.
  */
-async function unpack(bundle: string, staging: string, summary: ImportSummary): Promise<Unpacked> {
+async function unpack(bundle: string, staging: string, summary: ImportSummary, progress: Progress | undefined): Promise<Unpacked> {
   const versions = new Map<string, Staged>();
   let manifest: GoSumLine[] | null = null;
   let header: BundleHeader | null = null;
@@ -196,6 +211,7 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary): 
       }
       const file = path.join(staging, `${count++}.${parsed.kind}`);
       await pipeline(entry, createWriteStream(file));
+      progress?.bytes(size);
       const key = `${parsed.module}@${parsed.version}`;
       const staged = versions.get(key) ?? {};
       staged[parsed.kind] = file;
@@ -356,9 +372,12 @@ async function copyForStorage(storage: Storage, file: string): Promise<string> {
 
 export function formatImportSummary(summary: ImportSummary): string {
   const lines = [
-    `import: ${summary.imported} module versions imported, ${summary.alreadyStored} already stored, ${summary.refused.length} refused` +
+    `import: ${summary.imported} module versions imported, ${summary.alreadyStored} already stored, ` +
+      (summary.skipped.length > 0 ? `${summary.skipped.length} skipped by the policy, ` : '') +
+      `${summary.refused.length} refused` +
       (summary.notCheckedAgainstDatabase > 0 ? `; ${summary.notCheckedAgainstDatabase} not checked against the checksum database (it could not be reached)` : ''),
   ];
+  for (const s of summary.skipped) lines.push(`  skipped ${s.entry}: ${s.reason}`);
   const db = summary.checksumDatabase;
   if (db && 'notUsed' in db) lines.push(`  the bundle's checksum database proof was not used: ${db.notUsed}`);
   else if (db) {
