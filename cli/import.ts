@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { formatImportSummary, importBundle } from '../proxy/commands/importBundle.ts';
 import { parseGoSum } from '../proxy/protocol/index.ts';
 import { assembleProxy } from '../proxy/serve.ts';
+import { parseSumdbSetting } from '../proxy/sumdb/index.ts';
 import { progressEveryOption, progressFor, type ProgressFlags } from './progressFlag.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { readArgumentFile } from './usage.ts';
@@ -14,7 +15,9 @@ async function importCommand(bundle: string, flags: ImportFlags): Promise<void> 
   const config = commandConfig(flags);
   const progress = progressFor('import', flags);
   const { storage, checksums, policy } = await assembleProxy(config, commandLogger(flags));
-  const summary = await importBundle(bundle, { storage, checksums, progress, policy, ...(goSum && { goSum }) });
+  const sumdb = parseSumdbSetting(config.sumdb);
+  const database = sumdb.off ? null : { name: sumdb.name, verifier: sumdb.verifier };
+  const summary = await importBundle(bundle, { storage, checksums, database, progress, policy, ...(goSum && { goSum }) });
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
   if (summary.refused.length > 0) process.exitCode = 1;
@@ -24,7 +27,7 @@ export function addImportCommand(program: Command): void {
   withSettingsFlags(
     program
       .command('import')
-      .description('check every module version of an offline bundle and add those that pass to the store')
+      .description('check every module version of an offline bundle (against the checksum database proof it carries) and add those that pass to the store')
       .argument('<bundle.tar>', 'a bundle written by gomodproxy export'),
     'everyCommand',
   )

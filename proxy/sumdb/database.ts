@@ -32,6 +32,7 @@ import {
 import { openNote, type Verifier } from './note.ts';
 import { KNOWN_SUMDB_KEYS } from './setting.ts';
 import {
+  formatRecord,
   HASH_SIZE,
   parseLookup,
   parseTilePath,
@@ -73,6 +74,21 @@ export type ChecksumDatabaseOptions = {
   /** Where verified lookups and recent verified tiles are remembered. */
   memoryCache: MemoryCache;
   now?: () => number;
+};
+
+/**
+ * What an offline bundle carries so that its versions verify where no database can be reached:
+ * the database's signed tree head, one lookup answer per version (its record under that head),
+ * and the tiles the go command reads to prove those records, and that the head extends an older one.
+ */
+export type CarriedProof = {
+  latest: Buffer;
+  /** Lookup answers by <escaped path>@<escaped version>. */
+  lookups: Map<string, Buffer>;
+  /** Tiles by path (tile/8/…). */
+  tiles: Map<string, Buffer>;
+  /** Versions the database holds no record of. */
+  notFound: string[];
 };
 
 /** An answer for a client; stale when the database could not be asked and a verified answer was kept. */
@@ -146,15 +162,7 @@ export class ChecksumDatabase {
 
   /** The go.sum lines the database holds for module@version: the zip's h1 and the go.mod's h1. */
   async hashes(modulePath: string, version: string): Promise<{ zip?: string; mod?: string }> {
-    const { record } = await this.lookup(modulePath, version, Infinity);
-    const hashes: { zip?: string; mod?: string } = {};
-    for (const line of record.toString('utf8').split('\n')) {
-      const [path, v, hash] = line.split(' ');
-      if (path !== modulePath || hash === undefined) continue;
-      if (v === version) hashes.zip = hash;
-      if (v === `${version}/go.mod`) hashes.mod = hash;
-    }
-    return hashes;
+    return hashesInRecord((await this.lookup(modulePath, version, Infinity)).record, modulePath, version);
   }
 
   /** /latest for a client: the database's signed tree head, verified and merged into the timeline. */
@@ -169,6 +177,91 @@ export class ChecksumDatabase {
       if (kept && isUnreachable(err)) return { body: kept.note, stale: { reason: (err as Error).message } };
       throw err;
     }
+  }
+
+  /**
+   * /supported for a client: the go command then reaches the database only through this proxy, so
+   * it is claimed only when this proxy holds a verified tree head or the database answers now.
+   * Otherwise NOT_FOUND, and the go command falls back to its next proxy or the database itself.
+   */
+  async supportedForClient(): Promise<void> {
+    this.checkAlarm();
+    // Read from storage again while none is held: `import` may have stored one since.
+    if (this.latest === null) this.latest = undefined;
+    if (await this.currentTree()) return;
+    try {
+      await this.refreshLatest();
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      throw proxyError('NOT_FOUND', `this proxy holds no tree of checksum database ${this.name} and cannot reach it (${(err as Error).message})`);
+    }
+  }
+
+  /**
+   * The proof an offline bundle carries for these versions (see CarriedProof): the database's
+   * current tree head, asked now; each version's verified record re-issued under it (a lookup answer
+   * is valid with any signed head whose tree holds the record); every tile read to prove the
+   * records against that head, and, given heads of earlier bundles, that the new head extends each.
+   */
+  async proofForBundle(versions: Array<{ module: string; version: string }>, since: Buffer[]): Promise<CarriedProof> {
+    await this.refreshLatest();
+    const head = (await this.currentTree())!;
+    const tiles = new Map<string, Buffer>();
+    const read = this.hashReader(head.tree, tiles);
+    for (const note of since) {
+      const older = this.openTree(note);
+      let hash: Buffer | undefined;
+      if (older.N <= head.tree.N) {
+        try {
+          hash = await treeHash(older.N, read);
+        } catch (err) {
+          throw this.asDatabaseError(err, `checking an earlier bundle's tree of ${older.N} records against the tree of ${head.tree.N}`);
+        }
+      }
+      if (!hash?.equals(older.hash)) {
+        throw this.misbehaving(
+          `an earlier bundle's tree head (${older.N} records, ${older.hash.toString('base64')}) is not part of its current tree of ${head.tree.N} records: ` +
+            `the database forked, or the earlier bundle is not of this database`,
+        );
+      }
+    }
+    const lookups = new Map<string, Buffer>();
+    const notFound: string[] = [];
+    for (const { module, version } of versions) {
+      // A record kept in storage was verified when kept, and is proved in the new head below.
+      let record: { id: number; data: Buffer };
+      try {
+        record = await this.keptOrFetchedRecord(module, version);
+      } catch (err) {
+        if (isProxyError(err) && err.isNotFound) {
+          notFound.push(`${module}@${version}`);
+          continue;
+        }
+        throw err;
+      }
+      const { id } = record;
+      let leaf: Buffer | undefined;
+      try {
+        [leaf] = await read([storedHashIndex(0, id)]);
+      } catch (err) {
+        throw this.asDatabaseError(err, `proving record ${id} in the tree of ${head.tree.N} records`);
+      }
+      if (!leaf?.equals(recordHash(record.data))) throw this.misbehaving(`record ${id} of ${module}@${version} is not in its current tree`);
+      lookups.set(lookupKey(module, version), Buffer.concat([formatRecord(id, record.data), head.note]));
+    }
+    return { latest: head.note, lookups, tiles, notFound };
+  }
+
+  private async keptOrFetchedRecord(modulePath: string, version: string): Promise<{ id: number; data: Buffer }> {
+    const kept = this.lookups.get(lookupKey(modulePath, version))?.body ?? (await this.storage.readBytes(this.key(`lookup/${lookupKey(modulePath, version)}`)));
+    if (kept) {
+      try {
+        return parseLookup(kept);
+      } catch {
+        // Not usable: asked again below.
+      }
+    }
+    return parseLookup((await this.lookup(modulePath, version, Infinity)).body);
   }
 
   /** /lookup/M@V for a client: the verified record and tree head, or the one kept when the database is down. */
@@ -371,11 +464,18 @@ export class ChecksumDatabase {
     }
   }
 
-  /** Reads hashes of a verified tree from tiles, each checked before it is used or kept. */
-  private hashReader(tree: Tree): HashReader {
+  /** Reads hashes of a verified tree from tiles, each checked before it is used or kept (and noted in `seen`). */
+  private hashReader(tree: Tree, seen?: Map<string, Buffer>): HashReader {
     return tileHashReader(tree, {
       height: TILE_HEIGHT,
-      readTiles: (tiles) => Promise.all(tiles.map((tile) => this.readTile(tile))),
+      readTiles: (tiles) =>
+        Promise.all(
+          tiles.map(async (tile) => {
+            const data = await this.readTile(tile);
+            seen?.set(tilePath(tile), Buffer.from(data));
+            return data;
+          }),
+        ),
       saveTiles: async (tiles, data) => {
         await Promise.all(
           tiles.map(async (tile, i) => {
@@ -494,13 +594,29 @@ export class ChecksumDatabase {
     return err;
   }
 
-  /** Storage keys as in the go command's module cache: cache/download/sumdb/<name>/… */
   private key(rest: string): string {
-    return `sumdb/${this.name}/${rest}`;
+    return databaseStorageKey(this.name, rest);
   }
 }
 
-function lookupKey(modulePath: string, version: string): string {
+/** Storage keys as in the go command's module cache: cache/download/sumdb/<name>/… */
+export function databaseStorageKey(name: string, rest: string): string {
+  return `sumdb/${name}/${rest}`;
+}
+
+/** The h1 hashes a database record (go.sum lines) holds for module@version's zip and go.mod. */
+export function hashesInRecord(record: Buffer, modulePath: string, version: string): { zip?: string; mod?: string } {
+  const hashes: { zip?: string; mod?: string } = {};
+  for (const line of record.toString('utf8').split('\n')) {
+    const [path, v, hash] = line.split(' ');
+    if (path !== modulePath || hash === undefined) continue;
+    if (v === version) hashes.zip = hash;
+    if (v === `${version}/go.mod`) hashes.mod = hash;
+  }
+  return hashes;
+}
+
+export function lookupKey(modulePath: string, version: string): string {
   return `${escapePath(modulePath)}@${escapeVersion(version)}`;
 }
 
