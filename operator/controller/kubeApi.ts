@@ -229,7 +229,18 @@ export class KubeApi {
     }
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
+  /**
+   * Closes the connections once the requests under way have their answers; those still open after
+   * graceMs (a watch nobody aborted) are cut, so that a stopping process never waits on them:
+   * false when some had to be cut.
+   */
+  async close(graceMs = 5_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const closed = this.dispatcher.close().then(() => true);
+    const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+    const inTime = await Promise.race([closed, waited]);
+    clearTimeout(timer);
+    if (!inTime) await this.dispatcher.destroy();
+    return inTime;
   }
 }
