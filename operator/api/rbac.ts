@@ -7,6 +7,7 @@
  * them from starting (the Degraded condition). Events are created (a Warning when a GoModuleProxy
  * turns Degraded). `gomoduleproxies/finalizers` update is what OwnerReferencesPermissionEnforcement
  * (on by default in OpenShift) asks of whoever sets an owner reference with blockOwnerDeletion.
+ * PodMonitors (the Prometheus operator's) are read and applied one by one, for the spec that asks.
  * Leases are read and written for leader election.
  * test/cluster/rbac.test.ts runs the operator as a user bound to exactly this role.
  */
@@ -23,6 +24,7 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: ['batch'], resources: ['cronjobs'], verbs: ['get', 'list', 'watch', 'create', 'patch'] },
   { apiGroups: ['policy'], resources: ['poddisruptionbudgets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
+  { apiGroups: ['monitoring.coreos.com'], resources: ['podmonitors'], verbs: ['get', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },

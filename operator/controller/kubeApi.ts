@@ -69,6 +69,7 @@ const PLURALS: Record<string, string> = {
   CronJob: 'cronjobs',
   PodDisruptionBudget: 'poddisruptionbudgets',
   NetworkPolicy: 'networkpolicies',
+  PodMonitor: 'podmonitors',
   Namespace: 'namespaces',
   Secret: 'secrets',
   Lease: 'leases',
@@ -150,6 +151,21 @@ export class KubeApi {
       return await this.json<KubeObject>('get', 'GET', path);
     } catch (err) {
       if (err instanceof KubeApiError && err.status === 404) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * Whether the apiserver serves a kind, by discovery of its group and version (e.g. a third
+   * party's CRD that may not be installed).
+   */
+  async serves(apiVersion: string, plural: string): Promise<boolean> {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    try {
+      const discovered = await this.json<{ resources?: Array<{ name: string }> }>('get', 'GET', path);
+      return (discovered.resources ?? []).some((resource) => resource.name === plural);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return false;
       throw err;
     }
   }
