@@ -32,6 +32,16 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];
 
+/**
+ * What the chart's hooks may do, and only while they run (cli/lifecycle.ts): apply the CRD before
+ * an upgrade; list and delete GoModuleProxies before an uninstall. test/helm/hooks.test.ts runs
+ * both commands as a user bound to exactly this.
+ */
+export const HOOK_RULES: PolicyRule[] = [
+  { apiGroups: ['apiextensions.k8s.io'], resources: ['customresourcedefinitions'], verbs: ['get', 'create', 'patch'] },
+  { apiGroups: [GROUP], resources: [PLURAL], verbs: ['list', 'delete'] },
+];
+
 export function operatorClusterRole(name = 'gomodproxy-operator'): object {
   return { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name }, rules: OPERATOR_RULES };
 }

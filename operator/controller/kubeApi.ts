@@ -215,10 +215,14 @@ export class KubeApi {
 
   /** Server-side apply: the object becomes what it says in the fields this field manager owns. */
   async apply(object: KubeObject, subresource?: 'status'): Promise<KubeObject> {
+    return this.applyAt(`${objectPath(object)}${subresource ? `/${subresource}` : ''}`, object);
+  }
+
+  /** Server-side apply at a path given whole (a kind whose plural is not in the table above). */
+  async applyAt(path: string, object: KubeObject): Promise<KubeObject> {
     const query = `?fieldManager=${encodeURIComponent(this.fieldManager)}&force=true`;
-    const path = `${objectPath(object)}${subresource ? `/${subresource}` : ''}${query}`;
     // JSON is YAML: the apply content type takes it as it is.
-    return this.json<KubeObject>('apply', 'PATCH', path, { text: JSON.stringify(object), contentType: 'application/apply-patch+yaml' });
+    return this.json<KubeObject>('apply', 'PATCH', `${path}${query}`, { text: JSON.stringify(object), contentType: 'application/apply-patch+yaml' });
   }
 
   async create(path: string, object: KubeObject): Promise<KubeObject> {

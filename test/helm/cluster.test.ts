@@ -26,6 +26,7 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   Ingress: { plural: 'ingresses', namespaced: true },
   ServiceMonitor: { plural: 'servicemonitors', namespaced: true },
   GoModuleProxy: { plural: 'gomoduleproxies', namespaced: true },
+  Job: { plural: 'jobs', namespaced: true },
   MutatingAdmissionPolicy: { plural: 'mutatingadmissionpolicies', namespaced: false },
   MutatingAdmissionPolicyBinding: { plural: 'mutatingadmissionpolicybindings', namespaced: false },
 };
