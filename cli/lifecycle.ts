@@ -4,8 +4,6 @@
  * (every GoModuleProxy gone while the operator still runs to finalize them).
  */
 import type { Command } from 'commander';
-import { applyCrd } from '../operator/lifecycle/applyCrd.ts';
-import { deleteProxies } from '../operator/lifecycle/deleteProxies.ts';
 import { parseDuration } from '../proxy/config.ts';
 import { UsageError } from './usage.ts';
 
@@ -22,6 +20,8 @@ export function addLifecycleCommands(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig file (default: the pod\'s service account, else ~/.kube/config)')
     .option('--timeout <duration>', 'how long to wait for the CRD to be served (default: 1m)', '1m')
     .action(async (flags: { kubeconfig?: string; timeout: string }) => {
+      // Loaded here, as by `gomodproxy operator`: the Kubernetes client is for these commands only.
+      const { applyCrd } = await import('../operator/lifecycle/applyCrd.ts');
       process.stdout.write(`${await applyCrd({ ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}), timeoutMs: timeoutFlag(flags.timeout) })}\n`);
     });
   program
@@ -31,6 +31,7 @@ export function addLifecycleCommands(program: Command): void {
     .option('--namespace <namespace>', 'only the GoModuleProxies in this namespace (default: every namespace)')
     .option('--timeout <duration>', 'how long to wait for them to be gone (default: 5m)', '5m')
     .action(async (flags: { kubeconfig?: string; namespace?: string; timeout: string }) => {
+      const { deleteProxies } = await import('../operator/lifecycle/deleteProxies.ts');
       const deleted = await deleteProxies({
         ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
         ...(flags.namespace ? { namespace: flags.namespace } : {}),
