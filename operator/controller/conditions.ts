@@ -22,6 +22,7 @@ export const REASONS = {
   recovered: 'Recovered',
   configMapConflict: 'ConfigMapConflict',
   podMonitorUnavailable: 'PodMonitorUnavailable',
+  secretConflict: 'SecretConflict',
 } as const;
 
 /** Kubernetes time: RFC 3339 in seconds, UTC. */
