@@ -312,6 +312,23 @@ const clusterWide = z
   })
   .strict();
 
+/** Scraping the proxy's /metrics by the Prometheus operator. */
+const monitoring = z
+  .object({
+    podMonitor: z
+      .object({
+        enabled: z.boolean().default(false).meta({ description: 'Make the PodMonitor; false deletes one made before.' }),
+        interval: z.string().regex(/^[0-9]+(ms|s|m|h)$/).max(16).default('30s').meta({ description: 'How often Prometheus scrapes /metrics.' }),
+        labels: z
+          .record(z.string(), z.string().max(63))
+          .optional()
+          .meta({ description: 'Labels on the PodMonitor, e.g. the one your Prometheus selects PodMonitors by (release: prometheus).' }),
+      })
+      .strict()
+      .meta({ description: 'A monitoring.coreos.com/v1 PodMonitor for the proxy\'s pods; the cluster must serve that kind (the Prometheus operator\'s CRDs).' }),
+  })
+  .strict();
+
 export const goModuleProxySpecSchema = z
   .object({
     replicas: z.number().int().min(0).max(100).default(1),
@@ -329,6 +346,7 @@ export const goModuleProxySpecSchema = z
     pod: pod.default({ gitCacheSizeLimit: '5Gi', tmpSizeLimit: '2Gi' }),
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
+    monitoring: monitoring.optional(),
     ...accessFields,
   })
   .strict()

@@ -21,6 +21,7 @@ export const REASONS = {
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
   recovered: 'Recovered',
   configMapConflict: 'ConfigMapConflict',
+  podMonitorUnavailable: 'PodMonitorUnavailable',
   secretConflict: 'SecretConflict',
 } as const;
 

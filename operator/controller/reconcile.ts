@@ -20,6 +20,7 @@ import { degradedTransition, recordEvent } from './events.ts';
 import { defaultImageFor } from './imageRollout.ts';
 import { latestCleanup } from './lastCleanup.ts';
 import { workloadProblem } from './podHealth.ts';
+import { reconcilePodMonitor } from './podMonitor.ts';
 import { missingSecrets, secretsVersion } from './secrets.ts';
 import { issueNamespaceTokens, withdrawNamespaceTokens, type Issued } from './namespaceTokens.ts';
 import { applyStatusIfChanged, desiredStatus, type Problem } from './status.ts';
@@ -114,7 +115,23 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
       }
     }
   }
+  // The PodMonitor, a kind the cluster may not serve: its absence is a problem of its own, the rest stands.
+  let monitorProblem: Problem | undefined;
+  if (desired.length > 0) {
+    try {
+      const monitor = await reconcilePodMonitor(api, proxy);
+      applied += monitor.requests;
+      monitorProblem = monitor.problem;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status >= 400 && err.status < 500 && err.status !== 409 && err.status !== 429) {
+        refusals.push(`PodMonitor ${proxy.metadata.name}: ${err.status} ${err.detail}`);
+      } else {
+        retryable ??= err;
+      }
+    }
+  }
   if (refusals.length > 0) problem = { reason: REASONS.applyFailed, message: refusals.join('; ') };
+  if (monitorProblem) problem = problem ? { reason: problem.reason, message: `${problem.message}; ${monitorProblem.message}` } : monitorProblem;
 
   // Rendered, now, only under a spec that no longer asks for them: deleted (only this proxy's own).
   if (desired.length > 0) {

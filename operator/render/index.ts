@@ -24,6 +24,7 @@ export type { KubeObject, OwnerReference } from './kubeObject.ts';
 export * from './labels.ts';
 export { selectorMatches } from './namespaceSelector.ts';
 export type { RenderOptions } from './podParts.ts';
+export { POD_MONITOR_API_VERSION, POD_MONITOR_KIND, renderPodMonitor } from './podMonitor.ts';
 export { RenderError, proxySettings } from './proxySettings.ts';
 
 /**

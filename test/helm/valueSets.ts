@@ -10,6 +10,7 @@ export const VALUE_SETS: Record<string, unknown> = {
     watchNamespace: 'goproxy',
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
     metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } } },
+    goproxyInjection: { enabled: true, configMapName: 'gomodproxy', namespaceLabels: { 'corp.example/go': 'yes' } },
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     tolerations: [{ key: 'infra', operator: 'Exists', effect: 'NoSchedule' }],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
