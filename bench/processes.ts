@@ -68,28 +68,35 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
   });
 }
 
-/** Spawns bench/staticFileServer.ts serving root: the floor a proxy's cached answer is compared with. */
-export async function spawnStaticFileServer(cleanup: Cleanup, root: string): Promise<ChildServer> {
+/**
+ * Spawns bench/staticFileServer.ts serving root: the floor a proxy's cached answer is compared
+ * with, or (with delayMs) a local upstream that answers like a remote one.
+ */
+export async function spawnStaticFileServer(cleanup: Cleanup, root: string, delayMs = 0): Promise<ChildServer> {
   return spawnServer(cleanup, {
     what: 'static file server',
     args: [join(repositoryRoot, 'bench', 'staticFileServer.ts'), root],
     readyPath: '/',
     pollMs: 5,
-    env: (port) => ({ STATIC_LISTEN_PORT: String(port) }),
+    env: (port) => ({ STATIC_LISTEN_PORT: String(port), STATIC_DELAY_MS: String(delayMs) }),
   });
 }
 
-type SpawnOptions = {
+export type SpawnOptions = {
   what: string;
-  args: string[];
+  /** The program (default: this node). */
+  command?: string;
+  /** Its arguments, or a function of the port it is to listen on. */
+  args: string[] | ((port: number) => string[]);
   readyPath: string;
   pollMs: number;
   env: (port: number) => Record<string, string>;
 };
 
-const START_TIMEOUT_MS = 30_000;
+// Generous: on a machine loaded by other work (load 20 on 2 cores) a start can take 10 s and more.
+const START_TIMEOUT_MS = 120_000;
 
-async function spawnServer(cleanup: Cleanup, options: SpawnOptions): Promise<ChildServer> {
+export async function spawnServer(cleanup: Cleanup, options: SpawnOptions): Promise<ChildServer> {
   // The port is chosen here rather than read from a log line, so that the proxy can run at log
   // level warn. Another process could take it in between: then try again with another.
   let lastError: Error | undefined;
@@ -107,7 +114,8 @@ async function spawnServer(cleanup: Cleanup, options: SpawnOptions): Promise<Chi
 
 async function startOnPort(cleanup: Cleanup, options: SpawnOptions, port: number): Promise<ChildServer> {
   const started = performance.now();
-  const child = spawn(process.execPath, options.args, {
+  const args = typeof options.args === 'function' ? options.args(port) : options.args;
+  const child = spawn(options.command ?? process.execPath, args, {
     cwd: repositoryRoot,
     env: { PATH: process.env['PATH'] ?? '', ...options.env(port) },
     stdio: ['ignore', 'pipe', 'pipe'],

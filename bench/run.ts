@@ -1,7 +1,7 @@
 // Runs the benchmarks in sequence, prints one Markdown table of the figures, and records them in
 // bench/results/latest.json (the record of the last run, committed with the code it measured).
 //
-//   node bench/run.ts                      all of them: warm throughput memory startup private coldverify cleanupscale audit
+//   node bench/run.ts                      all of them: warm cold bigcheck throughput memory startup private coldverify auth cleanupscale audit
 //   node bench/run.ts warm memory          a subset, in the order given
 //   node bench/run.ts --quick              a fast smoke run with small sizes; nothing is recorded
 //
@@ -14,7 +14,9 @@ import { parseArgs } from 'node:util';
 import { authDownload } from './authDownload.ts';
 import { auditOverhead } from './auditOverhead.ts';
 import { cleanupScale } from './cleanupScale.ts';
+import { coldDownload } from './coldDownload.ts';
 import { coldVerify } from './coldVerify.ts';
+import { largeZipCheck } from './largeZipCheck.ts';
 import { memory } from './memory.ts';
 import { privateDownload } from './privateDownload.ts';
 import { describeMachine, markdownReport, timestamp, type BenchResult, type MachineDescription } from './results.ts';
@@ -26,6 +28,8 @@ type Benchmark = { run: () => Promise<BenchResult>; quick: () => Promise<BenchRe
 
 const BENCHMARKS: Record<string, Benchmark> = {
   warm: { run: () => warmDownload(), quick: () => warmDownload({ rounds: 1, versions: 40 }) },
+  cold: { run: () => coldDownload(), quick: () => coldDownload({ rounds: 1, warmRounds: 1 }) },
+  bigcheck: { run: () => largeZipCheck(), quick: () => largeZipCheck({ rounds: 1, megabytes: 10, files: 2000 }) },
   throughput: { run: () => throughput(), quick: () => throughput({ duration: 1, rounds: 1 }) },
   memory: { run: () => memory(), quick: () => memory({ clients: 16, megabytes: 10 }) },
   startup: { run: () => startup(), quick: () => startup({ rounds: 1, modules: 100, requests: 50 }) },

@@ -2,9 +2,10 @@
 // file at <root>/<path> (stat, then fs.createReadStream), as the simplest static file server would.
 // No routing framework, no parsing of module paths, no ETags, no logging.
 //
-//   STATIC_LISTEN_PORT=8080 node bench/staticFileServer.ts <root>
+//   STATIC_LISTEN_PORT=8080 [STATIC_DELAY_MS=20] node bench/staticFileServer.ts <root>
 //
-// GET / answers 200 "ok" (readiness).
+// GET / answers 200 "ok" (readiness). STATIC_DELAY_MS holds every other answer back that long: a
+// remote upstream's round trip, for the cold benchmark's local upstream.
 
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -19,6 +20,7 @@ const CONTENT_TYPES: Record<string, string> = {
 
 const root = resolve(process.argv[2] ?? '.');
 const port = Number(process.env['STATIC_LISTEN_PORT'] ?? '0');
+const delayMs = Number(process.env['STATIC_DELAY_MS'] ?? '0');
 
 function answerText(res: ServerResponse, status: number, text: string): void {
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) });
@@ -28,6 +30,11 @@ function answerText(res: ServerResponse, status: number, text: string): void {
 const server = createServer((req, res) => {
   const urlPath = decodeURIComponent((req.url ?? '/').split('?')[0] ?? '/');
   if (urlPath === '/') return answerText(res, 200, 'ok\n');
+  if (delayMs > 0) setTimeout(() => answerFile(urlPath, res), delayMs);
+  else answerFile(urlPath, res);
+});
+
+function answerFile(urlPath: string, res: ServerResponse): void {
   const file = join(root, ...urlPath.split('/'));
   if (!file.startsWith(root + sep)) return answerText(res, 400, 'bad path\n');
   stat(file).then(
@@ -40,7 +47,7 @@ const server = createServer((req, res) => {
     },
     () => answerText(res, 404, 'not found\n'),
   );
-});
+}
 
 server.listen(port, '127.0.0.1');
 process.on('SIGTERM', () => {

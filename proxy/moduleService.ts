@@ -33,6 +33,7 @@ import {
   type ModuleRequest,
 } from './protocol/index.ts';
 import type { CacheSection, MemoryCache } from './memoryCache.ts';
+import { PhaseTimer } from './phaseTimer.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
@@ -151,11 +152,9 @@ export class ModuleService {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    const answer = await this.infoOrModFile({ kind: 'mod', module: modulePath, version }, async (offer, body) => {
+    return this.infoOrModFile({ kind: 'mod', module: modulePath, version }, async (offer, body) => {
       await this.acceptance.checkMod(offer, body);
     });
-    if (answer.cache === 'miss') await this.rewriteLocalList(modulePath);
-    return answer;
   }
 
   /** `$module/@v/$version.zip`, as a stream of the stored, verified file. */
@@ -209,18 +208,21 @@ export class ModuleService {
     const source = this.sourceFor(request.module);
 
     const { value } = await this.upstreamFetches.do(key, async () => {
+      const phases = new PhaseTimer();
       if (request.kind === 'mod') this.acceptance.startLookup(request.module, request.version);
-      const { value: body, source: answeredBy } = await source.fetchBytes(request);
+      const { value: body, source: answeredBy } = await phases.time('upstream', () => source.fetchBytes(request));
       try {
-        await accept(upstreamOffer(request.module, request.version, answeredBy), body);
+        await phases.time('check', () => accept(upstreamOffer(request.module, request.version, answeredBy), body));
       } catch (err) {
         this.refused(request, answeredBy, err);
         throw err;
       }
-      await this.acceptance.storeSmallFile(request.module, request.version, request.kind, body);
-      // Read back: if another writer won the race, serve what is stored.
-      const final = (await this.storage.readBytes(key)) ?? body;
+      const stored = await phases.time('store', () => this.acceptance.storeSmallFile(request.module, request.version, request.kind, body));
+      // If another writer won the race, serve what it stored (read back); else what we stored.
+      const final = stored ? body : ((await phases.time('readBack', () => this.storage.readBytes(key))) ?? body);
       this.smallFiles.set(key, final);
+      if (request.kind === 'mod') await phases.time('listRewrite', () => this.rewriteLocalList(request.module));
+      this.logPhases(request, phases);
       return { cache: 'miss' as const, source: answeredBy, body: final };
     });
     return value;
@@ -249,18 +251,24 @@ export class ModuleService {
     const request: ModuleRequest = { kind: 'zip', module: modulePath, version };
     this.acceptance.startLookup(modulePath, version);
     const staged = await this.storage.stagingFile(`${escapePath(modulePath)}@${escapeVersion(version)}.zip`);
+    const phases = new PhaseTimer();
     try {
-      const { source } = await chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true }));
+      const { source } = await phases.time('upstream', () => chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true })));
       let hash: string;
       try {
-        ({ hash } = await this.acceptance.checkZip(upstreamOffer(modulePath, version, source), staged));
+        const offer = upstreamOffer(modulePath, version, source);
+        hash = await phases.time('check', () => this.acceptance.checkZipContent(offer, staged));
+        await phases.time('checksum', () => this.acceptance.checkChecksum(offer, 'zip', hash));
       } catch (err) {
         this.refused(request, source, err);
         throw err;
       }
-      await this.acceptance.storeZip(modulePath, version, staged, hash);
+      const stored = await phases.time('store', () => this.acceptance.storeZip(modulePath, version, staged, hash));
       const key = versionKey(modulePath, version, 'zip');
-      const storedHash = await this.zipHash(modulePath, version, key);
+      // If another writer won the race, its zip is served: take its hash.
+      const storedHash = stored ? hash : await phases.time('readBack', () => this.zipHash(modulePath, version, key));
+      this.zipHashes.set(key, storedHash);
+      this.logPhases(request, phases);
       return { hash: storedHash, report: { cache: 'miss', source } };
     } finally {
       await fs.rm(staged, { force: true });
@@ -320,7 +328,8 @@ export class ModuleService {
         return { cache: 'miss' as const, source, body };
       } catch (err: unknown) {
         if (!isProxyError(err)) throw err;
-        if (err.isNotFound) {
+        // An upstream's "not here" (or its refusal) is an answer, not an outage: nothing stale instead.
+        if (err.isNotFound || err.code === 'UPSTREAM_REFUSED') {
           const local = await this.localAnswer(request);
           if (local) return local;
           throw err;
@@ -383,6 +392,11 @@ export class ModuleService {
       if (!isProxyError(err) || (err.code !== 'STORAGE_FULL' && err.code !== 'STORAGE_FAILED')) throw err;
       this.logger.error({ module: modulePath, code: err.code, reason: err.message }, 'storage failed; serving the upstream answer without keeping it');
     }
+  }
+
+  /** The debug line of a miss: how long each phase of the fetch took. */
+  private logPhases(request: { kind: string; module: string; version: string }, phases: PhaseTimer): void {
+    this.logger.debug({ module: request.module, version: request.version, kind: request.kind, phasesMs: phases.milliseconds }, 'fetched from upstream');
   }
 
   private refused(request: ModuleRequest, source: string, err: unknown): void {

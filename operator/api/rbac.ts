@@ -1,8 +1,11 @@
 /**
  * What the operator may do in the cluster, and nothing more: a ClusterRole for its service
  * account. Server-side apply is the verb patch, and create as well when the object is new.
- * Secrets are only listed and watched as metadata, to learn whether a referenced one exists;
- * their data is never read. Pods are only listed and watched, those of the cleanup jobs, for the
+ * Secrets the spec names are only listed and watched as metadata, to learn whether a referenced
+ * one exists; their data is never read. Secrets the operator writes itself (the per-namespace
+ * .netrc tokens in the selected namespaces, the tokens' hashes beside the proxy) are created,
+ * applied, read back (by label) and deleted; RBAC cannot narrow verbs to a label, so the rule
+ * names secrets whole. Pods are only listed and watched, those of the cleanup jobs, for the
  * report in their termination message (status.lastCleanup), and the serving pods, for what keeps
  * them from starting (the Degraded condition). Events are created (a Warning when a GoModuleProxy
  * turns Degraded). `gomoduleproxies/finalizers` update is what OwnerReferencesPermissionEnforcement
@@ -25,7 +28,7 @@ export const OPERATOR_RULES: PolicyRule[] = [
   { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: [''], resources: ['pods'], verbs: ['list', 'watch'] },
   { apiGroups: [''], resources: ['namespaces'], verbs: ['list', 'watch'] },
-  { apiGroups: [''], resources: ['secrets'], verbs: ['list', 'watch'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch', 'create', 'patch', 'delete'] },
   { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
   { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
 ];

@@ -21,6 +21,7 @@ export const REASONS = {
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
   recovered: 'Recovered',
   configMapConflict: 'ConfigMapConflict',
+  secretConflict: 'SecretConflict',
 } as const;
 
 /** Kubernetes time: RFC 3339 in seconds, UTC. */

@@ -7,7 +7,9 @@
  * - where a go.sum is given, its lines must agree; where the checksum database can be reached
  *   (and the path is not private or nosumdb), it must agree too.
  * A version that fails is refused with its reasons and nothing of it is stored; the others are
- * imported. Immutable files already stored are kept; one that differs is reported.
+ * imported. A version the policy refuses (policy.deny, or a module not on policy.allow) is
+ * skipped unchecked, with the policy's reason: the bundle is a source as an upstream is.
+ * Immutable files already stored are kept; one that differs is reported.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -15,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { extract as tarExtract } from 'tar-stream';
+import type { ModulePolicy } from '../access/policy.ts';
 import { VersionAcceptance, type Offer } from '../acceptVersion.ts';
 import { hashGoMod } from '../modzip/index.ts';
 import { parseGoSum, type GoSumLine } from '../protocol/index.ts';
@@ -29,6 +32,8 @@ export type ImportOptions = {
   /** go.sum lines that must agree with the bundle, where they name its versions. */
   goSum?: GoSumLine[];
   progress?: Progress;
+  /** Versions it refuses are skipped: nothing of them is stored. */
+  policy?: ModulePolicy;
 };
 
 export type ImportSummary = {
@@ -38,6 +43,8 @@ export type ImportSummary = {
   /** Versions not checked against the checksum database because it could not be reached. */
   notCheckedAgainstDatabase: number;
   refused: Array<{ entry: string; reasons: string[] }>;
+  /** Versions the policy refuses, with its reason; nothing of them was stored. */
+  skipped: Array<{ entry: string; reason: string }>;
 };
 
 type Staged = { info?: string; mod?: string; zip?: string };
@@ -45,9 +52,10 @@ type Staged = { info?: string; mod?: string; zip?: string };
 export async function importBundle(bundle: string, options: ImportOptions): Promise<ImportSummary> {
   const { storage, progress } = options;
   const staging = await fs.mkdtemp(path.join(os.tmpdir(), 'gomodproxy-import-'));
-  const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [] };
+  const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [], skipped: [] };
   try {
-    const { manifest, versions } = await unpack(bundle, staging, summary);
+    const reading = progress?.working(`reading ${path.basename(bundle)}`);
+    const { manifest, versions } = await unpack(bundle, staging, summary, progress).finally(() => reading?.());
     if (manifest === null) {
       summary.refused.push({ entry: bundle, reasons: [`the bundle has no ${MANIFEST_NAME} manifest of hashes, so nothing in it can be checked`] });
       return summary;
@@ -65,7 +73,14 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
       const at = name.lastIndexOf('@');
       const modulePath = name.slice(0, at);
       const version = name.slice(at + 1);
-      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum });
+      const refusal = options.policy?.storeRefusal(modulePath, version);
+      if (refusal) {
+        summary.skipped.push({ entry: name, reason: refusal.message });
+        progress?.step(name);
+        continue;
+      }
+      const checking = progress?.working(name);
+      const outcome = await importVersion(modulePath, version, files, { storage, acceptance, expected, goSum }).finally(() => checking?.());
       if (outcome.refused) summary.refused.push({ entry: name, reasons: outcome.refused });
       else if (outcome.stored) {
         summary.imported++;
@@ -82,7 +97,7 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
 }
 
 /** Reads the tar: the manifest into memory, each version's files into the staging folder. */
-async function unpack(bundle: string, staging: string, summary: ImportSummary): Promise<{ manifest: GoSumLine[] | null; versions: Map<string, Staged> }> {
+async function unpack(bundle: string, staging: string, summary: ImportSummary, progress: Progress | undefined): Promise<{ manifest: GoSumLine[] | null; versions: Map<string, Staged> }> {
   const versions = new Map<string, Staged>();
   let manifest: GoSumLine[] | null = null;
   let count = 0;
@@ -132,6 +147,7 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary): 
       }
       const file = path.join(staging, `${count++}.${parsed.kind}`);
       await pipeline(entry, createWriteStream(file));
+      progress?.bytes(size);
       const key = `${parsed.module}@${parsed.version}`;
       const staged = versions.get(key) ?? {};
       staged[parsed.kind] = file;
@@ -244,9 +260,12 @@ async function copyForStorage(storage: Storage, file: string): Promise<string> {
 
 export function formatImportSummary(summary: ImportSummary): string {
   const lines = [
-    `import: ${summary.imported} module versions imported, ${summary.alreadyStored} already stored, ${summary.refused.length} refused` +
+    `import: ${summary.imported} module versions imported, ${summary.alreadyStored} already stored, ` +
+      (summary.skipped.length > 0 ? `${summary.skipped.length} skipped by the policy, ` : '') +
+      `${summary.refused.length} refused` +
       (summary.notCheckedAgainstDatabase > 0 ? `; ${summary.notCheckedAgainstDatabase} not checked against the checksum database (it could not be reached)` : ''),
   ];
+  for (const s of summary.skipped) lines.push(`  skipped ${s.entry}: ${s.reason}`);
   for (const r of summary.refused) lines.push(`  refused ${r.entry}: ${r.reasons.join('; ')}`);
   return lines.join('\n') + '\n';
 }

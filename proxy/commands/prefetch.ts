@@ -16,6 +16,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { ModulePolicy } from '../access/policy.ts';
+import { isProxyError } from '../errors.ts';
 import type { ModuleService, FetchReport } from '../moduleService.ts';
 import { hashGoMod } from '../modzip/index.ts';
 import { checkModulePath, isCanonicalVersion, parseGoSum, parseModFile, parseWorkFile, type ModFile } from '../protocol/index.ts';
@@ -28,17 +30,23 @@ export type PrefetchOptions = {
   /** Files fetched at once (default 16). */
   concurrency?: number;
   progress?: Progress;
+  /** Versions it refuses (policy.deny, policy.allow) are skipped: none of their files is fetched. */
+  policy?: ModulePolicy;
 };
 
-export type VersionOutcome = { module: string; version: string; result: 'fetched' | 'cached' | 'failed'; reasons: string[] };
+export type VersionOutcome = { module: string; version: string; result: 'fetched' | 'cached' | 'skipped' | 'failed'; reasons: string[] };
 
 export type PrefetchSummary = {
   versions: number;
   fetched: number;
   cached: number;
   failed: number;
+  /** Versions the policy refuses: nothing of them was fetched. */
+  skipped: number;
   /** The module versions that failed, with why. */
   failures: Array<{ module: string; version: string; reasons: string[] }>;
+  /** The module versions skipped, with the policy's reason. */
+  skips: Array<{ module: string; version: string; reason: string }>;
 };
 
 type VersionFile = 'info' | 'mod' | 'zip';
@@ -157,19 +165,31 @@ function exactEntry(plan: PrefetchPlan, modulePath: string, version: string): Wa
 
 /** Fetches what the plan asks for; never throws for a module that fails: it is in the summary. */
 export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Promise<PrefetchSummary> {
-  const { modules, progress } = options;
+  const { modules, progress, policy } = options;
   const concurrency = options.concurrency ?? 16;
   const outcomes = new Map<string, VersionOutcome>();
   const note = (modulePath: string, version: string, report: FetchReport | Error) => {
     const k = key(modulePath, version);
     let outcome = outcomes.get(k);
     if (!outcome) outcomes.set(k, (outcome = { module: modulePath, version, result: 'cached', reasons: [] }));
-    if (report instanceof Error) {
+    if (outcome.result === 'skipped') return;
+    if (isProxyError(report) && report.code === 'DENIED_BY_POLICY') {
+      // The allow list, as the module service applies it to a query or a list.
+      outcomes.set(k, { module: modulePath, version, result: 'skipped', reasons: [report.message] });
+    } else if (report instanceof Error) {
       outcome.result = 'failed';
       outcome.reasons.push(report.message);
     } else if (report.cache === 'miss' && outcome.result !== 'failed') {
       outcome.result = 'fetched';
     }
+  };
+
+  /** Whether the policy refuses the version; a refused one is noted as skipped, with the reason. */
+  const refused = (modulePath: string, version: string): boolean => {
+    const refusal = policy?.storeRefusal(modulePath, version);
+    if (!refusal) return false;
+    outcomes.set(key(modulePath, version), { module: modulePath, version, result: 'skipped', reasons: [refusal.message] });
+    return true;
   };
 
   const wanted = new Map(plan.exact);
@@ -181,7 +201,7 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
   };
 
   const graphs = [...plan.graphs];
-  const named = await Promise.all(plan.named.map((m) => resolveNamed(modules, m, note)));
+  const named = await Promise.all(plan.named.map((m) => resolveNamed(modules, m, note, policy)));
   for (const m of named) {
     if (!m) continue;
     want(m, ['info', 'mod', 'zip']);
@@ -192,11 +212,19 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
   let steps = 0;
   const fetchGoMod = async (m: ModuleVersion): Promise<Uint8Array> => {
     progress?.total(++steps);
+    // A refused version's go.mod is not fetched, so its requirements are not read either.
+    if (refused(m.path, m.version)) {
+      progress?.step(`${key(m.path, m.version)} .mod`);
+      throw new Error(`${key(m.path, m.version)} is refused by the policy`);
+    }
+    const ended = progress?.working(`${key(m.path, m.version)} .mod`);
     try {
       const answer = await modules.mod(m.path, m.version);
+      if (answer.cache === 'miss') progress?.bytes(answer.body.length);
       note(m.path, m.version, answer);
       return answer.body;
     } finally {
+      ended?.();
       progress?.step(`${key(m.path, m.version)} .mod`);
     }
   };
@@ -212,22 +240,33 @@ export async function prefetch(plan: PrefetchPlan, options: PrefetchOptions): Pr
     const at = k.lastIndexOf('@');
     const modulePath = k.slice(0, at);
     const version = k.slice(at + 1);
+    if (refused(modulePath, version)) {
+      progress?.step(`${k} .${kind}`);
+      return;
+    }
+    const ended = progress?.working(`${k} .${kind}`);
     try {
-      note(modulePath, version, await fetchFile(modules, modulePath, version, kind, entry.sums));
+      const { report, bytes } = await fetchFile(modules, modulePath, version, kind, entry.sums);
+      if (report.cache === 'miss') progress?.bytes(bytes);
+      note(modulePath, version, report);
     } catch (err) {
       note(modulePath, version, err as Error);
     }
+    ended?.();
     progress?.step(`${k} .${kind}`);
   });
 
   const all = [...outcomes.values()];
   const failures = all.filter((o) => o.result === 'failed').map(({ module, version, reasons }) => ({ module, version, reasons }));
+  const skips = all.filter((o) => o.result === 'skipped').map(({ module, version, reasons }) => ({ module, version, reason: reasons[0]! }));
   return {
     versions: all.length,
     fetched: all.filter((o) => o.result === 'fetched').length,
     cached: all.filter((o) => o.result === 'cached').length,
     failed: failures.length,
+    skipped: skips.length,
     failures,
+    skips,
   };
 }
 
@@ -237,10 +276,23 @@ function argumentGraph(m: ModuleVersion): ModuleGraphInput {
   return { mainModules: [{ path: ARGUMENT_MODULE_PATH, dir: process.cwd(), mod }], workspace: false, workReplace: [] };
 }
 
-/** A module@query argument is resolved first (module@latest, a branch from git…). */
-async function resolveNamed(modules: ModuleService, m: ModuleVersion, note: (modulePath: string, version: string, report: Error) => void): Promise<ModuleVersion | null> {
+/**
+ * A module@query argument is resolved first (module@latest, a branch from git…). Under a policy,
+ * @latest is what the serving proxy answers: the newest listed version it allows.
+ */
+async function resolveNamed(
+  modules: ModuleService,
+  m: ModuleVersion,
+  note: (modulePath: string, version: string, report: Error) => void,
+  policy: ModulePolicy | undefined,
+): Promise<ModuleVersion | null> {
   if (isCanonicalVersion(m.version)) return m;
   try {
+    if (policy && m.version === 'latest') {
+      const listed = (await modules.list(m.path)).body.toString('utf8').split('\n').map((line) => line.trim());
+      const best = policy.latestAllowed(m.path, listed);
+      if (best) return { path: m.path, version: best };
+    }
     const info = JSON.parse((await modules.info(m.path, m.version)).body.toString('utf8')) as { Version: string };
     return { path: m.path, version: info.Version };
   } catch (err) {
@@ -249,28 +301,39 @@ async function resolveNamed(modules: ModuleService, m: ModuleVersion, note: (mod
   }
 }
 
-async function fetchFile(modules: ModuleService, modulePath: string, version: string, kind: VersionFile, sums: Wanted['sums']): Promise<FetchReport> {
+/** Fetches one file and checks it against go.sum; returns how it was answered and its size. */
+async function fetchFile(
+  modules: ModuleService,
+  modulePath: string,
+  version: string,
+  kind: VersionFile,
+  sums: Wanted['sums'],
+): Promise<{ report: FetchReport; bytes: number }> {
   switch (kind) {
-    case 'info':
-      return modules.info(modulePath, version);
+    case 'info': {
+      const answer = await modules.info(modulePath, version);
+      return { report: answer, bytes: answer.body.length };
+    }
     case 'mod': {
       const answer = await modules.mod(modulePath, version);
       const hash = hashGoMod(answer.body);
       if (sums.mod && sums.mod !== hash) throw new Error(`go.sum says ${modulePath} ${version}/go.mod ${sums.mod}, the proxy holds ${hash}`);
-      return answer;
+      return { report: answer, bytes: answer.body.length };
     }
     case 'zip': {
       const answer = await modules.zip(modulePath, version);
       await answer.object.close();
       if (sums.zip && sums.zip !== answer.hash) throw new Error(`go.sum says ${modulePath} ${version} ${sums.zip}, the proxy holds ${answer.hash}`);
-      return answer;
+      return { report: answer, bytes: answer.object.size };
     }
   }
 }
 
 /** The text summary: counts, then each failure with its reasons. */
 export function formatPrefetchSummary(summary: PrefetchSummary): string {
-  const lines = [`prefetch: ${summary.versions} module versions: ${summary.fetched} fetched, ${summary.cached} already cached, ${summary.failed} failed`];
+  const skipped = summary.skipped > 0 ? `, ${summary.skipped} skipped by the policy` : '';
+  const lines = [`prefetch: ${summary.versions} module versions: ${summary.fetched} fetched, ${summary.cached} already cached${skipped}, ${summary.failed} failed`];
+  for (const s of summary.skips) lines.push(`  skipped ${s.module}@${s.version}: ${s.reason}`);
   for (const f of summary.failures) lines.push(`  failed ${f.module}@${f.version}: ${f.reasons.join('; ')}`);
   return lines.join('\n') + '\n';
 }

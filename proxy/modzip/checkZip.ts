@@ -27,11 +27,17 @@
 //
 // The h1 hash covers every entry of the zip, directories included, by its full
 // name, exactly as HashZip lists them.
+//
+// The check reads the file with synchronous reads and inflates entries of up to
+// inMemoryEntryBytes in one synchronous call: a zip of 18,000 small files then
+// costs 18,000 inflates, not 72,000 thread-pool round trips and 18,000 stream
+// pipelines. It blocks the thread it runs on, so it runs in a worker thread
+// (checkZipPool.ts); nothing on the event loop calls it.
 
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
-import { crc32, createInflateRaw } from 'node:zlib';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import yauzl from 'yauzl';
 import type { Entry, ZipFile } from 'yauzl';
 import { cleanPath, checkFilePath } from '../protocol/index.ts';
@@ -63,12 +69,13 @@ const maxListedProblems = 50;
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 /**
- * checkZipFile checks the module zip at zipPath for mod against the module zip
- * rules and returns its h1 hash and sizes. It reads the zip once, inflating
- * every entry as a stream; only the root go.mod is kept in memory. Any broken
- * rule, and a zip that cannot be read, throws ZipCheckError.
+ * checkZipFileBlocking checks the module zip at zipPath for mod against the
+ * module zip rules and returns its h1 hash and sizes. It reads the zip once;
+ * only the root go.mod is kept. Any broken rule, and a zip that cannot be read,
+ * throws ZipCheckError. Its reads and inflates are synchronous: call it in a
+ * worker thread (checkZipFile in checkZipPool.ts does).
  */
-export async function checkZipFile(
+export async function checkZipFileBlocking(
   zipPath: string,
   mod: ModuleVersion,
   limits: Partial<ZipLimits> = {},
@@ -77,12 +84,20 @@ export async function checkZipFile(
   checkZipModule(mod, 'check');
   const prefix = `${mod.path}@${mod.version}/`;
 
-  const zipBytes = (await stat(zipPath)).size;
-  checkZipSize(zipBytes, limit);
+  const file = openSync(zipPath, 'r');
+  try {
+    const zipBytes = fstatSync(file).size;
+    checkZipSize(zipBytes, limit);
+    return await checkOpenZip(new SyncFileReader(file), zipBytes, prefix, limit);
+  } finally {
+    closeSync(file);
+  }
+}
 
+async function checkOpenZip(reader: SyncFileReader, zipBytes: number, prefix: string, limit: ZipLimits): Promise<ZipSummary> {
   let zip: ZipFile;
   try {
-    zip = await yauzl.openPromise(zipPath, {
+    zip = await yauzl.fromRandomAccessReaderPromise(reader, zipBytes, {
       lazyEntries: true,
       autoClose: true,
       // Names are bytes to Go: keep them raw (no CP437 decoding, no Info-ZIP
@@ -103,7 +118,6 @@ export async function checkZipFile(
   let uncompressedBytes = 0;
   let goMod: Uint8Array | null = null;
   try {
-    checkZipSize(zip.fileSize, limit);
     // Leaving this loop early closes the zip (the iterator's return()).
     for await (const entry of zip.eachEntry()) {
       const name = decodeName(entry.fileNameRaw);
@@ -130,7 +144,7 @@ export async function checkZipFile(
       if (problems.size > 0) continue;
 
       const isRootGoMod = name === `${prefix}go.mod`;
-      const content = await readEntry(zip, entry, name, isRootGoMod);
+      const content = await readEntry(reader, zipBytes, entry, name, isRootGoMod);
       digests.push({ name, sha256Hex: content.sha256Hex });
       uncompressedBytes += entry.uncompressedSize;
       if (!name.endsWith('/')) files++;
@@ -146,6 +160,109 @@ export async function checkZipFile(
 
   if (problems.size > 0) throw new ZipCheckError(problems.list());
   return { hash: hashFileList(digests), files, uncompressedBytes, zipBytes, goMod };
+}
+
+/**
+ * SyncFileReader gives yauzl the zip through synchronous reads of an open
+ * file, through two read-ahead windows: one follows the central directory
+ * (two small reads per entry), the other the local headers and data of small
+ * entries (read in file order), so each costs one system call per window, not
+ * three per entry. The caller closes the file.
+ */
+class SyncFileReader extends yauzl.RandomAccessReader {
+  readonly file: number;
+  /** The window last used comes first; a read outside both refills the other. */
+  readonly #windows: [ReadWindow, ReadWindow] = [ReadWindow.empty(), ReadWindow.empty()];
+
+  constructor(file: number) {
+    super();
+    this.file = file;
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null, bytesRead?: number) => void): void {
+    let bytesRead: number;
+    try {
+      bytesRead = this.readAt(buffer, offset, length, position);
+    } catch (err) {
+      callback(err as Error);
+      return;
+    }
+    callback(null, bytesRead);
+  }
+
+  /** Reads up to length bytes at position; fewer only at the end of the file. */
+  readAt(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    if (length > readAheadBytes / 2) return this.#readFile(buffer, offset, length, position);
+    let [window, other] = this.#windows;
+    if (!window.holds(position, length)) {
+      if (!other.holds(position, length)) other.fill(position, this.#readFile(other.bytes, 0, readAheadBytes, position));
+      [window, other] = [other, window];
+      this.#windows.reverse();
+    }
+    return window.copy(buffer, offset, length, position);
+  }
+
+  #readFile(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    let done = 0;
+    while (done < length) {
+      const n = readSync(this.file, buffer, offset + done, length - done, position + done);
+      if (n === 0) break;
+      done += n;
+    }
+    return done;
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    return Readable.from(this.chunks(start, end - start));
+  }
+
+  /** The bytes [start, start + length) in chunks of streamChunkBytes; short of them, an error. */
+  *chunks(start: number, length: number): Generator<Buffer> {
+    for (let done = 0; done < length; ) {
+      const chunk = Buffer.allocUnsafe(Math.min(streamChunkBytes, length - done));
+      if (this.readAt(chunk, 0, chunk.length, start + done) < chunk.length) throw new Error('unexpected EOF');
+      done += chunk.length;
+      yield chunk;
+    }
+  }
+
+  override close(callback: (err: Error | null) => void): void {
+    callback(null);
+  }
+}
+
+/** A stretch of the file held in memory: bytes [start, start + filled). */
+class ReadWindow {
+  readonly bytes: Buffer;
+  /** Nothing is held until the first fill. */
+  #start = Number.POSITIVE_INFINITY;
+  #filled = 0;
+
+  private constructor(bytes: Buffer) {
+    this.bytes = bytes;
+  }
+
+  static empty(): ReadWindow {
+    return new ReadWindow(Buffer.allocUnsafe(readAheadBytes));
+  }
+
+  /** Whether the window holds the range, or all of it the file has (at its end). */
+  holds(position: number, length: number): boolean {
+    const end = this.#start + this.#filled;
+    return position >= this.#start && (position + length <= end || (this.#filled < readAheadBytes && position <= end));
+  }
+
+  fill(start: number, filled: number): void {
+    this.#start = start;
+    this.#filled = filled;
+  }
+
+  copy(buffer: Uint8Array, offset: number, length: number, position: number): number {
+    const from = position - this.#start;
+    const available = Math.max(0, Math.min(length, this.#filled - from));
+    this.bytes.copy(buffer, offset, from, from + available);
+    return available;
+  }
 }
 
 function checkZipSize(zipBytes: number, limit: ZipLimits): void {
@@ -230,30 +347,50 @@ function irregularFileType(entry: Entry): string | undefined {
 type EntryContent = { sha256Hex: string; data: Uint8Array | undefined };
 
 /**
+ * Entries whose stored and inflated sizes are both at most this are read and
+ * inflated in one step; larger ones are streamed, so memory stays bounded.
+ */
+const inMemoryEntryBytes = 8 << 20;
+
+/** The read-ahead window of SyncFileReader; larger reads go to the file directly. */
+const readAheadBytes = 1 << 20;
+
+/** Stored bytes of a large entry are read in chunks of this size (direct reads, past the windows). */
+const streamChunkBytes = 1 << 20;
+
+/**
  * readEntry inflates one entry, hashing it and holding it to its declared size
  * and CRC-32; the content itself is kept only when keep is set (the root
  * go.mod, already known to be within its limit).
  */
-async function readEntry(zip: ZipFile, entry: Entry, name: string, keep: boolean): Promise<EntryContent> {
+async function readEntry(reader: SyncFileReader, zipBytes: number, entry: Entry, name: string, keep: boolean): Promise<EntryContent> {
   const declared = entry.uncompressedSize;
   const sha = createHash('sha256');
-  const chunks: Buffer[] = [];
   let crc = 0;
   let read = 0;
+  let data: Buffer | undefined;
   let raw: Readable | undefined;
   try {
-    raw = await openEntryData(zip, entry);
-    const data = entry.compressionMethod === 8 ? inflated(raw) : raw;
-    for await (const chunk of data as AsyncIterable<Buffer>) {
-      read += chunk.length;
-      if (read > declared) {
-        throw new ZipCheckError(
-          `zip entry ${JSON.stringify(name)}: inflates to more than its declared size (${formatBytes(declared)})`,
-        );
+    const start = entryDataStart(reader, zipBytes, entry);
+    if (entry.compressedSize <= inMemoryEntryBytes && declared <= inMemoryEntryBytes) {
+      const stored = Buffer.allocUnsafe(entry.compressedSize);
+      reader.readAt(stored, 0, stored.length, start);
+      data = entry.compressionMethod === 8 ? inflateAtMost(stored, declared, name) : stored;
+      read = data.length;
+      sha.update(data);
+      crc = crc32(data);
+    } else {
+      const chunks: Buffer[] = [];
+      raw = Readable.from(reader.chunks(start, entry.compressedSize));
+      const stream = entry.compressionMethod === 8 ? inflated(raw) : raw;
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        read += chunk.length;
+        if (read > declared) throw tooLarge(name, declared);
+        sha.update(chunk);
+        crc = crc32(chunk, crc);
+        if (keep) chunks.push(chunk);
       }
-      sha.update(chunk);
-      crc = crc32(chunk, crc);
-      if (keep) chunks.push(chunk);
+      if (keep) data = Buffer.concat(chunks, read);
     }
   } catch (err) {
     if (err instanceof ZipCheckError) throw err;
@@ -261,6 +398,7 @@ async function readEntry(zip: ZipFile, entry: Entry, name: string, keep: boolean
   } finally {
     raw?.destroy();
   }
+  if (read > declared) throw tooLarge(name, declared);
   if (read < declared) {
     throw new ZipCheckError(
       `zip entry ${JSON.stringify(name)}: inflates to ${formatBytes(read)}, less than its declared size (${formatBytes(declared)})`,
@@ -272,16 +410,45 @@ async function readEntry(zip: ZipFile, entry: Entry, name: string, keep: boolean
   if (crc !== entry.crc32 && (entry.crc32 !== 0 || hasDataDescriptor)) {
     throw new ZipCheckError(`zip entry ${JSON.stringify(name)}: CRC-32 mismatch (content is corrupt)`);
   }
-  return { sha256Hex: sha.digest('hex'), data: keep ? Buffer.concat(chunks, read) : undefined };
+  return { sha256Hex: sha.digest('hex'), data: keep ? data : undefined };
 }
 
-/** openEntryData opens the entry's stored bytes: the content itself, or its deflate stream. */
-async function openEntryData(zip: ZipFile, entry: Entry): Promise<Readable> {
+function tooLarge(name: string, declared: number): ZipCheckError {
+  return new ZipCheckError(`zip entry ${JSON.stringify(name)}: inflates to more than its declared size (${formatBytes(declared)})`);
+}
+
+/** Inflates a whole deflate stream, stopping one byte past the declared size (which is then refused). */
+function inflateAtMost(deflated: Buffer, declared: number, name: string): Buffer {
+  try {
+    return inflateRawSync(deflated, { maxOutputLength: declared + 1 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw tooLarge(name, declared);
+    throw err;
+  }
+}
+
+/** Local file header: signature, then the name and extra field lengths at 26 and 28. */
+const localHeaderBytes = 30;
+const localHeaderSignature = 0x04034b50;
+
+/**
+ * entryDataStart reads the entry's local header and returns where its stored
+ * bytes start, refusing what is not a local header or runs past the file.
+ */
+function entryDataStart(reader: SyncFileReader, zipBytes: number, entry: Entry): number {
   if (entry.isEncrypted()) throw new Error('entry is encrypted');
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
     throw new Error(`unsupported compression method ${entry.compressionMethod} (only store and deflate are)`);
   }
-  return zip.openReadStreamPromise(entry, { decodeFileData: false });
+  const header = Buffer.alloc(localHeaderBytes);
+  if (reader.readAt(header, 0, localHeaderBytes, entry.relativeOffsetOfLocalHeader) < localHeaderBytes) throw new Error('unexpected EOF');
+  const signature = header.readUInt32LE(0);
+  if (signature !== localHeaderSignature) throw new Error(`invalid local file header signature: 0x${signature.toString(16)}`);
+  const start = entry.relativeOffsetOfLocalHeader + localHeaderBytes + header.readUInt16LE(26) + header.readUInt16LE(28);
+  if (start + entry.compressedSize > zipBytes) {
+    throw new Error(`file data overflows file bounds: ${start} + ${entry.compressedSize} > ${zipBytes}`);
+  }
+  return start;
 }
 
 /** Inflate in larger steps than zlib's default 16 KiB: hashing costs less per byte. */

@@ -12,7 +12,8 @@ export {
   type CreateZipResult,
 } from './createZip.ts';
 export type { SourceFile } from './selectFiles.ts';
-export { checkZipFile, type ZipSummary } from './checkZip.ts';
+export type { ZipSummary } from './checkZip.ts';
+export { checkZipFile } from './checkZipPool.ts';
 export type { ModuleVersion } from './moduleVersion.ts';
 export { hashFileList, hashGoMod, type FileDigest } from './dirhash.ts';
 export { ZipCheckError } from './errors.ts';

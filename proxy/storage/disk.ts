@@ -5,8 +5,12 @@
  * Crash safety: every file is written to <root>/.staging, fsync'ed, and only
  * then linked (immutable files: link fails if the name exists, so the first
  * complete write wins and nothing is ever overwritten) or renamed (mutable
- * files) into place, followed by an fsync of the folder. A crash at any
- * moment leaves either no file or a complete one; staging leftovers are
+ * files) into place. A crash at any moment, a power loss included, leaves
+ * either no file or a complete one: a name is made only for content already
+ * on disk. The folder is not fsync'ed after the link or rename: that would
+ * only make the new name itself durable before the answer, and a name lost
+ * in a power loss means one fetch more later (the zip's h1 is computed again
+ * when its .ziphash is missing), never a wrong file. Staging leftovers are
  * removed at the next start (staging.ts). A write that fails (a full disk)
  * is a storage failure (507/503), and leaves nothing staged.
  */
@@ -101,7 +105,6 @@ export class DiskStorage implements Storage {
     try {
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.rename(staged, target);
-      await syncFolder(path.dirname(target));
     } catch (err) {
       throw storageWriteFailure(err, `storing ${key}`);
     } finally {
@@ -115,7 +118,6 @@ export class DiskStorage implements Storage {
     try {
       await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.link(staged, target);
-      await syncFolder(path.dirname(target));
       return true;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
@@ -189,22 +191,16 @@ export class DiskStorage implements Storage {
   }
 }
 
-/** fsync of a file (its content) or a folder (the names in it). */
-async function syncPath(target: string, flags: 'r' | 'r+'): Promise<void> {
-  const handle = await fs.open(target, flags);
+/** fsync of a file's content. */
+async function syncFile(file: string): Promise<string> {
+  const handle = await fs.open(file, 'r+');
   try {
     await handle.sync();
   } finally {
     await handle.close();
   }
-}
-
-async function syncFile(file: string): Promise<string> {
-  await syncPath(file, 'r+');
   return file;
 }
-
-const syncFolder = (folder: string): Promise<void> => syncPath(folder, 'r');
 
 function isMissing(err: unknown): boolean {
   const code = (err as NodeJS.ErrnoException).code;

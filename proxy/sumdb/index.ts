@@ -7,5 +7,6 @@
 export * from './note.ts';
 export * from './tlog.ts';
 export { InvalidSumdbSettingError, KNOWN_SUMDB_KEYS, parseSumdbSetting, type SumdbSetting } from './setting.ts';
+export { findDatabaseEndpoint, type DatabaseEndpoint, type RemoteAnswer, type UpstreamEntry } from './databaseRoute.ts';
 export { ChecksumDatabase, TILE_HEIGHT, type ChecksumDatabaseOptions, type DatabaseAnswer } from './database.ts';
 export { ModuleChecksums, type ChecksumOutcome, type ModuleChecksumsOptions, type UnreachablePolicy } from './moduleChecksums.ts';

@@ -39,5 +39,20 @@ export const VALUE_SETS: Record<string, unknown> = {
       },
     },
   },
+  'a proxy with tls, auth, access rules, a deny policy, an audit trail and .netrc tokens per namespace': {
+    proxy: {
+      create: true,
+      spec: {
+        service: { port: 443 },
+        tls: { secretName: 'go-proxy-tls' },
+        auth: { htpasswdSecretRef: { name: 'go-proxy-users' }, tokens: [{ name: 'ci', secretRef: { name: 'ci-token' } }], groups: { builders: ['ci', 'namespace:build'] } },
+        access: { rules: [{ modules: ['git.corp.example/*'], allow: ['builders'] }], default: ['authenticated'] },
+        policy: { deny: [{ module: 'github.com/acme/old', versions: ['<v1.2.0'], reason: 'CVE-2026-0001' }] },
+        audit: { log: true, storage: true },
+        clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } }, netrc: { enabled: true, rotation: 1 } },
+      },
+      ingress: { enabled: true, host: 'goproxy.corp.example', annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' } },
+    },
+  },
 };
 
