@@ -1,20 +1,23 @@
 /** `gomodproxy import`: checks every module version of a bundle and stores those that pass. */
 import type { Command } from 'commander';
 import { formatImportSummary, importBundle } from '../proxy/commands/importBundle.ts';
-import { createProgress } from '../proxy/commands/progress.ts';
 import { parseGoSum } from '../proxy/protocol/index.ts';
 import { assembleProxy } from '../proxy/serve.ts';
+import { parseSumdbSetting } from '../proxy/sumdb/index.ts';
+import { progressEveryOption, progressFor, type ProgressFlags } from './progressFlag.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { readArgumentFile } from './usage.ts';
 
-type ImportFlags = ParsedFlags & { goSum?: string; json?: boolean };
+type ImportFlags = ParsedFlags & ProgressFlags & { goSum?: string; json?: boolean };
 
 async function importCommand(bundle: string, flags: ImportFlags): Promise<void> {
   const goSum = flags.goSum ? parseGoSum(await readArgumentFile(flags.goSum, 'go.sum'), flags.goSum) : undefined;
   const config = commandConfig(flags);
-  const { storage, checksums } = await assembleProxy(config, commandLogger(flags));
-  const progress = createProgress('import');
-  const summary = await importBundle(bundle, { storage, checksums, progress, ...(goSum && { goSum }) });
+  const progress = progressFor('import', flags);
+  const { storage, checksums, policy } = await assembleProxy(config, commandLogger(flags));
+  const sumdb = parseSumdbSetting(config.sumdb);
+  const database = sumdb.off ? null : { name: sumdb.name, verifier: sumdb.verifier };
+  const summary = await importBundle(bundle, { storage, checksums, database, progress, policy, ...(goSum && { goSum }) });
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatImportSummary(summary));
   if (summary.refused.length > 0) process.exitCode = 1;
@@ -24,11 +27,12 @@ export function addImportCommand(program: Command): void {
   withSettingsFlags(
     program
       .command('import')
-      .description('check every module version of an offline bundle and add those that pass to the store')
+      .description('check every module version of an offline bundle (against the checksum database proof it carries) and add those that pass to the store')
       .argument('<bundle.tar>', 'a bundle written by gomodproxy export'),
     'everyCommand',
   )
     .option('--go-sum <file>', 'a go.sum whose lines the bundle must agree with')
     .option('--json', 'print the summary as JSON')
+    .option(...progressEveryOption)
     .action(importCommand);
 }

@@ -13,6 +13,7 @@ import { addAuditCommand } from './audit.ts';
 import { addCleanupCommand } from './cleanup.ts';
 import { addExportCommand } from './export.ts';
 import { addImportCommand } from './import.ts';
+import { addLifecycleCommands } from './lifecycle.ts';
 import { addOperatorCommand } from './operator.ts';
 import { addPolicyCommand } from './policy.ts';
 import { addPrefetchCommand } from './prefetch.ts';
@@ -29,6 +30,7 @@ export function buildCli(): Command {
   addCleanupCommand(program);
   addImportCommand(program);
   addOperatorCommand(program);
+  addLifecycleCommands(program);
   addPolicyCommand(program);
   addAuditCommand(program);
   return program;

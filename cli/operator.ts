@@ -5,7 +5,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import { runOperator } from '../operator/main.ts';
 import { LOG_LEVELS, parseDuration, parseListen } from '../proxy/config.ts';
 
 type OperatorFlags = {
@@ -57,6 +56,9 @@ async function operator(given: Partial<OperatorFlags>): Promise<void> {
   if (!(retryPeriodMs < renewDeadlineMs && renewDeadlineMs < leaseDurationMs)) {
     throw new Error('lease timing: --retry-period < --renew-deadline < --lease-duration is required, so a leader gives up before another may take over');
   }
+  // Loaded here, not at the top: the Kubernetes client costs ~85 MiB of memory that serve and the
+  // other commands, which share this program, must not pay.
+  const { runOperator } = await import('../operator/main.ts');
   const running = await runOperator({
     ...(flags.kubeconfig !== undefined && { kubeconfig: flags.kubeconfig }),
     ...(flags.namespace !== undefined && { namespace: flags.namespace }),

@@ -1,22 +1,22 @@
 /** `gomodproxy prefetch`: warms the store with a module graph. */
 import type { Command } from 'commander';
 import { formatPrefetchSummary, planPrefetch, prefetch } from '../proxy/commands/prefetch.ts';
-import { createProgress } from '../proxy/commands/progress.ts';
 import { assembleProxy } from '../proxy/serve.ts';
+import { progressEveryOption, progressFor, type ProgressFlags } from './progressFlag.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { UsageError } from './usage.ts';
 
-type PrefetchFlags = ParsedFlags & { concurrency?: string; json?: boolean };
+type PrefetchFlags = ParsedFlags & ProgressFlags & { concurrency?: string; json?: boolean };
 
 async function prefetchCommand(inputs: string[], flags: PrefetchFlags): Promise<void> {
   const config = commandConfig(flags);
   const plan = await planPrefetch(inputs);
-  const logger = commandLogger(flags);
-  const { modules } = await assembleProxy(config, logger);
-  const progress = createProgress('prefetch');
   const concurrency = flags.concurrency === undefined ? 16 : Number(flags.concurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency ${flags.concurrency}: give a whole number of at least 1`);
-  const summary = await prefetch(plan, { modules, concurrency, progress });
+  const progress = progressFor('prefetch', flags);
+  const logger = commandLogger(flags);
+  const { modules, policy } = await assembleProxy(config, logger);
+  const summary = await prefetch(plan, { modules, concurrency, progress, policy });
   progress.stop();
   process.stdout.write(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatPrefetchSummary(summary));
   if (summary.failed > 0) process.exitCode = 1;
@@ -32,5 +32,6 @@ export function addPrefetchCommand(program: Command): void {
   )
     .option('--concurrency <n>', 'files fetched at once (default: 16)')
     .option('--json', 'print the summary as JSON')
+    .option(...progressEveryOption)
     .action(prefetchCommand);
 }

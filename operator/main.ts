@@ -76,17 +76,27 @@ export async function runOperator(options: OperatorOptions, logger: Logger = pin
   logger.info({ url, identity: options.identity, lease: `${options.leaseNamespace}/${options.leaseName}`, server: api.server }, 'gomodproxy operator started: campaigning for the lease');
 
   let controllerStarted: Promise<void> | undefined;
+  let stopping: Promise<void> | undefined;
   let reportLost: (reason: string) => void = () => {};
   const lost = new Promise<string>((resolve) => (reportLost = resolve));
   const campaign = elector.acquire((reason) => {
     logger.error({ reason }, 'lost the lease: stopping');
     reportLost(reason);
   }).then((leading) => {
-    if (leading) controllerStarted = controller.start();
+    // Won as a stop began: the controller is not started, and the elector releases the lease.
+    if (leading && !stopping) controllerStarted = controller.start();
     return controllerStarted;
   });
 
-  let stopping: Promise<void> | undefined;
+  /** One step of the shutdown: a failure is logged, and the steps after it still run. */
+  const step = async (what: string, run: () => Promise<unknown>) => {
+    try {
+      await run();
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, `stopping: ${what} failed`);
+    }
+  };
+
   return {
     url,
     leader: () => elector.isLeader,
@@ -96,13 +106,16 @@ export async function runOperator(options: OperatorOptions, logger: Logger = pin
         // Finish the work in hand while still holding the lease, then hand the lease over.
         // (Stopping also ends caches that are still filling, so start() is awaited after it.)
         if (controllerStarted) {
-          await controller.stop();
-          await controllerStarted.catch(() => undefined);
+          const started = controllerStarted;
+          await step('the controller', () => controller.stop());
+          await step('filling the caches', () => started);
         }
         await elector.stop();
-        await campaign.catch(() => undefined);
-        await app.close();
-        await api.close();
+        await step('the campaign', () => campaign);
+        await step('the /metrics server', () => app.close());
+        await step('the API connections', async () => {
+          if (!(await api.close())) logger.warn('stopping: requests to the API still open after 5 s were cut');
+        });
         logger.info('gomodproxy operator stopped');
       })();
       return stopping;

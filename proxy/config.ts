@@ -348,7 +348,7 @@ const auth = z
       .meta({ shownDefault: 'as `access.default`' }),
     maxFailedLogins: wholeNumber(1)
       .default(10)
-      .describe('Failed sign-ins a client address may make per minute; more are answered 429 without checking them.'),
+      .describe('Failed sign-ins a client address (an IPv6 /64) may make per minute, per replica; more are answered 429 without checking them.'),
   })
   .strict()
   .optional()

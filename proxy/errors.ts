@@ -4,8 +4,10 @@
  *
  * The status is part of the GOPROXY protocol, not decoration:
  *   404/410  "not here": the go command falls back along its own GOPROXY list;
- *   403      "denied": the go command stops, so a private path never reaches
- *            a public proxy further down the client's list;
+ *            also an upstream's own 403 ("not available there"): the upstream
+ *            refused, the proxy did not, so the client may look elsewhere;
+ *   403      "denied" by this proxy: the go command stops, so a private path
+ *            never reaches a public proxy further down the client's list;
  *   400      the request itself is malformed;
  *   502/504  an upstream failed or timed out: the client sees why; also the
  *            checksum database failing, misbehaving, or disagreeing with
@@ -20,6 +22,11 @@ export const errorCodes = {
   DENIED_BY_POLICY: 403,
   NOT_FOUND: 404,
   GONE: 410,
+  /**
+   * An upstream answered 403. For the walk along the upstream list it is a failure, as for the go
+   * command (',' stops there); for the client it is "not here", with the upstream's reason.
+   */
+  UPSTREAM_REFUSED: 404,
   URI_TOO_LONG: 414,
   BAD_UPSTREAM_CONTENT: 502,
   UPSTREAM_FAILED: 502,
@@ -74,6 +81,21 @@ export function clientSafeReason(err: unknown): string {
   const { code, syscall } = (err ?? {}) as { code?: unknown; syscall?: unknown };
   if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return typeof syscall === 'string' ? `${code} (${syscall})` : code;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A peer's own words (an upstream's or a checksum database's answer body) made fit for a one-line
+ * answer and a log field: markup removed, whitespace collapsed, printable ASCII only, at most
+ * `max` characters.
+ */
+export function peerReason(text: string, max = 200): string {
+  const plain = text
+    .replace(/<(script|style)[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return plain.length > max ? `${plain.slice(0, max - 3)}...` : plain;
 }
 
 /** Codes of a local disk that is full: never caused by a network peer. */

@@ -328,7 +328,8 @@ export class ModuleService {
         return { cache: 'miss' as const, source, body };
       } catch (err: unknown) {
         if (!isProxyError(err)) throw err;
-        if (err.isNotFound) {
+        // An upstream's "not here" (or its refusal) is an answer, not an outage: nothing stale instead.
+        if (err.isNotFound || err.code === 'UPSTREAM_REFUSED') {
           const local = await this.localAnswer(request);
           if (local) return local;
           throw err;

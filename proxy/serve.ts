@@ -17,7 +17,7 @@ import { buildServer, keepKeyPairCurrent, readKeyPair, type SecureContextTarget 
 import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sourceChainFromSetting } from './sources/index.ts';
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
-import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting } from './sumdb/index.ts';
+import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting, type UpstreamEntry } from './sumdb/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -31,8 +31,18 @@ export type RunningProxy = {
   close(): Promise<void>;
 };
 
-/** The checksum database and the rule for which paths are checked against it. */
-export function createChecksums(config: Config, storage: Storage, logger: Logger, metrics: ProxyMetrics, memoryCache: MemoryCache): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
+/**
+ * The checksum database and the rule for which paths are checked against it. Without a URL in
+ * the setting, the database is looked for through `upstream` first, as the go command does.
+ */
+export function createChecksums(
+  config: Config,
+  storage: Storage,
+  logger: Logger,
+  metrics: ProxyMetrics,
+  memoryCache: MemoryCache,
+  upstream?: SourceChain,
+): { database: ChecksumDatabase | null; checksums: ModuleChecksums } {
   const setting = parseSumdbSetting(config.sumdb);
   const database = setting.off
     ? null
@@ -40,6 +50,7 @@ export function createChecksums(config: Config, storage: Storage, logger: Logger
         name: setting.name,
         verifier: setting.verifier,
         url: setting.url,
+        ...(!setting.urlGiven && upstream ? { upstreams: databaseUpstreams(upstream) } : {}),
         storage,
         timeoutMs: config.upstreamTimeout,
         ttlMs: config.listTtl,
@@ -57,6 +68,15 @@ export function createChecksums(config: Config, storage: Storage, logger: Logger
     metrics,
   });
   return { database, checksums };
+}
+
+/** The upstream list as the checksum database's client walks it: GOPROXY URLs can be read, keywords end it. */
+function databaseUpstreams(chain: SourceChain): UpstreamEntry[] {
+  return chain.entries.map(({ source, proxy, fallBackOnAnyError }) => ({
+    name: source.name,
+    fallBackOnAnyError,
+    ...(proxy && { read: (path: string, maxBytes: number) => proxy.readPath(path, maxBytes) }),
+  }));
 }
 
 export async function createStorage(config: Config): Promise<Storage> {
@@ -127,7 +147,7 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     throw err;
   }
   const metrics = createMetrics();
-  const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache);
+  const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache, upstream);
   const policy = new ModulePolicy(config.policy);
   const modules = new ModuleService({
     fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),

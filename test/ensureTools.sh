@@ -34,11 +34,26 @@ if [ ${#packages[@]} -gt 0 ]; then
     exit 1
   fi
 fi
-# The image, built from the Dockerfile with podman on a base made here (minutes the first time).
-bash "$(dirname "$0")/image/ensureImage.sh" >/dev/null
+# The image (debootstrap, Node from npm, then podman building the Dockerfile: mostly downloads and
+# disk, minutes the first time) is made while the Go programs compile, which keep both cores busy.
+bash "$(dirname "$0")/image/ensureImage.sh" >/dev/null &
+image_build=$!
 
-bash "$(dirname "$0")/storage/ensureS3Server.sh"
+# The Go modules of every tool still to build, fetched at once (network, not cores): each build then
+# finds its modules there instead of downloading them while the cores wait.
+here="$(dirname "$0")"
+downloads=()
+for script in storage/ensureS3Server.sh cluster/ensureCluster.sh helm/ensureHelm.sh; do
+  bash "$here/$script" --download &
+  downloads+=($!)
+done
 
-# etcd and the Kubernetes binaries for test/cluster/ and test/node/, built once into ~/.cache.
-bash "$(dirname "$0")/cluster/ensureCluster.sh" >/dev/null
-bash "$(dirname "$0")/helm/ensureHelm.sh" >/dev/null
+# MinIO for the S3 tests; etcd and the Kubernetes programs for test/cluster/ and test/node/; helm for
+# test/helm/: built one after another (each `go build` uses every core) into ~/.cache, once.
+status=0
+bash "$here/storage/ensureS3Server.sh" >/dev/null &&
+  bash "$here/cluster/ensureCluster.sh" >/dev/null &&
+  bash "$here/helm/ensureHelm.sh" >/dev/null || status=$?
+for download in "${downloads[@]}"; do wait "$download" || status=$?; done
+wait "$image_build" || status=$?
+exit "$status"

@@ -185,11 +185,147 @@ const labelSelector = z
   })
   .strict();
 
+
+// --- Who may fetch what (auth, access, policy, audit, tls) and the per-namespace .netrc tokens.
+// The proxy's own settings (proxy/config.ts) in the resource's terms: files come from Secrets
+// that the operator mounts, and the ConfigMap it renders is checked by the proxy's schema.
+
+/** A name in an access list: a user, a token name, a group, `authenticated` or `anonymous`. */
+const principal = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._@:-]*$/);
+
+const authTokenReference = z
+  .object({
+    name: principal.meta({ description: 'The identity the token signs in as (e.g. ci-build).' }),
+    secretRef: secretKeyReference
+      .extend({ key: z.string().min(1).max(253).default('sha256').meta({ description: 'The key holding the token\'s SHA-256 in hex (printf %s "$TOKEN" | sha256sum); never the token.' }) })
+      .meta({ description: 'The Secret holding the token\'s SHA-256.' }),
+  })
+  .strict();
+
+const auth = z
+  .object({
+    htpasswdSecretRef: secretKeyReference
+      .extend({ key: z.string().min(1).max(253).default('htpasswd').meta({ description: 'The key holding the htpasswd file.' }) })
+      .optional()
+      .meta({ description: 'A Secret holding an Apache htpasswd file with bcrypt hashes (htpasswd -B). The proxy re-reads it when the Secret changes.' }),
+    tokens: z
+      .array(authTokenReference)
+      .max(256)
+      .default([])
+      .meta({ description: 'Named tokens, each from a Secret holding its SHA-256. A changed Secret rolls the pods.' }),
+    groups: z
+      .record(principal, z.array(principal).max(1024))
+      .optional()
+      .meta({ description: 'Groups for access rules: a name and its members (users, token names, namespace:<name> identities).' }),
+    metrics: z.array(principal).max(64).optional().meta({ description: 'Who may read /metrics (default: as access.default).' }),
+  })
+  .strict();
+
+const accessRule = z
+  .object({
+    modules: z.array(z.string().min(1).max(1024)).min(1).max(256).meta({ description: 'GOPRIVATE-style patterns of module paths.' }),
+    allow: z.array(principal).max(1024).meta({ description: 'Users, tokens, groups, namespace:<name>, authenticated or anonymous; [] for nobody.' }),
+  })
+  .strict();
+
+const access = z
+  .object({
+    rules: z.array(accessRule).max(256).default([]).meta({ description: 'Ordered rules; the first whose patterns match a module path decides.' }),
+    default: z.array(principal).max(1024).optional().meta({ description: 'Who may read a module no rule matches (default: authenticated with auth, else anonymous).' }),
+  })
+  .strict();
+
+const policy = z
+  .object({
+    deny: z
+      .array(
+        z
+          .object({
+            module: z.string().min(1).max(1024).meta({ description: 'A GOPRIVATE-style pattern.' }),
+            versions: z.array(z.string().min(1).max(256)).min(1).max(64).optional().meta({ description: 'Versions or ranges (e.g. "<v1.2.3"); every version when left out.' }),
+            reason: z.string().min(1).max(500).meta({ description: 'Shown to the go command and in the audit trail.' }),
+          })
+          .strict(),
+      )
+      .max(1024)
+      .default([]),
+    allow: z.array(z.string().min(1).max(1024)).min(1).max(256).optional().meta({ description: 'Allow-list mode: only modules matching these patterns are fetched.' }),
+  })
+  .strict();
+
+const audit = z
+  .object({
+    log: z.boolean().default(true).meta({ description: 'One audit JSON line per download and per refused request on the proxy\'s log stream.' }),
+    storage: z.boolean().default(false).meta({ description: 'Also keep the lines as day files in the module store (replicas sharing a bucket share one trail); read them with gomodproxy audit.' }),
+  })
+  .strict();
+
+const tls = z
+  .object({
+    secretName: dnsLabel.meta({
+      description: 'A kubernetes.io/tls Secret (tls.crt, tls.key), e.g. from cert-manager, mounted read-only. The proxy reloads it when it changes: a rotation does not restart the pods.',
+    }),
+  })
+  .strict();
+
+const netrc = z
+  .object({
+    enabled: z.boolean().default(false),
+    secretName: dnsLabel.default('gomodproxy-netrc').meta({ description: 'Name of the Secret with a .netrc (key .netrc) and the bare token (key token) in each selected namespace.' }),
+    rotation: z
+      .number()
+      .int()
+      .min(0)
+      .max(2_147_483_647)
+      .default(0)
+      .meta({ description: 'Change this number to issue new tokens in every selected namespace; the old ones stop working when the proxy\'s pods have rolled.' }),
+  })
+  .strict()
+  .meta({ description: 'A token per selected namespace (identity namespace:<name>) written there as a .netrc Secret; a pod mounts it and sets NETRC. Needs spec.tls: the go command sends credentials only over https.' });
+
+/** The spec's fields about access, validated by CEL where they span fields. */
+const accessFields = {
+  auth: auth.optional().meta({ description: 'Who may sign in: an htpasswd file and named tokens from Secrets (needs tls: the go command sends credentials only over https).' }),
+  access: access.optional().meta({ description: 'Who may read which modules (the proxy\'s access rules).' }),
+  policy: policy.optional().meta({ description: 'Module versions never served, and allow-list mode.' }),
+  audit: audit.optional().meta({ description: 'The audit trail: who fetched what.' }),
+  tls: tls.optional().meta({ description: 'Serve https with the certificate of a TLS Secret.' }),
+};
+
+const accessValidations = [
+  {
+    rule: '!has(self.clusterWide.netrc) || !self.clusterWide.netrc.enabled || (has(self.tls) && self.clusterWide.enabled)',
+    message: 'clusterWide.netrc needs clusterWide.enabled and spec.tls: the tokens go to the selected namespaces, and the go command sends .netrc credentials only over https',
+  },
+];
+
 const clusterWide = z
   .object({
     enabled: z.boolean().default(false),
     namespaceSelector: labelSelector.default({}).meta({ description: 'Namespaces that get the ConfigMap (empty: every namespace).' }),
     configMapName: dnsLabel.default('gomodproxy').meta({ description: 'Name of the ConfigMap with GOPROXY, GONOSUMDB, GOPRIVATE and GOSUMDB.' }),
+    netrc: netrc.optional(),
+  })
+  .strict();
+
+/** Scraping the proxy's /metrics by the Prometheus operator. */
+const monitoring = z
+  .object({
+    podMonitor: z
+      .object({
+        enabled: z.boolean().default(false).meta({ description: 'Make the PodMonitor; false deletes one made before.' }),
+        interval: z.string().regex(/^[0-9]+(ms|s|m|h)$/).max(16).default('30s').meta({ description: 'How often Prometheus scrapes /metrics.' }),
+        labels: z
+          .record(z.string(), z.string().max(63))
+          .optional()
+          .meta({ description: 'Labels on the PodMonitor, e.g. the one your Prometheus selects PodMonitors by (release: prometheus).' }),
+      })
+      .strict()
+      .meta({ description: 'A monitoring.coreos.com/v1 PodMonitor for the proxy\'s pods; the cluster must serve that kind (the Prometheus operator\'s CRDs).' }),
   })
   .strict();
 
@@ -210,6 +346,8 @@ export const goModuleProxySpecSchema = z
     pod: pod.default({ gitCacheSizeLimit: '5Gi', tmpSizeLimit: '2Gi' }),
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
+    monitoring: monitoring.optional(),
+    ...accessFields,
   })
   .strict()
   .meta({
@@ -223,6 +361,7 @@ export const goModuleProxySpecSchema = z
         message:
           'storage.pvc.accessModes ReadWriteOncePod: the cleanup job could never mount the volume beside the serving pod; use ReadWriteOnce (the job is scheduled on the serving pod\'s node) or ReadWriteMany',
       },
+      ...accessValidations,
     ],
   });
 

@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../render/index.ts';
 import type { KubeApi } from './kubeApi.ts';
+import { sameQuantity } from './quantity.ts';
 
 export const APPLIED_HASH_ANNOTATION = 'gomodproxy.dev/applied-hash';
 
@@ -25,12 +26,20 @@ export function withAppliedHash(object: KubeObject): KubeObject {
 }
 
 /**
+ * Fields whose values are resource quantities, which the apiserver stores in canonical form:
+ * resources' requests and limits (a container's, a PVC's storage) and an emptyDir's sizeLimit.
+ */
+const QUANTITY_FIELDS = new Set(['requests', 'limits', 'sizeLimit']);
+
+/**
  * Whether live holds every value desired sets: objects key by key; lists of objects element by
  * element, each desired element held by some live element (others may add elements to the lists
  * that server-side apply merges by key, such as env or ports); lists of plain values (atomic to
- * server-side apply, such as args) and anything else equal.
+ * server-side apply, such as args) and anything else equal; quantities equal in value (1Gi holds
+ * 1073741824, 500m holds 0.5), since the apiserver rewrites them in canonical form.
  */
-export function holdsDesired(live: unknown, desired: unknown): boolean {
+export function holdsDesired(live: unknown, desired: unknown, quantities = false): boolean {
+  if (quantities && typeof live === 'string' && typeof desired === 'string') return sameQuantity(live, desired);
   // The apiserver drops empty lists and may drop empty objects (an env of no variables).
   if (live === undefined && desired !== null && typeof desired === 'object' && Object.keys(desired).length === 0) return true;
   if (Array.isArray(desired)) {
@@ -39,7 +48,7 @@ export function holdsDesired(live: unknown, desired: unknown): boolean {
   }
   if (desired !== null && typeof desired === 'object') {
     if (live === null || typeof live !== 'object' || Array.isArray(live)) return false;
-    return Object.entries(desired).every(([key, value]) => holdsDesired((live as Record<string, unknown>)[key], value));
+    return Object.entries(desired).every(([key, value]) => holdsDesired((live as Record<string, unknown>)[key], value, quantities || QUANTITY_FIELDS.has(key)));
   }
   return isDeepStrictEqual(live, desired);
 }

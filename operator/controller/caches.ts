@@ -2,7 +2,8 @@
  * The informers the controller reads from: GoModuleProxies, the objects they own (selected by
  * the operator's label), the pods of their cleanup jobs (for status.lastCleanup), namespaces (for
  * the cluster-wide ConfigMaps) and the metadata of Secrets (whether a referenced Secret exists;
- * their data is never read).
+ * their data is never read). The Secrets the operator writes itself (the per-namespace tokens) are
+ * owned objects, read whole.
  */
 import type { Logger } from 'pino';
 import { PLURAL, VERSION, GROUP } from '../api/goModuleProxy.ts';
@@ -18,6 +19,8 @@ export const OWNED_KINDS = [
   { kind: 'CronJob', apiVersion: 'batch/v1' },
   { kind: 'PodDisruptionBudget', apiVersion: 'policy/v1' },
   { kind: 'NetworkPolicy', apiVersion: 'networking.k8s.io/v1' },
+  // The per-namespace tokens' Secrets (namespaceTokens.ts), with their data: only the operator's own, by label.
+  { kind: 'Secret', apiVersion: 'v1' },
 ] as const;
 
 export type OwnedKind = (typeof OWNED_KINDS)[number]['kind'];

@@ -13,7 +13,7 @@ import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { PROXY_NAME_LABEL, PROXY_NAMESPACE_LABEL, MANAGED_SELECTOR, renderClusterWideConfigMap, selectorMatches, type KubeObject } from '../render/index.ts';
 import { applyIfChanged, withAppliedHash } from './applyOwned.ts';
 import type { Caches } from './caches.ts';
-import { KubeApiError, objectPath, resourcePath, type KubeApi } from './kubeApi.ts';
+import { KubeApiError, objectPath, pluralOf, resourcePath, type KubeApi } from './kubeApi.ts';
 
 const COMPONENT = 'app.kubernetes.io/component=cluster-wide-settings';
 
@@ -26,25 +26,41 @@ function isPublishedBy(object: KubeObject, proxy: { metadata: { name: string; na
   return labels['app.kubernetes.io/component'] === 'cluster-wide-settings' && labels[PROXY_NAME_LABEL] === proxy.metadata.name && labels[PROXY_NAMESPACE_LABEL] === proxy.metadata.namespace;
 }
 
-/** Who holds a ConfigMap that is in the way, in words for the Degraded message. */
-function holder(object: KubeObject): string {
+/** Who holds an object that is in the way, in words for the Degraded message. */
+export function holder(object: KubeObject): string {
   const labels = object.metadata.labels ?? {};
   if (labels[PROXY_NAME_LABEL] && labels[PROXY_NAMESPACE_LABEL]) return `GoModuleProxy ${labels[PROXY_NAMESPACE_LABEL]}/${labels[PROXY_NAME_LABEL]}`;
   return 'someone else (it has no gomodproxy-operator labels)';
 }
 
-/** Creates a ConfigMap not seen before; 'taken' with its holder when one of that name exists and is not this proxy's. */
-async function createUnlessTaken(api: KubeApi, desired: KubeObject, proxy: GoModuleProxy): Promise<'created' | 'ours' | { taken: string }> {
+/**
+ * Creates an object not seen before in another namespace; `ours` with the object when this proxy
+ * made it a moment ago (not yet in the cache); 'taken' with its holder when one of that name exists
+ * and isOurs says it is not this proxy's.
+ */
+export async function createUnlessTaken(api: KubeApi, desired: KubeObject, isOurs: (existing: KubeObject) => boolean): Promise<'created' | { ours: KubeObject } | { taken: string }> {
   try {
-    await api.create(resourcePath('v1', 'configmaps', desired.metadata.namespace), withAppliedHash(desired));
+    await api.create(resourcePath(desired.apiVersion, pluralOf(desired.kind), desired.metadata.namespace), withAppliedHash(desired));
     return 'created';
   } catch (err) {
     if (!(err instanceof KubeApiError && err.status === 409)) throw err;
     // Perhaps this proxy's own, made a moment ago and not yet in the cache.
     const existing = await api.get(objectPath(desired));
-    if (existing && isPublishedBy(existing, proxy)) return 'ours';
+    if (existing && isOurs(existing)) return { ours: existing };
     return { taken: existing ? holder(existing) : 'someone else' };
   }
+}
+
+/** The namespaces the cluster-wide selector picks, but those being deleted. */
+export function selectedNamespaces(caches: Caches, proxy: GoModuleProxy): string[] {
+  return caches.namespaces
+    .list()
+    .filter((namespace) => {
+      const phase = (namespace['status'] as { phase?: string } | undefined)?.phase;
+      if (namespace.metadata.deletionTimestamp || phase === 'Terminating') return false;
+      return selectorMatches(proxy.spec.clusterWide.namespaceSelector, namespace.metadata.labels ?? {});
+    })
+    .map((namespace) => namespace.metadata.name);
 }
 
 export type Publication = { requests: number; conflicts: string[] };
@@ -54,22 +70,19 @@ export async function publishClusterWide(api: KubeApi, caches: Caches, proxy: Go
   let sent = 0;
   const conflicts: string[] = [];
   const wanted = new Set<string>();
-  for (const namespace of caches.namespaces.list()) {
-    const phase = (namespace['status'] as { phase?: string } | undefined)?.phase;
-    if (namespace.metadata.deletionTimestamp || phase === 'Terminating') continue;
-    if (!selectorMatches(proxy.spec.clusterWide.namespaceSelector, namespace.metadata.labels ?? {})) continue;
-    const desired = renderClusterWideConfigMap(proxy, namespace.metadata.name);
-    const where = `${namespace.metadata.name}/${desired.metadata.name}`;
+  for (const namespace of selectedNamespaces(caches, proxy)) {
+    const desired = renderClusterWideConfigMap(proxy, namespace);
+    const where = `${namespace}/${desired.metadata.name}`;
     wanted.add(where);
-    const current = caches.ownedObject('ConfigMap', namespace.metadata.name, desired.metadata.name);
+    const current = caches.ownedObject('ConfigMap', namespace, desired.metadata.name);
     if (current && !isPublishedBy(current, proxy)) {
       conflicts.push(`ConfigMap ${where} is published by ${holder(current)}`);
       continue;
     }
     if (!current) {
       sent++;
-      const created = await createUnlessTaken(api, desired, proxy);
-      if (typeof created === 'object') {
+      const created = await createUnlessTaken(api, desired, (existing) => isPublishedBy(existing, proxy));
+      if (typeof created === 'object' && 'taken' in created) {
         conflicts.push(`ConfigMap ${where} is held by ${created.taken}`);
         continue;
       }

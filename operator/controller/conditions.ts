@@ -21,6 +21,8 @@ export const REASONS = {
   progressDeadlineExceeded: 'ProgressDeadlineExceeded',
   recovered: 'Recovered',
   configMapConflict: 'ConfigMapConflict',
+  podMonitorUnavailable: 'PodMonitorUnavailable',
+  secretConflict: 'SecretConflict',
 } as const;
 
 /** Kubernetes time: RFC 3339 in seconds, UTC. */

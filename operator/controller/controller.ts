@@ -97,7 +97,7 @@ export class Controller {
       if (key === undefined) return;
       const started = performance.now();
       try {
-        const outcome = await reconcile({ api: this.options.api, caches: this.caches, render: this.options.render, logger, identity: this.options.identity, heldForImage: this.heldForImage, now: () => new Date() }, key);
+        const outcome = await reconcile({ api: this.options.api, caches: this.caches, render: this.options.render, logger, watchNamespace: this.options.watchNamespace, identity: this.options.identity, heldForImage: this.heldForImage, now: () => new Date() }, key);
         this.queue.forget(key);
         metrics.observeReconcile((performance.now() - started) / 1000, false);
         if (outcome.applied > 0 || outcome.problem) logger.info({ proxy: key, requests: outcome.applied, problem: outcome.problem?.message }, 'reconciled');

@@ -44,6 +44,8 @@ export class Informer {
   private stopped = false;
   private backoffMs = FIRST_BACKOFF_MS;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Watches under way, each aborted at stop(). */
+  private readonly watching = new Set<AbortController>();
   private reportSynced: () => void = () => {};
   private readonly firstSync = new Promise<void>((resolve) => (this.reportSynced = resolve));
 
@@ -86,6 +88,7 @@ export class Informer {
     this.stopped = true;
     clearTimeout(this.retryTimer);
     await this.listWatch.stop();
+    for (const watch of this.watching) watch.abort();
     this.reportSynced();
   }
 
@@ -94,11 +97,19 @@ export class Informer {
     const { api, logger, metadataOnly } = this.options;
     return {
       watch: async (path, query, onEvent, done) => {
+        const controller = new AbortController();
+        // A list that was in flight at stop() ends in a watch request: none is started then, or
+        // it would hold the connection open and keep the process from exiting.
+        if (this.stopped) {
+          controller.abort();
+          return controller;
+        }
         // ListWatch watches only once the list it holds is complete.
         this.synced = true;
         this.reportSynced();
         this.counts.watches++;
-        const controller = new AbortController();
+        this.watching.add(controller);
+        const finished = () => this.watching.delete(controller);
         const resourceVersion = String(query['resourceVersion'] ?? '');
         const labelSelector = query['labelSelector'] === undefined ? undefined : String(query['labelSelector']);
         const expired = () => {
@@ -110,8 +121,12 @@ export class Informer {
           if (event.type !== 'ERROR') this.backoffMs = FIRST_BACKOFF_MS;
           onEvent(event.type, event.object, event);
         }, controller.signal, metadataOnly).then(
-          () => done(null),
+          () => {
+            finished();
+            done(null);
+          },
           (err: unknown) => {
+            finished();
             if (controller.signal.aborted) return done(null);
             // ListWatch lists again when a failed watch carries statusCode 410.
             if (err instanceof KubeApiError && err.status === 410) {

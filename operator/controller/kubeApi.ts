@@ -69,6 +69,7 @@ const PLURALS: Record<string, string> = {
   CronJob: 'cronjobs',
   PodDisruptionBudget: 'poddisruptionbudgets',
   NetworkPolicy: 'networkpolicies',
+  PodMonitor: 'podmonitors',
   Namespace: 'namespaces',
   Secret: 'secrets',
   Lease: 'leases',
@@ -154,6 +155,21 @@ export class KubeApi {
     }
   }
 
+  /**
+   * Whether the apiserver serves a kind, by discovery of its group and version (e.g. a third
+   * party's CRD that may not be installed).
+   */
+  async serves(apiVersion: string, plural: string): Promise<boolean> {
+    const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+    try {
+      const discovered = await this.json<{ resources?: Array<{ name: string }> }>('get', 'GET', path);
+      return (discovered.resources ?? []).some((resource) => resource.name === plural);
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status === 404) return false;
+      throw err;
+    }
+  }
+
   /** metadataOnly: PartialObjectMetadata, e.g. whether Secrets exist without reading what they hold. */
   async list(path: string, labelSelector?: string, metadataOnly = false): Promise<ListResult> {
     const query = labelSelector ? `?labelSelector=${encodeURIComponent(labelSelector)}` : '';
@@ -199,10 +215,14 @@ export class KubeApi {
 
   /** Server-side apply: the object becomes what it says in the fields this field manager owns. */
   async apply(object: KubeObject, subresource?: 'status'): Promise<KubeObject> {
+    return this.applyAt(`${objectPath(object)}${subresource ? `/${subresource}` : ''}`, object);
+  }
+
+  /** Server-side apply at a path given whole (a kind whose plural is not in the table above). */
+  async applyAt(path: string, object: KubeObject): Promise<KubeObject> {
     const query = `?fieldManager=${encodeURIComponent(this.fieldManager)}&force=true`;
-    const path = `${objectPath(object)}${subresource ? `/${subresource}` : ''}${query}`;
     // JSON is YAML: the apply content type takes it as it is.
-    return this.json<KubeObject>('apply', 'PATCH', path, { text: JSON.stringify(object), contentType: 'application/apply-patch+yaml' });
+    return this.json<KubeObject>('apply', 'PATCH', `${path}${query}`, { text: JSON.stringify(object), contentType: 'application/apply-patch+yaml' });
   }
 
   async create(path: string, object: KubeObject): Promise<KubeObject> {
@@ -229,7 +249,18 @@ export class KubeApi {
     }
   }
 
-  async close(): Promise<void> {
-    await this.dispatcher.close();
+  /**
+   * Closes the connections once the requests under way have their answers; those still open after
+   * graceMs (a watch nobody aborted) are cut, so that a stopping process never waits on them:
+   * false when some had to be cut.
+   */
+  async close(graceMs = 5_000): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const closed = this.dispatcher.close().then(() => true);
+    const waited = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+    const inTime = await Promise.race([closed, waited]);
+    clearTimeout(timer);
+    if (!inTime) await this.dispatcher.destroy();
+    return inTime;
   }
 }

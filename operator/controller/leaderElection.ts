@@ -45,6 +45,8 @@ export class LeaderElector {
   private leading = false;
   private stopped = false;
   private wake: (() => void) | undefined;
+  /** The acquire or renew under way: stop() waits for it, so that none lands after the release. */
+  private attempt: Promise<boolean> = Promise.resolve(false);
 
   constructor(options: LeaderElectionOptions) {
     this.options = options;
@@ -65,7 +67,9 @@ export class LeaderElector {
   async acquire(onLost: (reason: string) => void): Promise<boolean> {
     const { logger, identity } = this.options;
     while (!this.stopped) {
-      if (await this.tryAcquireOrRenew().catch((err: unknown) => this.logFailure(err))) {
+      if (await this.tryOnce()) {
+        // Won just as stop() was called: stop() releases the lease it now finds ours.
+        if (this.stopped) return false;
         this.leading = true;
         logger.info({ identity, lease: `${this.options.namespace}/${this.options.name}` }, 'leading');
         void this.renewLoop(onLost);
@@ -81,7 +85,7 @@ export class LeaderElector {
     while (!this.stopped && this.leading) {
       await this.sleep(this.options.retryPeriodMs);
       if (this.stopped) return;
-      if (await this.tryAcquireOrRenew().catch((err: unknown) => this.logFailure(err))) {
+      if (await this.tryOnce()) {
         lastRenewed = Date.now();
       } else if (Date.now() - lastRenewed > this.options.renewDeadlineMs) {
         this.leading = false;
@@ -89,6 +93,11 @@ export class LeaderElector {
         return;
       }
     }
+  }
+
+  private tryOnce(): Promise<boolean> {
+    this.attempt = this.tryAcquireOrRenew().catch((err: unknown) => this.logFailure(err));
+    return this.attempt;
   }
 
   private logFailure(err: unknown): false {
@@ -154,19 +163,29 @@ export class LeaderElector {
     return spec.holderIdentity === this.options.identity;
   }
 
-  /** Stops campaigning; a leader gives the lease up so that another candidate need not wait for it to expire. */
+  /**
+   * Stops campaigning; a holder gives the lease up so that another candidate need not wait for it
+   * to expire. The acquire or renew under way finishes first (one landing after the release would
+   * take the lease back), and the lease is released if the apiserver then says it is ours, also
+   * when it was won in the last moment. Never throws: an apiserver that cannot be reached leaves
+   * the lease to expire, which is said in the log.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wake?.();
-    if (!this.leading) return;
+    await this.attempt;
     this.leading = false;
-    const { api } = this.options;
-    const lease = await api.get(this.path);
-    const spec = (lease?.['spec'] ?? {}) as LeaseSpec;
-    if (!lease || spec.holderIdentity !== this.options.identity) return;
-    const now = microTime(new Date());
-    await api.update({ ...lease, spec: { ...spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now } } as KubeObject).catch((err: unknown) => this.logFailure(err));
-    this.options.logger.info({ identity: this.options.identity }, 'lease released');
+    const { api, identity, logger } = this.options;
+    try {
+      const lease = await api.get(this.path);
+      const spec = (lease?.['spec'] ?? {}) as LeaseSpec;
+      if (!lease || spec.holderIdentity !== identity) return;
+      const now = microTime(new Date());
+      await api.update({ ...lease, spec: { ...spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now } } as KubeObject);
+      logger.info({ identity }, 'lease released');
+    } catch (err) {
+      logger.warn({ identity, err: (err as Error).message }, 'lease not released: it expires after its duration');
+    }
   }
 
   private sleep(ms: number): Promise<void> {

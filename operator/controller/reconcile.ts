@@ -1,8 +1,8 @@
 /**
  * Reconcile of one GoModuleProxy: a level-triggered function of (the resource, what the caches
- * hold) that can run any number of times. It reads the whole resource, applies every owned object
- * that differs from its rendering, publishes or withdraws the cluster-wide ConfigMaps, and states
- * the conditions. A problem that a person must fix (a missing Secret, settings the proxy refuses)
+ * hold) that can run any number of times. It reads the whole resource, issues the per-namespace
+ * tokens, applies every owned object that differs from its rendering, publishes or withdraws the
+ * cluster-wide ConfigMaps, and states the conditions. A problem that a person must fix (a missing Secret, settings the proxy refuses)
  * becomes the Degraded condition and is not an error: the event that fixes it (the Secret
  * appearing, a spec change) enqueues the resource again. Errors of the API are thrown, and the
  * queue retries them with back-off.
@@ -20,7 +20,9 @@ import { degradedTransition, recordEvent } from './events.ts';
 import { defaultImageFor } from './imageRollout.ts';
 import { latestCleanup } from './lastCleanup.ts';
 import { workloadProblem } from './podHealth.ts';
+import { reconcilePodMonitor } from './podMonitor.ts';
 import { missingSecrets, secretsVersion } from './secrets.ts';
+import { issueNamespaceTokens, withdrawNamespaceTokens, type Issued } from './namespaceTokens.ts';
 import { applyStatusIfChanged, desiredStatus, type Problem } from './status.ts';
 
 export type ReconcileContext = {
@@ -28,6 +30,8 @@ export type ReconcileContext = {
   caches: Caches;
   render: RenderOptions;
   logger: Logger;
+  /** The one namespace the operator watches, if installed so: Secrets elsewhere are out of its reach. */
+  watchNamespace?: string;
   /** Who reports the Events recorded (events.ts). */
   identity: string;
   /** Keys of proxies kept on their running image while another rolls to the default (imageRollout.ts). */
@@ -50,9 +54,10 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   if (cached.metadata.deletionTimestamp) {
     if (!cached.metadata.finalizers?.includes(FINALIZER)) return { applied: 0 };
     const removed = await withdrawClusterWide(api, cached, undefined);
+    const removedTokens = await withdrawNamespaceTokens(api, cached, context.watchNamespace);
     await removeFinalizer(api, cached);
-    context.logger.info({ proxy: key, removedConfigMaps: removed }, 'deleted: cluster-wide ConfigMaps removed, finalizer released');
-    return { applied: removed + 1 };
+    context.logger.info({ proxy: key, removedConfigMaps: removed, removedNetrcSecrets: removedTokens }, 'deleted: cluster-wide ConfigMaps and .netrc Secrets removed, finalizer released');
+    return { applied: removed + removedTokens + 1 };
   }
 
   let applied = 0;
@@ -71,6 +76,13 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
     if (missing.length > 0) problem = { reason: REASONS.secretMissing, message: missing.join('; ') };
   }
 
+  // The .netrc Secrets first: the proxy's pods are rendered with the hashes of the tokens they hold.
+  let namespaceTokens: Issued | undefined;
+  if (!problem) {
+    namespaceTokens = await issueNamespaceTokens(api, caches, proxy, context.watchNamespace);
+    applied += namespaceTokens.requests;
+  }
+
   let desired: KubeObject[] = [];
   if (!problem) {
     try {
@@ -79,7 +91,7 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
       const { image, held } = defaultImageFor(proxy, own, others, context.render.defaultImage);
       if (held) context.heldForImage.add(key);
       else context.heldForImage.delete(key);
-      desired = renderOwnedObjects(proxy, { ...context.render, defaultImage: image }, secretsVersion(proxy, caches));
+      desired = renderOwnedObjects(proxy, { ...context.render, defaultImage: image }, secretsVersion(proxy, caches), namespaceTokens?.hashes);
     } catch (err) {
       if (!(err instanceof RenderError)) throw err;
       problem = { reason: REASONS.invalidSettings, message: `${err.message}; fix the GoModuleProxy's spec` };
@@ -103,7 +115,23 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
       }
     }
   }
+  // The PodMonitor, a kind the cluster may not serve: its absence is a problem of its own, the rest stands.
+  let monitorProblem: Problem | undefined;
+  if (desired.length > 0) {
+    try {
+      const monitor = await reconcilePodMonitor(api, proxy);
+      applied += monitor.requests;
+      monitorProblem = monitor.problem;
+    } catch (err) {
+      if (err instanceof KubeApiError && err.status >= 400 && err.status < 500 && err.status !== 409 && err.status !== 429) {
+        refusals.push(`PodMonitor ${proxy.metadata.name}: ${err.status} ${err.detail}`);
+      } else {
+        retryable ??= err;
+      }
+    }
+  }
   if (refusals.length > 0) problem = { reason: REASONS.applyFailed, message: refusals.join('; ') };
+  if (monitorProblem) problem = problem ? { reason: problem.reason, message: `${problem.message}; ${monitorProblem.message}` } : monitorProblem;
 
   // Rendered, now, only under a spec that no longer asks for them: deleted (only this proxy's own).
   if (desired.length > 0) {
@@ -130,6 +158,14 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
     }
   } else if (parsed.ok) {
     applied += await withdrawClusterWide(api, proxy, caches);
+  }
+
+  if (namespaceTokens && namespaceTokens.conflicts.length > 0) {
+    const conflict = {
+      reason: REASONS.secretConflict,
+      message: `${namespaceTokens.conflicts.join('; ')}: that namespace gets no token; set spec.clusterWide.netrc.secretName to a name nobody else uses there`,
+    };
+    problem = problem ? { reason: problem.reason, message: `${problem.message}; ${conflict.message}` } : conflict;
   }
 
   const deployment = caches.ownedObject('Deployment', proxy.metadata.namespace, proxy.metadata.name);

@@ -6,14 +6,27 @@ import { createHash } from 'node:crypto';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import type { Caches } from './caches.ts';
 
-export function referencedSecrets(proxy: GoModuleProxy): Array<{ name: string; key: string; field: string }> {
-  const references = proxy.spec.gitCredentials.map((credential, index) => ({
+/**
+ * A Secret the spec names. rollsPods: whether the pods must restart to see a change of it. Values
+ * read once at start (environment variables, the named tokens' hashes) do; files the proxy
+ * re-reads when they change (the TLS certificate, the htpasswd file) do not, so that a
+ * cert-manager renewal or a new user never restarts a pod.
+ */
+export type SecretReference = { name: string; key: string; field: string; rollsPods: boolean };
+
+export function referencedSecrets(proxy: GoModuleProxy): SecretReference[] {
+  const references: SecretReference[] = proxy.spec.gitCredentials.map((credential, index) => ({
     name: credential.secretRef.name,
     key: credential.secretRef.key,
     field: `spec.gitCredentials[${index}].secretRef`,
+    rollsPods: true,
   }));
   const s3 = proxy.spec.storage.s3;
-  if (s3) references.push({ name: s3.credentialsSecretRef.name, key: 'AWS_ACCESS_KEY_ID', field: 'spec.storage.s3.credentialsSecretRef' });
+  if (s3) references.push({ name: s3.credentialsSecretRef.name, key: 'AWS_ACCESS_KEY_ID', field: 'spec.storage.s3.credentialsSecretRef', rollsPods: true });
+  const { auth, tls } = proxy.spec;
+  if (auth?.htpasswdSecretRef) references.push({ ...auth.htpasswdSecretRef, field: 'spec.auth.htpasswdSecretRef', rollsPods: false });
+  auth?.tokens.forEach((token, index) => references.push({ ...token.secretRef, field: `spec.auth.tokens[${index}].secretRef`, rollsPods: true }));
+  if (tls) references.push({ name: tls.secretName, key: 'tls.crt', field: 'spec.tls.secretName', rollsPods: false });
   return references;
 }
 
@@ -21,10 +34,12 @@ export function missingSecrets(proxy: GoModuleProxy, caches: Caches): string[] {
   const namespace = proxy.metadata.namespace;
   return referencedSecrets(proxy)
     .filter((reference) => !caches.secrets.get(`${namespace}/${reference.name}`))
-    .map(
-      (reference) =>
-        `Secret ${namespace}/${reference.name} (${reference.field}) does not exist: create it with the key ${reference.key}, ` +
-        `e.g. kubectl -n ${namespace} create secret generic ${reference.name} --from-literal=${reference.key}=…`,
+    .map((reference) =>
+      reference.field === 'spec.tls.secretName'
+        ? `Secret ${namespace}/${reference.name} (${reference.field}) does not exist: create it with the keys tls.crt and tls.key, ` +
+          `e.g. kubectl -n ${namespace} create secret tls ${reference.name} --cert=server.pem --key=server.key, or a cert-manager Certificate with secretName ${reference.name}`
+        : `Secret ${namespace}/${reference.name} (${reference.field}) does not exist: create it with the key ${reference.key}, ` +
+          `e.g. kubectl -n ${namespace} create secret generic ${reference.name} --from-literal=${reference.key}=…`,
     );
 }
 
@@ -33,7 +48,7 @@ export function missingSecrets(proxy: GoModuleProxy, caches: Caches): string[] {
  * (a rotated token) or made anew, which is when the pods must restart to read it.
  */
 export function secretsVersion(proxy: GoModuleProxy, caches: Caches): string | undefined {
-  const names = [...new Set(referencedSecrets(proxy).map((reference) => reference.name))].sort();
+  const names = [...new Set(referencedSecrets(proxy).filter((reference) => reference.rollsPods).map((reference) => reference.name))].sort();
   if (names.length === 0) return undefined;
   const versions = names.map((name) => {
     const secret = caches.secrets.get(`${proxy.metadata.namespace}/${name}`);

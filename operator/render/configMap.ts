@@ -4,15 +4,16 @@ import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { objectNames } from './labels.ts';
 import { proxySettingsYaml } from './proxySettings.ts';
+import type { NamespaceTokenHashes } from './accessSettings.ts';
 
 export const CONFIG_KEY = 'config.yaml';
 
-export function renderConfigMap(proxy: GoModuleProxy): KubeObject {
+export function renderConfigMap(proxy: GoModuleProxy, namespaceTokens: NamespaceTokenHashes = new Map()): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ConfigMap',
     metadata: ownedMetadata(proxy, objectNames(proxy).config, 'config'),
-    data: { [CONFIG_KEY]: proxySettingsYaml(proxy) },
+    data: { [CONFIG_KEY]: proxySettingsYaml(proxy, namespaceTokens) },
   };
 }
 

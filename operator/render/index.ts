@@ -11,32 +11,40 @@ import type { KubeObject } from './kubeObject.ts';
 import { renderPersistentVolumeClaim } from './persistentVolumeClaim.ts';
 import type { RenderOptions } from './podParts.ts';
 import { renderService } from './service.ts';
+import { netrcEnabled, type NamespaceTokenHashes } from './accessSettings.ts';
+import { renderNamespaceTokensSecret } from './namespaceTokens.ts';
 
 export { renderClusterWideConfigMap, clusterWideSettings } from './clusterWideConfigMap.ts';
 export { CONFIG_KEY, configChecksum } from './configMap.ts';
 export { cleanupArgs } from './cronJob.ts';
-export { CONFIG_CHECKSUM_ANNOTATION, SECRETS_VERSION_ANNOTATION, needsRecreate } from './deployment.ts';
+export { CONFIG_CHECKSUM_ANNOTATION, NAMESPACE_TOKENS_ANNOTATION, SECRETS_VERSION_ANNOTATION, needsRecreate } from './deployment.ts';
+export { AUTH_MOUNT, TLS_CERT_KEY, TLS_KEY_KEY, TLS_MOUNT, namespaceIdentity, namespaceTokensSecretName, netrcEnabled, type NamespaceTokenHashes } from './accessSettings.ts';
+export { NETRC_COMPONENT, NETRC_KEY, TOKEN_KEY, TOKEN_ROTATION_ANNOTATION, netrcText, renderNetrcSecret, tokenHash } from './namespaceTokens.ts';
 export type { KubeObject, OwnerReference } from './kubeObject.ts';
 export * from './labels.ts';
 export { selectorMatches } from './namespaceSelector.ts';
 export type { RenderOptions } from './podParts.ts';
+export { POD_MONITOR_API_VERSION, POD_MONITOR_KIND, renderPodMonitor } from './podMonitor.ts';
 export { RenderError, proxySettings } from './proxySettings.ts';
 
 /**
  * Every object in the GoModuleProxy's namespace, in the order they are applied (what others mount
  * first). secretsVersion: what the Secrets the pods read are now (the controller's digest of their
- * resourceVersions), so that a change of one rolls the pods.
+ * resourceVersions), so that a change of one rolls the pods. namespaceTokens: the hashes of the
+ * per-namespace tokens the controller issued (namespaceTokens.ts).
  */
-export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions, secretsVersion?: string): KubeObject[] {
-  const configMap = renderConfigMap(proxy);
+export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions, secretsVersion?: string, namespaceTokens: NamespaceTokenHashes = new Map()): KubeObject[] {
+  const configMap = renderConfigMap(proxy, namespaceTokens);
+  const tokensSecret = netrcEnabled(proxy) ? renderNamespaceTokensSecret(proxy, namespaceTokens) : undefined;
   const pvc = renderPersistentVolumeClaim(proxy);
   const budget = renderPodDisruptionBudget(proxy);
   const networkPolicy = renderNetworkPolicy(proxy);
   return [
     configMap,
+    ...(tokensSecret ? [tokensSecret] : []),
     ...(pvc ? [pvc] : []),
     renderService(proxy),
-    renderDeployment(proxy, configChecksum(configMap), options, secretsVersion),
+    renderDeployment(proxy, configChecksum(configMap), options, secretsVersion, namespaceTokens),
     renderCronJob(proxy, options),
     ...(budget ? [budget] : []),
     ...(networkPolicy ? [networkPolicy] : []),
@@ -45,7 +53,8 @@ export function renderOwnedObjects(proxy: GoModuleProxy, options: RenderOptions,
 
 /**
  * Kinds rendered only under some spec: an object of one that the rendering no longer asks for
- * (replicas down to one, the NetworkPolicy turned off) is deleted. Other kinds are never deleted
+ * (replicas down to one, the NetworkPolicy turned off, the namespace tokens' Secret when .netrc
+ * tokens are no longer asked for) is deleted. Other kinds are never deleted
  * by reconcile (the PVC holds the modules).
  */
-export const CONDITIONAL_KINDS = ['PodDisruptionBudget', 'NetworkPolicy'] as const;
+export const CONDITIONAL_KINDS = ['PodDisruptionBudget', 'NetworkPolicy', 'Secret'] as const;

@@ -78,7 +78,12 @@ export const objectNames = (proxy: GoModuleProxy) => ({
   cronJob: boundedName(proxy.metadata.name, '-cleanup', CRONJOB_NAME_LIMIT),
 });
 
-/** Where clients in the cluster reach the proxy. */
+/** The Service's name and port as clients in the cluster write it, the port always given (also 80 or 443). */
+export function proxyHost(proxy: GoModuleProxy): string {
+  return `${objectNames(proxy).service}.${proxy.metadata.namespace}.svc:${proxy.spec.service.port}`;
+}
+
+/** Where clients in the cluster reach the proxy: https when the spec names a TLS Secret. */
 export function proxyUrl(proxy: GoModuleProxy): string {
-  return `http://${objectNames(proxy).service}.${proxy.metadata.namespace}.svc:${proxy.spec.service.port}`;
+  return `${proxy.spec.tls ? 'https' : 'http'}://${proxyHost(proxy)}`;
 }

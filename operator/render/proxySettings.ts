@@ -2,11 +2,12 @@
  * The proxy's settings file for a GoModuleProxy, checked with the proxy's own schema
  * (proxy/config.ts): what the operator puts in the ConfigMap is what `gomodproxy serve` accepts.
  * Secrets never appear in it: git tokens are `env:NAME` references to variables that the
- * Deployment fills from the Secrets the spec names.
+ * Deployment fills from the Secrets the spec names; auth files are `file:` paths of mounted Secrets.
  */
 import yaml from 'js-yaml';
 import { ConfigError, resolveConfig, type ConfigInput } from '../../proxy/config.ts';
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
+import { accessSettings, type NamespaceTokenHashes } from './accessSettings.ts';
 
 export const PROXY_PORT = 3000;
 /** The image's settings folder (Dockerfile): the ConfigMap mounted here replaces the image's own file. */
@@ -16,6 +17,11 @@ export const DATA_MOUNT = '/var/lib/gomodproxy';
 export const GIT_CACHE_MOUNT = '/var/cache/gomodproxy-git';
 /** With S3 storage, downloads are checked here (the pod's /tmp) before they are uploaded. */
 export const S3_STAGING_PATH = '/tmp/gomodproxy-staging';
+
+/** The name of the proxy's port: https with a TLS Secret, which is also what the probes speak. */
+export function portName(proxy: GoModuleProxy): 'http' | 'https' {
+  return proxy.spec.tls ? 'https' : 'http';
+}
 
 /** A setting that the proxy's schema refused, or one the operator cannot express. */
 export class RenderError extends Error {
@@ -30,7 +36,7 @@ export function gitTokenVariable(index: number): string {
   return `GOMODPROXY_GIT_TOKEN_${index}`;
 }
 
-export function proxySettings(proxy: GoModuleProxy): ConfigInput {
+export function proxySettings(proxy: GoModuleProxy, namespaceTokens: NamespaceTokenHashes = new Map()): ConfigInput {
   const { spec } = proxy;
   const hosts: Record<string, { url: string; username?: string; token: string }> = {};
   spec.gitCredentials.forEach((credential, index) => {
@@ -49,6 +55,7 @@ export function proxySettings(proxy: GoModuleProxy): ConfigInput {
     sumdb: spec.sumdb,
     git: { hosts, cacheDir: GIT_CACHE_MOUNT },
     logLevel: 'info',
+    ...accessSettings(proxy, namespaceTokens),
   };
 }
 
@@ -70,8 +77,8 @@ function storageSettings(storage: GoModuleProxy['spec']['storage']): ConfigInput
 }
 
 /** The settings as YAML, after the proxy's schema accepted them; a RenderError names the spec field otherwise. */
-export function proxySettingsYaml(proxy: GoModuleProxy): string {
-  const settings = proxySettings(proxy);
+export function proxySettingsYaml(proxy: GoModuleProxy, namespaceTokens: NamespaceTokenHashes = new Map()): string {
+  const settings = proxySettings(proxy, namespaceTokens);
   try {
     resolveConfig(settings as Record<string, unknown>);
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { GoModuleProxy } from '../api/goModuleProxy.ts';
 import { ownedMetadata, type KubeObject } from './kubeObject.ts';
 import { SERVER_COMPONENT, objectNames, podSelectorLabels } from './labels.ts';
+import { portName } from './proxySettings.ts';
 
 export function renderService(proxy: GoModuleProxy): KubeObject {
   return {
@@ -10,7 +11,7 @@ export function renderService(proxy: GoModuleProxy): KubeObject {
     spec: {
       type: proxy.spec.service.type,
       selector: podSelectorLabels(proxy),
-      ports: [{ name: 'http', port: proxy.spec.service.port, targetPort: 'http', protocol: 'TCP' }],
+      ports: [{ name: portName(proxy), port: proxy.spec.service.port, targetPort: portName(proxy), protocol: 'TCP' }],
     },
   };
 }

@@ -73,6 +73,14 @@ export class ModulePolicy {
     return { reason, message: `${modulePath} is ${reason} of this proxy (policy.allow); ask its operators to add it` };
   }
 
+  /**
+   * The refusal to take a version into the store by `prefetch` or `import`: a deny rule, or, in
+   * allow-list mode, a module not on the list (a bundle is a source as an upstream is).
+   */
+  storeRefusal(modulePath: string, version: string): PolicyRefusal | null {
+    return this.versionRefusal(modulePath, version) ?? this.fetchRefusal(modulePath);
+  }
+
   /** A `list` answer without the denied versions. */
   allowedList(modulePath: string, body: Buffer): Buffer {
     const lines = body.toString('utf8').split('\n').filter((line) => line !== '');

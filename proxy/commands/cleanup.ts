@@ -23,6 +23,7 @@ import {
   type VersionFileKind,
 } from '../storage/index.ts';
 import type { MirrorPruning } from '../sources/index.ts';
+import { formatBytes } from './formatBytes.ts';
 import { forEachConcurrently } from './pool.ts';
 import type { Progress } from './progress.ts';
 
@@ -36,7 +37,15 @@ export type CleanupPolicy = {
   dryRun: boolean;
 };
 
-export type RemovedVersion = { module: string; version: string; bytes: number; lastDownload: string };
+export type RemovedVersion = {
+  module: string;
+  version: string;
+  bytes: number;
+  /** The last download any replica recorded; null when it never was (only prefetched or imported). */
+  lastDownload: string | null;
+  /** When its newest file was stored. */
+  stored: string;
+};
 
 export type CleanupSummary = {
   dryRun: boolean;
@@ -64,7 +73,7 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
 
   const pinnedVersions = new Set(policy.pins.filter((p) => p.includes('@')));
   const pinnedModules = policy.pins.filter((p) => !p.includes('@'));
-  const remove: Array<Held & { lastDownload: number }> = [];
+  const remove: Array<Held & { lastDownload: number | undefined }> = [];
   for (const [module, versions] of byModule) {
     const releases = versions
       .map((v) => v.version)
@@ -74,8 +83,8 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
     const modulePinned = pinnedModules.length > 0 && matchPrefixPatterns(pinnedModules, module);
     for (const v of versions) {
       const id = versionId(v.module, v.version);
-      const lastDownload = times.get(id) ?? v.storedAt;
-      const keep = now - lastDownload < policy.keepSinceMs || newestReleases.has(v.version) || modulePinned || pinnedVersions.has(id);
+      const lastDownload = times.get(id);
+      const keep = now - (lastDownload ?? v.storedAt) < policy.keepSinceMs || newestReleases.has(v.version) || modulePinned || pinnedVersions.has(id);
       if (!keep) remove.push({ ...v, lastDownload });
     }
   }
@@ -92,7 +101,13 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
       touched.add(v.module);
     }
     const bytes = [...v.files.values()].reduce((a, b) => a + b, 0);
-    removed.push({ module: v.module, version: v.version, bytes, lastDownload: new Date(v.lastDownload).toISOString() });
+    removed.push({
+      module: v.module,
+      version: v.version,
+      bytes,
+      lastDownload: v.lastDownload === undefined ? null : new Date(v.lastDownload).toISOString(),
+      stored: new Date(v.storedAt).toISOString(),
+    });
     progress?.step(`${v.module}@${v.version}`);
   });
 
@@ -150,7 +165,9 @@ export function cleanupReport(summary: CleanupSummary, finished: Date): CleanupR
 
 export function formatCleanupSummary(summary: CleanupSummary): string {
   const verb = summary.dryRun ? 'would remove' : 'removed';
-  const lines = summary.removed.map((r) => `${verb} ${r.module}@${r.version} (${formatBytes(r.bytes)}, last downloaded ${r.lastDownload})`);
+  const lines = summary.removed.map(
+    (r) => `${verb} ${r.module}@${r.version} (${formatBytes(r.bytes)}, ${r.lastDownload === null ? `never downloaded (stored ${r.stored})` : `last downloaded ${r.lastDownload}`})`,
+  );
   lines.push(
     `cleanup${summary.dryRun ? ' (dry run)' : ''}: ${summary.versions} versions of ${summary.modules} modules; ` +
       `${verb} ${summary.removed.length}, kept ${summary.kept}; ${summary.dryRun ? 'would free' : 'freed'} ${formatBytes(summary.freedBytes)}`,
@@ -162,11 +179,4 @@ export function formatCleanupSummary(summary: CleanupSummary): string {
 export function formatMirrorPruning(pruning: MirrorPruning, dryRun: boolean): string {
   const verb = dryRun ? 'would remove' : 'removed';
   return `git mirrors: ${verb} ${pruning.removed.length} (${formatBytes(pruning.freedBytes)}), kept ${pruning.kept}\n`;
-}
-
-function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  if (bytes < 1 << 20) return `${(bytes / 1024).toFixed(1)} KiB`;
-  if (bytes < 1 << 30) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
-  return `${(bytes / (1 << 30)).toFixed(2)} GiB`;
 }

@@ -28,3 +28,19 @@ function compareDecimal(a: string, b: string): number {
   if (a.length !== b.length) return a.length < b.length ? -1 : 1;
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The first go version whose go.mod lists every module providing an imported package (gover.ExplicitIndirectVersion). */
+const PRUNING_GO_VERSION = '1.17';
+
+/**
+ * Whether a go.mod with this go line supports module graph pruning ("Module graph pruning" in the
+ * Go modules reference): from go 1.17 on, a module's go.mod lists every module that provides a
+ * package it imports, so the go command need not read the go.mod files of that module's
+ * dependencies. No go line (undefined) means go 1.16, which does not. A line that only a lax
+ * reader accepts ("1.24.x") counts by its major and minor, as modfile.ParseLax reads it.
+ */
+export function supportsGraphPruning(goLine: string | undefined): boolean {
+  if (goLine === undefined) return false;
+  const lang = languageVersion(goLine) || (/^v?([1-9][0-9]*\.(?:0|[1-9][0-9]*))[^0-9]/.exec(goLine)?.[1] ?? '');
+  return lang !== '' && compareLanguageVersion(lang, PRUNING_GO_VERSION) >= 0;
+}

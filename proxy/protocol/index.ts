@@ -61,5 +61,5 @@ export { moduleRequestPath, type ModuleFileKind, type ModuleRequest } from './mo
 export { isIncompatibleQuery, isVersionQuery, latestVersion } from './versionQuery.ts';
 export { GoModSyntaxError, parseGoModString, parseGoModSyntax, unquoteGoString, type GoModLine, type GoModStatement } from './goModSyntax.ts';
 export { laxGoDirective } from './goDirective.ts';
-export { compareLanguageVersion, languageVersion } from './goVersion.ts';
+export { compareLanguageVersion, languageVersion, supportsGraphPruning } from './goVersion.ts';
 export { parseVersionRange, versionInRange, VersionRangeError, type VersionRange } from './versionRange.ts';

@@ -1,11 +1,12 @@
 /**
  * go.mod and go.work files, read for what a proxy needs of them (golang.org/x/mod/modfile):
- * the module path, require, exclude and replace of a go.mod; use and replace of a go.work.
+ * the module path, go and toolchain lines, require, exclude and replace of a go.mod; use and
+ * replace of a go.work.
  *
  * The syntax (lines, blocks, strings, comments) is goModSyntax.ts's. A directive is a verb and
  * its arguments; an argument is a bare word or a double-quoted Go string, and a bare word may
  * not hold a quote. The arrow "=>" separates the two sides of a replace. Directives a reader
- * does not need (go, toolchain, godebug, retract, tool, ignore) are skipped; an unknown verb is
+ * does not need (godebug, retract, tool, ignore) are skipped; an unknown verb is
  * an error, as it is to the go command. "// indirect" after a requirement marks it indirect.
  */
 import { goQuote } from './errors.ts';
@@ -13,7 +14,16 @@ import { GoModSyntaxError, parseGoModString, parseGoModSyntax, type GoModLine } 
 
 export type ModRequire = { path: string; version: string; indirect: boolean };
 export type ModReplace = { oldPath: string; oldVersion?: string; newPath: string; newVersion?: string };
-export type ModFile = { module?: string; require: ModRequire[]; exclude: Array<{ path: string; version: string }>; replace: ModReplace[] };
+export type ModFile = {
+  module?: string;
+  /** The go line's version as written ("1.21", "1.22.3"); undefined when there is none. */
+  go?: string;
+  /** The toolchain line's name ("go1.22.3"); undefined when there is none. */
+  toolchain?: string;
+  require: ModRequire[];
+  exclude: Array<{ path: string; version: string }>;
+  replace: ModReplace[];
+};
 export type WorkFile = { use: string[]; replace: ModReplace[] };
 
 export class ModFileError extends Error {
@@ -42,6 +52,12 @@ export function parseModFile(text: string, file = 'go.mod', options: { lax?: boo
       case 'module':
         if (args.length !== 1) throw bad('usage: module module/path');
         mod.module = args[0];
+        break;
+      case 'go':
+      case 'toolchain':
+        // A lax reader leaves a malformed line to the go command, which judges it by its own version.
+        if (args.length === 1) mod[verb] = args[0];
+        else if (!options.lax) throw bad(`usage: ${verb} ${verb === 'go' ? '1.23' : 'go1.23.4'}`);
         break;
       case 'require':
       case 'exclude': {

@@ -55,7 +55,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
       if (request.proxyLog.kind) {
         options.metrics.requests.inc({ kind: request.proxyLog.kind, status: String(reply.statusCode), cache: request.proxyLog.cache ?? 'none' });
       }
-      request.log.info(
+      // The one line of a request, also of a failed one: a failure of an upstream is a warning,
+      // of the proxy's own storage an error.
+      const level = reply.statusCode < 500 ? 'info' : request.proxyLog.code === 'STORAGE_FULL' || request.proxyLog.code === 'STORAGE_FAILED' ? 'error' : 'warn';
+      request.log[level](
         {
           method: request.method,
           path: request.url,
@@ -77,10 +80,11 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     if (isProxyError(error)) {
       request.proxyLog.error = error.message;
+      request.proxyLog.code = error.code;
+      const cause = (error.cause as Error | undefined)?.message;
+      if (cause && cause !== error.message) request.proxyLog.cause = cause;
       if (error.status === 403) request.proxyLog.deny = error.message;
-      // The proxy's own storage failing is for its operator to fix: an error, not a warning.
-      const ownFailure = error.code === 'STORAGE_FULL' || error.code === 'STORAGE_FAILED';
-      if (error.status >= 500) request.log[ownFailure ? 'error' : 'warn']({ path: request.url, code: error.code, reason: error.message, cause: (error.cause as Error | undefined)?.message }, 'request failed');
+      // Logged once, by the request's line (see onRequest).
       return sendText(reply, error.status, error.message);
     }
     const status = (error as { statusCode?: number }).statusCode;

@@ -26,6 +26,9 @@ export type RequestLog = {
   upstream?: string;
   bytes?: number;
   error?: string;
+  /** The error's code, and the words of what caused it (a peer's, for the log only). */
+  code?: string;
+  cause?: string;
   /** Why the request was refused (403), for the audit trail. */
   deny?: string;
 };

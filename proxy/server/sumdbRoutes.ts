@@ -1,11 +1,15 @@
 /**
  * The checksum database, proxied (the "Proxying a Checksum Database" part of the GOPROXY protocol):
  *
- *   /sumdb/<name>/supported        answered here: 200 for the database this proxy serves, else 404
- *                                  (the go command then asks the database itself, or its next proxy)
+ *   /sumdb/<name>/supported        answered here: 200 for the database this proxy serves (it holds a
+ *                                  verified tree head, or the database answers), else 404 (the go
+ *                                  command then asks its next proxy, or the database itself)
  *   /sumdb/<name>/latest           the signed tree head, verified, reused for a short while
  *   /sumdb/<name>/lookup/<M>@<V>   the record and tree head, verified, reused for a short while
  *   /sumdb/<name>/tile/…           tiles, built from verified hashes, immutable
+ *
+ * What `import` took from an offline bundle is in storage as if it had been fetched, so an offline
+ * proxy serves it with no database reachable.
  *
  * Every answer was verified here first, so a client behind the proxy gets only what the proxy
  * itself accepts; the client verifies it again. A lookup of a private or nosumdb path is refused
@@ -35,6 +39,7 @@ export function registerSumdbRoutes(app: FastifyInstance, options: ServerOptions
 
     if (rest === 'supported') {
       request.proxyLog.kind = 'sumdb-supported';
+      await database.supportedForClient();
       return sendDatabaseText(reply, { body: Buffer.from('supported\n') }, 'no-cache');
     }
     if (rest === 'latest') {

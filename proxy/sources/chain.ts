@@ -7,20 +7,27 @@
  * A full or failing local disk (the staging file a source writes) ends the
  * walk at once with that failure: it is the proxy's, not the upstream's.
  *
+ * An upstream's 403 is, as for the go command, not "not found": ',' stops
+ * there. The client is then told "not here" with the upstream's reason (see
+ * errors.ts), unless a later entry failed outright.
+ *
  * When every entry fails, the answer is "not found" if every entry said so,
- * and otherwise the first real failure (a timeout or an error), so that a
- * client is told why rather than that the module does not exist.
+ * and otherwise the first real failure (a timeout or an error; before an
+ * upstream's refusal), so that a client is told why rather than that the
+ * module does not exist.
  */
 import { clientSafeReason, isProxyError, localDiskFailure, proxyError, type ProxyError } from '../errors.ts';
 import { moduleRequestPath, parseProxyList, type ModuleRequest } from '../protocol/index.ts';
 import { FileUpstream } from './fileUpstream.ts';
 import { HttpUpstream } from './httpUpstream.ts';
-import type { ModuleSource } from './source.ts';
+import type { ModuleSource, ProxySource } from './source.ts';
 
 export type ChainEntry = {
   source: ModuleSource;
   /** True when the entry is followed by '|': fall back on any error. */
   fallBackOnAnyError: boolean;
+  /** Set when the entry is a GOPROXY URL (http(s) or file://): the same object as `source`. */
+  proxy?: ProxySource;
 };
 
 export type ChainResult<T> = { value: T; source: string };
@@ -66,7 +73,8 @@ export class SourceChain {
           notFound = error;
           continue;
         }
-        failure ??= error;
+        // A failure outright (5xx, timeout) says more than an upstream's refusal.
+        if (!failure || (failure.code === 'UPSTREAM_REFUSED' && error.code !== 'UPSTREAM_REFUSED')) failure = error;
         if (!entry.fallBackOnAnyError) break;
       }
     }
@@ -111,11 +119,10 @@ export function sourceChainFromSetting(upstream: string, options: ChainOptions):
           source: options.direct ?? new NothingSource('direct', 'not found upstream, and fetching public modules straight from version control is not enabled'),
           fallBackOnAnyError: entry.fallBackOnAnyError,
         };
-      case 'url':
-        return {
-          source: entry.url.startsWith('file:') ? new FileUpstream(entry.url) : new HttpUpstream(entry.url, { timeoutMs: options.timeoutMs }),
-          fallBackOnAnyError: entry.fallBackOnAnyError,
-        };
+      case 'url': {
+        const proxy = entry.url.startsWith('file:') ? new FileUpstream(entry.url) : new HttpUpstream(entry.url, { timeoutMs: options.timeoutMs });
+        return { source: proxy, proxy, fallBackOnAnyError: entry.fallBackOnAnyError };
+      }
     }
   });
   return new SourceChain(entries);

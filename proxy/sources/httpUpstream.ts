@@ -1,8 +1,10 @@
 /**
  * An upstream GOPROXY over http(s). Answers are mapped onto the protocol's
- * meaning: 200 is content, 404/410 is "not here", anything else is a
+ * meaning: 200 is content, 404/410 is "not here", 403 is the upstream's
+ * refusal (for the client "not here" too, see errors.ts), anything else is a
  * failure, and a request that gets no headers or stalls between body chunks
- * for longer than the timeout is a timeout.
+ * for longer than the timeout is a timeout. The upstream's reason goes with
+ * the answer, short and sanitised.
  *
  * A proxy behind a login is written with its credentials in the URL
  * (https://user:password@host/path, as the go command takes GOPROXY); the
@@ -16,10 +18,10 @@ import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { Agent, interceptors, request as httpRequest, type Dispatcher } from 'undici';
-import { proxyError, isProxyError, type ProxyError } from '../errors.ts';
+import { peerReason, proxyError, isProxyError, type ProxyError } from '../errors.ts';
 import { moduleRequestPath, type ModuleRequest } from '../protocol/index.ts';
 import { readSecret } from '../secrets.ts';
-import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ModuleSource } from './source.ts';
+import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ProxySource, type RawAnswer } from './source.ts';
 
 export type HttpUpstreamOptions = {
   /** Answer wait and body idle timeout, in milliseconds. */
@@ -28,7 +30,7 @@ export type HttpUpstreamOptions = {
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 
-export class HttpUpstream implements ModuleSource {
+export class HttpUpstream implements ProxySource {
   readonly name: string;
   private readonly base: string;
   private readonly dispatcher: Dispatcher;
@@ -108,11 +110,32 @@ export class HttpUpstream implements ModuleSource {
     return { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` };
   }
 
-  private async send(request: ModuleRequest): Promise<Dispatcher.ResponseData> {
-    const url = `${this.base}/${moduleRequestPath(request)}`;
-    let response: Dispatcher.ResponseData;
+  /**
+   * GET <base>/<path> as it is (the checksum database proxied under /sumdb/): any status, the body
+   * up to maxBytes. Network failures and timeouts throw, in the words of failure().
+   */
+  async readPath(path: string, maxBytes: number): Promise<RawAnswer> {
+    const relative = path.replace(/^\/+/, '');
+    const what = `${this.name}/${relative}`;
+    const response = await this.get(relative, what);
     try {
-      response = await httpRequest(url, {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) throw proxyError('BAD_UPSTREAM_CONTENT', `${what}: more than ${maxBytes} bytes`);
+        chunks.push(chunk as Buffer);
+      }
+      return { status: response.statusCode, body: Buffer.concat(chunks) };
+    } catch (err) {
+      response.body.destroy();
+      throw this.failure(err, what);
+    }
+  }
+
+  private async get(path: string, what: string): Promise<Dispatcher.ResponseData> {
+    try {
+      return await httpRequest(`${this.base}/${path}`, {
         method: 'GET',
         dispatcher: this.dispatcher,
         headers: { 'user-agent': 'gomodproxy', ...this.authorization() },
@@ -121,23 +144,29 @@ export class HttpUpstream implements ModuleSource {
         bodyTimeout: this.timeoutMs,
       });
     } catch (err) {
-      throw this.failure(err, request);
+      throw this.failure(err, what);
     }
-    if (response.statusCode === 200) return response;
-    const reason = (await response.body.text().catch(() => '')).split('\n')[0]!.trim().slice(0, 300);
-    const what = `${this.name}: ${moduleRequestPath(request, { escaped: false })}`;
-    if (response.statusCode === 404) throw proxyError('NOT_FOUND', `${what}: not found${reason ? `: ${reason}` : ''}`);
-    if (response.statusCode === 410) throw proxyError('GONE', `${what}: gone${reason ? `: ${reason}` : ''}`);
-    throw proxyError('UPSTREAM_FAILED', `${what}: answered ${response.statusCode}${reason ? `: ${reason}` : ''}`);
   }
 
-  private failure(err: unknown, request: ModuleRequest): ProxyError {
+  private async send(request: ModuleRequest): Promise<Dispatcher.ResponseData> {
+    const what = `${this.name}: ${moduleRequestPath(request, { escaped: false })}`;
+    const response = await this.get(moduleRequestPath(request), what);
+    if (response.statusCode === 200) return response;
+    const text = peerReason((await response.body.text().catch(() => '')).slice(0, 4096));
+    const reason = text ? `: ${text}` : '';
+    if (response.statusCode === 404) throw proxyError('NOT_FOUND', `${what}: not found${reason}`);
+    if (response.statusCode === 410) throw proxyError('GONE', `${what}: gone${reason}`);
+    if (response.statusCode === 403) throw proxyError('UPSTREAM_REFUSED', `${what}: not available there (403)${reason}`);
+    throw proxyError('UPSTREAM_FAILED', `${what}: answered ${response.statusCode}${reason}`);
+  }
+
+  private failure(err: unknown, what: string | ModuleRequest): ProxyError {
     if (isProxyError(err)) return err;
     const code = (err as { code?: string }).code ?? '';
-    const what = `${this.name}: ${moduleRequestPath(request, { escaped: false })}`;
+    const subject = typeof what === 'string' ? what : `${this.name}: ${moduleRequestPath(what, { escaped: false })}`;
     if (TIMEOUT_CODES.has(code) || (err as Error).name === 'TimeoutError') {
-      return proxyError('UPSTREAM_TIMEOUT', `${what}: no answer within ${this.timeoutMs / 1000}s`, err);
+      return proxyError('UPSTREAM_TIMEOUT', `${subject}: no answer within ${this.timeoutMs / 1000}s`, err);
     }
-    return proxyError('UPSTREAM_FAILED', `${what}: ${code || (err as Error).message}`, err);
+    return proxyError('UPSTREAM_FAILED', `${subject}: ${code || (err as Error).message}`, err);
   }
 }

@@ -1,4 +1,4 @@
-export type { ModuleSource } from './source.ts';
+export type { ModuleSource, ProxySource, RawAnswer } from './source.ts';
 export { MAX_SMALL_FILE, MAX_ZIP_FILE } from './source.ts';
 export { SourceChain, NothingSource, sourceChainFromSetting, type ChainEntry, type ChainResult } from './chain.ts';
 export { HttpUpstream } from './httpUpstream.ts';

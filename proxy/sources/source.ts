@@ -18,6 +18,18 @@ export interface ModuleSource {
   fetchToFile(request: ModuleRequest, file: string): Promise<number>;
 }
 
+/** An upstream's answer to a path outside the module protocol, whatever its status. */
+export type RawAnswer = { status: number; body: Buffer };
+
+/**
+ * A source that is a GOPROXY (http(s) or file://) and so may also proxy a checksum database
+ * under <base>/sumdb/<name>/ (the go command asks each such entry in turn).
+ */
+export interface ProxySource extends ModuleSource {
+  /** GET <base>/<path>; throws a ProxyError when there is no answer at all (network, timeout). */
+  readPath(path: string, maxBytes: number): Promise<RawAnswer>;
+}
+
 /** The most a list, @latest, .info or .mod answer may hold (go.mod's own limit). */
 export const MAX_SMALL_FILE = 16 << 20;
 /** The most a module zip may hold (golang.org/x/mod/zip MaxZipFile). */

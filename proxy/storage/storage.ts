@@ -93,12 +93,15 @@ const SAFE_KEY = /^[a-z0-9!._~+\-]+(\/[a-z0-9!._~+\-@]+)*$/;
 /**
  * Keys come from validated, escaped module paths, so they never hold upper
  * case, elements starting with a dot (".." or the store's own ".staging"),
- * backslashes or absolute paths; this is the last line of defence
+ * backslashes, colons (but a checksum database name's port) or absolute paths;
+ * this is the last line of defence
  * before a key touches a file system or a bucket.
  */
 export function checkStorageKey(key: string): void {
+  // A checksum database's name may carry a port (host:port, as GOSUMDB allows): its one ':'.
+  const checked = key.replace(/^(sumdb\/[a-z0-9.-]+):([0-9]+\/)/, '$1$2');
   const ok =
-    SAFE_KEY.test(key) &&
+    SAFE_KEY.test(checked) &&
     !key.split('/').some((element) => element === '' || element.startsWith('.')) &&
     key.length <= 4096;
   if (!ok) throw new Error(`refusing storage key ${JSON.stringify(key)}: not a path in the module download layout`);

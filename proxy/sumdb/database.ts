@@ -11,17 +11,28 @@
  * - Tiles are kept (in storage, and the recent ones in memory) only once they were checked
  *   against a verified tree head; a tile is immutable, so it is kept forever.
  * - The last verified tree head is kept in storage, so the timeline survives restarts.
+ * - It is reached as the go command reaches it: through the first upstream that serves
+ *   /sumdb/<name>/, else at its own host, unless the setting names a URL (databaseRoute.ts).
  */
 import type { Logger } from 'pino';
-import { Agent, request as httpRequest, type Dispatcher } from 'undici';
-import { isProxyError, proxyError, type ProxyError } from '../errors.ts';
+import { isProxyError, peerReason, proxyError, type ProxyError } from '../errors.ts';
 import type { CacheSection, MemoryCache } from '../memoryCache.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import { escapePath, escapeVersion } from '../protocol/index.ts';
 import { SingleFlight } from '../singleFlight.ts';
 import type { Storage } from '../storage/index.ts';
-import { openNote, type Verifier } from './note.ts';
 import {
+  AnswerTooLargeError,
+  DatabaseRouteError,
+  directReader,
+  findDatabaseEndpoint,
+  type DatabaseEndpoint,
+  type UpstreamEntry,
+} from './databaseRoute.ts';
+import { openNote, type Verifier } from './note.ts';
+import { KNOWN_SUMDB_KEYS } from './setting.ts';
+import {
+  formatRecord,
   HASH_SIZE,
   parseLookup,
   parseTilePath,
@@ -46,8 +57,13 @@ const MAX_ANSWER_BYTES = 1 << 20;
 export type ChecksumDatabaseOptions = {
   name: string;
   verifier: Verifier;
-  /** Where the database (or a mirror of it) answers, e.g. https://sum.golang.org. */
+  /** Where the database answers: the URL the setting names, or else its own host, https://<name>. */
   url: string;
+  /**
+   * The upstream list, when the setting names no URL: each entry is asked for
+   * /sumdb/<name>/supported before the database's own host is used (as the go command does).
+   */
+  upstreams?: readonly UpstreamEntry[];
   storage: Storage;
   /** How long the database may take to answer, in milliseconds. */
   timeoutMs: number;
@@ -60,6 +76,21 @@ export type ChecksumDatabaseOptions = {
   now?: () => number;
 };
 
+/**
+ * What an offline bundle carries so that its versions verify where no database can be reached:
+ * the database's signed tree head, one lookup answer per version (its record under that head),
+ * and the tiles the go command reads to prove those records, and that the head extends an older one.
+ */
+export type CarriedProof = {
+  latest: Buffer;
+  /** Lookup answers by <escaped path>@<escaped version>. */
+  lookups: Map<string, Buffer>;
+  /** Tiles by path (tile/8/…). */
+  tiles: Map<string, Buffer>;
+  /** Versions the database holds no record of. */
+  notFound: string[];
+};
+
 /** An answer for a client; stale when the database could not be asked and a verified answer was kept. */
 export type DatabaseAnswer = { body: Buffer; stale?: { reason: string } };
 
@@ -68,14 +99,16 @@ type VerifiedLookup = { at: number; body: Buffer; record: Buffer };
 
 export class ChecksumDatabase {
   readonly name: string;
-  readonly url: string;
   private readonly verifier: Verifier;
+  private readonly ownHost: DatabaseEndpoint;
+  private readonly upstreams: readonly UpstreamEntry[] | undefined;
+  /** The way the database is reached, once found. */
+  private endpoint: DatabaseEndpoint | undefined;
   private readonly storage: Storage;
   private readonly ttlMs: number;
   private readonly logger: Logger;
   private readonly metrics: ProxyMetrics | undefined;
   private readonly now: () => number;
-  private readonly dispatcher: Dispatcher;
   private readonly timeoutMs: number;
   /** The last verified tree head; undefined until read from storage. */
   private latest: SignedTree | null | undefined;
@@ -88,7 +121,10 @@ export class ChecksumDatabase {
 
   constructor(options: ChecksumDatabaseOptions) {
     this.name = options.name;
-    this.url = options.url.replace(/\/+$/, '');
+    const url = options.url.replace(/\/+$/, '');
+    this.upstreams = options.upstreams;
+    this.ownHost = { url, how: options.upstreams ? 'own host' : 'setting', read: directReader(url, options.timeoutMs) };
+    if (!options.upstreams) this.endpoint = this.ownHost;
     this.verifier = options.verifier;
     this.storage = options.storage;
     this.ttlMs = options.ttlMs;
@@ -98,11 +134,22 @@ export class ChecksumDatabase {
     this.lookups = options.memoryCache.section(`${options.name} lookups`, (lookup) => lookup.body.length + lookup.record.length);
     this.verifiedTiles = options.memoryCache.section(`${options.name} tiles`, (tile) => tile.length, (1 << TILE_HEIGHT) * HASH_SIZE);
     this.timeoutMs = options.timeoutMs;
-    this.dispatcher = new Agent({ connectTimeout: options.timeoutMs, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   }
 
+  /** Where the database is reached, or how it will be looked for (before its first use). */
   get description(): string {
-    return `${this.name} at ${this.url}`;
+    if (this.endpoint) return `${this.name} at ${this.endpoint.url}${this.endpoint.how === 'upstream' ? ' (through the upstream)' : ''}`;
+    return `${this.name} through the first upstream that serves /sumdb/${this.name}/, else at ${this.ownHost.url}`;
+  }
+
+  /** The verifier key, as the settings and GOSUMDB take it. */
+  get verifierKey(): string {
+    return this.verifier.vkey;
+  }
+
+  /** The base URL the database is reached at; looks for it through the upstreams on first use. */
+  async reachedAt(): Promise<string> {
+    return (await this.findEndpoint()).url;
   }
 
   /**
@@ -115,15 +162,7 @@ export class ChecksumDatabase {
 
   /** The go.sum lines the database holds for module@version: the zip's h1 and the go.mod's h1. */
   async hashes(modulePath: string, version: string): Promise<{ zip?: string; mod?: string }> {
-    const { record } = await this.lookup(modulePath, version, Infinity);
-    const hashes: { zip?: string; mod?: string } = {};
-    for (const line of record.toString('utf8').split('\n')) {
-      const [path, v, hash] = line.split(' ');
-      if (path !== modulePath || hash === undefined) continue;
-      if (v === version) hashes.zip = hash;
-      if (v === `${version}/go.mod`) hashes.mod = hash;
-    }
-    return hashes;
+    return hashesInRecord((await this.lookup(modulePath, version, Infinity)).record, modulePath, version);
   }
 
   /** /latest for a client: the database's signed tree head, verified and merged into the timeline. */
@@ -138,6 +177,91 @@ export class ChecksumDatabase {
       if (kept && isUnreachable(err)) return { body: kept.note, stale: { reason: (err as Error).message } };
       throw err;
     }
+  }
+
+  /**
+   * /supported for a client: the go command then reaches the database only through this proxy, so
+   * it is claimed only when this proxy holds a verified tree head or the database answers now.
+   * Otherwise NOT_FOUND, and the go command falls back to its next proxy or the database itself.
+   */
+  async supportedForClient(): Promise<void> {
+    this.checkAlarm();
+    // Read from storage again while none is held: `import` may have stored one since.
+    if (this.latest === null) this.latest = undefined;
+    if (await this.currentTree()) return;
+    try {
+      await this.refreshLatest();
+    } catch (err) {
+      if (!isUnreachable(err)) throw err;
+      throw proxyError('NOT_FOUND', `this proxy holds no tree of checksum database ${this.name} and cannot reach it (${(err as Error).message})`);
+    }
+  }
+
+  /**
+   * The proof an offline bundle carries for these versions (see CarriedProof): the database's
+   * current tree head, asked now; each version's verified record re-issued under it (a lookup answer
+   * is valid with any signed head whose tree holds the record); every tile read to prove the
+   * records against that head, and, given heads of earlier bundles, that the new head extends each.
+   */
+  async proofForBundle(versions: Array<{ module: string; version: string }>, since: Buffer[]): Promise<CarriedProof> {
+    await this.refreshLatest();
+    const head = (await this.currentTree())!;
+    const tiles = new Map<string, Buffer>();
+    const read = this.hashReader(head.tree, tiles);
+    for (const note of since) {
+      const older = this.openTree(note);
+      let hash: Buffer | undefined;
+      if (older.N <= head.tree.N) {
+        try {
+          hash = await treeHash(older.N, read);
+        } catch (err) {
+          throw this.asDatabaseError(err, `checking an earlier bundle's tree of ${older.N} records against the tree of ${head.tree.N}`);
+        }
+      }
+      if (!hash?.equals(older.hash)) {
+        throw this.misbehaving(
+          `an earlier bundle's tree head (${older.N} records, ${older.hash.toString('base64')}) is not part of its current tree of ${head.tree.N} records: ` +
+            `the database forked, or the earlier bundle is not of this database`,
+        );
+      }
+    }
+    const lookups = new Map<string, Buffer>();
+    const notFound: string[] = [];
+    for (const { module, version } of versions) {
+      // A record kept in storage was verified when kept, and is proved in the new head below.
+      let record: { id: number; data: Buffer };
+      try {
+        record = await this.keptOrFetchedRecord(module, version);
+      } catch (err) {
+        if (isProxyError(err) && err.isNotFound) {
+          notFound.push(`${module}@${version}`);
+          continue;
+        }
+        throw err;
+      }
+      const { id } = record;
+      let leaf: Buffer | undefined;
+      try {
+        [leaf] = await read([storedHashIndex(0, id)]);
+      } catch (err) {
+        throw this.asDatabaseError(err, `proving record ${id} in the tree of ${head.tree.N} records`);
+      }
+      if (!leaf?.equals(recordHash(record.data))) throw this.misbehaving(`record ${id} of ${module}@${version} is not in its current tree`);
+      lookups.set(lookupKey(module, version), Buffer.concat([formatRecord(id, record.data), head.note]));
+    }
+    return { latest: head.note, lookups, tiles, notFound };
+  }
+
+  private async keptOrFetchedRecord(modulePath: string, version: string): Promise<{ id: number; data: Buffer }> {
+    const kept = this.lookups.get(lookupKey(modulePath, version))?.body ?? (await this.storage.readBytes(this.key(`lookup/${lookupKey(modulePath, version)}`)));
+    if (kept) {
+      try {
+        return parseLookup(kept);
+      } catch {
+        // Not usable: asked again below.
+      }
+    }
+    return parseLookup((await this.lookup(modulePath, version, Infinity)).body);
   }
 
   /** /lookup/M@V for a client: the verified record and tree head, or the one kept when the database is down. */
@@ -340,11 +464,18 @@ export class ChecksumDatabase {
     }
   }
 
-  /** Reads hashes of a verified tree from tiles, each checked before it is used or kept. */
-  private hashReader(tree: Tree): HashReader {
+  /** Reads hashes of a verified tree from tiles, each checked before it is used or kept (and noted in `seen`). */
+  private hashReader(tree: Tree, seen?: Map<string, Buffer>): HashReader {
     return tileHashReader(tree, {
       height: TILE_HEIGHT,
-      readTiles: (tiles) => Promise.all(tiles.map((tile) => this.readTile(tile))),
+      readTiles: (tiles) =>
+        Promise.all(
+          tiles.map(async (tile) => {
+            const data = await this.readTile(tile);
+            seen?.set(tilePath(tile), Buffer.from(data));
+            return data;
+          }),
+        ),
       saveTiles: async (tiles, data) => {
         await Promise.all(
           tiles.map(async (tile, i) => {
@@ -379,46 +510,74 @@ export class ChecksumDatabase {
     }
   }
 
+  /** The way to the database: found once (a failed walk is walked again next time), and logged. */
+  private async findEndpoint(): Promise<DatabaseEndpoint> {
+    if (this.endpoint) return this.endpoint;
+    return (await this.flights.do('endpoint', async () => {
+      let found: DatabaseEndpoint;
+      try {
+        found = await findDatabaseEndpoint(this.name, this.upstreams ?? [], this.ownHost);
+      } catch (err) {
+        if (!(err instanceof DatabaseRouteError)) throw err;
+        throw proxyError(
+          err.timedOut ? 'CHECKSUM_DATABASE_TIMEOUT' : 'CHECKSUM_DATABASE_FAILED',
+          `checksum database ${this.name} cannot be reached: ${err.message}, and the go command's rule is to stop there rather than go around it`,
+          err,
+        );
+      }
+      this.endpoint = found;
+      this.logger.info(
+        { database: this.name, url: found.url },
+        found.how === 'upstream'
+          ? `checksum database ${this.name} is reached through the upstream at ${found.url} (it serves /sumdb/${this.name}/)`
+          : `checksum database ${this.name} is reached at its own host ${found.url} (no upstream serves /sumdb/${this.name}/)`,
+      );
+      return found;
+    })).value as DatabaseEndpoint;
+  }
+
   /** GET from the database: 200 is the content; 404/410 NOT_FOUND; anything else a failure. */
   private async get(path: string): Promise<Buffer> {
     return (await this.flights.do(`get:${path}`, async () => {
-      const url = `${this.url}${path}`;
-      let response: Dispatcher.ResponseData;
+      const endpoint = await this.findEndpoint();
+      let answer;
       try {
-        response = await httpRequest(url, { dispatcher: this.dispatcher, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs });
+        answer = await endpoint.read(path, MAX_ANSWER_BYTES);
       } catch (err) {
-        throw this.unreachable(path, err);
+        throw this.failedRead(endpoint, path, err);
       }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      try {
-        for await (const chunk of response.body) {
-          size += (chunk as Buffer).length;
-          if (size > MAX_ANSWER_BYTES) throw this.misbehaving(`it answered ${path} with more than ${MAX_ANSWER_BYTES} bytes`);
-          chunks.push(chunk as Buffer);
-        }
-      } catch (err) {
-        response.body.destroy();
-        if (isProxyError(err)) throw err;
-        throw this.unreachable(path, err);
+      if (answer.status === 200) return answer.body;
+      const text = peerReason(answer.body.toString('utf8'), 300);
+      if (answer.status === 404 || answer.status === 410) {
+        throw proxyError('NOT_FOUND', `checksum database ${this.name}: ${path}: ${answer.status} ${text}`);
       }
-      const body = Buffer.concat(chunks);
-      if (response.statusCode === 200) return body;
-      const text = body.toString('utf8').trim().replace(/\s+/g, ' ').slice(0, 300);
-      if (response.statusCode === 404 || response.statusCode === 410) {
-        throw proxyError('NOT_FOUND', `checksum database ${this.name}: ${path}: ${response.statusCode} ${text}`);
-      }
-      throw proxyError('CHECKSUM_DATABASE_FAILED', `checksum database ${this.name} answered ${path} with ${response.statusCode}: ${text}`);
+      throw proxyError('CHECKSUM_DATABASE_FAILED', `checksum database ${this.name} at ${endpoint.url} answered ${path} with ${answer.status}: ${text}`);
     })).value as Buffer;
   }
 
-  private unreachable(path: string, err: unknown): ProxyError {
+  private failedRead(endpoint: DatabaseEndpoint, path: string, err: unknown): ProxyError {
+    if (err instanceof AnswerTooLargeError || (isProxyError(err) && err.code === 'BAD_UPSTREAM_CONTENT')) {
+      return this.misbehaving(`it answered ${path} with more than ${MAX_ANSWER_BYTES} bytes`);
+    }
     const code = (err as { code?: string }).code ?? '';
     const timedOut = /TIMEOUT/.test(code) || code === 'ETIMEDOUT';
     return proxyError(
       timedOut ? 'CHECKSUM_DATABASE_TIMEOUT' : 'CHECKSUM_DATABASE_FAILED',
-      `checksum database ${this.name} at ${this.url} ${timedOut ? `did not answer ${path} within ${this.timeoutMs} ms` : `cannot be reached for ${path}: ${(err as Error).message}`}`,
+      `checksum database ${this.name} at ${endpoint.url} ${timedOut ? `did not answer ${path} within ${this.timeoutMs} ms` : `cannot be reached for ${path}: ${(err as Error).message}`}`,
       err,
+    );
+  }
+
+  /**
+   * What to do when the database cannot be reached, in the words of the settings: the mirror form
+   * first (a network that reaches only an internal mirror), then accepting modules unverified.
+   * Short: the go command shows at most 648 bytes of an answer's text.
+   */
+  unreachableHint(): string {
+    const key = KNOWN_SUMDB_KEYS[this.name] === this.verifier.vkey ? this.name : `${this.name}+<key>`;
+    return (
+      `to reach it through a mirror, use an upstream that serves /sumdb/${this.name}/ or set ` +
+      `sumdb: "${key} https://<mirror>/sumdb/${this.name}"; or sumdbUnreachable: serve-unverified`
     );
   }
 
@@ -435,13 +594,29 @@ export class ChecksumDatabase {
     return err;
   }
 
-  /** Storage keys as in the go command's module cache: cache/download/sumdb/<name>/… */
   private key(rest: string): string {
-    return `sumdb/${this.name}/${rest}`;
+    return databaseStorageKey(this.name, rest);
   }
 }
 
-function lookupKey(modulePath: string, version: string): string {
+/** Storage keys as in the go command's module cache: cache/download/sumdb/<name>/… */
+export function databaseStorageKey(name: string, rest: string): string {
+  return `sumdb/${name}/${rest}`;
+}
+
+/** The h1 hashes a database record (go.sum lines) holds for module@version's zip and go.mod. */
+export function hashesInRecord(record: Buffer, modulePath: string, version: string): { zip?: string; mod?: string } {
+  const hashes: { zip?: string; mod?: string } = {};
+  for (const line of record.toString('utf8').split('\n')) {
+    const [path, v, hash] = line.split(' ');
+    if (path !== modulePath || hash === undefined) continue;
+    if (v === version) hashes.zip = hash;
+    if (v === `${version}/go.mod`) hashes.mod = hash;
+  }
+  return hashes;
+}
+
+export function lookupKey(modulePath: string, version: string): string {
   return `${escapePath(modulePath)}@${escapeVersion(version)}`;
 }
 

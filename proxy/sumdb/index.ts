@@ -7,5 +7,7 @@
 export * from './note.ts';
 export * from './tlog.ts';
 export { InvalidSumdbSettingError, KNOWN_SUMDB_KEYS, parseSumdbSetting, type SumdbSetting } from './setting.ts';
-export { ChecksumDatabase, TILE_HEIGHT, type ChecksumDatabaseOptions, type DatabaseAnswer } from './database.ts';
+export { findDatabaseEndpoint, type DatabaseEndpoint, type RemoteAnswer, type UpstreamEntry } from './databaseRoute.ts';
+export { ChecksumDatabase, databaseStorageKey, isUnreachable, lookupKey, TILE_HEIGHT, type CarriedProof, type ChecksumDatabaseOptions, type DatabaseAnswer } from './database.ts';
+export { CarriedProofError, checkCarriedProof, type CarriedFiles, type CheckedProof } from './carriedProof.ts';
 export { ModuleChecksums, type ChecksumOutcome, type ModuleChecksumsOptions, type UnreachablePolicy } from './moduleChecksums.ts';

@@ -76,7 +76,7 @@ export class ModuleChecksums {
       if (isUnreachable(err)) {
         throw proxyError(
           (err as { code: 'CHECKSUM_DATABASE_FAILED' | 'CHECKSUM_DATABASE_TIMEOUT' }).code,
-          `cannot verify ${modulePath}@${version}: ${(err as Error).message}; try again later, or set sumdbUnreachable: serve-unverified to accept modules unverified while it is down`,
+          `cannot verify ${modulePath}@${version}: ${(err as Error).message}; try again later; ${database.unreachableHint()}`,
         );
       }
       throw err;

@@ -6,6 +6,9 @@
  *   <name>+<hash>+<key>      a database by its verifier key, at https://<name>
  *   <key> <url>              either of the above, reached at <url> instead (an internal mirror)
  *
+ * Without a URL the database is looked for through the upstream list first (databaseRoute.ts);
+ * a URL given here is used as it is, bypassing the upstreams, as GOSUMDB's does.
+ *
  * sum.golang.google.cn is an alias of sum.golang.org served at https://sum.golang.google.cn.
  * The name must be host[/path]: it appears in URLs (/sumdb/<name>/…) and in storage keys.
  */
@@ -16,7 +19,17 @@ export const KNOWN_SUMDB_KEYS: Readonly<Record<string, string>> = {
   'sum.golang.org': 'sum.golang.org+033de0ae+Ac4zctda0e5eza+HJyk9SxEdh+s3Ux18htTTAD8OuAn8',
 };
 
-export type SumdbSetting = { off: true } | { off: false; name: string; verifier: Verifier; url: string };
+export type SumdbSetting =
+  | { off: true }
+  | {
+      off: false;
+      name: string;
+      verifier: Verifier;
+      /** The URL given, else the database's own host, https://<name>. */
+      url: string;
+      /** Whether the setting named the URL (then no upstream is asked for /sumdb/<name>/). */
+      urlGiven: boolean;
+    };
 
 export class InvalidSumdbSettingError extends Error {
   constructor(message: string) {
@@ -65,5 +78,5 @@ export function parseSumdbSetting(text: string): SumdbSetting {
   if (parsed.username || parsed.password || parsed.search || parsed.hash) {
     throw new InvalidSumdbSettingError(`invalid checksum database URL ${JSON.stringify(url)}: no credentials, query or fragment`);
   }
-  return { off: false, name, verifier, url: parsed.href.replace(/\/+$/, '') };
+  return { off: false, name, verifier, url: parsed.href.replace(/\/+$/, ''), urlGiven: fields[1] !== undefined };
 }

@@ -443,9 +443,11 @@ describe('the operator on a real kube-apiserver', () => {
   });
 
   test('a cluster-wide ConfigMap name someone else holds is never overwritten: a user\'s own, or another proxy\'s, makes it Degraded', async () => {
-    await createNamespace(cluster, 'team-c', { 'go-proxy': 'corp' });
+    // The user's ConfigMap is there before the namespace is selected, so the operator cannot publish first.
+    await createNamespace(cluster, 'team-c');
     const mine = await cluster.api('POST', '/api/v1/namespaces/team-c/configmaps', { metadata: { name: 'gomodproxy' }, data: { GOPROXY: 'http://mine.team-c.example' } });
     expect(mine.status).toBe(201);
+    expect((await cluster.api('PATCH', '/api/v1/namespaces/team-c', { metadata: { labels: { 'go-proxy': 'corp' } } }, 'application/merge-patch+json')).status).toBe(200);
     const degraded = await eventually('corp Degraded: ConfigMapConflict', async () => {
       const proxy = await get(proxiesPath(NS, 'corp'));
       return condition(proxy, 'Degraded')?.reason === 'ConfigMapConflict' ? proxy : undefined;

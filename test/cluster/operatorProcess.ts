@@ -39,7 +39,11 @@ export async function startOperatorProcess(cluster: ControlPlane, identity: stri
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`operator did not start within 30 s:\n${output}`)), 30_000);
+    // One that did not start is stopped, so that it is not left running after the test.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`operator did not start within 30 s:\n${output}`));
+    }, 30_000);
     const look = () => {
       const match = /"url":"(http:\/\/[^"]+)".*operator started/.exec(output);
       if (match) {

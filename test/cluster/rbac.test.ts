@@ -1,6 +1,7 @@
 // The operator needs no more than operator/api/rbac.ts grants: it runs as a user bound to exactly
 // that ClusterRole (no group, nothing else) and does its whole job: create, status, cluster-wide
-// publication, a missing Secret noticed, deletion through the finalizer, leader election.
+// publication, a missing Secret noticed, a .netrc Secret issued and withdrawn, deletion through the
+// finalizer, leader election.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { operatorClusterRole } from '../../operator/api/rbac.ts';
 import { startControlPlane, type ControlPlane } from './harness.ts';
@@ -42,13 +43,15 @@ describe('the operator with only its ClusterRole', () => {
       spec: {
         storage: { pvc: {} },
         gitCredentials: [{ host: 'git.corp.example', secretRef: { name: 'git-token' } }],
-        clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'yes' } } },
+        tls: { secretName: 'corp-tls' },
+        clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'yes' } }, netrc: { enabled: true } },
       },
     });
     expect(created.status).toBe(201);
     await eventually('Degraded: the Secret is missing', async () => (condition(await get(proxiesPath('limited', 'corp')), 'Degraded')?.reason === 'SecretMissing' ? true : undefined));
     expect((await cluster.api('POST', '/api/v1/namespaces/limited/secrets', { metadata: { name: 'git-token' }, stringData: { token: 't' } })).status).toBe(201);
-    for (const path of ['/apis/apps/v1/namespaces/limited/deployments/corp', '/api/v1/namespaces/limited/services/corp', '/api/v1/namespaces/limited/persistentvolumeclaims/corp-data', '/apis/batch/v1/namespaces/limited/cronjobs/corp-cleanup', '/api/v1/namespaces/limited/configmaps/gomodproxy']) {
+    expect((await cluster.api('POST', '/api/v1/namespaces/limited/secrets', { metadata: { name: 'corp-tls' }, type: 'kubernetes.io/tls', stringData: { 'tls.crt': 'c', 'tls.key': 'k' } })).status).toBe(201);
+    for (const path of ['/api/v1/namespaces/limited/secrets/gomodproxy-netrc', '/api/v1/namespaces/limited/secrets/corp-namespace-tokens', '/apis/apps/v1/namespaces/limited/deployments/corp', '/api/v1/namespaces/limited/services/corp', '/api/v1/namespaces/limited/persistentvolumeclaims/corp-data', '/apis/batch/v1/namespaces/limited/cronjobs/corp-cleanup', '/api/v1/namespaces/limited/configmaps/gomodproxy']) {
       await eventually(path, () => get(path));
     }
     await markDeploymentReady(cluster, 'limited', 'corp');
@@ -57,6 +60,7 @@ describe('the operator with only its ClusterRole', () => {
     expect((await cluster.api('DELETE', proxiesPath('limited', 'corp'))).status).toBe(200);
     await eventually('deleted through the finalizer', async () => ((await cluster.api('GET', proxiesPath('limited', 'corp'))).status === 404 ? true : undefined));
     expect(await get('/api/v1/namespaces/limited/configmaps/gomodproxy')).toBeUndefined();
+    expect(await get('/api/v1/namespaces/limited/secrets/gomodproxy-netrc')).toBeUndefined();
     expect(await operator.metric('gomodproxy_operator_leader')).toBe(1);
     expect(operator.output()).not.toMatch(/forbidden/i);
   });

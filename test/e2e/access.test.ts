@@ -1,7 +1,8 @@
 // Authentication and per-module access, with the real go command over https (a test CA given
 // through SSL_CERT_FILE; the go command sends credentials only over https): no credentials get
 // 401, .netrc credentials (NETRC) build a program, a user without access to a module gets 403
-// and the proxy asks no upstream for it, a token signs in as its name.
+// and the proxy asks no upstream for it, a token signs in as its name; /metrics is for the ops
+// role only.
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -45,7 +46,7 @@ describe('access control', () => {
     await writeModuleTree(join(folder.path, 'tree'), standardCorpus());
     ca = makeTestCa(folder.path);
     const hash = (password: string) => bcrypt.hashSync(password, 8).replace(/^\$2[ab]\$/, '$2y$');
-    await writeFile(join(folder.path, 'htpasswd'), `alice:${hash('wonderland')}\nbob:${hash('builder')}\n`);
+    await writeFile(join(folder.path, 'htpasswd'), `alice:${hash('wonderland')}\nbob:${hash('builder')}\ncarol:${hash('dashboards')}\n`);
     await writeFile(join(folder.path, 'ci.sha256'), createHash('sha256').update(ciToken).digest('hex'));
     upstream = await startUpstream(join(folder.path, 'tree'));
     proxy = await startTestProxy({
@@ -54,7 +55,8 @@ describe('access control', () => {
       auth: {
         htpasswd: join(folder.path, 'htpasswd'),
         tokens: [{ name: 'ci', sha256: `file:${join(folder.path, 'ci.sha256')}` }],
-        groups: { 'team-a': ['alice', 'ci'] },
+        groups: { 'team-a': ['alice', 'ci'], ops: ['carol'] },
+        metrics: ['ops'],
       },
       accessRules: [{ modules: ['github.com/Acme/Widget'], allow: ['team-a'] }],
     });
@@ -83,6 +85,26 @@ describe('access control', () => {
     expect(metrics.status).toBe(401);
     expect(metrics.challenge).toBe('Basic realm="gomodproxy", charset="UTF-8"');
     expect(upstream.count()).toBe(0);
+  });
+
+  it('/metrics over https: a member of the role reads it, another user gets 403, no credentials 401', async () => {
+    const allowed = await get('/metrics', 'carol', 'dashboards');
+    expect(allowed.status).toBe(200);
+    expect(allowed.body).toMatch(/^# HELP /m);
+    expect(allowed.body).toMatch(/^# TYPE \S+ (counter|gauge|histogram)$/m);
+    for (const [user, password] of [['alice', 'wonderland'], ['ci', ciToken]] as const) {
+      const other = await get('/metrics', user, password);
+      expect(other.status, user).toBe(403);
+      expect(other.body).toBe(`access denied: ${user} may not read /metrics\n`);
+      expect(other.body).not.toContain('# HELP');
+    }
+    const none = await get('/metrics');
+    expect(none.status).toBe(401);
+    expect(none.challenge).toBe('Basic realm="gomodproxy", charset="UTF-8"');
+    expect(none.body).not.toContain('# HELP');
+    const wrong = await get('/metrics', 'carol', 'not-her-password');
+    expect(wrong.status).toBe(401);
+    expect(wrong.body).not.toContain('# HELP');
   });
 
   it('wrong credentials get 401', async () => {

@@ -241,7 +241,7 @@ describe('checksum database misbehaving or down', () => {
 
     const refused = await text(`${setup.proxy.url}/github.com/acme/later/@v/v1.0.0.zip`);
     expect(refused.status).toBe(502);
-    expect(refused.body).toMatch(/cannot verify github\.com\/acme\/later@v1\.0\.0: checksum database localhost answered .* with 503.*serve-unverified/);
+    expect(refused.body).toMatch(/cannot verify github\.com\/acme\/later@v1\.0\.0: checksum database localhost at http:\/\/127\.0\.0\.1:\d+ answered .* with 503.*sumdb\/localhost.*serve-unverified/);
   });
 
   it('stores new modules unverified while the database is down when the settings say so', async () => {

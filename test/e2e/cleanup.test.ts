@@ -97,6 +97,8 @@ describe('gomodproxy cleanup', () => {
 
     const text = await run([...rule, '--dry-run']);
     expect(text.stdout).toContain(`would remove ${kept}@v1.0.0 (`);
+    // The journal's time, not the time stored.
+    expect(text.stdout).toMatch(new RegExp(`would remove ${kept}@v1\\.0\\.0 \\([^)]*, last downloaded \\d{4}-`));
     expect(text.stdout, text.stdout).toMatch(/cleanup \(dry run\): 11 versions of 3 modules; would remove 4, kept 7; would free \d/);
   });
 
@@ -151,6 +153,28 @@ describe('gomodproxy cleanup', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('cleanup: 0 versions of 0 modules');
     expect(result.stderr).toContain(`cannot write the cleanup report to --termination-message ${unwritable}: ENOENT; the cleanup itself succeeded`);
+  });
+
+  it('says "never downloaded (stored <time>)" of a version that was only prefetched', async () => {
+    const fresh = await tempFolder('gomodproxy-cleanup-fresh-');
+    try {
+      const filled = await runGomodproxy(['prefetch', '--storage-path', fresh.path, '--upstream', upstream.url, `${other}@v1.0.0`]);
+      expect(filled.code, filled.stdout + filled.stderr).toBe(0);
+      const storedAt = (await stat(join(fresh.path, 'github.com', 'acme', 'other', '@v', 'v1.0.0.zip'))).mtime.toISOString();
+      const args = ['cleanup', '--storage-path', fresh.path, '--keep-since', '0s', '--keep-latest', '0', '--dry-run'];
+      const text = await runGomodproxy(args);
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toContain(`would remove ${other}@v1.0.0 (`);
+      expect(text.stdout).toMatch(new RegExp(`, never downloaded \\(stored \\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\)\\)\n`));
+      expect(text.stdout).not.toContain('last downloaded');
+      const json = JSON.parse((await runGomodproxy([...args, '--json'])).stdout) as { removed: Array<{ lastDownload: string | null; stored: string }> };
+      expect(json.removed).toEqual([expect.objectContaining({ lastDownload: null, stored: expect.any(String) })]);
+      // The newest of the version's files (.info, .mod, .zip) gives the time stored.
+      expect(Date.parse(json.removed[0]!.stored)).toBeGreaterThanOrEqual(Date.parse(storedAt));
+      expect(text.stdout).toContain(`never downloaded (stored ${json.removed[0]!.stored})`);
+    } finally {
+      await fresh.dispose();
+    }
   });
 
   it('refuses a bad rule with one line', async () => {

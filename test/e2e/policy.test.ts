@@ -129,6 +129,104 @@ describe('policy with the go command', () => {
     }
   });
 
+  const policySettings = async (name: string, policy: object) => {
+    const file = join(store.path, name);
+    await writeFile(file, `policy: ${JSON.stringify(policy)}\n`);
+    return file;
+  };
+  const deniedMessage = (version: string) => `github.com/acme/lib@${version} is denied by the proxy's policy: ${reason}`;
+  const notAllowedMessage = "github.com/acme/other is not on the allow list of this proxy (policy.allow); ask its operators to add it";
+  /** What the go command gets from a proxy that serves `storePath` alone, per module@version (undefined: downloaded). */
+  const downloadFromStoreOnly = async (storePath: string, targets: string[]) => {
+    const offline = await startTestProxy({ upstream: 'off', storagePath: storePath });
+    const home = await makeGoHome({ goproxy: offline.url });
+    try {
+      return (await goModDownloadJson(targets, { env: home.env })).map((result) => result?.Error);
+    } finally {
+      await home.dispose();
+      await offline.dispose();
+    }
+  };
+
+  it('prefetch skips the versions the policy denies, fetches nothing of them, and says which and why', async () => {
+    const settings = await policySettings('deny.yaml', { deny: [denyLib] });
+    const target = await tempFolder('gomodproxy-policy-prefetch-');
+    const asked = upstream.count('acme/lib/@v/v1.2.1');
+    try {
+      const run = await runGomodproxy([
+        'prefetch', '--config', settings, '--storage-path', target.path, '--upstream', upstream.url,
+        'github.com/acme/lib@v1.2.1', 'github.com/acme/lib@latest',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      // @latest is the newest allowed version, as the serving proxy answers it.
+      expect(run.stdout).toBe(
+        'prefetch: 2 module versions: 1 fetched, 0 already cached, 1 skipped by the policy, 0 failed\n' +
+          `  skipped github.com/acme/lib@v1.2.1: ${deniedMessage('v1.2.1')}\n`,
+      );
+      expect(upstream.count('acme/lib/@v/v1.2.1')).toBe(asked);
+      const [allowed, denied] = await downloadFromStoreOnly(target.path, ['github.com/acme/lib@v1.1.0', 'github.com/acme/lib@v1.2.1']);
+      expect(allowed).toBeUndefined();
+      expect(denied).toMatch(/404 Not Found|410 Gone/);
+    } finally {
+      await target.dispose();
+    }
+  });
+
+  it('prefetch in allow-list mode skips other modules without asking upstream for them', async () => {
+    const settings = await policySettings('allow.yaml', { allow: ['github.com/acme/lib'] });
+    const target = await tempFolder('gomodproxy-policy-prefetch-');
+    const asked = upstream.count('acme/other');
+    try {
+      const run = await runGomodproxy([
+        'prefetch', '--config', settings, '--storage-path', target.path, '--upstream', upstream.url, '--json',
+        'github.com/acme/other@v1.0.0', 'github.com/acme/lib@v1.0.0',
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(JSON.parse(run.stdout)).toMatchObject({
+        versions: 2,
+        fetched: 1,
+        skipped: 1,
+        failed: 0,
+        skips: [{ module: 'github.com/acme/other', version: 'v1.0.0', reason: notAllowedMessage }],
+      });
+      expect(upstream.count('acme/other')).toBe(asked);
+    } finally {
+      await target.dispose();
+    }
+  });
+
+  it('import skips the versions the policy refuses, stores the rest, and says which and why', async () => {
+    const source = await tempFolder('gomodproxy-policy-import-source-');
+    const target = await tempFolder('gomodproxy-policy-import-target-');
+    try {
+      const filled = await runGomodproxy([
+        'prefetch', '--storage-path', source.path, '--upstream', upstream.url,
+        'github.com/acme/lib@v1.1.0', 'github.com/acme/lib@v1.2.1', 'github.com/acme/other@v1.0.0',
+      ]);
+      expect(filled.code, filled.stdout + filled.stderr).toBe(0);
+      const bundle = join(source.path, 'bundle.tar');
+      const exported = await runGomodproxy(['export', '--storage-path', source.path, '--all', '--out', bundle]);
+      expect(exported.code, exported.stderr).toBe(0);
+
+      const settings = await policySettings('deny-and-allow.yaml', { deny: [denyLib], allow: ['github.com/acme/lib'] });
+      const imported = await runGomodproxy(['import', '--config', settings, '--storage-path', target.path, '--upstream', 'off', bundle]);
+      expect(imported.code, imported.stderr).toBe(0);
+      const lines = imported.stdout.trimEnd().split('\n');
+      expect(lines[0]).toBe('import: 1 module versions imported, 0 already stored, 2 skipped by the policy, 0 refused');
+      expect(lines.slice(1).sort()).toEqual([
+        `  skipped github.com/acme/lib@v1.2.1: ${deniedMessage('v1.2.1')}`,
+        `  skipped github.com/acme/other@v1.0.0: ${notAllowedMessage}`,
+      ]);
+      const results = await downloadFromStoreOnly(target.path, ['github.com/acme/lib@v1.1.0', 'github.com/acme/lib@v1.2.1', 'github.com/acme/other@v1.0.0']);
+      expect(results[0]).toBeUndefined();
+      expect(results[1]).toMatch(/404 Not Found|410 Gone/);
+      expect(results[2]).toMatch(/404 Not Found|410 Gone/);
+    } finally {
+      await target.dispose();
+      await source.dispose();
+    }
+  });
+
   it('policy check says which go.sum lines the policy would refuse, exit code 1 when any', async () => {
     const settings = join(store.path, 'settings.yaml');
     await writeFile(settings, `policy:\n  deny:\n    - ${JSON.stringify(denyLib)}\n`);

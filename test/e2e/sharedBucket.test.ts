@@ -10,7 +10,7 @@ import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileProxyUrl, goModDownloadJson, makeGoHome, type GoModDownload } from '../fixtures/goCommand.ts';
 import { bigZipModule, largeCorpus, moduleFile, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
-import { startS3Server, type S3Server } from '../fixtures/s3Server.ts';
+import { s3StorageEnv, startS3Server, type S3Server } from '../fixtures/s3Server.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { spawnProxy, tempFolder, type ProxyProcess } from './harness.ts';
 
@@ -34,15 +34,7 @@ describe('two proxies sharing one bucket', () => {
     upstream.fail((path) => path.endsWith('.zip'), { delayMs: 300 });
     s3 = await startS3Server();
     bucket = await s3.createBucket();
-    const shared = {
-      GOMODPROXY_UPSTREAM: upstream.url,
-      GOMODPROXY_STORAGE_TYPE: 's3',
-      GOMODPROXY_STORAGE_BUCKET: bucket,
-      GOMODPROXY_STORAGE_PREFIX: 'proxy',
-      GOMODPROXY_STORAGE_ENDPOINT: s3.endpoint,
-      GOMODPROXY_STORAGE_REGION: s3.region,
-      GOMODPROXY_STORAGE_FORCE_PATH_STYLE: 'true',
-    };
+    const shared = { GOMODPROXY_UPSTREAM: upstream.url, ...s3StorageEnv(s3, bucket, 'proxy') };
     // One proxy takes the SDK's own AWS_* variables, the other env: and file: references in its settings file.
     proxies.push(
       await spawnProxy({

@@ -8,6 +8,7 @@ import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startControlPlane, type ControlPlane } from '../cluster/harness.ts';
 import { tempFolder } from '../e2e/harness.ts';
+import { eventually } from '../cluster/operatorProcess.ts';
 import { VALUE_SETS } from './valueSets.ts';
 import { chartPath, renderedObjects, runHelm, type KubeObject } from './helm.ts';
 
@@ -25,6 +26,9 @@ const RESOURCES: Record<string, { plural: string; namespaced: boolean }> = {
   Ingress: { plural: 'ingresses', namespaced: true },
   ServiceMonitor: { plural: 'servicemonitors', namespaced: true },
   GoModuleProxy: { plural: 'gomoduleproxies', namespaced: true },
+  Job: { plural: 'jobs', namespaced: true },
+  MutatingAdmissionPolicy: { plural: 'mutatingadmissionpolicies', namespaced: false },
+  MutatingAdmissionPolicyBinding: { plural: 'mutatingadmissionpolicybindings', namespaced: false },
 };
 
 /**
@@ -104,6 +108,46 @@ describe('the Helm chart against a real kube-apiserver', () => {
     const answer = await apply(proxy, 'fieldManager=gomodproxy-chart-test&dryRun=All&fieldValidation=Strict');
     expect(answer.status).toBe(422);
     expect(JSON.stringify(answer.body.message)).toMatch(/exactly one of pvc or s3/);
+  });
+
+  it('goproxyInjection: a pod created in a labelled namespace gets envFrom of the GOPROXY ConfigMap (optional); elsewhere it is untouched', async () => {
+    const rendered = runHelm(['template', 'gomodproxy', chartPath, '-n', 'goproxy', '--set', 'goproxyInjection.enabled=true', '--show-only', 'templates/goproxyInjection.yaml'], home.path);
+    expect(rendered.code, rendered.stderr).toBe(0);
+    const objects = renderedObjects(rendered.stdout);
+    expect(objects.map((o) => o.kind)).toEqual(['MutatingAdmissionPolicy', 'MutatingAdmissionPolicyBinding']);
+    for (const object of objects) {
+      const answer = await apply(object, 'fieldManager=helm&fieldValidation=Strict');
+      expect(answer.status, `${object.kind}: ${JSON.stringify(answer.body?.message ?? answer.body)}`).toBeLessThan(300);
+    }
+    for (const [name, labels] of [['inject-a', { 'gomodproxy.dev/goproxy-env': 'inject' }], ['plain-b', {}]] as const) {
+      expect((await cluster.api('POST', '/api/v1/namespaces', { metadata: { name, labels } })).status).toBe(201);
+      // No service-account controller runs here: the account a pod runs as is made by hand.
+      expect((await cluster.api('POST', `/api/v1/namespaces/${name}/serviceaccounts`, { metadata: { name: 'default' } })).status).toBe(201);
+    }
+    // No node is needed: the pod is only created, and read back as admission left it.
+    const podSpec = {
+      containers: [
+        { name: 'build', image: 'golang' },
+        { name: 'with-own-envfrom', image: 'golang', envFrom: [{ secretRef: { name: 'netrc' } }] },
+        { name: 'already-reads-it', image: 'golang', envFrom: [{ configMapRef: { name: 'gomodproxy' } }] },
+      ],
+    };
+    const wanted = { configMapRef: { name: 'gomodproxy', optional: true } };
+    let attempt = 0;
+    // The apiserver loads new policies from its informer: the first pods may be admitted before it has.
+    const injected = await eventually('a pod in the labelled namespace is mutated', async () => {
+      const created = await cluster.api('POST', '/api/v1/namespaces/inject-a/pods', { metadata: { name: `go-build-${attempt++}` }, spec: podSpec });
+      expect(created.status, JSON.stringify(created.body)).toBe(201);
+      return created.body.spec.containers[0].envFrom ? created.body : undefined;
+    });
+    expect(injected.spec.containers.map((c: { envFrom?: unknown }) => c.envFrom)).toEqual([
+      [wanted],
+      [{ secretRef: { name: 'netrc' } }, wanted],
+      [{ configMapRef: { name: 'gomodproxy' } }],
+    ]);
+    const untouched = await cluster.api('POST', '/api/v1/namespaces/plain-b/pods', { metadata: { name: 'go-build' }, spec: podSpec });
+    expect(untouched.status, JSON.stringify(untouched.body)).toBe(201);
+    expect(untouched.body.spec.containers.map((c: { envFrom?: unknown }) => c.envFrom)).toEqual([undefined, [{ secretRef: { name: 'netrc' } }], [{ configMapRef: { name: 'gomodproxy' } }]]);
   });
 
   it('prints NOTES.txt on install: how to create a first GoModuleProxy and point go at it', async () => {

@@ -10,6 +10,13 @@ pin="$(cat "$tools_module/go.mod" "$tools_module/go.sum" | sha256sum | cut -c1-1
 cache_root="${GOMODPROXY_TEST_TOOLS:-$HOME/.cache/gomodproxy-test-tools}"
 bin_dir="$cache_root/helm-$version-$pin"
 
+# --download: only fetch the modules the build needs, if it is to come (as ensureCluster.sh).
+if [ "${1:-}" = --download ]; then
+  [ -x "$bin_dir/helm" ] && exit 0
+  cd "$tools_module" && GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" go list -deps helm.sh/helm/v3/cmd/helm >/dev/null
+  exit 0
+fi
+
 mkdir -p "$cache_root"
 exec 9>"$cache_root/.helm-build.lock"
 flock 9

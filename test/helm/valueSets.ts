@@ -10,6 +10,7 @@ export const VALUE_SETS: Record<string, unknown> = {
     watchNamespace: 'goproxy',
     podDisruptionBudget: { enabled: true, minAvailable: 1 },
     metrics: { serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } } },
+    goproxyInjection: { enabled: true, configMapName: 'gomodproxy', namespaceLabels: { 'corp.example/go': 'yes' } },
     nodeSelector: { 'kubernetes.io/os': 'linux' },
     tolerations: [{ key: 'infra', operator: 'Exists', effect: 'NoSchedule' }],
     resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
@@ -37,6 +38,21 @@ export const VALUE_SETS: Record<string, unknown> = {
         replicas: 3,
         storage: { s3: { bucket: 'go-modules', endpoint: 'https://minio.corp.example:9000', credentialsSecretRef: { name: 'minio' } } },
       },
+    },
+  },
+  'a proxy with tls, auth, access rules, a deny policy, an audit trail and .netrc tokens per namespace': {
+    proxy: {
+      create: true,
+      spec: {
+        service: { port: 443 },
+        tls: { secretName: 'go-proxy-tls' },
+        auth: { htpasswdSecretRef: { name: 'go-proxy-users' }, tokens: [{ name: 'ci', secretRef: { name: 'ci-token' } }], groups: { builders: ['ci', 'namespace:build'] } },
+        access: { rules: [{ modules: ['git.corp.example/*'], allow: ['builders'] }], default: ['authenticated'] },
+        policy: { deny: [{ module: 'github.com/acme/old', versions: ['<v1.2.0'], reason: 'CVE-2026-0001' }] },
+        audit: { log: true, storage: true },
+        clusterWide: { enabled: true, namespaceSelector: { matchLabels: { 'go-proxy': 'corp' } }, netrc: { enabled: true, rotation: 1 } },
+      },
+      ingress: { enabled: true, host: 'goproxy.corp.example', annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'HTTPS' } },
     },
   },
 };

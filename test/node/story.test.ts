@@ -3,21 +3,29 @@
 // GoModuleProxy is applied with an upstream, private modules from a git host, a storage class and
 // retention; the go command downloads and builds through the proxy's Service; a new upstream
 // rolls the pods; the cleanup CronJob runs as a Job on the same store; a pod loads the
-// cluster-wide settings with envFrom; a Secret reference that names no key turns the resource
-// Degraded with an Event saying so; deleting the resource leaves nothing of it behind.
+// cluster-wide settings with envFrom and mounts its namespace's .netrc; a key taken out of a
+// Secret the spec names turns the resource Degraded with an Event saying so; deleting the
+// resource leaves nothing of it behind.
+//
+// The proxy serves https with a certificate of a test CA from a TLS Secret, and signs clients in:
+// an htpasswd Secret, and the token the operator issued to the labelled namespace as a .netrc
+// Secret, which the go command reads through NETRC. The certificate is renewed once the Service
+// has its address (as cert-manager would), and no pod restarts for it.
 //
 // The servers the proxy pods reach (the upstreams, the checksum database, the git host) listen
 // on the node's bridge address: the pods' only way off their namespace is that bridge, which the
 // test made on this machine and routes nowhere else. It needs root (the bridge, iptables, mounts).
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { condition, eventsAbout, eventually, proxiesPath } from '../cluster/operatorProcess.ts';
 import { tempFolder } from '../e2e/harness.ts';
 import { startGitServer, type GitServer } from '../fixtures/gitServer.ts';
+import bcrypt from 'bcryptjs';
 import { makeGoHome, runGo, type GoHome } from '../fixtures/goCommand.ts';
+import { makeTestCa, type TestCa } from '../fixtures/testCertificates.ts';
 import { buildableProgram, standardCorpus, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
@@ -34,6 +42,11 @@ const OPERATOR_NAMESPACE = 'gomodproxy-system';
 const PROXY = 'goproxy';
 const GIT_SECRET = 'git-token';
 const GIT_PASSWORD = 'story-token-7c1f';
+const TLS_SECRET = 'goproxy-tls';
+const USERS_SECRET = 'goproxy-users';
+const NETRC_SECRET = 'gomodproxy-netrc';
+/** The name the proxy's certificate is for, and the host:port the .netrc names. */
+const SERVICE_HOST = `${PROXY}.${TEAM}.svc:443`;
 const STORAGE_CLASS = 'local-store';
 const VOLUME = 'story-modules';
 const SETTINGS_LABEL = { 'gomodproxy.dev/settings': 'yes' };
@@ -48,7 +61,7 @@ const minutes = (n: number) => n * 60_000;
 const seconds = (since: number) => Math.round((Date.now() - since) / 100) / 10;
 
 /** The settings the spec starts with; the steps change one field at a time. */
-function proxySpec(servers: { upstream: string; db: ChecksumDatabaseServer; git: GitServer }, changes: { upstream?: string; secretKey?: string } = {}) {
+function proxySpec(servers: { upstream: string; db: ChecksumDatabaseServer; git: GitServer }, changes: { upstream?: string } = {}) {
   return {
     apiVersion: 'gomodproxy.dev/v1alpha1',
     kind: 'GoModuleProxy',
@@ -57,11 +70,15 @@ function proxySpec(servers: { upstream: string; db: ChecksumDatabaseServer; git:
       upstream: changes.upstream ?? servers.upstream,
       private: [PRIVATE],
       sumdb: servers.db.setting,
-      gitCredentials: [{ host: 'github.com', url: servers.git.url, username: 'story', secretRef: { name: GIT_SECRET, key: changes.secretKey ?? 'token' } }],
+      gitCredentials: [{ host: 'github.com', url: servers.git.url, username: 'story', secretRef: { name: GIT_SECRET, key: 'token' } }],
       storage: { pvc: { storageClassName: STORAGE_CLASS, size: '1Gi', accessModes: ['ReadWriteOnce'], deleteWithProxy: true } },
       // Every minute, keeping only what was downloaded in the last second and the newest release.
       retention: { keepSince: '1s', keepLatest: 1, schedule: '* * * * *' },
-      clusterWide: { enabled: true, namespaceSelector: { matchLabels: SETTINGS_LABEL } },
+      service: { port: 443 },
+      tls: { secretName: TLS_SECRET },
+      auth: { htpasswdSecretRef: { name: USERS_SECRET } },
+      audit: { log: true },
+      clusterWide: { enabled: true, namespaceSelector: { matchLabels: SETTINGS_LABEL }, netrc: { enabled: true } },
     },
   };
 }
@@ -75,6 +92,8 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
   let db: ChecksumDatabaseServer;
   let git: GitServer;
   let goHome: GoHome | undefined;
+  let anonymousHome: GoHome | undefined;
+  let ca: TestCa;
   let serviceIp = '';
   let volumePath = '';
   let helmHome = '';
@@ -139,6 +158,14 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
       await apply(`/api/v1/namespaces/${name}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels } });
     }
     await apply(`/api/v1/namespaces/${TEAM}/secrets/${GIT_SECRET}`, { apiVersion: 'v1', kind: 'Secret', metadata: { name: GIT_SECRET, namespace: TEAM }, stringData: { token: GIT_PASSWORD } });
+    // The proxy's certificate, for the Service's name only at first (its address is not known yet).
+    const caDir = join(work.path, 'ca');
+    await mkdir(caDir);
+    ca = makeTestCa(caDir);
+    await applyTlsSecret(ca.issue('proxy-first', [`DNS:${PROXY}.${TEAM}.svc`]));
+    await apply(`/api/v1/namespaces/${TEAM}/secrets/${USERS_SECRET}`, {
+      apiVersion: 'v1', kind: 'Secret', metadata: { name: USERS_SECRET, namespace: TEAM }, stringData: { htpasswd: `alice:${bcrypt.hashSync('alice-password', 10)}\n` },
+    });
     volumePath = join(work.path, 'volume');
     await mkdir(volumePath);
     // A hostPath volume is not chowned to the pod's fsGroup: open to the proxy's user.
@@ -152,9 +179,18 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
     });
   }, minutes(30));
 
+  /** The TLS Secret as cert-manager writes it: a kubernetes.io/tls Secret with tls.crt and tls.key. */
+  async function applyTlsSecret(files: { certFile: string; keyFile: string }): Promise<void> {
+    await apply(`/api/v1/namespaces/${TEAM}/secrets/${TLS_SECRET}`, {
+      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: TLS_SECRET, namespace: TEAM },
+      data: { 'tls.crt': (await readFile(files.certFile)).toString('base64'), 'tls.key': (await readFile(files.keyFile)).toString('base64') },
+    });
+  }
+
   afterAll(async () => {
     console.log(`story figures: ${JSON.stringify(figures)}`);
     await goHome?.dispose();
+    await anonymousHome?.dispose();
     if (node) {
       await runHelmAsync(['uninstall', 'gmp', '--namespace', OPERATOR_NAMESPACE, '--kubeconfig', node.cluster.kubeconfig, '--wait', '--timeout', '2m'], helmHome);
       await node.stop();
@@ -181,19 +217,46 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
     expect(pods.body.items.map((pod: any) => [pod.spec.nodeName, pod.status.phase, pod.spec.containers[0].image])).toEqual([[node!.name, 'Running', image.reference]]);
   }, minutes(6));
 
-  it('a GoModuleProxy applied serves public and private modules, and a build, through its Service', async () => {
+  it('a GoModuleProxy applied serves public and private modules, and a build, over https to the namespace\'s token only', async () => {
     const applied = Date.now();
     await apply(proxiesPath(TEAM, PROXY), proxySpec(servers()));
     serviceIp = await eventually('the proxy\'s Service has a ClusterIP', async () => (await api('GET', `/api/v1/namespaces/${TEAM}/services/${PROXY}`)).body.spec?.clusterIP as string | undefined, minutes(2));
-    goHome = await makeGoHome({
-      goproxy: `http://${serviceIp}:80`,
+    // Renewed for the Service's address too, which the go command on this host dials (it has no cluster DNS).
+    await applyTlsSecret(ca.issue('proxy-renewed', [`DNS:${PROXY}.${TEAM}.svc`, `IP:${serviceIp}`]));
+
+    // The labelled namespace's .netrc, as a CI pod there mounts it; the name its DNS would resolve is
+    // written as the address it resolves to.
+    const netrcSecret = await eventually('the .netrc Secret in the labelled namespace', async () => {
+      const found = await api('GET', `/api/v1/namespaces/${APPS}/secrets/${NETRC_SECRET}`);
+      return found.status === 200 ? found.body : undefined;
+    }, minutes(2));
+    const netrc = Buffer.from(netrcSecret.data['.netrc'], 'base64').toString('utf8');
+    expect(netrc).toMatch(new RegExp(`^machine ${SERVICE_HOST.replaceAll('.', '\\.')} login namespace-${APPS} password [0-9a-f]{64}\n$`));
+    const netrcFile = join(work.path, 'netrc');
+    await writeFile(netrcFile, netrc.replace(SERVICE_HOST, `${serviceIp}:443`), { mode: 0o600 });
+    const emptyNetrc = join(work.path, 'no-netrc');
+    await writeFile(emptyNetrc, '', { mode: 0o600 });
+    const goSettings = (netrcPath: string) => ({
+      goproxy: `https://${serviceIp}:443`,
       // The test database by its name "localhost", through the proxy; private paths never.
       gosumdb: db.vkey,
       localHosts: [serviceIp],
-      extra: { GONOSUMDB: PRIVATE, GOFLAGS: '-modcacherw' },
+      extra: { GONOSUMDB: PRIVATE, GOFLAGS: '-modcacherw', SSL_CERT_FILE: ca.caFile, NETRC: netrcPath },
     });
+    goHome = await makeGoHome(goSettings(netrcFile));
     await downloadWhenServed('github.com/acme/base@v1.2.3', minutes(6));
     figures['apply to first go mod download, s'] = seconds(applied);
+
+    // Without the token: the proxy asks for credentials, and the go command says so.
+    anonymousHome = await makeGoHome(goSettings(emptyNetrc));
+    const anonymous = await runGo(['mod', 'download', '-json', 'github.com/acme/base@v1.2.3'], { cwd: anonymousHome.home, env: anonymousHome.env, allowFailure: true, timeoutMs: minutes(2) });
+    expect(anonymous.code).not.toBe(0);
+    expect(`${anonymous.stdout}${anonymous.stderr}`).toMatch(/401 Unauthorized/);
+    // The renewal reached the running proxy without a new pod: the Deployment was never changed.
+    const deployment = (await api('GET', `/apis/apps/v1/namespaces/${TEAM}/deployments/${PROXY}`)).body;
+    expect(deployment.metadata.generation).toBe(1);
+    const servingPods = (await api('GET', `/api/v1/namespaces/${TEAM}/pods?labelSelector=app.kubernetes.io/component=server`)).body.items ?? [];
+    expect(servingPods.map((pod: any) => pod.status.containerStatuses?.[0]?.restartCount)).toEqual([0]);
 
     const privateDownload = await goDownload(`${PRIVATE}@v1.0.0`);
     expect(privateDownload.stderr).toBe('');
@@ -261,7 +324,7 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
     expect((await stat(join(volumePath, 'github.com/acme/base/@v/v1.2.3.zip'))).size).toBeGreaterThan(0);
   }, minutes(6));
 
-  it('a pod that loads the cluster-wide ConfigMap with envFrom gets the GOPROXY of the Service', async () => {
+  it('a pod that loads the cluster-wide ConfigMap with envFrom gets the https GOPROXY of the Service, and its namespace\'s .netrc', async () => {
     const configMap = await eventually('the cluster-wide ConfigMap is in the labelled namespace', async () => {
       const found = await api('GET', `/api/v1/namespaces/${APPS}/configmaps/gomodproxy`);
       return found.status === 200 ? found.body : undefined;
@@ -272,9 +335,12 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
         restartPolicy: 'Never',
         containers: [{
           name: 'print', image: image.reference, imagePullPolicy: 'Never',
-          command: ['node', '-e', 'console.log(JSON.stringify({ GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB }))'],
+          command: ['node', '-e', 'console.log(JSON.stringify({ GOPROXY: process.env.GOPROXY, GONOSUMDB: process.env.GONOSUMDB, netrc: require("fs").readFileSync(process.env.NETRC, "utf8").split(" ").slice(0, 4).join(" ") }))'],
           envFrom: [{ configMapRef: { name: 'gomodproxy' } }],
+          env: [{ name: 'NETRC', value: '/var/run/gomodproxy/.netrc' }],
+          volumeMounts: [{ name: 'netrc', mountPath: '/var/run/gomodproxy', readOnly: true }],
         }],
+        volumes: [{ name: 'netrc', secret: { secretName: NETRC_SECRET, items: [{ key: '.netrc', path: '.netrc' }] } }],
       },
     };
     await apply(`/api/v1/namespaces/${APPS}/pods/go-settings`, pod);
@@ -282,24 +348,27 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
     const log = await node!.cluster.api('GET', `/api/v1/namespaces/${APPS}/pods/go-settings/log`, undefined, undefined, '*/*');
     // The harness parses a JSON answer: the one line the pod printed is one.
     const printed = typeof log.body === 'string' ? JSON.parse(log.body.trim().split('\n').pop()!) : log.body;
-    expect(printed).toEqual({ GOPROXY: configMap.data.GOPROXY, GONOSUMDB: PRIVATE });
-    // The name it gives is the proxy's Service, on its port.
-    expect(printed.GOPROXY).toBe(`http://${PROXY}.${TEAM}.svc:80`);
-    expect((await api('GET', `/api/v1/namespaces/${TEAM}/services/${PROXY}`)).body.spec.ports[0].port).toBe(80);
+    expect(printed).toEqual({ GOPROXY: configMap.data.GOPROXY, GONOSUMDB: PRIVATE, netrc: `machine ${SERVICE_HOST} login namespace-${APPS}` });
+    // The name it gives is the proxy's Service, on its port, over https.
+    expect(printed.GOPROXY).toBe(`https://${SERVICE_HOST}`);
+    expect((await api('GET', `/api/v1/namespaces/${TEAM}/services/${PROXY}`)).body.spec.ports[0].port).toBe(443);
     await api('DELETE', `/api/v1/namespaces/${APPS}/pods/go-settings`);
   }, minutes(5));
 
-  it('a Secret reference that names no key turns the resource Degraded, with an Event that names the key', async () => {
-    await apply(proxiesPath(TEAM, PROXY), proxySpec(servers(), { upstream: `${upstream.url},${secondUpstream.url}`, secretKey: 'tokne' }));
+  it('a key taken out of a Secret the spec names turns the resource Degraded, with an Event that names the key', async () => {
+    // An administrator edits the Secret itself: the key the spec names is gone (the pods roll, as for any change of it).
+    const edited = await api('PATCH', `/api/v1/namespaces/${TEAM}/secrets/${GIT_SECRET}`, JSON.stringify({ data: { token: null, renamed: Buffer.from(GIT_PASSWORD).toString('base64') } }), 'application/merge-patch+json');
+    expect(edited.status).toBe(200);
+    expect(Object.keys(edited.body.data)).toEqual(['renamed']);
+    const missingKey = `couldn't find key token in Secret ${TEAM}/${GIT_SECRET}`;
     const degraded = await eventually('the GoModuleProxy is Degraded', async () => {
       const found = condition((await api('GET', proxiesPath(TEAM, PROXY))).body, 'Degraded');
       return found?.status === 'True' ? found : undefined;
     }, minutes(4));
     expect(degraded.message).toMatch(/CreateContainerConfigError/);
-    expect(degraded.message).toMatch(/tokne/);
-    expect(degraded.message).toMatch(new RegExp(GIT_SECRET));
+    expect(degraded.message).toContain(missingKey);
     const events = await eventsAbout(node!.cluster, TEAM, PROXY);
-    expect(events.some((event) => event.type === 'Warning' && event.note.includes('tokne'))).toBe(true);
+    expect(events.some((event) => event.type === 'Warning' && event.note.includes(missingKey))).toBe(true);
   }, minutes(5));
 
   it('deleting the resource leaves nothing of it behind', async () => {
@@ -318,8 +387,11 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
         [`/apis/batch/v1/namespaces/${TEAM}/cronjobs`, ''],
         [`/apis/batch/v1/namespaces/${TEAM}/jobs`, ''],
         [`/api/v1/namespaces/${APPS}/configmaps`, 'kube-root-ca.crt'],
+        // The administrator's Secrets stay; the .netrc and the tokens' hashes go.
+        [`/api/v1/namespaces/${TEAM}/secrets`, `${GIT_SECRET} ${TLS_SECRET} ${USERS_SECRET}`],
+        [`/api/v1/namespaces/${APPS}/secrets`, ''],
       ] as const) {
-        for (const item of (await api('GET', path)).body.items ?? []) if (item.metadata.name !== skip) names.push(`${path}/${item.metadata.name}`);
+        for (const item of (await api('GET', path)).body.items ?? []) if (!skip.split(' ').includes(item.metadata.name)) names.push(`${path}/${item.metadata.name}`);
       }
       return names.length === 0 ? names : undefined;
     }, minutes(3));

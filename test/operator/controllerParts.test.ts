@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { holdsDesired } from '../../operator/controller/applyOwned.ts';
 import { mergeConditions } from '../../operator/controller/conditions.ts';
 import { microTime } from '../../operator/controller/leaderElection.ts';
+import { sameQuantity } from '../../operator/controller/quantity.ts';
 import { WorkQueue } from '../../operator/controller/workQueue.ts';
 
 describe('the work queue', () => {
@@ -85,5 +86,43 @@ describe('drift: the live object holds every value the rendering sets', () => {
     ['the container removed', live((o) => (o.spec.template.spec.containers = [])), false],
   ])('%s: %s', (_name, liveObject, expected) => {
     expect(holdsDesired(liveObject, desired)).toBe(expected);
+  });
+});
+
+describe('quantities: the apiserver\'s canonical form holds the value the spec wrote', () => {
+  test.each([
+    ['1Gi', '1073741824', true],
+    ['500m', '0.5', true],
+    ['1', '1000m', true],
+    ['2k', '2000', true],
+    ['1.5Gi', '1536Mi', true],
+    ['1e3', '1k', true],
+    ['100n', '0.0000001', true],
+    ['1Gi', '1G', false],
+    ['500m', '0.51', false],
+    ['1Gi', 'lots', false],
+  ])('%s and %s: %s', (a, b, expected) => {
+    expect(sameQuantity(a, b)).toBe(expected);
+    expect(sameQuantity(b, a)).toBe(expected);
+  });
+
+  const desired = { spec: { resources: { requests: { storage: '1073741824' } }, template: { spec: {
+    containers: [{ name: 'p', resources: { requests: { cpu: '0.5', memory: '134217728' }, limits: { memory: '1Gi' } } }],
+    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2048Mi' } }],
+  } } } };
+  const canonical = { spec: { resources: { requests: { storage: '1Gi' } }, template: { spec: {
+    containers: [{ name: 'p', resources: { requests: { cpu: '500m', memory: '128Mi' }, limits: { memory: '1Gi' } } }],
+    volumes: [{ name: 'tmp', emptyDir: { sizeLimit: '2Gi' } }],
+  } } } };
+  test('requests, limits and sizeLimit as the apiserver stores them hold the rendered values', () => {
+    expect(holdsDesired(canonical, desired)).toBe(true);
+  });
+  test('a changed quantity is drift', () => {
+    const edited = structuredClone(canonical);
+    edited.spec.template.spec.containers[0]!.resources.requests.cpu = '1';
+    expect(holdsDesired(edited, desired)).toBe(false);
+  });
+  test('strings elsewhere are compared as they are', () => {
+    expect(holdsDesired({ data: { size: '1Gi' } }, { data: { size: '1073741824' } })).toBe(false);
   });
 });

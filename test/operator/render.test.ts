@@ -6,6 +6,9 @@ import {
   CLEANUP_POD_SELECTOR,
   CRONJOB_NAME_LIMIT,
   SECRETS_VERSION_ANNOTATION,
+  NAMESPACE_TOKENS_ANNOTATION,
+  renderNetrcSecret,
+  tokenHash,
   boundedName,
   CONFIG_CHECKSUM_ANNOTATION,
   RenderError,
@@ -264,5 +267,96 @@ describe('what a platform team sets on the pods, and objects beside them', () =>
       policyTypes: ['Ingress'],
       ingress: [{ ports: [{ protocol: 'TCP', port: 3000 }], from: [{ namespaceSelector: { matchLabels: { ci: 'yes' } } }] }],
     });
+  });
+});
+
+describe('rendering who may fetch what: tls, auth, access, policy, audit, per-namespace tokens', () => {
+  const proxy = goModuleProxy({
+    storage: { pvc: {} },
+    tls: { secretName: 'proxy-tls' },
+    auth: {
+      htpasswdSecretRef: { name: 'users' },
+      tokens: [{ name: 'ci-build', secretRef: { name: 'ci-token' } }],
+      groups: { builders: ['ci-build', 'namespace:apps'] },
+    },
+    access: { rules: [{ modules: ['git.corp.example/*'], allow: ['builders'] }], default: ['authenticated'] },
+    policy: { deny: [{ module: 'github.com/acme/old', versions: ['<v1.2.0'], reason: 'CVE-2026-0001' }] },
+    audit: { log: true, storage: true },
+    clusterWide: { enabled: true, netrc: { enabled: true } },
+  });
+  const hashes = new Map([['apps', 'a'.repeat(64)], ['build', 'b'.repeat(64)]]);
+  const objects = byKind(renderOwnedObjects(proxy, options, undefined, hashes));
+  const settings = resolveConfig(yaml.load(objects['ConfigMap'].data['config.yaml']) as Record<string, unknown>);
+  const pod = objects['Deployment'].spec.template.spec;
+  const container = pod.containers[0];
+
+  test('the settings the proxy\'s own schema accepts: files of mounted Secrets, the rules as given, a token per namespace', () => {
+    expect(settings.tls).toEqual({ certFile: '/etc/gomodproxy-tls/tls.crt', keyFile: '/etc/gomodproxy-tls/tls.key' });
+    expect(settings.auth).toMatchObject({
+      htpasswd: '/etc/gomodproxy-auth/htpasswd',
+      tokens: [
+        { name: 'ci-build', sha256: 'file:/etc/gomodproxy-auth/tokens/0' },
+        { name: 'namespace:apps', sha256: 'file:/etc/gomodproxy-auth/namespaces/apps' },
+        { name: 'namespace:build', sha256: 'file:/etc/gomodproxy-auth/namespaces/build' },
+      ],
+      groups: { builders: ['ci-build', 'namespace:apps'] },
+    });
+    expect(settings.access).toEqual({ rules: [{ modules: ['git.corp.example/*'], allow: ['builders'] }], default: ['authenticated'] });
+    expect(settings.policy.deny).toEqual([{ module: 'github.com/acme/old', versions: ['<v1.2.0'], reason: 'CVE-2026-0001' }]);
+    expect(settings.audit).toMatchObject({ log: true, storage: true });
+  });
+
+  test('the TLS Secret is a volume of its own, read-only; the auth files one projected volume; probes speak https', () => {
+    expect(pod.volumes).toContainEqual({ name: 'tls', secret: { secretName: 'proxy-tls', defaultMode: 0o440 } });
+    expect(pod.volumes).toContainEqual({
+      name: 'auth',
+      projected: {
+        defaultMode: 0o440,
+        sources: [
+          { secret: { name: 'users', items: [{ key: 'htpasswd', path: 'htpasswd' }] } },
+          { secret: { name: 'ci-token', items: [{ key: 'sha256', path: 'tokens/0' }] } },
+          { secret: { name: 'corp-namespace-tokens', items: [{ key: 'apps', path: 'namespaces/apps' }, { key: 'build', path: 'namespaces/build' }] } },
+        ],
+      },
+    });
+    expect(container.volumeMounts).toContainEqual({ name: 'tls', mountPath: '/etc/gomodproxy-tls', readOnly: true });
+    expect(container.volumeMounts).toContainEqual({ name: 'auth', mountPath: '/etc/gomodproxy-auth', readOnly: true });
+    expect(container.ports).toEqual([{ name: 'https', containerPort: 3000, protocol: 'TCP' }]);
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'https', scheme: 'HTTPS' });
+    expect(objects['Service'].spec.ports).toEqual([{ name: 'https', port: 80, targetPort: 'https', protocol: 'TCP' }]);
+    // The cleanup job reads no credential: none is mounted there.
+    expect(JSON.stringify(objects['CronJob'])).not.toMatch(/proxy-tls|ci-token|namespace-tokens/);
+  });
+
+  test('the published GOPROXY is https; the hashes Secret holds one key per namespace, and a token rotation rolls the pods', () => {
+    expect(clusterWideSettings(proxy).GOPROXY).toBe('https://corp.goproxy.svc:80');
+    expect(objects['Secret'].metadata.name).toBe('corp-namespace-tokens');
+    expect(Object.keys(objects['Secret'].data)).toEqual(['apps', 'build']);
+    expect(Buffer.from(objects['Secret'].data.apps, 'base64').toString()).toBe('a'.repeat(64));
+    const rotated = byKind(renderOwnedObjects(proxy, options, undefined, new Map([['apps', 'c'.repeat(64)], ['build', 'b'.repeat(64)]])));
+    const annotations = (objects: Record<string, any>) => objects['Deployment'].spec.template.metadata.annotations;
+    expect(annotations(rotated)[NAMESPACE_TOKENS_ANNOTATION]).not.toBe(annotations(objects)[NAMESPACE_TOKENS_ANNOTATION]);
+    // Same namespaces, same settings file: only the annotation rolls the pods.
+    expect(rotated['ConfigMap'].data).toEqual(objects['ConfigMap'].data);
+  });
+
+  test('a namespace\'s .netrc names the proxy\'s host with its port, as the go command matches it', () => {
+    const secret = renderNetrcSecret(proxy, 'apps', 'f'.repeat(64)) as any;
+    expect(secret.metadata.namespace).toBe('apps');
+    expect(secret.metadata.name).toBe('gomodproxy-netrc');
+    expect(secret.metadata.ownerReferences).toBeUndefined();
+    expect(Buffer.from(secret.data['.netrc'], 'base64').toString()).toBe(`machine corp.goproxy.svc:80 login namespace-apps password ${'f'.repeat(64)}\n`);
+    expect(tokenHash('f'.repeat(64))).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('with .netrc tokens on and no namespace yet, auth is already on (who may read what does not flip with the first namespace)', () => {
+    const bare = goModuleProxy({ storage: { pvc: {} }, tls: { secretName: 'proxy-tls' }, clusterWide: { enabled: true, netrc: { enabled: true } } });
+    const config = resolveConfig(yaml.load(byKind(renderOwnedObjects(bare, options))['ConfigMap'].data['config.yaml']) as Record<string, unknown>);
+    expect(config.auth?.tokens).toEqual([]);
+  });
+
+  test('rules the proxy refuses are a RenderError naming the setting', () => {
+    const bad = goModuleProxy({ storage: { pvc: {} }, access: { rules: [{ modules: ['git.corp.example/[a'], allow: ['x'] }] } });
+    expect(() => renderOwnedObjects(bad, options)).toThrow(/access\.rules\.0\.modules/);
   });
 });

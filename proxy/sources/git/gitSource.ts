@@ -26,10 +26,10 @@ import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '
 import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
 import { MAX_ZIP_FILE, type ModuleSource } from '../source.ts';
 import { gitAccess, originOf } from './access.ts';
-import { GitError, redactUrl } from './gitRunner.ts';
+import { GitError } from './gitRunner.ts';
 import { discoverRepository } from './discover.ts';
 import { pinnedLookup, pinnedResolve, type DirectPolicy } from './directPolicy.ts';
-import { locateDiscovered, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
+import { locateDiscovered, locatedByPath, locateModule, type GitHost, type ModuleLocation } from './locate.ts';
 import { ExportLimitError } from './extractTar.ts';
 import { MirrorCache } from './mirrorCache.ts';
 import { ProcessSlots } from './processSlots.ts';
@@ -206,30 +206,41 @@ export class GitSource implements ModuleSource {
     return repo;
   }
 
-  /** Where the module's repository is: by the path's rules, or by ?go-get=1 for hosts that ask for it. */
+  /**
+   * Where the module's repository is: by the path's rules, or by its ?go-get=1 page — for hosts of
+   * the host map that ask for it, and for `direct`, as the go command does, for every path the
+   * rules cannot place (golang.org/x/…, k8s.io/…), at https://<host>.
+   */
   private async locate(modulePath: string): Promise<ModuleLocation> {
     const hostName = modulePath.split('/')[0]!;
     const host = this.options.hosts[hostName];
-    if (!host?.discover || /\.git(\/|$)/.test(modulePath)) return locateModule(modulePath, this.options.hosts);
+    const direct = this.options.direct !== undefined;
+    const pageBase = host?.discover ? host.url : direct && !locatedByPath(modulePath, this.options.hosts) ? `https://${hostName}` : null;
+    if (pageBase === null || /\.git(\/|$)/.test(modulePath)) return locateModule(modulePath, this.options.hosts);
     const cached = this.discovered.get(modulePath);
     if (cached && Date.now() - cached.at < this.options.refreshMs) return cached.location;
-    const found = await this.discover(modulePath, host.url);
+    const found = await this.discover(modulePath, pageBase);
     const scheme = new URL(found.repoUrl).protocol;
-    // A discovered URL may use plain http only when the host itself is configured with http.
-    if (!['https:', 'ssh:'].includes(scheme) && !(scheme === 'http:' && host.url.startsWith('http:'))) {
-      throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (https or ssh)`);
+    // A discovered URL may use plain http only when its page is itself on http (a host configured so);
+    // `direct` fetches over http(s) only, where every connection is pinned to its checked addresses.
+    const schemes = direct ? ['https:'] : ['https:', 'ssh:'];
+    if (!schemes.includes(scheme) && !(scheme === 'http:' && pageBase.startsWith('http:'))) {
+      throw proxyError('NOT_FOUND', `${modulePath}: ?go-get=1 names the repository ${found.repoUrl}, whose scheme is not allowed (${schemes.map((s) => s.slice(0, -1)).join(' or ')})`);
     }
     const location = locateDiscovered(modulePath, found.prefix, found.repoUrl, this.options.hosts);
-    // A page may point only at its own host's origin, or at one the operator listed.
-    const listed = (host.discoverOrigins ?? []).map(originOf);
-    const named = originOf(found.repoUrl);
-    const fetched = originOf(location.fetchUrl);
-    if (fetched !== originOf(host.url) && !listed.includes(fetched) && !listed.includes(named)) {
-      throw proxyError(
-        'FORBIDDEN',
-        `${modulePath}: its ?go-get=1 page at ${originOf(host.url)} names a repository on another origin, ${named}${named === fetched ? '' : ` (fetched from ${fetched})`}; ` +
-          `repositories are fetched only from the host's own origin, or from one listed in git.hosts.${hostName}.discoverOrigins`,
-      );
+    // A page of a host with credentials may point only at its own origin, or at one the operator
+    // listed. `direct` sends no credentials, and checks every host it connects to, so any origin.
+    if (!direct) {
+      const listed = (host!.discoverOrigins ?? []).map(originOf);
+      const named = originOf(found.repoUrl);
+      const fetched = originOf(location.fetchUrl);
+      if (fetched !== originOf(host!.url) && !listed.includes(fetched) && !listed.includes(named)) {
+        throw proxyError(
+          'FORBIDDEN',
+          `${modulePath}: its ?go-get=1 page at ${originOf(host!.url)} names a repository on another origin, ${named}${named === fetched ? '' : ` (fetched from ${fetched})`}; ` +
+            `repositories are fetched only from the host's own origin, or from one listed in git.hosts.${hostName}.discoverOrigins`,
+        );
+      }
     }
     this.discovered.set(modulePath, { at: Date.now(), location });
     return location;
@@ -270,32 +281,28 @@ export class GitSource implements ModuleSource {
     }
   }
 
-  /** The client's answer for a failure, in the proxy's words; the details go to the log. */
+  /**
+   * The client's answer for a failure, in the proxy's words. git's own words (and the network's),
+   * which may name internal hosts, are the answer's cause: the request's one log line carries them.
+   */
   private answer(request: ModuleRequest, location: ModuleLocation | undefined, err: unknown): unknown {
     const what = moduleRequestPath(request, { escaped: false });
-    const repository = location && redactUrl(location.fetchUrl);
-    if (!(err instanceof GitError)) {
-      if (isProxyError(err) && err.cause instanceof Error) {
-        this.options.logger?.warn({ module: request.module, repository, detail: err.cause.message, answer: err.message }, `${this.name}: ${err.code}`);
-      }
-      return err;
-    }
-    this.options.logger?.warn({ module: request.module, repository, git: err.message }, `${this.name}: git failed`);
+    if (!(err instanceof GitError)) return err;
     const display = `git repository ${location?.displayUrl ?? request.module}`;
     const reason = err.reason;
     let answer: ProxyError;
     if (/could not read Username|Authentication failed|\b40[13]\b/i.test(reason)) {
       answer = this.options.direct
-        ? proxyError('UPSTREAM_FAILED', `${what}: ${display} asks for credentials, and \`direct\` sends none (a private module belongs in the private setting)`)
-        : proxyError('UPSTREAM_FAILED', `${what}: ${display} refused the credentials; check the git host's token in the settings`);
+        ? proxyError('UPSTREAM_FAILED', `${what}: ${display} asks for credentials, and \`direct\` sends none (a private module belongs in the private setting)`, err)
+        : proxyError('UPSTREAM_FAILED', `${what}: ${display} refused the credentials; check the git host's token in the settings`, err);
     } else if (/not found|does not exist|\b404\b/i.test(reason)) {
-      answer = proxyError('NOT_FOUND', `${what}: ${display}: not found`);
+      answer = proxyError('NOT_FOUND', `${what}: ${display}: not found`, err);
     } else if (/certificate|SSL|TLS/i.test(reason)) {
-      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: its TLS certificate is not trusted (for an internal CA, set the host's caFile)`);
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: its TLS certificate is not trusted (for an internal CA, set the host's caFile)`, err);
     } else if (/resolve host|Failed to connect|Couldn't connect|Connection refused|Connection timed out|unreachable|No route to host|Connection reset|Empty reply|Recv failure/i.test(reason)) {
-      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display} cannot be reached`);
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display} cannot be reached`, err);
     } else {
-      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: git failed (its message is in the proxy's log)`);
+      answer = proxyError('UPSTREAM_FAILED', `${what}: ${display}: git failed (its message is in the proxy's log)`, err);
     }
     return answer;
   }

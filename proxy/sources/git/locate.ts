@@ -76,6 +76,16 @@ export function locateDiscovered(modulePath: string, repoRoot: string, repoUrl: 
   };
 }
 
+/**
+ * Whether the path rules alone tell a module's repository: a host the go command knows by path, a
+ * host of the host map, or a path element ending in ".git". Otherwise only the module's ?go-get=1
+ * page can (golang.org/x/…, k8s.io/…, gopkg.in/…).
+ */
+export function locatedByPath(modulePath: string, hosts: Record<string, GitHost>): boolean {
+  const host = modulePath.split('/')[0]!;
+  return KNOWN_HOSTS.has(host) || hosts[host] !== undefined || /\/[^/]+\.git(\/|$)/.test(modulePath);
+}
+
 export function locateModule(modulePath: string, hosts: Record<string, GitHost>): ModuleLocation {
   const split = splitPathVersion(modulePath);
   const prefix = split?.prefix ?? modulePath;

@@ -68,6 +68,18 @@ describe('Identities', () => {
     expect((await identities.signIn(basic('alice', 'wonderland'), 'a2')).outcome).toBe('identified');
   });
 
+  it("guessing a user's password from one address does not lock that user out at another", async () => {
+    const fresh = new Identities({ htpasswd: join(dir, 'htpasswd'), tokens: [], groups: {}, maxFailedLogins: 2 }, pino({ level: 'silent' }));
+    try {
+      for (let i = 0; i < 5; i++) await fresh.signIn(basic('alice', `guess-${i}`), '203.0.113.66');
+      expect((await fresh.signIn(basic('alice', 'wonderland'), '203.0.113.66')).outcome).toBe('rate-limited');
+      // Never signed in before, so checked now (nothing remembered): the count is the guesser's address's, not alice's.
+      expect(await fresh.signIn(basic('alice', 'wonderland'), '198.51.100.20')).toMatchObject({ outcome: 'identified', identity: { name: 'alice' } });
+    } finally {
+      fresh.close();
+    }
+  });
+
   it('a changed htpasswd file takes effect: a removed user is refused, remembered or not', async () => {
     expect((await identities.signIn(basic('bob', 'builder'), 'a4')).outcome).toBe('identified');
     await writeFile(join(dir, 'htpasswd'), `${htpasswdLine('alice', 'wonderland')}\n${htpasswdLine('carol', 'c')}\n`);

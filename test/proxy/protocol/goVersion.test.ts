@@ -1,6 +1,6 @@
 // Go language versions: each case is also given to Go's own go/version (Lang and Compare).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compareLanguageVersion, languageVersion } from '../../../proxy/protocol/index.ts';
+import { compareLanguageVersion, languageVersion, supportsGraphPruning } from '../../../proxy/protocol/index.ts';
 import { goLanguageVersions, makeGoSandbox, type GoSandbox } from './goCommand.ts';
 
 // [Go version, its language version ('' when it is not a Go version)]
@@ -33,6 +33,29 @@ const comparisons: Array<[string, string, number]> = [
   ['', '1.24', -1],
   ['', '', 0],
 ];
+
+// [go line (undefined: none), whether the graph below it is pruned]; what the go command does with
+// these is in test/e2e/prefetchGraph.test.ts.
+const pruning: Array<[string | undefined, boolean]> = [
+  [undefined, false],
+  ['1.16', false],
+  ['1.16.15', false],
+  ['1.17', true],
+  ['1.17rc1', true],
+  ['1.21.0', true],
+  ['1.100', true],
+  ['2', true],
+  ['1.24.x', true],
+  ['1.9', false],
+  ['', false],
+  ['junk', false],
+];
+
+describe('supportsGraphPruning', () => {
+  it.each(pruning)('go %j: %j', (goLine, pruned) => {
+    expect(supportsGraphPruning(goLine)).toBe(pruned);
+  });
+});
 
 describe('languageVersion and compareLanguageVersion', () => {
   it.each(versions)('%j is language version %j', (version, lang) => {

@@ -1,5 +1,6 @@
 // go.mod and go.work files: each case is also read by the go command (`go mod edit -json`,
-// `go work edit -json`), which must find the same module, require, exclude, replace and use.
+// `go work edit -json`), which must find the same module, go, toolchain, require, exclude, replace
+// and use.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +53,8 @@ const goWorks: Record<string, string> = {
 
 type GoModJson = {
   Module?: { Path: string };
+  Go?: string;
+  Toolchain?: string;
   Require?: Array<{ Path: string; Version: string; Indirect?: boolean }> | null;
   Exclude?: Array<{ Path: string; Version: string }> | null;
   Replace?: Array<{ Old: { Path: string; Version?: string }; New: { Path: string; Version?: string } }> | null;
@@ -84,6 +87,8 @@ describe('go.mod and go.work', () => {
     const json = JSON.parse(go.stdout) as GoModJson;
     const want: ModFile = {
       module: json.Module?.Path,
+      ...(json.Go !== undefined && { go: json.Go }),
+      ...(json.Toolchain !== undefined && { toolchain: json.Toolchain }),
       require: (json.Require ?? []).map((r) => ({ path: r.Path, version: r.Version, indirect: r.Indirect === true })),
       exclude: (json.Exclude ?? []).map((e) => ({ path: e.Path, version: e.Version })),
       replace: replaces(json),

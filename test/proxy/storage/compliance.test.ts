@@ -185,10 +185,13 @@ describe.each(stores)('$name storage', (under) => {
 
   it('refuses keys outside the module download layout', () =>
     withStore(async (storage) => {
-      for (const key of ['../escape', 'example.com/../../x', '/absolute', 'Upper/@v/list', 'example.com/.staging/x', 'a//b']) {
+      for (const key of ['../escape', 'example.com/../../x', '/absolute', 'Upper/@v/list', 'example.com/.staging/x', 'a//b', 'example.com:80/m/@v/list', 'sumdb/a:1/b:2']) {
         await expect(storage.put(key, Buffer.from('x')), key).rejects.toThrow(/refusing storage key/);
         await expect(storage.stat(key), key).rejects.toThrow(/refusing storage key/);
       }
+      // A checksum database's name may carry a port, as GOSUMDB allows.
+      await storage.put('sumdb/127.0.0.1:8080/latest', Buffer.from('x'));
+      expect(await storage.readBytes('sumdb/127.0.0.1:8080/latest')).toEqual(Buffer.from('x'));
     }));
 
   it('streams a byte range of an object', () =>

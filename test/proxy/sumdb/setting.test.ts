@@ -8,18 +8,19 @@ const upper = generateSignerKey('Sum.Corp.Example');
 
 describe('GOSUMDB setting', () => {
   it.each([
-    { setting: 'sum.golang.org', name: 'sum.golang.org', url: 'https://sum.golang.org', vkey: KNOWN_SUMDB_KEYS['sum.golang.org'] },
-    { setting: 'sum.golang.google.cn', name: 'sum.golang.org', url: 'https://sum.golang.google.cn', vkey: KNOWN_SUMDB_KEYS['sum.golang.org'] },
-    { setting: 'sum.golang.org https://mirror.corp.example/sumdb/', name: 'sum.golang.org', url: 'https://mirror.corp.example/sumdb', vkey: KNOWN_SUMDB_KEYS['sum.golang.org'] },
-    { setting: corp.vkey, name: 'sumdb.corp.example', url: 'https://sumdb.corp.example', vkey: corp.vkey },
-    { setting: `  ${corp.vkey}   http://127.0.0.1:8080 `, name: 'sumdb.corp.example', url: 'http://127.0.0.1:8080', vkey: corp.vkey },
-    { setting: withPath.vkey, name: 'corp.example/sumdb', url: 'https://corp.example/sumdb', vkey: withPath.vkey },
-  ])('$setting', ({ setting, name, url, vkey }) => {
+    { setting: 'sum.golang.org', name: 'sum.golang.org', url: 'https://sum.golang.org', urlGiven: false, vkey: KNOWN_SUMDB_KEYS['sum.golang.org'] },
+    { setting: 'sum.golang.google.cn', name: 'sum.golang.org', url: 'https://sum.golang.google.cn', urlGiven: true, vkey: KNOWN_SUMDB_KEYS['sum.golang.org'] },
+    { setting: 'sum.golang.org https://mirror.corp.example/sumdb/', name: 'sum.golang.org', url: 'https://mirror.corp.example/sumdb', urlGiven: true, vkey: KNOWN_SUMDB_KEYS['sum.golang.org'] },
+    { setting: corp.vkey, name: 'sumdb.corp.example', url: 'https://sumdb.corp.example', urlGiven: false, vkey: corp.vkey },
+    { setting: `  ${corp.vkey}   http://127.0.0.1:8080 `, name: 'sumdb.corp.example', url: 'http://127.0.0.1:8080', urlGiven: true, vkey: corp.vkey },
+    { setting: withPath.vkey, name: 'corp.example/sumdb', url: 'https://corp.example/sumdb', urlGiven: false, vkey: withPath.vkey },
+  ])('$setting', ({ setting, name, url, urlGiven, vkey }) => {
     const parsed = parseSumdbSetting(setting);
     expect(parsed.off).toBe(false);
     if (parsed.off) return;
     expect(parsed.name).toBe(name);
     expect(parsed.url).toBe(url);
+    expect(parsed.urlGiven).toBe(urlGiven);
     expect(parsed.verifier.vkey).toBe(vkey);
   });
 
