@@ -62,6 +62,8 @@ export type ControlPlane = {
   caPem: string;
   /** A GET/POST/… with the admin token; body parsed as JSON. For test assertions. */
   api(method: string, path: string, body?: unknown, contentType?: string, accept?: string): Promise<{ status: number; body: any }>;
+  /** The object at path, or undefined when the apiserver does not answer 200 (not there). */
+  get(path: string): Promise<any>;
   /**
    * Stops kube-apiserver and starts it again on the same port and etcd: every watch breaks. With
    * compactEtcd, etcd's history is compacted while the apiserver is down, so that a watch resumed
@@ -239,6 +241,10 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       },
       caPem,
       api,
+      async get(path) {
+        const response = await api('GET', path);
+        return response.status === 200 ? response.body : undefined;
+      },
       async restartApiServer(restart = {}) {
         await stopProcess(apiServer);
         processes.splice(processes.indexOf(apiServer), 1);

@@ -52,10 +52,7 @@ describe('the operator on a real kube-apiserver', () => {
     await cluster?.stop();
   });
 
-  const get = async (path: string) => {
-    const response = await cluster.api('GET', path);
-    return response.status === 200 ? response.body : undefined;
-  };
+  const get = (path: string) => cluster.get(path);
 
   test('a GoModuleProxy becomes every owned object, with the right content', async () => {
     const created = await cluster.api('POST', proxiesPath(NS), corp);

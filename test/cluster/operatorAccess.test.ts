@@ -42,10 +42,7 @@ describe('the operator on a real kube-apiserver: tls, auth and per-namespace tok
   let cluster: ControlPlane;
   let operator: OperatorProcess;
 
-  const get = async (path: string) => {
-    const response = await cluster.api('GET', path);
-    return response.status === 200 ? response.body : undefined;
-  };
+  const get = (path: string) => cluster.get(path);
   const secret = (name: string, data: Record<string, string>, type = 'Opaque') => cluster.api('POST', `/api/v1/namespaces/${NS}/secrets`, { metadata: { name }, type, stringData: data });
   const podTemplate = async () => (await get(deploymentPath)).spec.template;
 

@@ -30,10 +30,7 @@ describe('the operator with only its ClusterRole', () => {
     await cluster?.stop();
   });
 
-  const get = async (path: string) => {
-    const response = await cluster.api('GET', path);
-    return response.status === 200 ? response.body : undefined;
-  };
+  const get = (path: string) => cluster.get(path);
 
   test('creates, reports, publishes and cleans up without a forbidden request', async () => {
     const created = await cluster.api('POST', proxiesPath('limited'), {

@@ -44,10 +44,7 @@ describe('steady state and the PodMonitor on a real kube-apiserver', () => {
     await cluster?.stop();
   });
 
-  const get = async (path: string) => {
-    const response = await cluster.api('GET', path);
-    return response.status === 200 ? response.body : undefined;
-  };
+  const get = (path: string) => cluster.get(path);
   const reconciles = () => operator.metric('gomodproxy_operator_reconciles_total');
   const applies = () => operator.metric('gomodproxy_operator_api_requests_total{verb="apply"}');
   /** Waits until the operator has reconciled count more times. */
