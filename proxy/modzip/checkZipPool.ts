@@ -7,14 +7,18 @@
 //   one's (the OS shares the cores) instead of waiting for it to end;
 // - a thread idle for idleExitMs exits, so an idle proxy holds no threads;
 // - an idle thread does not keep the process alive; a busy one does, until its check is answered;
-// - a thread that dies fails the check it was running (with the reason) and is replaced on demand.
+// - a thread that dies fails the check it was running (with the reason) and is replaced on demand;
+// - a small zip (smallZip.ts) is checked on the event loop, without a thread: its check takes
+//   less than a thread hop, and much less than the start of a thread, which a new proxy's first
+//   miss, or a small miss while a large check holds the only thread, would otherwise wait for.
 
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { checkZipFileBlocking, type ZipSummary } from './checkZip.ts';
 import { ZipCheckError } from './errors.ts';
-import type { ZipSummary } from './checkZip.ts';
 import type { ZipLimits } from './limits.ts';
 import type { ModuleVersion } from './moduleVersion.ts';
+import { isSmallZip } from './smallZip.ts';
 
 export type ZipCheckRequest = { zipPath: string; mod: ModuleVersion; limits: Partial<ZipLimits> };
 export type ZipCheckReply = { ok: true; summary: ZipSummary } | { ok: false; problems: string[] } | { ok: false; failure: string };
@@ -31,10 +35,11 @@ const waiting: Job[] = [];
 
 /**
  * checkZipFile checks the module zip at zipPath for mod against the module zip rules
- * (checkZip.ts) in a worker thread and returns its h1 hash and sizes; a broken rule, or a zip
- * that cannot be read, rejects with ZipCheckError.
+ * (checkZip.ts) in a worker thread, or inline when the zip is small, and returns its h1 hash
+ * and sizes; a broken rule, or a zip that cannot be read, rejects with ZipCheckError.
  */
-export function checkZipFile(zipPath: string, mod: ModuleVersion, limits: Partial<ZipLimits> = {}): Promise<ZipSummary> {
+export async function checkZipFile(zipPath: string, mod: ModuleVersion, limits: Partial<ZipLimits> = {}): Promise<ZipSummary> {
+  if (await isSmallZip(zipPath)) return checkZipFileBlocking(zipPath, mod, limits);
   return new Promise((resolve, reject) => {
     waiting.push({ request: { zipPath, mod: { path: mod.path, version: mod.version }, limits }, resolve, reject });
     dispatch();
