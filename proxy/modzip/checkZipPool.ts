@@ -25,7 +25,9 @@ export type ZipCheckReply = { ok: true; summary: ZipSummary } | { ok: false; pro
 
 const maxThreads = Math.max(2, Math.min(4, availableParallelism()));
 const idleExitMs = 5_000;
-const workerFile = new URL('./checkZipWorker.ts', import.meta.url);
+// The worker's file has this module's extension: .ts in a checkout (type stripping), .js where tsc
+// compiled the sources (the image); tsc rewrites import specifiers, not this URL.
+const workerFile = new URL(`./checkZipWorker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 type Job = { request: ZipCheckRequest; resolve: (summary: ZipSummary) => void; reject: (err: Error) => void };
 type Thread = { worker: Worker; job: Job | undefined; idleTimer: NodeJS.Timeout | undefined };

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repositoryRoot, tempFolder } from '../e2e/harness.ts';
 import { freePort } from '../fixtures/freePort.ts';
 import { goModDownloadJson, makeGoHome, type GoHome } from '../fixtures/goCommand.ts';
-import { escapeCase, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
+import { bigZipModule, escapeCase, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startChecksumDatabase, type ChecksumDatabaseServer } from '../fixtures/sumdbServer.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { ensureImage, IMAGE_BUILD_TIMEOUT, startContainer, type Container } from './podman.ts';
@@ -29,7 +29,9 @@ describe('the Dockerfile', () => {
 });
 
 describe('the image, run by podman', () => {
-  const corpus = standardCorpus();
+  // A zip too large to check on the event loop: its check runs in the compiled worker thread.
+  const bigZip = bigZipModule(3 << 20);
+  const corpus = [...standardCorpus(), bigZip];
   let tree: { path: string; dispose(): Promise<void> };
   let upstream: Upstream;
   let db: ChecksumDatabaseServer;
@@ -79,6 +81,12 @@ describe('the image, run by podman', () => {
     const exported = await container.exec(['gomodproxy', 'export', '--all', '--out', '/tmp/all.tar', '--json']);
     expect(exported.code, exported.stderr).toBe(0);
     expect(JSON.parse(exported.stdout)).toMatchObject({ versions: 6, missing: [] });
+  });
+
+  it('checks a zip too large for the event loop in its worker thread, compiled like the rest', async () => {
+    const target = `${bigZip.path}@${bigZip.version}`;
+    const results = await goModDownloadJson([target], { env: home.env });
+    expect(results.map((r) => r.Error ?? 'ok')).toEqual(['ok']);
   });
 
   it('runs as uid 1000 on a read-only root, with production dependencies only and its own Node', async () => {
