@@ -10,6 +10,7 @@
 // - a thread that dies fails the check it was running (with the reason) and is replaced on demand.
 
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ZipCheckError } from './errors.ts';
 import type { ZipSummary } from './checkZip.ts';
@@ -21,7 +22,9 @@ export type ZipCheckReply = { ok: true; summary: ZipSummary } | { ok: false; pro
 
 const maxThreads = Math.max(2, Math.min(4, availableParallelism()));
 const idleExitMs = 5_000;
-const workerFile = new URL('./checkZipWorker.ts', import.meta.url);
+// The worker's file sits beside this one and is in its language: .ts in a checkout, .js in the image
+// (tsc rewrites import specifiers, not this URL).
+const workerFile = new URL(`./checkZipWorker${extname(import.meta.url)}`, import.meta.url);
 
 type Job = { request: ZipCheckRequest; resolve: (summary: ZipSummary) => void; reject: (err: Error) => void };
 type Thread = { worker: Worker; job: Job | undefined; idleTimer: NodeJS.Timeout | undefined };
