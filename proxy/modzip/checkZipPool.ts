@@ -13,6 +13,7 @@
 //   miss, or a small miss while a large check holds the only thread, would otherwise wait for.
 
 import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { checkZipFileBlocking, type ZipSummary } from './checkZip.ts';
 import { ZipCheckError } from './errors.ts';
@@ -25,9 +26,9 @@ export type ZipCheckReply = { ok: true; summary: ZipSummary } | { ok: false; pro
 
 const maxThreads = Math.max(2, Math.min(4, availableParallelism()));
 const idleExitMs = 5_000;
-// The worker's file has this module's extension: .ts in a checkout (type stripping), .js where tsc
-// compiled the sources (the image); tsc rewrites import specifiers, not this URL.
-const workerFile = new URL(`./checkZipWorker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+// The worker's file sits beside this one and is in its language: .ts in a checkout, .js in the image
+// (tsc rewrites import specifiers, not this URL).
+const workerFile = new URL(`./checkZipWorker${extname(import.meta.url)}`, import.meta.url);
 
 type Job = { request: ZipCheckRequest; resolve: (summary: ZipSummary) => void; reject: (err: Error) => void };
 type Thread = { worker: Worker; job: Job | undefined; idleTimer: NodeJS.Timeout | undefined };
