@@ -86,9 +86,12 @@ describe('single flight', () => {
       for await (const chunk of answer.object.stream()) chunks.push(chunk as Buffer);
       expect(Buffer.concat(chunks).equals(upstreamZip)).toBe(true);
       expect(answer.hash).toMatch(/^h1:/);
+      await answer.object.close();
     }
     // A later request is served from storage without asking.
-    expect((await service.zip(modulePath, 'v1.1.0')).cache).toBe('hit');
+    const later = await service.zip(modulePath, 'v1.1.0');
+    await later.object.close();
+    expect(later.cache).toBe('hit');
     expect(upstream.count('v1.1.0.zip') - before).toBe(1);
   });
 
