@@ -42,7 +42,7 @@ export type VulnDatabaseOptions = {
 export class VulnDatabase {
   private snapshot: MirroredSnapshot | undefined;
   private status: RefreshStatus = { refreshedAt: new Date(0), stale: false };
-  private lastFailure: { reason: string; at: Date } | undefined;
+  private failure: { reason: string; at: Date } | undefined;
   private readonly listeners: Array<(snapshot: VulnSnapshot) => void> = [];
   private inFlight: Promise<RefreshResult> | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -65,8 +65,13 @@ export class VulnDatabase {
 
   /** Why the current snapshot is stale, and since when; undefined when it is not. */
   staleness(): { reason: string; since: Date } | undefined {
-    if (!this.status.stale || !this.lastFailure) return undefined;
-    return { reason: this.lastFailure.reason, since: this.status.refreshedAt };
+    if (!this.status.stale || !this.failure) return undefined;
+    return { reason: this.failure.reason, since: this.status.refreshedAt };
+  }
+
+  /** The last refresh's failure, while it is the last word (also before any snapshot). */
+  lastFailure(): { reason: string; at: Date } | undefined {
+    return this.failure;
   }
 
   /** Called after each new snapshot becomes current. */
@@ -104,11 +109,11 @@ export class VulnDatabase {
     try {
       const result = await this.refreshFromSource();
       this.status.stale = false;
-      this.lastFailure = undefined;
+      this.failure = undefined;
       return result.outcome === 'unchanged' && fromStorage ? fromStorage : result;
     } catch (err) {
       const reason = err instanceof VulnDatabaseError ? err.message : `${(err as Error).message}`;
-      this.lastFailure = { reason, at: new Date() };
+      this.failure = { reason, at: new Date() };
       this.status.stale = this.snapshot !== undefined;
       logger.error(
         { source: this.source.url, reason, kept: this.snapshot?.modified ?? null },
