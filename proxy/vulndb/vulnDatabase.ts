@@ -13,6 +13,7 @@
  * for while one runs gets that one's result.
  */
 import type { Logger } from 'pino';
+import type { ProxyMetrics } from '../metrics.ts';
 import type { Storage } from '../storage/index.ts';
 import { forEachConcurrently } from '../commands/pool.ts';
 import { DatabaseSource } from './databaseSource.ts';
@@ -37,6 +38,8 @@ export type VulnDatabaseOptions = {
   timeoutMs: number;
   /** Entries fetched at once (default 8). */
   concurrency?: number;
+  /** Where refreshes are counted and the snapshot's times shown; none: not counted. */
+  metrics?: Pick<ProxyMetrics, 'vulndbRefreshes' | 'vulndbSnapshot'>;
 };
 
 export class VulnDatabase {
@@ -93,7 +96,17 @@ export class VulnDatabase {
   }
 
   refresh(): Promise<RefreshResult> {
-    this.inFlight ??= this.refreshOnce().finally(() => (this.inFlight = undefined));
+    this.inFlight ??= this.refreshOnce()
+      .then((result) => {
+        const { metrics } = this.options;
+        metrics?.vulndbRefreshes.inc({ outcome: result.outcome });
+        if (metrics && this.snapshot) {
+          metrics.vulndbSnapshot.set({ time: 'modified' }, Date.parse(this.snapshot.modified) / 1000);
+          metrics.vulndbSnapshot.set({ time: 'refreshed' }, this.snapshot.refreshedAt.getTime() / 1000);
+        }
+        return result;
+      })
+      .finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
 

@@ -79,6 +79,17 @@ describe('/vulndb/', () => {
     expect((await get(`${proxy.url}/vulndb/index/db.json`)).headers['x-gomodproxy-stale']).toBeUndefined();
   });
 
+  it('counts refreshes by outcome and shows the snapshot\'s times in /metrics', async () => {
+    const metrics = (await get(`${proxy.url}/metrics`)).body.toString();
+    // The first refresh made the snapshot; the stale test above added a failed and an unchanged one.
+    expect(metrics).toMatch(/^gomodproxy_vulndb_refreshes_total\{outcome="updated"\} 1$/m);
+    expect(metrics).toMatch(/^gomodproxy_vulndb_refreshes_total\{outcome="failed"\} 1$/m);
+    expect(metrics).toMatch(/^gomodproxy_vulndb_refreshes_total\{outcome="unchanged"\} 1$/m);
+    expect(metrics).toContain(`gomodproxy_vulndb_snapshot_seconds{time="modified"} ${Date.parse('2023-05-02T00:00:00Z') / 1000}\n`);
+    const refreshed = Number(/^gomodproxy_vulndb_snapshot_seconds\{time="refreshed"\} (\S+)$/m.exec(metrics)?.[1]);
+    expect(refreshed * 1000).toBe(proxy.vulnDatabase!.current()!.refreshedAt.getTime());
+  });
+
   it('answers 503 with the reason before the first snapshot, and 404 when the mirror is off', async () => {
     const unreachable = await startTestProxy({ upstream: 'off', vulndb: { url: 'http://127.0.0.1:9' } });
     const off = await startTestProxy({ upstream: 'off' });
