@@ -49,6 +49,7 @@ export class VulnDatabase {
   private readonly listeners: Array<(snapshot: VulnSnapshot) => void> = [];
   private inFlight: Promise<RefreshResult> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly source: DatabaseSource;
   private readonly options: VulnDatabaseOptions;
 
@@ -89,13 +90,16 @@ export class VulnDatabase {
     this.timer.unref();
   }
 
+  /** Stops the schedule and a refresh in flight (its requests fail; nothing it fetched is kept). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.inFlight;
     await this.source.close();
+    await this.inFlight;
   }
 
   refresh(): Promise<RefreshResult> {
+    if (this.closed) return Promise.resolve({ outcome: 'failed', reason: 'the mirror is stopped' });
     this.inFlight ??= this.refreshOnce()
       .then((result) => {
         const { metrics } = this.options;
@@ -126,6 +130,7 @@ export class VulnDatabase {
       return result.outcome === 'unchanged' && fromStorage ? fromStorage : result;
     } catch (err) {
       const reason = err instanceof VulnDatabaseError ? err.message : `${(err as Error).message}`;
+      if (this.closed) return { outcome: 'failed', reason: `stopped: ${reason}` };
       this.failure = { reason, at: new Date() };
       this.status.stale = this.snapshot !== undefined;
       logger.error(
