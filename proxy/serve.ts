@@ -20,6 +20,7 @@ import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sour
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting, type UpstreamEntry } from './sumdb/index.ts';
+import { VulnDatabase } from './vulndb/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -29,6 +30,8 @@ export type RunningProxy = {
   modules: ModuleService;
   /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
   checksumDatabase: ChecksumDatabase | null;
+  /** The vulnerability database mirror served under /vulndb/; null with `vulndb: off`. */
+  vulnDatabase: VulnDatabase | null;
   metrics: ProxyMetrics;
   /** What the store holds, as the API sees it (listed in the background after start). */
   catalog: ModuleCatalog;
@@ -125,6 +128,8 @@ export type ProxyCore = {
   policy: ModulePolicy;
   /** The chain that builds private modules from git. */
   privateSource: SourceChain;
+  /** The vulnerability database mirror (not started: `serve` starts its refreshes); null with `vulndb: off`. */
+  vulnDatabase: VulnDatabase | null;
 };
 
 /**
@@ -177,16 +182,20 @@ export async function assembleProxy(
     memoryCache,
     ...(onVersionStored ? { onVersionStored } : {}),
   });
+  const vulnDatabase =
+    config.vulndb === 'off'
+      ? null
+      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, timeoutMs: config.upstreamTimeout });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, privateSource };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, privateSource, vulnDatabase };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const catalog = new ModuleCatalog();
   const core = await assembleProxy(config, logger, (modulePath, version, file) => catalog.noteFile(modulePath, version, file));
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase } = core;
   const usageHistory = new UsageHistory(storage);
   const downloads = new DownloadLog({
     storage,
@@ -216,6 +225,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     storage,
     checksumDatabase: database,
     checksums,
+    ...(vulnDatabase ? { vulnDatabase } : {}),
     metrics,
     downloads,
     policy,
@@ -235,13 +245,14 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
   // Listed after the proxy serves: start-up never waits for a scan of the store.
   const catalogUpkeep = new CatalogUpkeep({ catalog, storage, logger });
   catalogUpkeep.start();
+  vulnDatabase?.start();
   const stopWatchingTls = config.tls ? keepKeyPairCurrent(config.tls, app.server as unknown as SecureContextTarget, logger) : () => {};
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `${config.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
   logger.info(
-    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
+    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off', vulndb: vulnDatabase?.url ?? 'off' },
     'gomodproxy serving',
   );
   return {
@@ -250,6 +261,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     storage,
     modules,
     checksumDatabase: database,
+    vulnDatabase,
     metrics,
     catalog,
     relistCatalog: () => catalogUpkeep.relist(),
@@ -258,6 +270,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
       access?.close();
       await catalogUpkeep.close();
       await app.close();
+      await vulnDatabase?.close();
       await downloads.close();
       await audit?.close();
       await storage.close?.();
