@@ -239,6 +239,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     requests: new RequestStats(),
     usageHistory,
     sourceChains: config.private.length > 0 ? [upstream, core.privateSource] : [upstream],
+    config,
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });

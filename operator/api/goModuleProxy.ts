@@ -396,6 +396,7 @@ export const goModuleProxyStatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional(),
     url: z.string().optional().meta({ description: 'Where clients reach the proxy: GOPROXY=<url>.' }),
+    webUrl: z.string().optional().meta({ description: 'The proxy\'s web page (search, usage, health), served by the proxy itself; its JSON API is under <webUrl>api/.' }),
     readyReplicas: z.number().int().min(0).optional(),
     conditions: z
       .array(conditionSchema)

@@ -6,7 +6,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { API_VERSION, KIND, type ConditionType, type GoModuleProxy, type GoModuleProxyStatus, type LastCleanup } from '../api/goModuleProxy.ts';
-import { proxyUrl, type KubeObject } from '../render/index.ts';
+import { proxyUrl, proxyWebUrl, type KubeObject } from '../render/index.ts';
 import { mergeConditions, REASONS, type ConditionState } from './conditions.ts';
 import type { KubeApi } from './kubeApi.ts';
 
@@ -73,6 +73,7 @@ export function desiredStatus(proxy: GoModuleProxy, observed: Observed, problem:
   return {
     observedGeneration: generation,
     url: proxyUrl(proxy),
+    webUrl: proxyWebUrl(proxy),
     readyReplicas: deploymentStatus.readyReplicas ?? 0,
     conditions: mergeConditions(proxy.status?.conditions, desiredConditions(proxy, deployment, problem, workload), generation, now),
     ...(lastCleanup ? { lastCleanup } : {}),

@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { AccessControl } from '../access/index.ts';
 import type { ModuleCatalog } from '../catalog/index.ts';
+import type { Config } from '../config.ts';
 import type { SourceChain } from '../sources/index.ts';
 import type { RequestStats, UsageHistory } from '../usage/index.ts';
 import type { AuditTrail } from '../access/audit.ts';
@@ -46,4 +47,6 @@ export type ServerOptions = {
   usageHistory?: UsageHistory;
   /** The source chains whose upstreams /api/usage and /api/health report: the upstream list, then the private (git) one. */
   sourceChains?: SourceChain[];
+  /** The settings in effect, for the admin views of the API (/api/health, /api/settings, the cleanup dry run); none: no admin views. */
+  config?: Config;
 };
