@@ -9,6 +9,8 @@ import { parseListen, type Config } from './config.ts';
 import { AuditTrail } from './access/audit.ts';
 import { clientAddressResolver } from './access/clientAddress.ts';
 import { ModulePolicy } from './access/policy.ts';
+import { VulnerablePolicy } from './access/vulnerablePolicy.ts';
+import { VulnerableVersions } from './vulndb/vulnerableVersions.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
@@ -28,6 +30,8 @@ export type RunningProxy = {
   /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
   checksumDatabase: ChecksumDatabase | null;
   metrics: ProxyMetrics;
+  /** The advisories of module versions by the newest vulnerability database snapshot (`advisoriesFor`). */
+  vulnerabilities: VulnerableVersions;
   close(): Promise<void>;
 };
 
@@ -117,6 +121,8 @@ export type ProxyCore = {
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
   policy: ModulePolicy;
+  vulnerable: VulnerablePolicy;
+  vulnerabilities: VulnerableVersions;
 };
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
@@ -148,7 +154,9 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   }
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache, upstream);
-  const policy = new ModulePolicy(config.policy);
+  const vulnerabilities = new VulnerableVersions();
+  const vulnerable = new VulnerablePolicy(config.policy.vulnerable, vulnerabilities);
+  const policy = new ModulePolicy(config.policy, vulnerable);
   const modules = new ModuleService({
     fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
@@ -163,12 +171,12 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnerable, vulnerabilities };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnerable, vulnerabilities } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
   const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
   const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
@@ -193,6 +201,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     metrics,
     downloads,
     policy,
+    vulnerable,
     ...(audit ? { audit } : {}),
     clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
@@ -218,6 +227,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     modules,
     checksumDatabase: database,
     metrics,
+    vulnerabilities,
     close: async () => {
       stopWatchingTls();
       access?.close();
