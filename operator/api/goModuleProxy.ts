@@ -254,6 +254,25 @@ const policy = z
       .max(1024)
       .default([]),
     allow: z.array(z.string().min(1).max(1024)).min(1).max(256).optional().meta({ description: 'Allow-list mode: only modules matching these patterns are fetched.' }),
+    vulnerable: z
+      .object({
+        action: z
+          .enum(['allow', 'warn', 'deny'])
+          .default('warn')
+          .meta({
+            description:
+              'What the proxy does with a version an advisory of the vulnerability database affects: allow (served, not looked up), warn (served, recorded in the audit trail and metrics), deny (403 naming the advisories and fixed versions, left out of list and @latest).',
+          }),
+        ids: z
+          .array(z.string().min(1).max(64))
+          .min(1)
+          .max(1024)
+          .optional()
+          .meta({ description: 'Apply the action to these advisories only, by Go ID or alias (GO-2024-1234, CVE-2024-12345, GHSA-…); the others are recorded as with warn.' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: "Vulnerable versions (the proxy's policy.vulnerable; default warn). Needs spec.vulndb enabled to find any." }),
   })
   .strict();
 
@@ -312,6 +331,20 @@ const clusterWide = z
   })
   .strict();
 
+/** The Go vulnerability database mirror (the proxy's vulndb setting). */
+const vulndb = z
+  .object({
+    enabled: z.boolean().default(true).meta({ description: 'Mirror the database (served under /vulndb/ for govulncheck, read by policy.vulnerable); false turns the mirror off.' }),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s@]+$/)
+      .max(1024)
+      .optional()
+      .meta({ description: 'The database to mirror: https://vuln.go.dev (the default), an internal copy, or another gomodproxy\'s /vulndb.' }),
+    refresh: z.string().regex(/^[0-9]+(ms|s|m|h|d)$/).max(16).optional().meta({ description: 'How often the database is checked for changes (default 1h).' }),
+  })
+  .strict();
+
 /** Scraping the proxy's /metrics by the Prometheus operator. */
 const monitoring = z
   .object({
@@ -347,6 +380,7 @@ export const goModuleProxySpecSchema = z
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
     monitoring: monitoring.optional(),
+    vulndb: vulndb.optional().meta({ description: 'The Go vulnerability database mirror (default: https://vuln.go.dev, refreshed every hour).' }),
     ...accessFields,
   })
   .strict()
