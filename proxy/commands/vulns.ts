@@ -10,7 +10,24 @@
 import { matchPrefixPatterns } from '../protocol/index.ts';
 import { parseVersionKey, type Storage } from '../storage/index.ts';
 import { AdvisoryIndex, type Advisory, type AdvisorySource } from '../vulndb/advisoryIndex.ts';
+import { decodeSnapshot, MirroredSnapshot, storedSnapshotKeys } from '../vulndb/index.ts';
 import type { SnapshotStatus } from '../vulndb/vulnerableVersions.ts';
+
+/**
+ * The newest snapshot in the store, checked as a serving proxy checks it when it takes one from
+ * storage; undefined when there is none (no proxy with `vulndb` has refreshed into this store yet).
+ */
+export async function readStoredSnapshot(storage: Storage): Promise<{ snapshot: MirroredSnapshot; status: SnapshotStatus } | undefined> {
+  for (const key of await storedSnapshotKeys(storage)) {
+    const bytes = await storage.readBytes(key);
+    // Removed by a refresh since the listing: the next older key is still a whole snapshot.
+    if (!bytes) continue;
+    const { database, refreshedAt } = decodeSnapshot(key, bytes);
+    const snapshot = new MirroredSnapshot(database, { refreshedAt, stale: false });
+    return { snapshot, status: { modified: snapshot.modified, refreshedAt: refreshedAt.toISOString(), stale: false } };
+  }
+  return undefined;
+}
 
 export type VulnsQuery = {
   /** Only modules matching these GOPRIVATE-style patterns; all when empty. */

@@ -15,6 +15,7 @@ import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
 import { registerVulndbRoutes } from './vulndbRoutes.ts';
+import { registerVulndbStatusRoute } from './vulndbStatusRoute.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -116,6 +117,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerSumdbRoutes(app, options);
+  registerVulndbStatusRoute(app, options);
   registerVulndbRoutes(app, options);
   registerProtocolRoutes(app, options);
   return app;
