@@ -426,6 +426,17 @@ export const lastCleanupSchema = z
   })
   .strict();
 
+/** The vulnerability database snapshot the proxy serves from, as a ready pod reports it (GET /vulndb/status). */
+export const vulndbStatusSchema = z
+  .object({
+    url: z.string().meta({ description: 'The database the proxy mirrors.' }),
+    modified: z.string().optional().meta({ description: "The database's modified time (index/db.json) of the snapshot in use; absent before the first one." }),
+    lastRefresh: z.string().optional().meta({ description: 'When the source last confirmed or replaced the snapshot.' }),
+    stale: z.boolean().meta({ description: 'True while the last refresh failed (the snapshot is still served).' }),
+    lastFailure: z.string().optional().meta({ description: 'Why the last refresh failed, when it did.' }),
+  })
+  .strict();
+
 export const goModuleProxyStatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional(),
@@ -437,6 +448,7 @@ export const goModuleProxyStatusSchema = z
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
     lastCleanup: lastCleanupSchema.optional(),
+    vulndb: vulndbStatusSchema.optional(),
   })
   .strict();
 
@@ -445,6 +457,7 @@ export type GoModuleProxySpecInput = z.input<typeof goModuleProxySpecSchema>;
 export type GoModuleProxyStatus = z.output<typeof goModuleProxyStatusSchema>;
 export type Condition = z.output<typeof conditionSchema>;
 export type LastCleanup = z.output<typeof lastCleanupSchema>;
+export type VulndbStatus = z.output<typeof vulndbStatusSchema>;
 
 /** The metadata fields the operator reads and writes. */
 export type ObjectMeta = {
