@@ -421,8 +421,13 @@ const vulnerable = z.preprocess(
   z
     .object(
       {
-        action: z.enum(VULNERABLE_ACTIONS, { error: 'allowed: allow, warn or deny' }),
-        ids: z.array(advisoryId).min(1, { error: 'allowed: at least one ID (leave ids out to act on every advisory)' }).optional(),
+        action: z.enum(VULNERABLE_ACTIONS, { error: 'allowed: allow, warn or deny' }).describe('`allow`, `warn` or `deny` (the word alone is the same as `{ action }`).'),
+        ids: z
+          .array(advisoryId)
+          .min(1, { error: 'allowed: at least one ID (leave ids out to act on every advisory)' })
+          .optional()
+          .describe('The advisories the action applies to, by Go ID or alias (`GO-2024-1234`, `CVE-2024-12345`, `GHSA-…`); the others are recorded as with `warn`.')
+          .meta({ shownDefault: 'every advisory' }),
       },
       { error: 'allowed: allow, warn, deny, or { action: deny|warn, ids: [GO-…, CVE-…] }' },
     )
