@@ -452,7 +452,7 @@ const policy = z
     vulnerable: vulnerable
       .default({ action: 'warn' })
       .describe(
-        'Versions an advisory of the vulnerability database (`vulndb`) affects: `allow` (served, not looked up), `warn` (served; the audit line names the advisories, a warning is logged and counted), `deny` (403 naming the advisories and fixed versions, left out of `list` and `@latest`, so `go get m@latest` picks a fixed version). `{ action: deny, ids: [GO-…, CVE-…] }` denies those advisories only (by ID or alias) and warns of the rest. Before the first database snapshot exists versions are served and recorded as unchecked.',
+        'Versions an advisory of the vulnerability database (`vulndb`) affects: `allow` (served, not looked up), `warn` (served; the audit line and the request\'s log line name the advisories, and a metric counts it), `deny` (403 naming the advisories and fixed versions, left out of `list` and `@latest`, so `go get m@latest` picks a fixed version). `{ action: deny, ids: [GO-…, CVE-…] }` denies those advisories only (by ID or alias) and warns of the rest. Before the first database snapshot exists versions are served and recorded as unchecked.',
       )
       .meta({ shownDefault: '`warn`' }),
   })

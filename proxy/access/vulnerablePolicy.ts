@@ -3,7 +3,7 @@
  * vulnerability database affects.
  *
  *   allow   served as any other version; nothing is looked up or recorded
- *   warn    served; the audit line carries the advisory IDs, a warning is logged, and
+ *   warn    served; the audit line and the request's log line carry the advisory IDs, and
  *           gomodproxy_vulnerable_downloads_total{action="warn"} counts it (the default)
  *   deny    refused with 403 and one line naming the advisories and their fixed versions (the
  *           go command prints it); left out of `list` and never named by `@latest`, so
