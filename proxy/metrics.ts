@@ -24,6 +24,10 @@ export type ProxyMetrics = {
   vulnerableDownloads: Counter<'action' | 'file'>;
   /** Versions served before the vulnerability database had a snapshot, so unchecked. */
   uncheckedDownloads: Counter<'file'>;
+  /** Refreshes of the vulnerability database mirror: updated, unchanged, failed. */
+  vulndbRefreshes: Counter<'outcome'>;
+  /** The current snapshot's db.json `modified` and when the source last confirmed it (Unix seconds). */
+  vulndbSnapshot: Gauge<'time'>;
 };
 
 let processRegistry: Registry | undefined;
@@ -68,6 +72,18 @@ export function createMetrics(): ProxyMetrics {
       name: 'gomodproxy_unchecked_downloads_total',
       help: 'Requests for .info, .mod or .zip files served while the vulnerability database had no snapshot yet, so not checked against it.',
       labelNames: ['file'],
+      registers: [registry],
+    }),
+    vulndbRefreshes: new Counter({
+      name: 'gomodproxy_vulndb_refreshes_total',
+      help: 'Refreshes of the vulnerability database mirror, by outcome (updated, unchanged, failed).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    vulndbSnapshot: new Gauge({
+      name: 'gomodproxy_vulndb_snapshot_seconds',
+      help: "The served vulnerability database snapshot: time=\"modified\" is its db.json's modified, time=\"refreshed\" when the source last confirmed it (Unix seconds).",
+      labelNames: ['time'],
       registers: [registry],
     }),
   };
