@@ -17,6 +17,7 @@ import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerVulndbRoutes } from './vulndbRoutes.ts';
+import { registerVulndbStatusRoute } from './vulndbStatusRoute.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,6 +118,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerSumdbRoutes(app, options);
+  registerVulndbStatusRoute(app, options);
   if (options.catalog) registerApiRoutes(app, { ...options, catalog: options.catalog });
   registerVulndbRoutes(app, options);
   registerProtocolRoutes(app, options);
