@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, callApi, type CleanupPlan, type Health } from '../api.ts';
 import { Answer, ErrorMessage } from '../components/Answer.tsx';
 import { Time } from '../components/Time.tsx';
-import { formatBytes, formatCount } from '../format.ts';
+import { formatBytes, formatCount, formatTime } from '../format.ts';
 import { useApi } from '../useApi.ts';
 
 export function HealthView() {
@@ -104,7 +104,7 @@ export function HealthView() {
                   {Object.entries(health.lastCleanup).map(([key, value]) => (
                     <>
                       <dt>{key}</dt>
-                      <dd>{typeof value === 'object' ? JSON.stringify(value) : String(value)}</dd>
+                      <dd>{reportValue(key, value)}</dd>
                     </>
                   ))}
                 </dl>
@@ -118,6 +118,14 @@ export function HealthView() {
       </Answer>
     </>
   );
+}
+
+/** A figure of the cleanup report as it reads best: sizes in binary units, times in UTC. */
+function reportValue(key: string, value: unknown): string {
+  if (typeof value === 'number' && /bytes$/i.test(key)) return formatBytes(value);
+  if (typeof value === 'number') return formatCount(value);
+  if (typeof value === 'string' && /^\d{4}-\d\d-\d\dT/.test(value)) return formatTime(value);
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
 function CleanupDryRun() {

@@ -93,9 +93,9 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
                 <thead>
                   <tr>
                     <th scope="col">Module</th>
-                    <th scope="col" class="number">Versions</th>
+                    <th scope="col" class="number wide-only">Versions</th>
                     <th scope="col">Latest</th>
-                    <th scope="col">Last download</th>
+                    <th scope="col" class="wide-only">Last download</th>
                   </tr>
                 </thead>
                 <tbody>
@@ -104,9 +104,9 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
                       <td>
                         <a href={moduleHref(module.path)}>{module.path}</a>
                       </td>
-                      <td class="number">{formatCount(module.versions)}</td>
+                      <td class="number wide-only">{formatCount(module.versions)}</td>
                       <td>{module.latest}</td>
-                      <td>
+                      <td class="wide-only">
                         <Time value={module.lastDownload} />
                       </td>
                     </tr>
