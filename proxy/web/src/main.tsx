@@ -40,15 +40,17 @@ function App() {
   const first = useRef(true);
   const admin = who.data?.admin === true;
 
-  // A new view: its name in the title, and the keyboard's focus on its heading (as a page load would).
+  // A new view: its name in the title, and the keyboard's focus on its heading (as a page load
+  // would). A new search text is the same view: the focus stays in the search field.
+  const title = titleOf(route);
   useEffect(() => {
-    document.title = `${titleOf(route)} · gomodproxy`;
+    document.title = `${title} · gomodproxy`;
     if (first.current) {
       first.current = false;
       return;
     }
     main.current?.querySelector<HTMLElement>('h1')?.focus();
-  }, [route]);
+  }, [title]);
 
   const links: { href: string; label: string; views: Route['view'][] }[] = [
     { href: '/', label: 'Modules', views: ['search', 'module', 'version'] },
