@@ -18,6 +18,7 @@ import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sour
 import { readSecret } from './secrets.ts';
 import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting, type UpstreamEntry } from './sumdb/index.ts';
+import { VulnDatabase } from './vulndb/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -27,6 +28,8 @@ export type RunningProxy = {
   modules: ModuleService;
   /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
   checksumDatabase: ChecksumDatabase | null;
+  /** The vulnerability database mirror served under /vulndb/; null with `vulndb: off`. */
+  vulnDatabase: VulnDatabase | null;
   metrics: ProxyMetrics;
   close(): Promise<void>;
 };
@@ -117,6 +120,8 @@ export type ProxyCore = {
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
   policy: ModulePolicy;
+  /** The vulnerability database mirror (not started: `serve` starts its refreshes); null with `vulndb: off`. */
+  vulnDatabase: VulnDatabase | null;
 };
 
 /** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
@@ -160,15 +165,19 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     logger,
     memoryCache,
   });
+  const vulnDatabase =
+    config.vulndb === 'off'
+      ? null
+      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, timeoutMs: config.upstreamTimeout });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const core = await assembleProxy(config, logger);
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase } = core;
   const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
   const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
   const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
@@ -190,6 +199,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     storage,
     checksumDatabase: database,
     checksums,
+    ...(vulnDatabase ? { vulnDatabase } : {}),
     metrics,
     downloads,
     policy,
@@ -202,13 +212,14 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
+  vulnDatabase?.start();
   const stopWatchingTls = config.tls ? keepKeyPairCurrent(config.tls, app.server as unknown as SecureContextTarget, logger) : () => {};
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `${config.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
   logger.info(
-    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
+    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off', vulndb: vulnDatabase?.url ?? 'off' },
     'gomodproxy serving',
   );
   return {
@@ -217,11 +228,13 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     storage,
     modules,
     checksumDatabase: database,
+    vulnDatabase,
     metrics,
     close: async () => {
       stopWatchingTls();
       access?.close();
       await app.close();
+      await vulnDatabase?.close();
       await downloads.close();
       await audit?.close();
       await storage.close?.();

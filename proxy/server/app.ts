@@ -1,7 +1,7 @@
 /**
  * The HTTP face of the proxy: the GOPROXY protocol routes, the proxied
- * checksum database (/sumdb/), /healthz, /readyz and /metrics, the web page
- * (/, /ui/…, /assets/…), one JSON log
+ * checksum database (/sumdb/), the vulnerability database mirror (/vulndb/), /healthz, /readyz and /metrics,
+ * the web page (/, /ui/…, /assets/…), one JSON log
  * line per request, and errors as one line of text the go command shows its
  * user ("server response: …").
  */
@@ -15,6 +15,7 @@ import { auditEntryFor } from './auditHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
+import { registerVulndbRoutes } from './vulndbRoutes.ts';
 import { registerWebPageRoutes } from './webPageRoutes.ts';
 
 declare module 'fastify' {
@@ -117,6 +118,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerSumdbRoutes(app, options);
+  registerVulndbRoutes(app, options);
   registerWebPageRoutes(app);
   registerProtocolRoutes(app, options);
   return app;

@@ -8,6 +8,7 @@ import type { ModuleService } from '../moduleService.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+import type { VulnDatabase } from '../vulndb/index.ts';
 import type { KeyPair } from './tlsFiles.ts';
 
 export type ServerOptions = {
@@ -16,6 +17,8 @@ export type ServerOptions = {
   /** The checksum database proxied under /sumdb/; null when verification is off. */
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
+  /** The Go vulnerability database mirror served under /vulndb/; none: `vulndb: off`. */
+  vulnDatabase?: VulnDatabase;
   metrics: ProxyMetrics;
   /** Where served module versions are noted for retention cleanup; none: not noted. */
   downloads?: DownloadLog;
