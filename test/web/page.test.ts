@@ -26,6 +26,20 @@ const alice: Credentials = { username: 'alice', password: 'wonderland' };
 /** Signed in, in no group. */
 const bob: Credentials = { username: 'bob', password: 'builder' };
 
+/** WCAG 2 contrast ratio of two #rrggbb colours. */
+function contrast(one: string, other: string): number {
+  const luminance = (hex: string) => {
+    const [r, g, b] = [1, 3, 5].map((at) => {
+      const channel = parseInt(hex.slice(at, at + 2), 16) / 255;
+      return channel <= 0.04045 ? channel / 12.92 : ((channel + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  if (!/^#[0-9a-f]{6}$/i.test(one) || !/^#[0-9a-f]{6}$/i.test(other)) throw new Error(`not #rrggbb colours: ${one}, ${other}`);
+  const [light, dark] = [luminance(one), luminance(other)].sort((a, b) => b - a);
+  return (light! + 0.05) / (dark! + 0.05);
+}
+
 describe('the web page in Chromium', () => {
   let folder: { path: string; dispose(): Promise<void> };
   let ca: TestCa;
@@ -244,6 +258,15 @@ describe('the web page in Chromium', () => {
         }
         if (colorScheme === 'dark') {
           expect(await page.evaluate<string>('getComputedStyle(document.body).backgroundColor')).toBe('rgb(13, 17, 23)');
+        }
+        // WCAG AA: 4.5:1 for text on each background it is drawn on, 3:1 for the bars.
+        const colour = (name: string) => page.evaluate<string>(`getComputedStyle(document.documentElement).getPropertyValue('--${name}').trim()`);
+        const pairs: [string, string, number][] = [
+          ['fg', 'bg', 4.5], ['muted', 'bg', 4.5], ['link', 'bg', 4.5], ['fg', 'panel', 4.5], ['muted', 'panel', 4.5], ['link', 'panel', 4.5],
+          ['error-fg', 'error-bg', 4.5], ['warn', 'bg', 4.5], ['accent', 'bg', 3], ['focus', 'bg', 3],
+        ];
+        for (const [text, background, least] of pairs) {
+          expect(contrast(await colour(text), await colour(background)), `${colorScheme}: --${text} on --${background}`).toBeGreaterThanOrEqual(least);
         }
       }
     }
