@@ -4,6 +4,7 @@
  * (collapsed) for screen readers and for copying.
  */
 import { formatTime } from '../format.ts';
+import { Table } from './Table.tsx';
 
 export type Bar = { time: string; value: number; label: string };
 
@@ -50,24 +51,13 @@ export function BarChart({ title, bars, valueHeading, max: fixedMax, unit = '' }
       </figcaption>
       <details>
         <summary>As a table</summary>
-        <div class="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Time</th>
-                <th scope="col">{valueHeading}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {bars.map((bar) => (
-                <tr>
-                  <td>{formatTime(bar.time)}</td>
-                  <td class="number">{bar.label}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          rows={bars}
+          columns={[
+            { heading: 'Time', cell: (bar) => formatTime(bar.time) },
+            { heading: valueHeading, number: true, cell: (bar) => bar.label },
+          ]}
+        />
       </details>
     </figure>
   );

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, callApi, type CleanupPlan, type Health } from '../api.ts';
 import { Answer, ErrorMessage } from '../components/Answer.tsx';
+import { Table } from '../components/Table.tsx';
 import { Time } from '../components/Time.tsx';
 import { formatBytes, formatCount, formatTime } from '../format.ts';
 import { useApi } from '../useApi.ts';
@@ -16,32 +17,15 @@ export function HealthView() {
           <>
             <section aria-labelledby="upstream-health-heading">
               <h2 id="upstream-health-heading">Upstreams</h2>
-              <div class="table-wrap">
-                <table>
-                  <thead>
-                    <tr>
-                      <th scope="col">Upstream</th>
-                      <th scope="col">Last success</th>
-                      <th scope="col">Last failure</th>
-                      <th scope="col">Last error</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {health.upstreams.map((u) => (
-                      <tr>
-                        <td>{u.url}</td>
-                        <td>
-                          <Time value={u.lastSuccess} />
-                        </td>
-                        <td>
-                          <Time value={u.lastFailure} />
-                        </td>
-                        <td>{u.lastError ?? '—'}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <Table
+                rows={health.upstreams}
+                columns={[
+                  { heading: 'Upstream', cell: (u) => u.url },
+                  { heading: 'Last success', cell: (u) => <Time value={u.lastSuccess} /> },
+                  { heading: 'Last failure', cell: (u) => <Time value={u.lastFailure} /> },
+                  { heading: 'Last error', cell: (u) => u.lastError ?? '—' },
+                ]}
+              />
             </section>
             <section aria-labelledby="store-heading">
               <h2 id="store-heading">Storage and checksum database</h2>
@@ -73,28 +57,14 @@ export function HealthView() {
               {health.gitMirrors.length === 0 ? (
                 <p class="muted">None.</p>
               ) : (
-                <div class="table-wrap">
-                  <table>
-                    <thead>
-                      <tr>
-                        <th scope="col">Host</th>
-                        <th scope="col">Repository</th>
-                        <th scope="col" class="number">
-                          Size
-                        </th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {health.gitMirrors.map((m) => (
-                        <tr>
-                          <td>{m.host}</td>
-                          <td>{m.repository}</td>
-                          <td class="number">{formatBytes(m.bytes)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </div>
+                <Table
+                  rows={health.gitMirrors}
+                  columns={[
+                    { heading: 'Host', cell: (m) => m.host },
+                    { heading: 'Repository', cell: (m) => m.repository },
+                    { heading: 'Size', number: true, cell: (m) => formatBytes(m.bytes) },
+                  ]}
+                />
               )}
             </section>
             <section aria-labelledby="cleanup-heading">
@@ -155,26 +125,14 @@ function CleanupDryRun() {
             The next cleanup would remove {formatCount(plan.versions.length)} version{plan.versions.length === 1 ? '' : 's'} and free {formatBytes(plan.freedBytes)}.
           </p>
           {plan.versions.length > 0 && (
-            <div class="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">Module</th>
-                    <th scope="col">Version</th>
-                    <th scope="col">Why</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {plan.versions.map((v) => (
-                    <tr>
-                      <td>{v.path}</td>
-                      <td>{v.version}</td>
-                      <td>{v.reason}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              rows={plan.versions}
+              columns={[
+                { heading: 'Module', cell: (v) => v.path },
+                { heading: 'Version', cell: (v) => v.version },
+                { heading: 'Why', cell: (v) => v.reason },
+              ]}
+            />
           )}
         </div>
       )}

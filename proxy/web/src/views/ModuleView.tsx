@@ -2,6 +2,7 @@
 import { query, type ModuleDetail } from '../api.ts';
 import { Answer } from '../components/Answer.tsx';
 import { CopyLine } from '../components/CopyLine.tsx';
+import { Table } from '../components/Table.tsx';
 import { Time } from '../components/Time.tsx';
 import { formatBytes } from '../format.ts';
 import { versionHref } from '../router.ts';
@@ -21,45 +22,30 @@ export function ModuleView({ path }: { path: string }) {
             <h2>
               {module.versions.length} version{module.versions.length === 1 ? '' : 's'}
             </h2>
-            <div class="table-wrap">
-              <table class="versions">
-                <thead>
-                  <tr>
-                    <th scope="col">Version</th>
-                    <th scope="col">Time</th>
-                    <th scope="col" class="number">Size</th>
-                    <th scope="col">Source</th>
-                    <th scope="col">Last download</th>
-                    <th scope="col">Hash (h1)</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {module.versions.map((version) => (
-                    <tr>
-                      <td>
-                        <a href={versionHref(module.path, version.version)}>{version.version}</a>
-                        {version.vulnerabilities && version.vulnerabilities.length > 0 && (
-                          <span class="badge warn" title={version.vulnerabilities.join(', ')}>
-                            {version.vulnerabilities.length} vulnerabilit{version.vulnerabilities.length === 1 ? 'y' : 'ies'}
-                          </span>
-                        )}
-                      </td>
-                      <td>
-                        <Time value={version.time} />
-                      </td>
-                      <td class="number">{formatBytes(version.size)}</td>
-                      <td>{version.source}</td>
-                      <td>
-                        <Time value={version.lastDownload} />
-                      </td>
-                      <td>
-                        <code class="hash">{version.h1}</code>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              name="versions"
+              rows={module.versions}
+              columns={[
+                {
+                  heading: 'Version',
+                  cell: (version) => (
+                    <>
+                      <a href={versionHref(module.path, version.version)}>{version.version}</a>
+                      {version.vulnerabilities && version.vulnerabilities.length > 0 && (
+                        <span class="badge warn" title={version.vulnerabilities.join(', ')}>
+                          {version.vulnerabilities.length} vulnerabilit{version.vulnerabilities.length === 1 ? 'y' : 'ies'}
+                        </span>
+                      )}
+                    </>
+                  ),
+                },
+                { heading: 'Time', cell: (version) => <Time value={version.time} /> },
+                { heading: 'Size', number: true, cell: (version) => formatBytes(version.size) },
+                { heading: 'Source', cell: (version) => version.source },
+                { heading: 'Last download', cell: (version) => <Time value={version.lastDownload} /> },
+                { heading: 'Hash (h1)', cell: (version) => <code class="hash">{version.h1}</code> },
+              ]}
+            />
           </>
         )}
       </Answer>

@@ -7,6 +7,7 @@ import { ApiError, callApi, query, type ModuleSummary, type Page } from '../api.
 import { navigate, moduleHref } from '../router.ts';
 import { ErrorMessage } from '../components/Answer.tsx';
 import { CopyLine } from '../components/CopyLine.tsx';
+import { Table } from '../components/Table.tsx';
 import { Time } from '../components/Time.tsx';
 import { formatCount } from '../format.ts';
 
@@ -88,32 +89,16 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
             {loading ? 'Searching…' : `${formatCount(results.total)} module${results.total === 1 ? '' : 's'}${q ? ` ${match === 'prefix' ? 'starting with' : 'containing'} “${q}”` : ''}`}
           </p>
           {results.items.length > 0 && (
-            <div class="table-wrap">
-              <table class="modules">
-                <thead>
-                  <tr>
-                    <th scope="col">Module</th>
-                    <th scope="col" class="number wide-only">Versions</th>
-                    <th scope="col">Latest</th>
-                    <th scope="col" class="wide-only">Last download</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {results.items.map((module) => (
-                    <tr>
-                      <td>
-                        <a href={moduleHref(module.path)}>{module.path}</a>
-                      </td>
-                      <td class="number wide-only">{formatCount(module.versions)}</td>
-                      <td>{module.latest}</td>
-                      <td class="wide-only">
-                        <Time value={module.lastDownload} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              name="modules"
+              rows={results.items}
+              columns={[
+                { heading: 'Module', cell: (module) => <a href={moduleHref(module.path)}>{module.path}</a> },
+                { heading: 'Versions', number: true, wideOnly: true, cell: (module) => formatCount(module.versions) },
+                { heading: 'Latest', cell: (module) => module.latest },
+                { heading: 'Last download', wideOnly: true, cell: (module) => <Time value={module.lastDownload} /> },
+              ]}
+            />
           )}
           {results.next && (
             <button type="button" onClick={more}>

@@ -6,6 +6,7 @@ import { useState } from 'preact/hooks';
 import { query, type Usage } from '../api.ts';
 import { Answer } from '../components/Answer.tsx';
 import { BarChart } from '../components/BarChart.tsx';
+import { Table } from '../components/Table.tsx';
 import { Time } from '../components/Time.tsx';
 import { formatCount, formatPercent } from '../format.ts';
 import { moduleHref } from '../router.ts';
@@ -77,30 +78,16 @@ export function UsageView({ admin }: { admin: boolean }) {
                 {usage.upstream.length === 0 ? (
                   <p class="muted">No upstream was asked in this span.</p>
                 ) : (
-                  <div class="table-wrap">
-                    <table>
-                      <thead>
-                        <tr>
-                          <th scope="col">Upstream</th>
-                          <th scope="col" class="number">Requests</th>
-                          <th scope="col" class="number">Errors</th>
-                          <th scope="col" class="number">p50</th>
-                          <th scope="col" class="number">p95</th>
-                        </tr>
-                      </thead>
-                      <tbody>
-                        {usage.upstream.map((u) => (
-                          <tr>
-                            <td>{u.url}</td>
-                            <td class="number">{formatCount(u.requests)}</td>
-                            <td class="number">{formatCount(u.errors)}</td>
-                            <td class="number">{u.p50ms === null ? '—' : `${u.p50ms} ms`}</td>
-                            <td class="number">{u.p95ms === null ? '—' : `${u.p95ms} ms`}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </div>
+                  <Table
+                    rows={usage.upstream}
+                    columns={[
+                      { heading: 'Upstream', cell: (u) => u.url },
+                      { heading: 'Requests', number: true, cell: (u) => formatCount(u.requests) },
+                      { heading: 'Errors', number: true, cell: (u) => formatCount(u.errors) },
+                      { heading: 'p50', number: true, cell: (u) => (u.p50ms === null ? '—' : `${u.p50ms} ms`) },
+                      { heading: 'p95', number: true, cell: (u) => (u.p95ms === null ? '—' : `${u.p95ms} ms`) },
+                    ]}
+                  />
                 )}
               </section>
               {admin && usage.topUsers && (
@@ -115,33 +102,15 @@ export function UsageView({ admin }: { admin: boolean }) {
                   {usage.denied.length === 0 ? (
                     <p class="muted">None in this span.</p>
                   ) : (
-                    <div class="table-wrap">
-                      <table>
-                        <thead>
-                          <tr>
-                            <th scope="col">Time</th>
-                            <th scope="col">User</th>
-                            <th scope="col">Module</th>
-                            <th scope="col">Reason</th>
-                          </tr>
-                        </thead>
-                        <tbody>
-                          {usage.denied.map((d) => (
-                            <tr>
-                              <td>
-                                <Time value={d.time} />
-                              </td>
-                              <td>{d.identity ?? 'anonymous'}</td>
-                              <td>
-                                {d.module}
-                                {d.version ? `@${d.version}` : ''}
-                              </td>
-                              <td>{d.reason}</td>
-                            </tr>
-                          ))}
-                        </tbody>
-                      </table>
-                    </div>
+                    <Table
+                      rows={usage.denied}
+                      columns={[
+                        { heading: 'Time', cell: (d) => <Time value={d.time} /> },
+                        { heading: 'User', cell: (d) => d.identity ?? 'anonymous' },
+                        { heading: 'Module', cell: (d) => `${d.module}${d.version ? `@${d.version}` : ''}` },
+                        { heading: 'Reason', cell: (d) => d.reason },
+                      ]}
+                    />
                   )}
                 </section>
               )}
@@ -156,25 +125,12 @@ export function UsageView({ admin }: { admin: boolean }) {
 function CountTable({ rows, heading }: { rows: { key: string; count: number; href?: string }[]; heading: string }) {
   if (rows.length === 0) return <p class="muted">None in this span.</p>;
   return (
-    <div class="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{heading}</th>
-            <th scope="col" class="number">
-              Downloads
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => (
-            <tr>
-              <td>{row.href ? <a href={row.href}>{row.key}</a> : row.key}</td>
-              <td class="number">{formatCount(row.count)}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <Table
+      rows={rows}
+      columns={[
+        { heading, cell: (row) => (row.href ? <a href={row.href}>{row.key}</a> : row.key) },
+        { heading: 'Downloads', number: true, cell: (row) => formatCount(row.count) },
+      ]}
+    />
   );
 }

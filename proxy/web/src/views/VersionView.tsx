@@ -2,6 +2,7 @@
 import { query, type SumdbState, type VersionDetail } from '../api.ts';
 import { Answer } from '../components/Answer.tsx';
 import { CopyLine } from '../components/CopyLine.tsx';
+import { Table } from '../components/Table.tsx';
 import { Time } from '../components/Time.tsx';
 import { formatBytes, formatCount } from '../format.ts';
 import { moduleHref } from '../router.ts';
@@ -64,26 +65,14 @@ export function VersionView({ path, version }: { path: string; version: string }
             <h2>
               Files ({formatCount(detail.files.length)}, {formatBytes(detail.files.reduce((sum, f) => sum + f.size, 0))} unpacked)
             </h2>
-            <div class="table-wrap">
-              <table class="files">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col" class="number">Size</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {detail.files.map((file) => (
-                    <tr>
-                      <td>
-                        <code>{file.name}</code>
-                      </td>
-                      <td class="number">{formatBytes(file.size)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              name="files"
+              rows={detail.files}
+              columns={[
+                { heading: 'Name', cell: (file) => <code>{file.name}</code> },
+                { heading: 'Size', number: true, cell: (file) => formatBytes(file.size) },
+              ]}
+            />
           </>
         )}
       </Answer>
