@@ -7,13 +7,15 @@ export type Page<T> = { items: T[]; next: string | null; total: number };
 
 export type ModuleSummary = { path: string; versions: number; latest: string; lastDownload: string | null };
 
-export type Source = 'upstream' | 'git' | 'import';
+/** Where a version came from; `unknown` for versions stored before the proxy recorded it. */
+export type Source = 'upstream' | 'git' | 'import' | 'unknown';
 
 export type VersionSummary = {
   version: string;
   time: string;
-  size: number;
-  h1: string;
+  /** The zip's bytes and hash; null when only the version's go.mod was downloaded. */
+  size: number | null;
+  h1: string | null;
   goModH1: string;
   source: Source;
   lastDownload: string | null;
@@ -27,7 +29,9 @@ export type SumdbState = { state: 'verified' | 'not-checked' | 'off' | 'private'
 export type VersionDetail = Omit<VersionSummary, 'vulnerabilities'> & {
   path: string;
   goMod: string;
-  files: { name: string; size: number }[];
+  /** The zip's files (at most 10,000; filesOmitted counts the rest); null when the zip is not stored. */
+  files: { name: string; size: number }[] | null;
+  filesOmitted?: number;
   sumdb: SumdbState;
   goGet: string;
   vulnerabilities?: string[];
@@ -38,7 +42,7 @@ export type Usage = {
   hitRate: { time: string; hits: number; misses: number }[];
   topModules: { path: string; count: number }[];
   topUsers?: { identity: string; count: number }[];
-  denied?: { time: string; identity: string | null; module: string; version: string; reason: string }[];
+  denied?: { time: string; identity: string | null; module: string; version: string | null; status?: number; reason: string }[];
   upstream: { url: string; requests: number; errors: number; p50ms: number | null; p95ms: number | null }[];
 };
 

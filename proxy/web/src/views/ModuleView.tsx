@@ -43,7 +43,7 @@ export function ModuleView({ path }: { path: string }) {
                 { heading: 'Size', number: true, cell: (version) => formatBytes(version.size) },
                 { heading: 'Source', cell: (version) => version.source },
                 { heading: 'Last download', cell: (version) => <Time value={version.lastDownload} /> },
-                { heading: 'Hash (h1)', cell: (version) => <code class="hash">{version.h1}</code> },
+                { heading: 'Hash (h1)', cell: (version) => (version.h1 ? <code class="hash">{version.h1}</code> : <span class="muted">zip not stored</span>) },
               ]}
             />
           </>

@@ -56,23 +56,30 @@ export function VersionView({ path, version }: { path: string; version: string }
             </dl>
             <h2>go.sum lines</h2>
             <pre class="gosum">
-              <code>{`${detail.path} ${detail.version} ${detail.h1}\n${detail.path} ${detail.version}/go.mod ${detail.goModH1}`}</code>
+              <code>{[detail.h1 && `${detail.path} ${detail.version} ${detail.h1}`, `${detail.path} ${detail.version}/go.mod ${detail.goModH1}`].filter(Boolean).join('\n')}</code>
             </pre>
             <h2>go.mod</h2>
             <pre class="gomod">
               <code>{detail.goMod}</code>
             </pre>
-            <h2>
-              Files ({formatCount(detail.files.length)}, {formatBytes(detail.files.reduce((sum, f) => sum + f.size, 0))} unpacked)
-            </h2>
-            <Table
-              name="files"
-              rows={detail.files}
-              columns={[
-                { heading: 'Name', cell: (file) => <code>{file.name}</code> },
-                { heading: 'Size', number: true, cell: (file) => formatBytes(file.size) },
-              ]}
-            />
+            {detail.files ? (
+              <>
+                <h2>
+                  Files ({formatCount(detail.files.length + (detail.filesOmitted ?? 0))}, {formatBytes(detail.files.reduce((sum, f) => sum + f.size, 0))} unpacked
+                  {detail.filesOmitted ? `, the first ${formatCount(detail.files.length)} named` : ''})
+                </h2>
+                <Table
+                  name="files"
+                  rows={detail.files}
+                  columns={[
+                    { heading: 'Name', cell: (file) => <code>{file.name}</code> },
+                    { heading: 'Size', number: true, cell: (file) => formatBytes(file.size) },
+                  ]}
+                />
+              </>
+            ) : (
+              <p class="muted">The zip of this version is not stored: only its go.mod was downloaded.</p>
+            )}
           </>
         )}
       </Answer>
