@@ -349,6 +349,11 @@ const auth = z
       .optional()
       .describe('Who may read `/metrics` (users, groups, `authenticated`); `/healthz` and `/readyz` are always open.')
       .meta({ shownDefault: 'as `access.default`' }),
+    admin: z
+      .array(principal)
+      .default([])
+      .describe('Who may see the admin views of the web page and its API (`/api/health`, `/api/settings`, top users and denied requests in `/api/usage`, the cleanup dry run): users, groups, `authenticated`. Without `auth` everyone may.')
+      .meta({ shownDefault: 'nobody' }),
     maxFailedLogins: wholeNumber(1)
       .default(10)
       .describe('Failed sign-ins a client address (an IPv6 /64) may make per minute, per replica; more are answered 429 without checking them.'),

@@ -5,6 +5,8 @@
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createAccessControl } from './access/index.ts';
+import { CatalogUpkeep, ModuleCatalog } from './catalog/index.ts';
+import { RequestStats, UsageHistory } from './usage/index.ts';
 import { parseListen, type Config } from './config.ts';
 import { AuditTrail } from './access/audit.ts';
 import { clientAddressResolver } from './access/clientAddress.ts';
@@ -31,6 +33,10 @@ export type RunningProxy = {
   /** The vulnerability database mirror served under /vulndb/; null with `vulndb: off`. */
   vulnDatabase: VulnDatabase | null;
   metrics: ProxyMetrics;
+  /** What the store holds, as the API sees it (listed in the background after start). */
+  catalog: ModuleCatalog;
+  /** Lists the store into the catalog again (tests wait for it). */
+  relistCatalog(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -120,12 +126,21 @@ export type ProxyCore = {
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
   policy: ModulePolicy;
+  /** The chain that builds private modules from git. */
+  privateSource: SourceChain;
   /** The vulnerability database mirror (not started: `serve` starts its refreshes); null with `vulndb: off`. */
   vulnDatabase: VulnDatabase | null;
 };
 
-/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
-export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
+/**
+ * Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the
+ * module service; `onVersionStored` is told of every .mod and .zip it stores.
+ */
+export async function assembleProxy(
+  config: Config,
+  logger: Logger,
+  onVersionStored?: (modulePath: string, version: string, file: 'mod' | 'zip') => void,
+): Promise<ProxyCore> {
   // Sources first: a missing upstream secret stops start-up before storage is opened.
   const memoryCache = new MemoryCache(config.memoryCacheBytes);
   const gitOptions = {
@@ -154,16 +169,18 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache, upstream);
   const policy = new ModulePolicy(config.policy);
+  const privateSource = new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]);
   const modules = new ModuleService({
     fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
     upstream,
     privatePatterns: config.private,
-    privateSource: new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]),
+    privateSource,
     listTtlMs: config.listTtl,
     checksums,
     logger,
     memoryCache,
+    ...(onVersionStored ? { onVersionStored } : {}),
   });
   const vulnDatabase =
     config.vulndb === 'off'
@@ -172,13 +189,22 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, privateSource, vulnDatabase };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
-  const core = await assembleProxy(config, logger);
+  const catalog = new ModuleCatalog();
+  const core = await assembleProxy(config, logger, (modulePath, version, file) => catalog.noteFile(modulePath, version, file));
   const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase } = core;
-  const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const usageHistory = new UsageHistory(storage);
+  const downloads = new DownloadLog({
+    storage,
+    logger,
+    flushEveryMs: config.retention.recordEvery,
+    onRecord: (modulePath, version, at) => catalog.noteDownload(modulePath, version, at),
+    onWritten: (key, usage) => usageHistory.noteWritten(key, usage),
+  });
+  usageHistory.attach(downloads);
   const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
   const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
   if (!access && config.private.length > 0) {
@@ -209,9 +235,16 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
     ...(keyPair ? { tls: keyPair } : {}),
     ...(access ? { access } : {}),
+    catalog,
+    requests: new RequestStats(),
+    usageHistory,
+    sourceChains: config.private.length > 0 ? [upstream, core.privateSource] : [upstream],
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
+  // Listed after the proxy serves: start-up never waits for a scan of the store.
+  const catalogUpkeep = new CatalogUpkeep({ catalog, storage, logger });
+  catalogUpkeep.start();
   vulnDatabase?.start();
   const stopWatchingTls = config.tls ? keepKeyPairCurrent(config.tls, app.server as unknown as SecureContextTarget, logger) : () => {};
   const address = app.server.address();
@@ -230,9 +263,12 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksumDatabase: database,
     vulnDatabase,
     metrics,
+    catalog,
+    relistCatalog: () => catalogUpkeep.relist(),
     close: async () => {
       stopWatchingTls();
       access?.close();
+      await catalogUpkeep.close();
       await app.close();
       await vulnDatabase?.close();
       await downloads.close();

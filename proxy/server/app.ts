@@ -12,9 +12,11 @@ import { sendText } from './sendText.ts';
 import { registerAccessCheck } from './accessCheck.ts';
 import { clientAddressResolver } from '../access/clientAddress.ts';
 import { auditEntryFor } from './auditHook.ts';
+import { recordUsage } from './usageHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
+import { registerApiRoutes } from './api/index.ts';
 import { registerVulndbRoutes } from './vulndbRoutes.ts';
 import { registerWebPageRoutes } from './webPageRoutes.ts';
 
@@ -47,7 +49,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
-  const { audit } = options;
+  const { audit, requests } = options;
   const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
   // The line is written when the connection is done with the response, not on fastify's
   // onResponse: a client that has all the bytes of a streamed zip may close before the
@@ -71,10 +73,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         },
         'request',
       );
-      if (audit) {
-        const entry = auditEntryFor(request, reply, clientAddressOf);
-        if (entry) audit.record(entry);
-      }
+      const entry = audit || requests ? auditEntryFor(request, reply, clientAddressOf) : null;
+      if (entry) audit?.record(entry);
+      if (requests) recordUsage(request, reply, entry, options.downloads, requests);
     });
   });
 
@@ -118,6 +119,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerSumdbRoutes(app, options);
+  if (options.catalog) registerApiRoutes(app, { ...options, catalog: options.catalog });
   registerVulndbRoutes(app, options);
   registerWebPageRoutes(app);
   registerProtocolRoutes(app, options);

@@ -1,6 +1,9 @@
 /** What the server is built from: the services behind its routes, and its settings. */
 import type { Logger } from 'pino';
 import type { AccessControl } from '../access/index.ts';
+import type { ModuleCatalog } from '../catalog/index.ts';
+import type { SourceChain } from '../sources/index.ts';
+import type { RequestStats, UsageHistory } from '../usage/index.ts';
 import type { AuditTrail } from '../access/audit.ts';
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import type { ModulePolicy } from '../access/policy.ts';
@@ -35,4 +38,12 @@ export type ServerOptions = {
   tls?: KeyPair;
   /** Who may read what; none: everyone may read everything. */
   access?: AccessControl;
+  /** What the store holds, for the JSON API (/api/…); none: no API. */
+  catalog?: ModuleCatalog;
+  /** Who was served and who refused, since start (for /api/usage); none: not kept. */
+  requests?: RequestStats;
+  /** Every replica's request counts over time (for /api/usage). */
+  usageHistory?: UsageHistory;
+  /** The source chains whose upstreams /api/usage and /api/health report: the upstream list, then the private (git) one. */
+  sourceChains?: SourceChain[];
 };

@@ -4,6 +4,7 @@
 # under a folder named for its version and the module's go.sum, so an unchanged pin builds nothing.
 # Prints the binary's path.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../refuseWhileToolsBuild.sh" "govulncheck"
 
 tools_module="$(cd "$(dirname "$0")/../tools/govulncheck" && pwd)"
 version="$(awk '$1 == "require" && $2 == "golang.org/x/vuln" { print $3; exit }' "$tools_module/go.mod")"
