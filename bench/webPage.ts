@@ -8,7 +8,7 @@
 //   visit; the assets are cached for a year, so not asked again) and then its one API call,
 //   /api/module, one after the other as the page makes them; against the go command's own request
 //   about the same module, @v/list, measured alternately in the same run. Target: under 50 ms.
-//   (The API's own time to first byte for search and module answers is bench/webApi.ts.)
+//   (The API's own time to first byte, search included, is measured by the API's benchmark.)
 //
 //   node bench/webPage.ts [--requests 200] [--modules 10000] [--versions 10]
 
