@@ -5,6 +5,9 @@
 
 export type Page<T> = { items: T[]; next: string | null; total: number };
 
+/** A module search; `complete` is false while the proxy still lists its store after a start. */
+export type ModuleSearch = Page<ModuleSummary> & { complete?: boolean };
+
 export type ModuleSummary = { path: string; versions: number; latest: string; lastDownload: string | null };
 
 /** Where a version came from; `unknown` for versions stored before the proxy recorded it. */

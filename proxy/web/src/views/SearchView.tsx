@@ -3,7 +3,7 @@
  * types; the query is kept in the address so a search can be shared. Pages of 50, more on demand.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, callApi, query, type ModuleSummary, type Page } from '../api.ts';
+import { ApiError, callApi, query, type ModuleSearch } from '../api.ts';
 import { navigate, moduleHref } from '../router.ts';
 import { ErrorMessage } from '../components/Answer.tsx';
 import { CopyLine } from '../components/CopyLine.tsx';
@@ -15,7 +15,7 @@ type Match = 'prefix' | 'substring';
 
 export function SearchView({ q, match }: { q: string; match: Match }) {
   const [text, setText] = useState(q);
-  const [results, setResults] = useState<{ items: ModuleSummary[]; next: string | null; total: number } | null>(null);
+  const [results, setResults] = useState<ModuleSearch | null>(null);
   const [error, setError] = useState<ApiError | null>(null);
   const [loading, setLoading] = useState(false);
 
@@ -30,7 +30,7 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
   useEffect(() => {
     let current = true;
     setLoading(true);
-    callApi<Page<ModuleSummary>>(`/api/modules${query({ q, match, limit: 50 })}`).then(
+    callApi<ModuleSearch>(`/api/modules${query({ q, match, limit: 50 })}`).then(
       (page) => {
         if (!current) return;
         setResults(page);
@@ -52,8 +52,8 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
   const more = async () => {
     if (!results?.next) return;
     try {
-      const page = await callApi<Page<ModuleSummary>>(`/api/modules${query({ q, match, limit: 50, cursor: results.next })}`);
-      setResults({ items: [...results.items, ...page.items], next: page.next, total: page.total });
+      const page = await callApi<ModuleSearch>(`/api/modules${query({ q, match, limit: 50, cursor: results.next })}`);
+      setResults({ ...page, items: [...results.items, ...page.items] });
     } catch (err) {
       setError(err as ApiError);
     }
@@ -86,7 +86,7 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
       {results && (
         <>
           <p role="status" class="muted">
-            {loading ? 'Searching…' : `${formatCount(results.total)} module${results.total === 1 ? '' : 's'}${q ? ` ${match === 'prefix' ? 'starting with' : 'containing'} “${q}”` : ''}`}
+            {loading ? 'Searching…' : `${formatCount(results.total)} module${results.total === 1 ? '' : 's'}${q ? ` ${match === 'prefix' ? 'starting with' : 'containing'} “${q}”` : ''}${results.complete === false ? ' so far: the proxy is still listing its store' : ''}`}
           </p>
           {results.items.length > 0 && (
             <Table
