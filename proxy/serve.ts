@@ -185,7 +185,7 @@ export async function assembleProxy(
   const vulnDatabase =
     config.vulndb === 'off'
       ? null
-      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, timeoutMs: config.upstreamTimeout });
+      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, metrics, timeoutMs: config.upstreamTimeout });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
