@@ -243,6 +243,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     downloads,
     policy,
     vulnerable,
+    vulnerabilities,
     ...(audit ? { audit } : {}),
     clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,

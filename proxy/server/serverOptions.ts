@@ -9,6 +9,7 @@ import type { AuditTrail } from '../access/audit.ts';
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import type { ModulePolicy } from '../access/policy.ts';
 import type { VulnerablePolicy } from '../access/vulnerablePolicy.ts';
+import type { VulnerableVersions } from '../vulndb/vulnerableVersions.ts';
 import type { ModuleService } from '../moduleService.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
@@ -32,6 +33,8 @@ export type ServerOptions = {
   policy?: ModulePolicy;
   /** What advisories of the vulnerability database mean for served versions (recorded, or refused through `policy`); none: not looked up. */
   vulnerable?: VulnerablePolicy;
+  /** The advisories of each stored version (shown by /api/module and /api/version); none: not shown. */
+  vulnerabilities?: VulnerableVersions;
   /** Where served module files and refused requests are recorded; none: not recorded. */
   audit?: AuditTrail;
   /** The client address of a request, for the audit trail (X-Forwarded-For from trusted proxies). */

@@ -155,6 +155,11 @@ describe('policy.vulnerable with the go command', () => {
       const metrics = await (await fetch(`${warn.url}/metrics`)).text();
       expect(metrics).toContain('gomodproxy_vulnerable_downloads_total{action="warn",file="zip"} 1');
       expect(warn.vulnerabilities.advisoriesFor(LIB, 'v1.0.0')?.map((a) => a.id)).toEqual(['GO-2026-0101']);
+      // The web page's API says the same: the affected version names its advisory, a clean one none.
+      type Browsed = { versions: Array<{ version: string; vulnerabilities?: string[] }> };
+      const browse = async (path: string) => (await (await fetch(`${warn.url}/api/module?path=${encodeURIComponent(path)}`)).json()) as Browsed;
+      expect((await browse(LIB)).versions.find((v) => v.version === 'v1.0.0')?.vulnerabilities).toEqual(['GO-2026-0101']);
+      expect((await browse('github.com/acme/other')).versions.find((v) => v.version === 'v1.0.0')?.vulnerabilities).toEqual([]);
     } finally {
       await home.dispose();
       await warn.dispose();
