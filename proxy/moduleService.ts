@@ -16,7 +16,11 @@
  * - What is stored was verified, so a stored file is served without asking
  *   the checksum database again.
  * - The store's own `@v/list` names the versions it holds, so the store is
- *   a complete GOPROXY=file:// tree.
+ *   a complete GOPROXY=file:// tree. It is rewritten after a .mod is stored, in the background
+ *   (nothing reads it on the way to an answer: `list` is answered from upstream or from the
+ *   stored .mod files); settle() waits for it.
+ * - A cold .info starts fetching the version's .mod and .zip in the background (`prefetch`),
+ *   through the same single flight and acceptance as a client's request (prefetcher.ts).
  */
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -34,6 +38,7 @@ import {
 } from './protocol/index.ts';
 import type { CacheSection, MemoryCache } from './memoryCache.ts';
 import { PhaseTimer } from './phaseTimer.ts';
+import { Prefetcher } from './prefetcher.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
@@ -74,9 +79,23 @@ export type ModuleServiceOptions = {
    * it may be fetched. Versions in storage are served all the same.
    */
   fetchRefusal?: (modulePath: string) => { message: string } | null;
+  /**
+   * What a cold request fetches ahead of the go command's next ones: `onInfo` (a cold .info of a
+   * version fetches its .mod and .zip, as `go mod download` and `go get` ask next), `onMod` (a cold
+   * .mod too fetches its .info and .zip: faster for `go mod download`, but `go list -m all`,
+   * `go mod graph` and `go get` read the go.mod of many versions they never download), or `off`
+   * (the default here; the settings default to `onInfo`).
+   */
+  prefetch?: PrefetchSetting;
   /** Clock, for tests of TTLs. */
   now?: () => number;
 };
+
+export type PrefetchSetting = 'off' | 'onInfo' | 'onMod';
+
+/** Background fetches at once, and waiting: a few beside the go command's own requests. */
+const PREFETCH_CONCURRENCY = 4;
+const PREFETCH_QUEUE_LIMIT = 1000;
 
 /** A stored .info or .mod larger than this is read from storage each time. */
 const SMALL_FILE_REMEMBERED_BYTES = 64 * 1024;
@@ -101,7 +120,10 @@ export class ModuleService {
   private readonly zipHashes: CacheSection<string>;
   /** Stored .info and .mod files (they are small and immutable). */
   private readonly smallFiles: CacheSection<Buffer>;
-  private readonly listRewrites = new Map<string, Promise<void>>();
+  /** The running or waiting rewrite of each module's stored list; `waiting` until it lists the folder. */
+  private readonly listRewrites = new Map<string, { waiting: boolean; done: Promise<void> }>();
+  private readonly prefetch: PrefetchSetting;
+  private readonly prefetcher: Prefetcher;
 
   constructor(options: ModuleServiceOptions) {
     this.storage = options.storage;
@@ -116,6 +138,14 @@ export class ModuleService {
     this.listAndLatestAnswers = options.memoryCache.section('upstream answers', (answer) => answer.body.length + answer.source.length);
     this.zipHashes = options.memoryCache.section('zip hashes', (hash) => hash.length);
     this.smallFiles = options.memoryCache.section('small files', (body) => body.length, SMALL_FILE_REMEMBERED_BYTES);
+    this.prefetch = options.prefetch ?? 'off';
+    this.prefetcher = new Prefetcher({ concurrency: PREFETCH_CONCURRENCY, queueLimit: PREFETCH_QUEUE_LIMIT, logger: options.logger });
+  }
+
+  /** Resolves once the background work started so far (prefetches, list rewrites) has ended. */
+  async settle(): Promise<void> {
+    await this.prefetcher.idle();
+    while (this.listRewrites.size > 0) await Promise.all([...this.listRewrites.values()].map((rewrite) => rewrite.done));
   }
 
   isPrivate(modulePath: string): boolean {
@@ -206,6 +236,7 @@ export class ModuleService {
       return { cache: 'hit', body: stored };
     }
     const source = this.sourceFor(request.module);
+    this.prefetchAfterMiss(request.kind, request.module, request.version);
 
     const { value } = await this.upstreamFetches.do(key, async () => {
       const phases = new PhaseTimer();
@@ -221,7 +252,7 @@ export class ModuleService {
       // If another writer won the race, serve what it stored (read back); else what we stored.
       const final = stored ? body : ((await phases.time('readBack', () => this.storage.readBytes(key))) ?? body);
       this.smallFiles.set(key, final);
-      if (request.kind === 'mod') await phases.time('listRewrite', () => this.rewriteLocalList(request.module));
+      if (request.kind === 'mod') this.rewriteLocalList(request.module);
       this.logPhases(request, phases);
       return { cache: 'miss' as const, source: answeredBy, body: final };
     });
@@ -369,16 +400,44 @@ export class ModuleService {
     return info ? { cache: 'local', body: info } : null;
   }
 
-  /** Keeps the store's own `@v/list` equal to the versions it holds (as the go command's cache does). */
-  private async rewriteLocalList(modulePath: string): Promise<void> {
-    const previous = this.listRewrites.get(modulePath) ?? Promise.resolve();
-    const next = previous.then(() => writeStoredList(this.storage, modulePath));
-    const settled = next.catch((err: unknown) => {
-      this.logger.warn({ module: modulePath, err }, 'could not rewrite the stored version list');
+  /**
+   * Keeps the store's own `@v/list` equal to the versions it holds (as the go command's cache
+   * does), in the background: one rewrite per module at a time, and a rewrite that has not yet
+   * listed the folder covers every version stored before it does, so a burst of .mod files of one
+   * module costs one or two rewrites, not one each.
+   */
+  private rewriteLocalList(modulePath: string): void {
+    const current = this.listRewrites.get(modulePath);
+    if (current?.waiting) return;
+    const rewrite = { waiting: true, done: Promise.resolve() };
+    rewrite.done = (current?.done ?? Promise.resolve())
+      .then(() => {
+        rewrite.waiting = false;
+        return writeStoredList(this.storage, modulePath);
+      })
+      .catch((err: unknown) => {
+        this.logger.warn({ module: modulePath, err }, 'could not rewrite the stored version list');
+      })
+      .finally(() => {
+        if (this.listRewrites.get(modulePath) === rewrite) this.listRewrites.delete(modulePath);
+      });
+    this.listRewrites.set(modulePath, rewrite);
+  }
+
+  /**
+   * On a cold .info (and with `onMod`, a cold .mod), fetches the version's other files in the
+   * background, in the order the go command asks them: the .info first (joining the client's
+   * fetch; a version that is not there stops the job), then the .mod, then the .zip (so the zip's
+   * go.mod is compared with the stored .mod).
+   */
+  private prefetchAfterMiss(kind: 'info' | 'mod', modulePath: string, version: string): void {
+    if (this.prefetch === 'off' || (kind === 'mod' && this.prefetch !== 'onMod')) return;
+    this.prefetcher.schedule(`${modulePath}@${version}`, async () => {
+      await this.info(modulePath, version);
+      await this.mod(modulePath, version);
+      const zip = await this.zip(modulePath, version);
+      await zip.object.close();
     });
-    this.listRewrites.set(modulePath, settled);
-    await settled;
-    if (this.listRewrites.get(modulePath) === settled) this.listRewrites.delete(modulePath);
   }
 
   /**

@@ -156,6 +156,7 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     privatePatterns: config.private,
     privateSource: new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]),
     listTtlMs: config.listTtl,
+    prefetch: config.prefetch,
     checksums,
     logger,
     memoryCache,
@@ -222,6 +223,8 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
       stopWatchingTls();
       access?.close();
       await app.close();
+      // Background fetches and list rewrites end before the store closes.
+      await modules.settle();
       await downloads.close();
       await audit?.close();
       await storage.close?.();
