@@ -426,15 +426,17 @@ export class ModuleService {
 
   /**
    * On a cold .info (and with `onMod`, a cold .mod), fetches the version's other files in the
-   * background, in the order the go command asks them: the .info first (joining the client's
-   * fetch; a version that is not there stops the job), then the .mod, then the .zip (so the zip's
-   * go.mod is compared with the stored .mod).
+   * background: the .info and .mod at once (one of them joins the client's fetch; the go command
+   * asks the .mod as soon as it has the .info, one version after the other, so this halves its
+   * wait), then, once both are stored, the .zip (so the zip's go.mod is compared with the stored
+   * .mod). A version that is not there stops the job after one request more than the client's.
    */
   private prefetchAfterMiss(kind: 'info' | 'mod', modulePath: string, version: string): void {
     if (this.prefetch === 'off' || (kind === 'mod' && this.prefetch !== 'onMod')) return;
     this.prefetcher.schedule(`${modulePath}@${version}`, async () => {
-      await this.info(modulePath, version);
-      await this.mod(modulePath, version);
+      // Both end before the job does (settle() waits for them); then the first failure stops it.
+      const smallFiles = await Promise.allSettled([this.info(modulePath, version), this.mod(modulePath, version)]);
+      for (const outcome of smallFiles) if (outcome.status === 'rejected') throw outcome.reason;
       const zip = await this.zip(modulePath, version);
       await zip.object.close();
     });

@@ -284,12 +284,26 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
     await expect(service.zip(modulePath, 'v1.1.0')).rejects.toMatchObject({ code: 'BAD_UPSTREAM_CONTENT' });
   });
 
-  it('fetches nothing ahead for a .info that is not there', async () => {
+  it('asks only the .mod more for a version that is not there', async () => {
     const { service } = await newService({ prefetch: 'onInfo' });
-    const before = upstream.count('v9.9.9');
-    await expect(service.info(modulePath, 'v9.9.9')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const before = { info: upstream.count('v1.9.9.info'), mod: upstream.count('v1.9.9.mod'), zip: upstream.count('v1.9.9.zip') };
+    await expect(service.info(modulePath, 'v1.9.9')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await service.settle();
-    expect(upstream.count('v9.9.9') - before).toBe(1);
+    expect({ info: upstream.count('v1.9.9.info') - before.info, mod: upstream.count('v1.9.9.mod') - before.mod, zip: upstream.count('v1.9.9.zip') - before.zip }).toEqual({ info: 1, mod: 1, zip: 0 });
+  });
+
+  it('fetches the .mod while the client waits for the .info: its .mod request joins or hits', async () => {
+    const { service } = await newService({ prefetch: 'onInfo' });
+    let release!: () => void;
+    upstream.fail((p) => p.endsWith('v1.1.0.info'), { until: new Promise<void>((resolve) => (release = resolve)) }, { times: 1 });
+    const asked = counter();
+    const info = service.info(modulePath, 'v1.1.0');
+    while (asked().mod === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await info;
+    expect((await service.mod(modulePath, 'v1.1.0')).body.toString()).toBe(goModText(modules[1]!));
+    await service.settle();
+    expect(asked()).toEqual({ info: 1, mod: 1, zip: 1 });
   });
 
   it.each([
