@@ -19,8 +19,8 @@
  *   a complete GOPROXY=file:// tree. It is rewritten after a .mod is stored, in the background
  *   (nothing reads it on the way to an answer: `list` is answered from upstream or from the
  *   stored .mod files); settle() waits for it.
- * - A cold .info starts fetching the version's .mod and .zip in the background (`prefetch`),
- *   through the same single flight and acceptance as a client's request (prefetcher.ts).
+ * - A cold .info starts fetching the version's .mod and .zip in the background (`fetchAhead`),
+ *   through the same single flight and acceptance as a client's request (fetchAhead.ts).
  */
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
@@ -38,7 +38,7 @@ import {
 } from './protocol/index.ts';
 import type { CacheSection, MemoryCache } from './memoryCache.ts';
 import { PhaseTimer } from './phaseTimer.ts';
-import { Prefetcher } from './prefetcher.ts';
+import { FetchAhead } from './fetchAhead.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
@@ -86,16 +86,16 @@ export type ModuleServiceOptions = {
    * `go mod graph` and `go get` read the go.mod of many versions they never download), or `off`
    * (the default here; the settings default to `onInfo`).
    */
-  prefetch?: PrefetchSetting;
+  fetchAhead?: FetchAheadSetting;
   /** Clock, for tests of TTLs. */
   now?: () => number;
 };
 
-export type PrefetchSetting = 'off' | 'onInfo' | 'onMod';
+export type FetchAheadSetting = 'off' | 'onInfo' | 'onMod';
 
 /** Background fetches at once, and waiting: a few beside the go command's own requests. */
-const PREFETCH_CONCURRENCY = 4;
-const PREFETCH_QUEUE_LIMIT = 1000;
+const FETCH_AHEAD_CONCURRENCY = 4;
+const FETCH_AHEAD_QUEUE_LIMIT = 1000;
 
 /** A stored .info or .mod larger than this is read from storage each time. */
 const SMALL_FILE_REMEMBERED_BYTES = 64 * 1024;
@@ -122,8 +122,8 @@ export class ModuleService {
   private readonly smallFiles: CacheSection<Buffer>;
   /** The running or waiting rewrite of each module's stored list; `waiting` until it lists the folder. */
   private readonly listRewrites = new Map<string, { waiting: boolean; done: Promise<void> }>();
-  private readonly prefetch: PrefetchSetting;
-  private readonly prefetcher: Prefetcher;
+  private readonly fetchAheadSetting: FetchAheadSetting;
+  private readonly fetchAhead: FetchAhead;
 
   constructor(options: ModuleServiceOptions) {
     this.storage = options.storage;
@@ -138,13 +138,13 @@ export class ModuleService {
     this.listAndLatestAnswers = options.memoryCache.section('upstream answers', (answer) => answer.body.length + answer.source.length);
     this.zipHashes = options.memoryCache.section('zip hashes', (hash) => hash.length);
     this.smallFiles = options.memoryCache.section('small files', (body) => body.length, SMALL_FILE_REMEMBERED_BYTES);
-    this.prefetch = options.prefetch ?? 'off';
-    this.prefetcher = new Prefetcher({ concurrency: PREFETCH_CONCURRENCY, queueLimit: PREFETCH_QUEUE_LIMIT, logger: options.logger });
+    this.fetchAheadSetting = options.fetchAhead ?? 'off';
+    this.fetchAhead = new FetchAhead({ concurrency: FETCH_AHEAD_CONCURRENCY, queueLimit: FETCH_AHEAD_QUEUE_LIMIT, logger: options.logger });
   }
 
-  /** Resolves once the background work started so far (prefetches, list rewrites) has ended. */
+  /** Resolves once the background work started so far (fetches ahead, list rewrites) has ended. */
   async settle(): Promise<void> {
-    await this.prefetcher.idle();
+    await this.fetchAhead.idle();
     while (this.listRewrites.size > 0) await Promise.all([...this.listRewrites.values()].map((rewrite) => rewrite.done));
   }
 
@@ -236,7 +236,7 @@ export class ModuleService {
       return { cache: 'hit', body: stored };
     }
     const source = this.sourceFor(request.module);
-    this.prefetchAfterMiss(request.kind, request.module, request.version);
+    this.fetchAheadAfterMiss(request.kind, request.module, request.version);
 
     const { value } = await this.upstreamFetches.do(key, async () => {
       const phases = new PhaseTimer();
@@ -431,9 +431,9 @@ export class ModuleService {
    * wait), then, once both are stored, the .zip (so the zip's go.mod is compared with the stored
    * .mod). A version that is not there stops the job after one request more than the client's.
    */
-  private prefetchAfterMiss(kind: 'info' | 'mod', modulePath: string, version: string): void {
-    if (this.prefetch === 'off' || (kind === 'mod' && this.prefetch !== 'onMod')) return;
-    this.prefetcher.schedule(`${modulePath}@${version}`, async () => {
+  private fetchAheadAfterMiss(kind: 'info' | 'mod', modulePath: string, version: string): void {
+    if (this.fetchAheadSetting === 'off' || (kind === 'mod' && this.fetchAheadSetting !== 'onMod')) return;
+    this.fetchAhead.schedule(`${modulePath}@${version}`, async () => {
       // Both end before the job does (settle() waits for them); then the first failure stops it.
       const smallFiles = await Promise.allSettled([this.info(modulePath, version), this.mod(modulePath, version)]);
       for (const outcome of smallFiles) if (outcome.status === 'rejected') throw outcome.reason;

@@ -156,7 +156,7 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
     privatePatterns: config.private,
     privateSource: new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]),
     listTtlMs: config.listTtl,
-    prefetch: config.prefetch,
+    fetchAhead: config.fetchAhead,
     checksums,
     logger,
     memoryCache,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../proxy/memoryCache.ts';
-import { ModuleService, type PrefetchSetting } from '../../proxy/moduleService.ts';
+import { ModuleService, type FetchAheadSetting } from '../../proxy/moduleService.ts';
 import { sourceChainFromSetting } from '../../proxy/sources/index.ts';
 import { DiskStorage, listKey, versionKey } from '../../proxy/storage/index.ts';
 import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
@@ -43,7 +43,7 @@ afterEach(async () => {
 });
 
 /** A module service over a fresh disk store, asking the test upstream; `clock` moves its time. */
-async function newService(options: { memoryCacheBytes?: number; storageDir?: string; prefetch?: PrefetchSetting } = {}) {
+async function newService(options: { memoryCacheBytes?: number; storageDir?: string; fetchAhead?: FetchAheadSetting } = {}) {
   const dir = options.storageDir ?? (await makeTempDir('gomodproxy-service-store-'));
   const storage = new DiskStorage(dir);
   await storage.open();
@@ -57,9 +57,9 @@ async function newService(options: { memoryCacheBytes?: number; storageDir?: str
     logger: pino({ level: 'silent' }),
     memoryCache,
     now: () => clock.now,
-    ...(options.prefetch && { prefetch: options.prefetch }),
+    ...(options.fetchAhead && { fetchAhead: options.fetchAhead }),
   });
-  // Background work (list rewrites, prefetches) ends before the store is removed.
+  // Background work (list rewrites, fetches ahead) ends before the store is removed.
   cleanups.push(async () => {
     await service.settle();
     if (!options.storageDir) await removeTempDir(dir);
@@ -221,7 +221,7 @@ describe('the stored list', () => {
   });
 });
 
-describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the background', () => {
+describe('fetch ahead: a cold .info fetches the version\'s .mod and .zip in the background', () => {
   /** Upstream requests for the files of v1.1.0 since `before`. */
   const counter = () => {
     const before = { info: upstream.count('v1.1.0.info'), mod: upstream.count('v1.1.0.mod'), zip: upstream.count('v1.1.0.zip') };
@@ -229,7 +229,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   };
 
   it('stores the .mod and .zip, so that the go command\'s next requests are hits', async () => {
-    const { service, storage } = await newService({ prefetch: 'onInfo' });
+    const { service, storage } = await newService({ fetchAhead: 'onInfo' });
     const asked = counter();
     expect((await service.info(modulePath, 'v1.1.0')).cache).toBe('miss');
     await service.settle();
@@ -244,7 +244,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   });
 
   it('lets a client\'s .zip request during the background fetch join it: one upstream fetch', async () => {
-    const { service } = await newService({ prefetch: 'onInfo' });
+    const { service } = await newService({ fetchAhead: 'onInfo' });
     let release!: () => void;
     upstream.fail((p) => p.endsWith('v1.1.0.zip'), { until: new Promise<void>((resolve) => (release = resolve)) }, { times: 1 });
     const asked = counter();
@@ -261,7 +261,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   });
 
   it('leaves nothing behind when the background fetch fails: the client\'s request fetches again', async () => {
-    const { service, storage } = await newService({ prefetch: 'onInfo' });
+    const { service, storage } = await newService({ fetchAhead: 'onInfo' });
     upstream.fail((p) => p.endsWith('v1.1.0.zip'), { status: 500 }, { times: 1 });
     const asked = counter();
     await service.info(modulePath, 'v1.1.0');
@@ -275,7 +275,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   });
 
   it('never makes a refused zip visible, and the client is told why', async () => {
-    const { service, storage } = await newService({ prefetch: 'onInfo' });
+    const { service, storage } = await newService({ fetchAhead: 'onInfo' });
     upstream.fail((p) => p.endsWith('v1.1.0.zip'), { status: 200, body: 'not a zip at all' });
     await service.info(modulePath, 'v1.1.0');
     await service.settle();
@@ -285,7 +285,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   });
 
   it('asks only the .mod more for a version that is not there', async () => {
-    const { service } = await newService({ prefetch: 'onInfo' });
+    const { service } = await newService({ fetchAhead: 'onInfo' });
     const before = { info: upstream.count('v1.9.9.info'), mod: upstream.count('v1.9.9.mod'), zip: upstream.count('v1.9.9.zip') };
     await expect(service.info(modulePath, 'v1.9.9')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await service.settle();
@@ -293,7 +293,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   });
 
   it('fetches the .mod while the client waits for the .info: its .mod request joins or hits', async () => {
-    const { service } = await newService({ prefetch: 'onInfo' });
+    const { service } = await newService({ fetchAhead: 'onInfo' });
     let release!: () => void;
     upstream.fail((p) => p.endsWith('v1.1.0.info'), { until: new Promise<void>((resolve) => (release = resolve)) }, { times: 1 });
     const asked = counter();
@@ -309,8 +309,8 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   it.each([
     ['onInfo', 'a cold .mod (go list -m all, go mod graph) fetches no zip', { info: 0, mod: 1, zip: 0 }],
     ['onMod', 'a cold .mod fetches the .info and .zip too', { info: 1, mod: 1, zip: 1 }],
-  ] as const)('%s: %s', async (prefetch, _what, expected) => {
-    const { service } = await newService({ prefetch });
+  ] as const)('%s: %s', async (fetchAhead, _what, expected) => {
+    const { service } = await newService({ fetchAhead });
     const asked = counter();
     await service.mod(modulePath, 'v1.1.0');
     await service.settle();
@@ -318,7 +318,7 @@ describe('prefetch: a cold .info fetches the version\'s .mod and .zip in the bac
   });
 
   it('off: a cold .info fetches only itself', async () => {
-    const { service } = await newService({ prefetch: 'off' });
+    const { service } = await newService({ fetchAhead: 'off' });
     const asked = counter();
     await service.info(modulePath, 'v1.1.0');
     await service.settle();

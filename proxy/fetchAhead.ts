@@ -1,8 +1,9 @@
 /**
  * Work started ahead of a client's request, in the background: when the go command asks a cold
  * `.info` of a version, it asks that version's `.mod` and `.zip` next (`go mod download`,
- * `go get` of a version), so they are fetched while it waits for the `.info`; the request then
- * joins the running fetch (the module service's single flight) or finds the files stored.
+ * `go get` of a version), so they are fetched while it waits: the `.mod` beside the `.info`, the
+ * `.zip` once both are stored. Its requests then join the running fetch (the module service's
+ * single flight) or find the files stored.
  *
  * The rules:
  * - a job runs the module service's own fetch, so what it stores passed the same acceptance step
@@ -15,7 +16,7 @@
  */
 import type { Logger } from 'pino';
 
-export type PrefetcherOptions = {
+export type FetchAheadOptions = {
   /** Jobs run at once. */
   concurrency: number;
   /** Jobs kept waiting; beyond this they are dropped. */
@@ -25,7 +26,7 @@ export type PrefetcherOptions = {
 
 type Job = { key: string; work: () => Promise<void> };
 
-export class Prefetcher {
+export class FetchAhead {
   private readonly concurrency: number;
   private readonly queueLimit: number;
   private readonly logger: Logger;
@@ -35,7 +36,7 @@ export class Prefetcher {
   private running = 0;
   private readonly idleWaiters: Array<() => void> = [];
 
-  constructor(options: PrefetcherOptions) {
+  constructor(options: FetchAheadOptions) {
     this.concurrency = options.concurrency;
     this.queueLimit = options.queueLimit;
     this.logger = options.logger;
@@ -45,7 +46,7 @@ export class Prefetcher {
   schedule(key: string, work: () => Promise<void>): void {
     if (this.scheduled.has(key)) return;
     if (this.running >= this.concurrency && this.waiting.length >= this.queueLimit) {
-      this.logger.debug({ key }, 'prefetch dropped: too many waiting');
+      this.logger.debug({ key }, 'fetch ahead dropped: too many waiting');
       return;
     }
     this.scheduled.add(key);
@@ -73,7 +74,7 @@ export class Prefetcher {
     try {
       await job.work();
     } catch (err) {
-      this.logger.debug({ key: job.key, reason: (err as Error).message }, 'prefetch failed; the client will fetch for itself');
+      this.logger.debug({ key: job.key, reason: (err as Error).message }, 'fetch ahead failed; the client will fetch for itself');
     } finally {
       this.running--;
       this.scheduled.delete(job.key);
