@@ -15,6 +15,14 @@
  * - A private module path is never asked of an upstream.
  * - What is stored was verified, so a stored file is served without asking
  *   the checksum database again.
+ * - A miss is answered only once its file is checked and stored, never while its bytes
+ *   arrive: the zip rules and the h1 can only be judged with the whole zip (its central
+ *   directory is at the end), and the go command checks what it gets only against a go.sum
+ *   line or the checksum database when it has one (not with GOSUMDB=off, GONOSUMDB or
+ *   GOPRIVATE paths), so bytes streamed before the check could be kept by a client although
+ *   the check then failed. Answering before the store ends would let a client see a file that
+ *   a concurrent writer (a replica on the same volume) then replaces with its own. The wait is
+ *   hidden instead by fetching ahead (fetchAhead.ts).
  * - The store's own `@v/list` names the versions it holds, so the store is
  *   a complete GOPROXY=file:// tree. It is rewritten after a .mod is stored, in the background
  *   (nothing reads it on the way to an answer: `list` is answered from upstream or from the
