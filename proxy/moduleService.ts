@@ -101,8 +101,15 @@ export type ModuleServiceOptions = {
 
 export type FetchAheadSetting = 'off' | 'onInfo' | 'onMod';
 
-/** Background fetches at once, and waiting: a few beside the go command's own requests. */
-const FETCH_AHEAD_CONCURRENCY = 4;
+/**
+ * Fetches ahead at once. The small files' are one short request each, beside the client's own.
+ * Zips are fetched one at a time: they cost a check (CPU) and an fsync of megabytes, and the
+ * go command meanwhile waits for one .info after another; several zips at once took cores and
+ * the disk from that chain (on 2 cores, a cold download of 197 versions took longer with 4 at
+ * once than with none, bench/README.md).
+ */
+const SMALL_FILES_AHEAD_CONCURRENCY = 8;
+const ZIPS_AHEAD_CONCURRENCY = 1;
 const FETCH_AHEAD_QUEUE_LIMIT = 1000;
 
 /** A stored .info or .mod larger than this is read from storage each time. */
@@ -131,7 +138,8 @@ export class ModuleService {
   /** The running or waiting rewrite of each module's stored list; `waiting` until it lists the folder. */
   private readonly listRewrites = new Map<string, { waiting: boolean; done: Promise<void> }>();
   private readonly fetchAheadSetting: FetchAheadSetting;
-  private readonly fetchAhead: FetchAhead;
+  private readonly smallFilesAhead: FetchAhead;
+  private readonly zipsAhead: FetchAhead;
 
   constructor(options: ModuleServiceOptions) {
     this.storage = options.storage;
@@ -147,12 +155,14 @@ export class ModuleService {
     this.zipHashes = options.memoryCache.section('zip hashes', (hash) => hash.length);
     this.smallFiles = options.memoryCache.section('small files', (body) => body.length, SMALL_FILE_REMEMBERED_BYTES);
     this.fetchAheadSetting = options.fetchAhead ?? 'off';
-    this.fetchAhead = new FetchAhead({ concurrency: FETCH_AHEAD_CONCURRENCY, queueLimit: FETCH_AHEAD_QUEUE_LIMIT, logger: options.logger });
+    this.smallFilesAhead = new FetchAhead({ concurrency: SMALL_FILES_AHEAD_CONCURRENCY, queueLimit: FETCH_AHEAD_QUEUE_LIMIT, logger: options.logger });
+    this.zipsAhead = new FetchAhead({ concurrency: ZIPS_AHEAD_CONCURRENCY, queueLimit: FETCH_AHEAD_QUEUE_LIMIT, logger: options.logger });
   }
 
   /** Resolves once the background work started so far (fetches ahead, list rewrites) has ended. */
   async settle(): Promise<void> {
-    await this.fetchAhead.idle();
+    await this.smallFilesAhead.idle();
+    await this.zipsAhead.idle();
     while (this.listRewrites.size > 0) await Promise.all([...this.listRewrites.values()].map((rewrite) => rewrite.done));
   }
 
@@ -434,14 +444,18 @@ export class ModuleService {
 
   /**
    * On a cold .info (and with `onMod`, a cold .mod), fetches the version's other files in the
-   * background: the .info and .mod at once (one of them joins the client's fetch; the go command
-   * asks the .mod as soon as it has the .info, one version after the other, so this halves its
-   * wait), then, once both are stored, the .zip (so the zip's go.mod is compared with the stored
-   * .mod). A version that is not there stops the job after one request more than the client's.
+   * background: the other small file at once, beside the client's (the go command asks the .mod
+   * as soon as it has the .info, one version after the other, so this halves its wait); the .zip
+   * in its turn, once both small files are stored (so the zip's go.mod is compared with the
+   * stored .mod). A version that is not there costs one request more than the client's.
    */
   private fetchAheadAfterMiss(kind: 'info' | 'mod', modulePath: string, version: string): void {
     if (this.fetchAheadSetting === 'off' || (kind === 'mod' && this.fetchAheadSetting !== 'onMod')) return;
-    this.fetchAhead.schedule(`${modulePath}@${version}`, async () => {
+    const other = kind === 'info' ? 'mod' : 'info';
+    this.smallFilesAhead.schedule(`${modulePath}@${version}.${other}`, async () => {
+      await (other === 'mod' ? this.mod(modulePath, version) : this.info(modulePath, version));
+    });
+    this.zipsAhead.schedule(`${modulePath}@${version}`, async () => {
       // Both end before the job does (settle() waits for them); then the first failure stops it.
       const smallFiles = await Promise.allSettled([this.info(modulePath, version), this.mod(modulePath, version)]);
       for (const outcome of smallFiles) if (outcome.status === 'rejected') throw outcome.reason;
