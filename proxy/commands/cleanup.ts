@@ -15,6 +15,7 @@ import { compareSemver, matchPrefixPatterns, semverPrerelease } from '../protoco
 import {
   compactDownloadTimes,
   parseVersionKey,
+  provenanceKey,
   readDownloadTimes,
   versionId,
   versionKey,
@@ -61,7 +62,7 @@ type Held = { module: string; version: string; files: Map<VersionFileKind, numbe
 export async function cleanup(storage: Storage, policy: CleanupPolicy, options: { now?: number; progress?: Progress } = {}): Promise<CleanupSummary> {
   const now = options.now ?? Date.now();
   const { progress } = options;
-  const { times, keys: journal } = await readDownloadTimes(storage);
+  const { times, usage, keys: journal } = await readDownloadTimes(storage);
   const held = await heldVersions(storage, policy.modules);
 
   const byModule = new Map<string, Held[]>();
@@ -98,6 +99,7 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
       for (const kind of ['mod', 'info', 'zip', 'ziphash'] as const) {
         if (v.files.has(kind)) await storage.delete(versionKey(v.module, v.version, kind));
       }
+      await storage.delete(provenanceKey(v.module, v.version));
       touched.add(v.module);
     }
     const bytes = [...v.files.values()].reduce((a, b) => a + b, 0);
@@ -115,7 +117,7 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
     for (const module of touched) await writeStoredList(storage, module);
     // Merge the journal; times of removed versions are dropped with them.
     for (const v of remove) times.delete(versionId(v.module, v.version));
-    if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now);
+    if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now, usage);
   }
 
   removed.sort((a, b) => (a.module === b.module ? compareSemver(a.version, b.version) : a.module < b.module ? -1 : 1));

@@ -294,6 +294,8 @@ async function importVersion(
     return reasons.length === 0;
   };
   let proved = false;
+  /** What the last check said, for the provenance record. */
+  let outcome: 'verified' | 'unverified' | 'exempt' | 'off' | 'unchecked' = 'off';
   /**
    * The record the bundle carries decides where there is one; else the checksum database is asked.
    * Either only while the bundle's claims agree; a refusal is kept as a reason.
@@ -314,12 +316,16 @@ async function importVersion(
         const want = recorded[file];
         if (want === undefined) reasons.push(`the checksum database record the bundle carries has no "${line}" line`);
         else if (want !== hash) reasons.push(`SECURITY ERROR: ${line} is ${hash}, but the checksum database record the bundle carries says ${want}`);
-        else proved = true;
+        else {
+          proved = true;
+          outcome = 'verified';
+        }
         return;
       }
     }
     try {
-      if ((await acceptance.checkChecksum(offer, file, hash)) === 'unchecked') unchecked = true;
+      outcome = await acceptance.checkChecksum(offer, file, hash);
+      if (outcome === 'unchecked') unchecked = true;
     } catch (err) {
       reasons.push((err as Error).message);
     }
@@ -351,14 +357,15 @@ async function importVersion(
 
   const { storage } = options;
   let stored = false;
-  if (await acceptance.storeSmallFile(modulePath, version, 'mod', mod)) stored = true;
+  const how = { source: 'import' as const, checksum: unchecked ? ('unchecked' as const) : outcome };
+  if (await acceptance.storeSmallFile(modulePath, version, 'mod', mod, how)) stored = true;
   else if (!(await storage.readBytes(versionKey(modulePath, version, 'mod')))?.equals(mod)) {
     return { refused: ['a different .mod is stored already; stored files are never replaced'], stored: false, unchecked };
   }
   if (info && (await acceptance.storeSmallFile(modulePath, version, 'info', info))) stored = true;
   if (files.zip && zipHash) {
     // The staged copy is consumed by storage; the .ziphash follows the zip.
-    if (await acceptance.storeZip(modulePath, version, await copyForStorage(storage, files.zip), zipHash)) stored = true;
+    if (await acceptance.storeZip(modulePath, version, await copyForStorage(storage, files.zip), zipHash, how)) stored = true;
   }
   return { stored, unchecked, proved };
 }
