@@ -355,6 +355,11 @@ export class S3Storage implements Storage {
   }
 
   async *keysUnder(prefix: string): AsyncIterable<string> {
+    for await (const { key } of this.entriesUnder(prefix)) yield key;
+  }
+
+  /** The listing carries each object's size. */
+  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number }> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const root = this.prefix;
     const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
@@ -371,7 +376,7 @@ export class S3Storage implements Storage {
       for (const object of page.Contents ?? []) {
         const key = object.Key?.slice(root.length);
         // Keys of the layout only: not this store's own working objects.
-        if (key && !key.split('/').some((element) => element.startsWith('.'))) yield key;
+        if (key && !key.split('/').some((element) => element.startsWith('.'))) yield { key, size: object.Size ?? 0 };
       }
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);

@@ -69,7 +69,8 @@ export class DatabaseSource {
     }
   }
 
+  /** Ends every connection, failing the requests in flight (a proxy that stops does not wait for them). */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    await this.dispatcher.destroy();
   }
 }

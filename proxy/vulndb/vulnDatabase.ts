@@ -13,6 +13,7 @@
  * for while one runs gets that one's result.
  */
 import type { Logger } from 'pino';
+import type { ProxyMetrics } from '../metrics.ts';
 import type { Storage } from '../storage/index.ts';
 import { forEachConcurrently } from '../commands/pool.ts';
 import { DatabaseSource } from './databaseSource.ts';
@@ -37,6 +38,8 @@ export type VulnDatabaseOptions = {
   timeoutMs: number;
   /** Entries fetched at once (default 8). */
   concurrency?: number;
+  /** Where refreshes are counted and the snapshot's times shown; none: not counted. */
+  metrics?: Pick<ProxyMetrics, 'vulndbRefreshes' | 'vulndbSnapshot'>;
 };
 
 export class VulnDatabase {
@@ -46,6 +49,7 @@ export class VulnDatabase {
   private readonly listeners: Array<(snapshot: VulnSnapshot) => void> = [];
   private inFlight: Promise<RefreshResult> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private closed = false;
   private readonly source: DatabaseSource;
   private readonly options: VulnDatabaseOptions;
 
@@ -86,14 +90,27 @@ export class VulnDatabase {
     this.timer.unref();
   }
 
+  /** Stops the schedule and a refresh in flight (its requests fail; nothing it fetched is kept). */
   async close(): Promise<void> {
+    this.closed = true;
     if (this.timer) clearInterval(this.timer);
-    await this.inFlight;
     await this.source.close();
+    await this.inFlight;
   }
 
   refresh(): Promise<RefreshResult> {
-    this.inFlight ??= this.refreshOnce().finally(() => (this.inFlight = undefined));
+    if (this.closed) return Promise.resolve({ outcome: 'failed', reason: 'the mirror is stopped' });
+    this.inFlight ??= this.refreshOnce()
+      .then((result) => {
+        const { metrics } = this.options;
+        metrics?.vulndbRefreshes.inc({ outcome: result.outcome });
+        if (metrics && this.snapshot) {
+          metrics.vulndbSnapshot.set({ time: 'modified' }, Date.parse(this.snapshot.modified) / 1000);
+          metrics.vulndbSnapshot.set({ time: 'refreshed' }, this.snapshot.refreshedAt.getTime() / 1000);
+        }
+        return result;
+      })
+      .finally(() => (this.inFlight = undefined));
     return this.inFlight;
   }
 
@@ -113,6 +130,7 @@ export class VulnDatabase {
       return result.outcome === 'unchanged' && fromStorage ? fromStorage : result;
     } catch (err) {
       const reason = err instanceof VulnDatabaseError ? err.message : `${(err as Error).message}`;
+      if (this.closed) return { outcome: 'failed', reason: `stopped: ${reason}` };
       this.failure = { reason, at: new Date() };
       this.status.stale = this.snapshot !== undefined;
       logger.error(

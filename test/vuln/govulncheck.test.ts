@@ -2,6 +2,7 @@
 // dependencies come through the proxy, with `-db http://127.0.0.1:<proxy>/vulndb`: it reports
 // exactly what the test database holds for the program's call graph. Nothing leaves the machine:
 // the modules come from a test upstream, the database from a test server, both on 127.0.0.1.
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import { makeGoHome, type GoHome } from '../fixtures/goCommand.ts';
 import { goSumLines, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { writeVulnDatabase, type TestAdvisory } from '../fixtures/vulnDatabase.ts';
-import { startProxiedTree, tempFolder, type ProxiedTree } from '../e2e/harness.ts';
+import { startProxiedTree, startTestProxy, tempFolder, type ProxiedTree } from '../e2e/harness.ts';
 import { findingLevels, runGovulncheck } from './govulncheck.ts';
 
 const vulnlib: FixtureModule = {
@@ -58,7 +59,8 @@ describe('govulncheck -db <proxy>/vulndb', () => {
     await mkdir(program);
     await writeFile(join(program, 'go.mod'), `module example.test/program\n\ngo 1.21\n\nrequire ${vulnlib.path} ${vulnlib.version}\n`);
     await writeFile(join(program, 'go.sum'), goSumLines([vulnlib]));
-    await writeFile(join(program, 'main.go'), `package main\n\nimport (\n\t"fmt"\n\n\t"${vulnlib.path}"\n)\n\nfunc main() {\n\tfmt.Println(vulnlib.Parse("hello"))\n}\n`);
+    // No standard library import: govulncheck then has little but the program to analyse.
+    await writeFile(join(program, 'main.go'), `package main\n\nimport "${vulnlib.path}"\n\nfunc main() {\n\tprintln(vulnlib.Parse("hello"))\n}\n`);
   });
   afterAll(async () => {
     await home?.dispose();
@@ -80,12 +82,33 @@ describe('govulncheck -db <proxy>/vulndb', () => {
     expect(fixed?.fixed_version).toBe('v1.2.0');
     // Everything came from the proxy's snapshot: the test database was not asked again.
     expect(database.requests).toEqual([]);
-  });
+  }, 300_000);
 
   it('the text report names the called advisory and exits 3, as govulncheck does when code is affected', async () => {
     const run = await runGovulncheck(['-db', `${proxied.proxy.url}/vulndb`, './...'], { cwd: program, env: home.env });
     expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toMatch(/Vulnerability #1: GO-2025-0101/);
     expect(run.stdout).not.toMatch(/GO-2025-0103|GO-2025-0104/);
-  });
+  }, 300_000);
+
+  it('with auth on, govulncheck reads /vulndb/ with the credentials in its -db URL, and is refused without', async () => {
+    const token = 'govulncheck-token';
+    const tokenFile = join(work.path, 'ci.sha256');
+    await writeFile(tokenFile, createHash('sha256').update(token).digest('hex'));
+    const guarded = await startTestProxy({ upstream: 'off', vulndb: { url: database.url }, auth: { tokens: [{ name: 'ci', sha256: `file:${tokenFile}` }] } });
+    try {
+      await guarded.vulnDatabase!.refresh();
+      const host = guarded.url.replace(/^http:\/\//, '');
+      const signedIn = await runGovulncheck(['-db', `http://ci:${token}@${host}/vulndb`, '-format', 'json', './...'], { cwd: program, env: home.env });
+      expect(signedIn.code, signedIn.stderr).toBe(0);
+      expect(findingLevels(signedIn.messages)).toEqual({ 'GO-2025-0101': 'called', 'GO-2025-0102': 'imported' });
+      const anonymous = await runGovulncheck(['-db', `${guarded.url}/vulndb`, './...'], { cwd: program, env: home.env });
+      // govulncheck probes the database when it starts; the proxy's 401 ends the run there.
+      expect(anonymous.code).not.toBe(0);
+      expect(anonymous.stderr).toMatch(/^creating client: unrecognized vulndb format/);
+      expect(anonymous.messages).toEqual([]);
+    } finally {
+      await guarded.dispose();
+    }
+  }, 300_000);
 });

@@ -179,6 +179,21 @@ describe('the vulnerability database mirror', () => {
     }
   });
 
+  it('close() stops a refresh that waits on the source, and keeps the snapshot it had', async () => {
+    await mirror.refresh();
+    await writeVulnDatabase(dbDir, second);
+    // Hangs for good: only close() can end it (the timeout is longer than the test may run).
+    const patient = new VulnDatabase({ url: source.url, refreshMs: 3_600_000, storage, logger: silent, timeoutMs: 3_600_000 });
+    source.fail((path) => path.startsWith('/ID/'), 'hang');
+    const pending = patient.refresh();
+    while (!source.requests.some((r) => r.path.startsWith('/ID/'))) await new Promise((resolve) => setTimeout(resolve, 10));
+    await patient.close();
+    const result = await pending;
+    expect(result.outcome).toBe('failed');
+    expect(patient.current()!.modified).toBe('2024-03-02T10:00:00Z');
+    expect((await patient.refresh()).outcome).toBe('failed');
+  });
+
   it('two refreshes asked for at once are one', async () => {
     const [a, b] = await Promise.all([mirror.refresh(), mirror.refresh()]);
     expect(a).toBe(b);
