@@ -3,7 +3,9 @@
 
 import { makeGoHome, runGo, type GoEnvOptions } from '../test/fixtures/goCommand.ts';
 
-const DOWNLOAD_TIMEOUT_MS = 300_000;
+// Generous: on the shared 2-core machine, with the benchmark at nice 19 beside other people's
+// builds, one cold download of the 197 real versions took more than 5 minutes.
+const DOWNLOAD_TIMEOUT_MS = 1_200_000;
 
 /** Seconds one `go mod download` of moduleVersions takes with a fresh GOPATH and module cache. */
 export async function timedGoModDownload(moduleVersions: string[], env: Omit<GoEnvOptions, 'home'>): Promise<number> {

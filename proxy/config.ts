@@ -552,6 +552,12 @@ export const configSchema = z
       .default(60_000)
       .describe('How long `list`, `@latest` and checksum database `latest` and lookup answers are reused.')
       .meta({ shownDefault: '`1m`' }),
+    fetchAhead: z
+      .enum(['onInfo', 'onMod', 'off'], { error: 'allowed: onInfo, onMod or off' })
+      .default('onInfo')
+      .describe(
+        'What a cold request fetches ahead: `onInfo`, a cold `.info` of a version also fetches its `.mod` and `.zip` in the background (the go command asks them next to download it); `onMod`, a cold `.mod` too (faster for `go mod download`, but `go get`, `go list -m all` and `go mod graph` read the go.mod of many versions whose zips they never need); `off`.',
+      ),
     memoryCacheBytes: z.coerce
       .number({ error: 'allowed: a whole number of bytes, 0 or more' })
       .int({ error: 'allowed: a whole number of bytes, 0 or more' })
@@ -620,6 +626,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_SUMDB_UNREACHABLE', path: ['sumdbUnreachable'] },
   { env: 'GOMODPROXY_UPSTREAM_TIMEOUT', path: ['upstreamTimeout'], flag: { name: '--upstream-timeout', value: '<duration>', help: 'how long an upstream may take to answer' } },
   { env: 'GOMODPROXY_LIST_TTL', path: ['listTtl'], flag: { name: '--list-ttl', value: '<duration>', help: 'how long list and @latest answers are reused' } },
+  { env: 'GOMODPROXY_FETCH_AHEAD', path: ['fetchAhead'], flag: { name: '--fetch-ahead', value: '<when>', help: 'what a cold request fetches ahead', choices: ['onInfo', 'onMod', 'off'] } },
   { env: 'GOMODPROXY_MEMORY_CACHE_BYTES', path: ['memoryCacheBytes'] },
   { env: 'GOMODPROXY_LOG_LEVEL', path: ['logLevel'], flag: { name: '--log-level', value: '<level>', help: 'log level', choices: LOG_LEVELS } },
   { env: 'GOMODPROXY_RETENTION_KEEP_SINCE', path: ['retention', 'keepSince'] },

@@ -191,6 +191,7 @@ export async function assembleProxy(
     privatePatterns: config.private,
     privateSource,
     listTtlMs: config.listTtl,
+    fetchAhead: config.fetchAhead,
     checksums,
     logger,
     memoryCache,
@@ -287,6 +288,8 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
       access?.close();
       await catalogUpkeep.close();
       await app.close();
+      // Background fetches and list rewrites end before the store closes.
+      await modules.settle();
       await vulnDatabase?.close();
       await downloads.close();
       await audit?.close();

@@ -10,7 +10,13 @@
  * on disk. The folder is not fsync'ed after the link or rename: that would
  * only make the new name itself durable before the answer, and a name lost
  * in a power loss means one fetch more later (the zip's h1 is computed again
- * when its .ziphash is missing), never a wrong file. Staging leftovers are
+ * when its .ziphash is missing), never a wrong file. So the one fsync left
+ * per stored file is that of its content, and it stays: without it a crash
+ * could leave a name whose content was never written (an empty or short
+ * .info, .mod or zip that would be served as stored). The module service
+ * keeps it off the answer's path where it can: the `list` is rewritten in
+ * the background, and a version's .mod and .zip are fetched and stored while
+ * the go command still waits for its .info. Staging leftovers are
  * removed at the next start (staging.ts). A write that fails (a full disk)
  * is a storage failure (507/503), and leaves nothing staged.
  */

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../proxy/memoryCache.ts';
-import { ModuleService } from '../../proxy/moduleService.ts';
+import { ModuleService, type FetchAheadSetting } from '../../proxy/moduleService.ts';
 import { sourceChainFromSetting } from '../../proxy/sources/index.ts';
-import { DiskStorage, versionKey } from '../../proxy/storage/index.ts';
+import { DiskStorage, listKey, versionKey } from '../../proxy/storage/index.ts';
 import { makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
 import { goModText, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
@@ -43,9 +43,8 @@ afterEach(async () => {
 });
 
 /** A module service over a fresh disk store, asking the test upstream; `clock` moves its time. */
-async function newService(options: { memoryCacheBytes?: number; storageDir?: string } = {}) {
+async function newService(options: { memoryCacheBytes?: number; storageDir?: string; fetchAhead?: FetchAheadSetting } = {}) {
   const dir = options.storageDir ?? (await makeTempDir('gomodproxy-service-store-'));
-  if (!options.storageDir) cleanups.push(() => removeTempDir(dir));
   const storage = new DiskStorage(dir);
   await storage.open();
   const memoryCache = new MemoryCache(options.memoryCacheBytes ?? 64 * MiB);
@@ -58,6 +57,12 @@ async function newService(options: { memoryCacheBytes?: number; storageDir?: str
     logger: pino({ level: 'silent' }),
     memoryCache,
     now: () => clock.now,
+    ...(options.fetchAhead && { fetchAhead: options.fetchAhead }),
+  });
+  // Background work (list rewrites, fetches ahead) ends before the store is removed.
+  cleanups.push(async () => {
+    await service.settle();
+    if (!options.storageDir) await removeTempDir(dir);
   });
   return { service, storage, memoryCache, clock, dir };
 }
@@ -204,5 +209,119 @@ describe('storage first', () => {
     await storage.delete(versionKey(modulePath, 'v1.0.0', 'info'));
     expect((await service.info(modulePath, 'v1.0.0')).cache).toBe('hit');
     expect(upstream.count()).toBe(before);
+  });
+});
+
+describe('the stored list', () => {
+  it('names every version whose .mod is stored once the background rewrite ends', async () => {
+    const { service, storage } = await newService();
+    await Promise.all([service.mod(modulePath, 'v1.1.0'), service.mod(modulePath, 'v1.0.0')]);
+    await service.settle();
+    expect((await storage.readBytes(listKey(modulePath)))?.toString()).toBe('v1.0.0\nv1.1.0\n');
+  });
+});
+
+describe('fetch ahead: a cold .info fetches the version\'s .mod and .zip in the background', () => {
+  /** Upstream requests for the files of v1.1.0 since `before`. */
+  const counter = () => {
+    const before = { info: upstream.count('v1.1.0.info'), mod: upstream.count('v1.1.0.mod'), zip: upstream.count('v1.1.0.zip') };
+    return () => ({ info: upstream.count('v1.1.0.info') - before.info, mod: upstream.count('v1.1.0.mod') - before.mod, zip: upstream.count('v1.1.0.zip') - before.zip });
+  };
+
+  it('stores the .mod and .zip, so that the go command\'s next requests are hits', async () => {
+    const { service, storage } = await newService({ fetchAhead: 'onInfo' });
+    const asked = counter();
+    expect((await service.info(modulePath, 'v1.1.0')).cache).toBe('miss');
+    await service.settle();
+    expect(asked()).toEqual({ info: 1, mod: 1, zip: 1 });
+    expect(await storage.stat(versionKey(modulePath, 'v1.1.0', 'zip'))).not.toBeNull();
+    expect((await service.mod(modulePath, 'v1.1.0')).cache).toBe('hit');
+    const zip = await service.zip(modulePath, 'v1.1.0');
+    await zip.object.close();
+    expect(zip.cache).toBe('hit');
+    expect(zip.hash).toMatch(/^h1:/);
+    expect(asked()).toEqual({ info: 1, mod: 1, zip: 1 });
+  });
+
+  it('lets a client\'s .zip request during the background fetch join it: one upstream fetch', async () => {
+    const { service } = await newService({ fetchAhead: 'onInfo' });
+    let release!: () => void;
+    upstream.fail((p) => p.endsWith('v1.1.0.zip'), { until: new Promise<void>((resolve) => (release = resolve)) }, { times: 1 });
+    const asked = counter();
+    await service.info(modulePath, 'v1.1.0');
+    while (asked().zip === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    const clientZip = service.zip(modulePath, 'v1.1.0');
+    release();
+    const answer = await clientZip;
+    const chunks: Buffer[] = [];
+    for await (const chunk of answer.object.stream()) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).equals(await fs.readFile(join(tree, modulePath, '@v', 'v1.1.0.zip')))).toBe(true);
+    await service.settle();
+    expect(asked()).toEqual({ info: 1, mod: 1, zip: 1 });
+  });
+
+  it('leaves nothing behind when the background fetch fails: the client\'s request fetches again', async () => {
+    const { service, storage } = await newService({ fetchAhead: 'onInfo' });
+    upstream.fail((p) => p.endsWith('v1.1.0.zip'), { status: 500 }, { times: 1 });
+    const asked = counter();
+    await service.info(modulePath, 'v1.1.0');
+    await service.settle();
+    expect(asked().zip).toBe(1);
+    expect(await storage.stat(versionKey(modulePath, 'v1.1.0', 'zip'))).toBeNull();
+    const zip = await service.zip(modulePath, 'v1.1.0');
+    await zip.object.close();
+    expect(zip.cache).toBe('miss');
+    expect(asked().zip).toBe(2);
+  });
+
+  it('never makes a refused zip visible, and the client is told why', async () => {
+    const { service, storage } = await newService({ fetchAhead: 'onInfo' });
+    upstream.fail((p) => p.endsWith('v1.1.0.zip'), { status: 200, body: 'not a zip at all' });
+    await service.info(modulePath, 'v1.1.0');
+    await service.settle();
+    expect(await storage.stat(versionKey(modulePath, 'v1.1.0', 'zip'))).toBeNull();
+    expect(await storage.stat(versionKey(modulePath, 'v1.1.0', 'ziphash'))).toBeNull();
+    await expect(service.zip(modulePath, 'v1.1.0')).rejects.toMatchObject({ code: 'BAD_UPSTREAM_CONTENT' });
+  });
+
+  it('asks only the .mod more for a version that is not there', async () => {
+    const { service } = await newService({ fetchAhead: 'onInfo' });
+    const before = { info: upstream.count('v1.9.9.info'), mod: upstream.count('v1.9.9.mod'), zip: upstream.count('v1.9.9.zip') };
+    await expect(service.info(modulePath, 'v1.9.9')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await service.settle();
+    expect({ info: upstream.count('v1.9.9.info') - before.info, mod: upstream.count('v1.9.9.mod') - before.mod, zip: upstream.count('v1.9.9.zip') - before.zip }).toEqual({ info: 1, mod: 1, zip: 0 });
+  });
+
+  it('fetches the .mod while the client waits for the .info: its .mod request joins or hits', async () => {
+    const { service } = await newService({ fetchAhead: 'onInfo' });
+    let release!: () => void;
+    upstream.fail((p) => p.endsWith('v1.1.0.info'), { until: new Promise<void>((resolve) => (release = resolve)) }, { times: 1 });
+    const asked = counter();
+    const info = service.info(modulePath, 'v1.1.0');
+    while (asked().mod === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    release();
+    await info;
+    expect((await service.mod(modulePath, 'v1.1.0')).body.toString()).toBe(goModText(modules[1]!));
+    await service.settle();
+    expect(asked()).toEqual({ info: 1, mod: 1, zip: 1 });
+  });
+
+  it.each([
+    ['onInfo', 'a cold .mod (go list -m all, go mod graph) fetches no zip', { info: 0, mod: 1, zip: 0 }],
+    ['onMod', 'a cold .mod fetches the .info and .zip too', { info: 1, mod: 1, zip: 1 }],
+  ] as const)('%s: %s', async (fetchAhead, _what, expected) => {
+    const { service } = await newService({ fetchAhead });
+    const asked = counter();
+    await service.mod(modulePath, 'v1.1.0');
+    await service.settle();
+    expect(asked()).toEqual(expected);
+  });
+
+  it('off: a cold .info fetches only itself', async () => {
+    const { service } = await newService({ fetchAhead: 'off' });
+    const asked = counter();
+    await service.info(modulePath, 'v1.1.0');
+    await service.settle();
+    expect(asked()).toEqual({ info: 1, mod: 0, zip: 0 });
   });
 });
