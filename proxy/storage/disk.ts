@@ -19,9 +19,11 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { storageWriteFailure } from '../errors.ts';
 import { StagingArea } from './staging.ts';
-import { checkStorageKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
+import { checkStorageKey, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
+/** Folders a walk of the store reads at once. */
+const READDIRS_AT_ONCE = 16;
 
 export class DiskStorage implements Storage {
   readonly root: string;
@@ -148,23 +150,55 @@ export class DiskStorage implements Storage {
   }
 
   async *keysUnder(prefix: string): AsyncIterable<string> {
+    for await (const batch of this.listUnder(prefix)) for (const { key } of batch) yield key;
+  }
+
+  /**
+   * One batch per folder, READDIRS_AT_ONCE folders read at a time (the thread pool runs them in
+   * parallel). A folder listing has no sizes or times, so `stored` is left out: a walk that needs
+   * them for only some keys stats only those.
+   */
+  async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
-    const start = prefix === '' ? this.root : this.file(prefix.slice(0, -1));
-    const folders = [start];
-    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
-      let entries;
+    const folders: Array<{ path: string; key: string }> = [{ path: prefix === '' ? this.root : this.file(prefix.slice(0, -1)), key: prefix }];
+    const ready: ListedKey[][] = [];
+    let reading = 0;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const readFolder = async (folder: { path: string; key: string }): Promise<void> => {
       try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
+        const entries = await fs.readdir(folder.path, { withFileTypes: true });
+        const batch: ListedKey[] = [];
+        for (const entry of entries) {
+          if (folder.key === '' && entry.name === STAGING) continue;
+          if (entry.isDirectory()) folders.push({ path: path.join(folder.path, entry.name), key: `${folder.key}${entry.name}/` });
+          else if (entry.isFile()) batch.push({ key: folder.key + entry.name });
+        }
+        if (batch.length > 0) ready.push(batch);
       } catch (err) {
-        if (isMissing(err)) continue;
-        throw err;
+        if (!isMissing(err)) failure ??= err;
+      } finally {
+        reading--;
+        wake?.();
       }
-      for (const entry of entries) {
-        if (folder === this.root && entry.name === STAGING) continue;
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) folders.push(full);
-        else if (entry.isFile()) yield path.relative(this.root, full).split(path.sep).join('/');
+    };
+    for (;;) {
+      while (failure === undefined && reading < READDIRS_AT_ONCE && folders.length > 0) {
+        reading++;
+        void readFolder(folders.pop()!);
       }
+      if (failure !== undefined) {
+        // Let the reads under way finish before giving up, so none outlives the walk.
+        while (reading > 0) await new Promise<void>((resolve) => (wake = resolve));
+        throw failure;
+      }
+      if (ready.length > 0) {
+        yield* ready.splice(0);
+        continue;
+      }
+      if (reading === 0 && folders.length === 0) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
     }
   }
 
