@@ -43,6 +43,7 @@ export function authDownload(options: Partial<AuthDownloadOptions> = {}): Promis
         storage: { type: 'disk', path: storage },
         upstream: fileProxyUrl(tree),
         sumdb: 'off',
+        vulndb: 'off',
         logLevel: 'warn',
         tls: ca.issue(name),
         ...settings,

@@ -66,6 +66,8 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
       GOMODPROXY_LOG_LEVEL: options.logLevel ?? 'warn',
       // The proxy's default checksum database is public; benchmarks never reach it.
       GOMODPROXY_SUMDB: 'off',
+      // Nor its public vulnerability database.
+      GOMODPROXY_VULNDB_URL: 'off',
       // The benchmarks' git hosts are on 127.0.0.1, which `direct` refuses by default.
       GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1',
       ...options.env,

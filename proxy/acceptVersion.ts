@@ -18,7 +18,7 @@
 import { isProxyError, proxyError } from './errors.ts';
 import { checkServedGoMod } from './goModAcceptance.ts';
 import { checkZipFile, hashGoMod, ZipCheckError } from './modzip/index.ts';
-import { versionKey, type Storage } from './storage/index.ts';
+import { versionKey, writeProvenance, type Provenance, type Storage } from './storage/index.ts';
 import type { ChecksumOutcome, ModuleChecksums } from './sumdb/index.ts';
 
 export type ModuleInfo = { Version: string; Time?: string };
@@ -43,7 +43,12 @@ export type AcceptanceOptions = {
    * bundle carries its own hashes).
    */
   whenDatabaseUnreachable?: 'policy' | 'accept-unchecked';
+  /** Told of every .mod and .zip stored (or found stored by an earlier writer), e.g. to keep a catalog. */
+  onStored?: (modulePath: string, version: string, file: 'mod' | 'zip') => void;
 };
+
+/** Where an accepted version came from and what the checksum database said, for its provenance record. */
+export type StoredHow = Omit<Provenance, 'stored'>;
 
 /** What the checksum database said of an accepted file; `unchecked` when it could not be reached. */
 export type AcceptedHash = { hash: string; checksum: ChecksumOutcome | 'unchecked' };
@@ -52,11 +57,13 @@ export class VersionAcceptance {
   private readonly storage: Storage;
   private readonly checksums: ModuleChecksums | undefined;
   private readonly whenDatabaseUnreachable: 'policy' | 'accept-unchecked';
+  private readonly onStored: AcceptanceOptions['onStored'];
 
   constructor(options: AcceptanceOptions) {
     this.storage = options.storage;
     this.checksums = options.checksums;
     this.whenDatabaseUnreachable = options.whenDatabaseUnreachable ?? 'policy';
+    this.onStored = options.onStored;
   }
 
   /** Starts the checksum database lookup of a version while its files are fetched. */
@@ -112,19 +119,32 @@ export class VersionAcceptance {
     return summary.hash;
   }
 
-  /** Stores an accepted .info or .mod; false when one was stored already (which is kept). */
-  async storeSmallFile(modulePath: string, version: string, kind: 'info' | 'mod', body: Buffer): Promise<boolean> {
-    return this.storage.putImmutable(versionKey(modulePath, version, kind), body);
+  /**
+   * Stores an accepted .info or .mod; false when one was stored already (which is kept). With
+   * `how`, a .mod stored here also gets the version's provenance record.
+   */
+  async storeSmallFile(modulePath: string, version: string, kind: 'info' | 'mod', body: Buffer, how?: StoredHow): Promise<boolean> {
+    const stored = await this.storage.putImmutable(versionKey(modulePath, version, kind), body);
+    if (kind === 'mod') await this.afterStore(modulePath, version, 'mod', stored, how);
+    return stored;
   }
 
   /**
    * Stores an accepted zip from a file in the store's staging area (which the store consumes),
-   * then its h1 as .ziphash; false when the zip was stored already (which is kept).
+   * then its h1 as .ziphash (and, with `how`, the provenance record); false when the zip was
+   * stored already (which is kept).
    */
-  async storeZip(modulePath: string, version: string, stagedFile: string, hash: string): Promise<boolean> {
+  async storeZip(modulePath: string, version: string, stagedFile: string, hash: string, how?: StoredHow): Promise<boolean> {
     const stored = await this.storage.putImmutable(versionKey(modulePath, version, 'zip'), { file: stagedFile });
     await this.storage.putImmutable(versionKey(modulePath, version, 'ziphash'), Buffer.from(hash));
+    await this.afterStore(modulePath, version, 'zip', stored, how);
     return stored;
+  }
+
+  /** The record is written by the writer that stored the file (the first of .mod and .zip keeps it). */
+  private async afterStore(modulePath: string, version: string, file: 'mod' | 'zip', stored: boolean, how: StoredHow | undefined): Promise<void> {
+    if (stored && how) await writeProvenance(this.storage, modulePath, version, { ...how, stored: new Date().toISOString() });
+    this.onStored?.(modulePath, version, file);
   }
 
   /** A file's h1 must be the one the checksum database holds (private and nosumdb paths are exempt). */

@@ -24,6 +24,9 @@ import { parseSumdbSetting } from './sumdb/index.ts';
 /** The embedded default upstream: the public Go module mirror, then git. */
 export const DEFAULT_UPSTREAM = 'https://proxy.golang.org,direct';
 
+/** The Go vulnerability database the proxy mirrors by default (golang.org/x/vuln's default). */
+export const DEFAULT_VULNDB_URL = 'https://vuln.go.dev';
+
 /** pino's levels, quietest last. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -346,6 +349,11 @@ const auth = z
       .optional()
       .describe('Who may read `/metrics` (users, groups, `authenticated`); `/healthz` and `/readyz` are always open.')
       .meta({ shownDefault: 'as `access.default`' }),
+    admin: z
+      .array(principal)
+      .default([])
+      .describe('Who may see the admin views of the web page and its API (`/api/health`, `/api/settings`, top users and denied requests in `/api/usage`, the cleanup dry run): users, groups, `authenticated`. Without `auth` everyone may.')
+      .meta({ shownDefault: 'nobody' }),
     maxFailedLogins: wholeNumber(1)
       .default(10)
       .describe('Failed sign-ins a client address (an IPv6 /64) may make per minute, per replica; more are answered 429 without checking them.'),
@@ -447,6 +455,34 @@ const audit = z
   })
   .strict();
 
+/**
+ * The vulnerability database mirror: `vulndb: off`, or `{ url, refresh }` (`url: off` is the same as
+ * `vulndb: off`, so one environment variable can turn it off). The output is "off" or the settings.
+ */
+const vulndb = z.preprocess(
+  (value) => (value === 'off' || value === false ? { url: 'off' } : value),
+  z
+    .object({
+      url: z
+        .string()
+        .refine((value) => value === 'off' || /^https?:\/\/[^\s@/]+(\/[^\s@]*)?$/.test(value), {
+          message: 'allowed: an http:// or https:// URL without credentials of a Go vulnerability database (e.g. https://vuln.go.dev), or off',
+        })
+        .transform((value) => value.replace(/\/+$/, ''))
+        .default(DEFAULT_VULNDB_URL)
+        .describe(
+          'The Go vulnerability database to mirror (its `index/db.json`, `index/modules.json`, `ID/<id>.json`), served under `/vulndb/` for `govulncheck -db`; `off` (or `vulndb: off`) turns the mirror off.',
+        ),
+      refresh: duration('vulndb.refresh')
+        .refine((ms) => ms >= 1000, { message: 'allowed: a duration of at least 1s, e.g. 15m or 1h' })
+        .default(3_600_000)
+        .describe("How often the database's `index/db.json` is checked; entries are fetched only when its `modified` changed.")
+        .meta({ shownDefault: '`1h`' }),
+    })
+    .strict()
+    .transform((settings) => (settings.url === 'off' ? ('off' as const) : settings)),
+);
+
 export const configSchema = z
   .object({
     listen: listen.default('127.0.0.1:3000').describe('The address to serve on (`host:port`, `[::]:port`, `:port`).'),
@@ -496,6 +532,7 @@ export const configSchema = z
     access,
     policy: policy.default({ deny: [] }).describe('What the proxy refuses to serve or fetch.'),
     audit: audit.default({ log: true, storage: false, flushEvery: 10_000 }),
+    vulndb: vulndb.default({ url: DEFAULT_VULNDB_URL, refresh: 3_600_000 }),
     trustedProxies: z
       .array(cidr)
       .default([])
@@ -568,6 +605,8 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_AUDIT_LOG', path: ['audit', 'log'] },
   { env: 'GOMODPROXY_AUDIT_STORAGE', path: ['audit', 'storage'] },
   { env: 'GOMODPROXY_AUDIT_FILE', path: ['audit', 'file'] },
+  { env: 'GOMODPROXY_VULNDB_URL', path: ['vulndb', 'url'] },
+  { env: 'GOMODPROXY_VULNDB_REFRESH', path: ['vulndb', 'refresh'] },
   { env: 'GOMODPROXY_TRUSTED_PROXIES', path: ['trustedProxies'], list: true },
 ];
 

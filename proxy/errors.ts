@@ -43,6 +43,8 @@ export const errorCodes = {
   STORAGE_FULL: 507,
   /** The proxy's own storage cannot be written or read back (read-only, I/O errors). */
   STORAGE_FAILED: 503,
+  /** The vulnerability database mirror holds no complete snapshot yet (first refresh pending or failing). */
+  VULNDB_NOT_READY: 503,
 } as const;
 
 export type ErrorCode = keyof typeof errorCodes;

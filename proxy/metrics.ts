@@ -17,6 +17,10 @@ export type ProxyMetrics = {
   checksumChecks: Counter<'result'>;
   /** 1 once the checksum database has served a forked tree or a bad signature or proof. */
   checksumDatabaseAlarm: Gauge<'database'>;
+  /** Refreshes of the vulnerability database mirror: updated, unchanged, failed. */
+  vulndbRefreshes: Counter<'outcome'>;
+  /** The current snapshot's db.json `modified` and when the source last confirmed it (Unix seconds). */
+  vulndbSnapshot: Gauge<'time'>;
 };
 
 let processRegistry: Registry | undefined;
@@ -49,6 +53,18 @@ export function createMetrics(): ProxyMetrics {
       name: 'gomodproxy_checksum_database_alarm',
       help: '1 once the checksum database served a forked tree, a bad signature or a bad proof.',
       labelNames: ['database'],
+      registers: [registry],
+    }),
+    vulndbRefreshes: new Counter({
+      name: 'gomodproxy_vulndb_refreshes_total',
+      help: 'Refreshes of the vulnerability database mirror, by outcome (updated, unchanged, failed).',
+      labelNames: ['outcome'],
+      registers: [registry],
+    }),
+    vulndbSnapshot: new Gauge({
+      name: 'gomodproxy_vulndb_snapshot_seconds',
+      help: "The served vulnerability database snapshot: time=\"modified\" is its db.json's modified, time=\"refreshed\" when the source last confirmed it (Unix seconds).",
+      labelNames: ['time'],
       registers: [registry],
     }),
   };

@@ -21,7 +21,7 @@
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
-import { parseInfo, VersionAcceptance, type Offer } from './acceptVersion.ts';
+import { parseInfo, VersionAcceptance, type AcceptedHash, type Offer } from './acceptVersion.ts';
 import { checkZipFile } from './modzip/index.ts';
 import {
   escapePath,
@@ -37,7 +37,7 @@ import { PhaseTimer } from './phaseTimer.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
-import { storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
+import { sourceOfServer, storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
 
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'local';
 
@@ -74,6 +74,8 @@ export type ModuleServiceOptions = {
    * it may be fetched. Versions in storage are served all the same.
    */
   fetchRefusal?: (modulePath: string) => { message: string } | null;
+  /** Told of every .mod and .zip this service stores (the catalog of the store listens). */
+  onVersionStored?: (modulePath: string, version: string, file: 'mod' | 'zip') => void;
   /** Clock, for tests of TTLs. */
   now?: () => number;
 };
@@ -109,7 +111,11 @@ export class ModuleService {
     this.privatePatterns = options.privatePatterns;
     this.privateSource = options.privateSource;
     this.listTtlMs = options.listTtlMs;
-    this.acceptance = new VersionAcceptance({ storage: options.storage, checksums: options.checksums });
+    this.acceptance = new VersionAcceptance({
+      storage: options.storage,
+      ...(options.checksums ? { checksums: options.checksums } : {}),
+      ...(options.onVersionStored ? { onStored: options.onVersionStored } : {}),
+    });
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
     this.fetchRefusal = options.fetchRefusal;
@@ -145,6 +151,7 @@ export class ModuleService {
     if (isVersionQuery(modulePath, version)) return this.query(modulePath, version);
     const answer = await this.infoOrModFile({ kind: 'info', module: modulePath, version }, async (offer, body) => {
       this.acceptance.checkInfo(offer, body);
+      return undefined;
     });
     return { ...answer, immutable: true };
   }
@@ -152,9 +159,7 @@ export class ModuleService {
   /** `$module/@v/$version.mod`. */
   async mod(modulePath: string, version: string): Promise<BytesAnswer> {
     this.requireCanonical(modulePath, version, 'mod');
-    return this.infoOrModFile({ kind: 'mod', module: modulePath, version }, async (offer, body) => {
-      await this.acceptance.checkMod(offer, body);
-    });
+    return this.infoOrModFile({ kind: 'mod', module: modulePath, version }, async (offer, body) => (await this.acceptance.checkMod(offer, body)).checksum);
   }
 
   /** `$module/@v/$version.zip`, as a stream of the stored, verified file. */
@@ -195,7 +200,8 @@ export class ModuleService {
 
   private async infoOrModFile(
     request: { kind: 'info' | 'mod'; module: string; version: string },
-    accept: (offer: Offer, body: Buffer) => Promise<void>,
+    /** Checks the file; for a .mod, answers what the checksum database said. */
+    accept: (offer: Offer, body: Buffer) => Promise<AcceptedHash['checksum'] | undefined>,
   ): Promise<BytesAnswer> {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
@@ -211,13 +217,15 @@ export class ModuleService {
       const phases = new PhaseTimer();
       if (request.kind === 'mod') this.acceptance.startLookup(request.module, request.version);
       const { value: body, source: answeredBy } = await phases.time('upstream', () => source.fetchBytes(request));
+      let checksum: AcceptedHash['checksum'] | undefined;
       try {
-        await phases.time('check', () => accept(upstreamOffer(request.module, request.version, answeredBy), body));
+        checksum = await phases.time('check', () => accept(upstreamOffer(request.module, request.version, answeredBy), body));
       } catch (err) {
         this.refused(request, answeredBy, err);
         throw err;
       }
-      const stored = await phases.time('store', () => this.acceptance.storeSmallFile(request.module, request.version, request.kind, body));
+      const how = checksum && { source: sourceOfServer(answeredBy), checksum };
+      const stored = await phases.time('store', () => this.acceptance.storeSmallFile(request.module, request.version, request.kind, body, how));
       // If another writer won the race, serve what it stored (read back); else what we stored.
       const final = stored ? body : ((await phases.time('readBack', () => this.storage.readBytes(key))) ?? body);
       this.smallFiles.set(key, final);
@@ -255,15 +263,17 @@ export class ModuleService {
     try {
       const { source } = await phases.time('upstream', () => chain.fetchToFile(request, staged, () => fs.rm(staged, { force: true })));
       let hash: string;
+      let checksum: AcceptedHash['checksum'];
       try {
         const offer = upstreamOffer(modulePath, version, source);
         hash = await phases.time('check', () => this.acceptance.checkZipContent(offer, staged));
-        await phases.time('checksum', () => this.acceptance.checkChecksum(offer, 'zip', hash));
+        checksum = await phases.time('checksum', () => this.acceptance.checkChecksum(offer, 'zip', hash));
       } catch (err) {
         this.refused(request, source, err);
         throw err;
       }
-      const stored = await phases.time('store', () => this.acceptance.storeZip(modulePath, version, staged, hash));
+      const how = { source: sourceOfServer(source), checksum };
+      const stored = await phases.time('store', () => this.acceptance.storeZip(modulePath, version, staged, hash, how));
       const key = versionKey(modulePath, version, 'zip');
       // If another writer won the race, its zip is served: take its hash.
       const storedHash = stored ? hash : await phases.time('readBack', () => this.zipHash(modulePath, version, key));

@@ -5,6 +5,8 @@
 import { destination, pino, type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { createAccessControl } from './access/index.ts';
+import { CatalogUpkeep, ModuleCatalog } from './catalog/index.ts';
+import { RequestStats, UsageHistory } from './usage/index.ts';
 import { parseListen, type Config } from './config.ts';
 import { AuditTrail } from './access/audit.ts';
 import { clientAddressResolver } from './access/clientAddress.ts';
@@ -18,6 +20,7 @@ import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sour
 import { DownloadLog, type Storage } from './storage/index.ts';
 import { createStorage } from './storage/fromConfig.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting, type UpstreamEntry } from './sumdb/index.ts';
+import { VulnDatabase } from './vulndb/index.ts';
 
 export type RunningProxy = {
   /** Base URL to put in GOPROXY, e.g. http://127.0.0.1:3000. */
@@ -27,7 +30,13 @@ export type RunningProxy = {
   modules: ModuleService;
   /** The checksum database it verifies against and proxies; null with `sumdb: off`. */
   checksumDatabase: ChecksumDatabase | null;
+  /** The vulnerability database mirror served under /vulndb/; null with `vulndb: off`. */
+  vulnDatabase: VulnDatabase | null;
   metrics: ProxyMetrics;
+  /** What the store holds, as the API sees it (listed in the background after start). */
+  catalog: ModuleCatalog;
+  /** Lists the store into the catalog again (tests wait for it). */
+  relistCatalog(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -93,10 +102,21 @@ export type ProxyCore = {
   checksums: ModuleChecksums;
   metrics: ProxyMetrics;
   policy: ModulePolicy;
+  /** The chain that builds private modules from git. */
+  privateSource: SourceChain;
+  /** The vulnerability database mirror (not started: `serve` starts its refreshes); null with `vulndb: off`. */
+  vulnDatabase: VulnDatabase | null;
 };
 
-/** Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the module service. */
-export async function assembleProxy(config: Config, logger: Logger): Promise<ProxyCore> {
+/**
+ * Opens storage (a clear error when it cannot be used) and assembles sources, checksums and the
+ * module service; `onVersionStored` is told of every .mod and .zip it stores.
+ */
+export async function assembleProxy(
+  config: Config,
+  logger: Logger,
+  onVersionStored?: (modulePath: string, version: string, file: 'mod' | 'zip') => void,
+): Promise<ProxyCore> {
   // Sources first: a missing upstream secret stops start-up before storage is opened.
   const memoryCache = new MemoryCache(config.memoryCacheBytes);
   const gitOptions = {
@@ -125,27 +145,42 @@ export async function assembleProxy(config: Config, logger: Logger): Promise<Pro
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache, upstream);
   const policy = new ModulePolicy(config.policy);
+  const privateSource = new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]);
   const modules = new ModuleService({
     fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
     storage,
     upstream,
     privatePatterns: config.private,
-    privateSource: new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]),
+    privateSource,
     listTtlMs: config.listTtl,
     checksums,
     logger,
     memoryCache,
+    ...(onVersionStored ? { onVersionStored } : {}),
   });
+  const vulnDatabase =
+    config.vulndb === 'off'
+      ? null
+      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, metrics, timeoutMs: config.upstreamTimeout });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy };
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, privateSource, vulnDatabase };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
-  const core = await assembleProxy(config, logger);
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy } = core;
-  const downloads = new DownloadLog({ storage, logger, flushEveryMs: config.retention.recordEvery });
+  const catalog = new ModuleCatalog();
+  const core = await assembleProxy(config, logger, (modulePath, version, file) => catalog.noteFile(modulePath, version, file));
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase } = core;
+  const usageHistory = new UsageHistory(storage);
+  const downloads = new DownloadLog({
+    storage,
+    logger,
+    flushEveryMs: config.retention.recordEvery,
+    onRecord: (modulePath, version, at) => catalog.noteDownload(modulePath, version, at),
+    onWritten: (key, usage) => usageHistory.noteWritten(key, usage),
+  });
+  usageHistory.attach(downloads);
   const keyPair = config.tls ? readKeyPair(config.tls) : undefined;
   const access = config.auth || config.access ? createAccessControl(config, logger) : undefined;
   if (!access && config.private.length > 0) {
@@ -166,6 +201,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     storage,
     checksumDatabase: database,
     checksums,
+    ...(vulnDatabase ? { vulnDatabase } : {}),
     metrics,
     downloads,
     policy,
@@ -175,16 +211,24 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     listMaxAgeSeconds: Math.floor(config.listTtl / 1000),
     ...(keyPair ? { tls: keyPair } : {}),
     ...(access ? { access } : {}),
+    catalog,
+    requests: new RequestStats(),
+    usageHistory,
+    sourceChains: config.private.length > 0 ? [upstream, core.privateSource] : [upstream],
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
+  // Listed after the proxy serves: start-up never waits for a scan of the store.
+  const catalogUpkeep = new CatalogUpkeep({ catalog, storage, logger });
+  catalogUpkeep.start();
+  vulnDatabase?.start();
   const stopWatchingTls = config.tls ? keepKeyPairCurrent(config.tls, app.server as unknown as SecureContextTarget, logger) : () => {};
   const address = app.server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host;
   const url = `${config.tls ? 'https' : 'http'}://${shownHost}:${boundPort}`;
   logger.info(
-    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off' },
+    { url, storage: storage.description, upstream: upstream.description, private: config.private, sumdb: database?.description ?? 'off', vulndb: vulnDatabase?.url ?? 'off' },
     'gomodproxy serving',
   );
   return {
@@ -193,11 +237,16 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     storage,
     modules,
     checksumDatabase: database,
+    vulnDatabase,
     metrics,
+    catalog,
+    relistCatalog: () => catalogUpkeep.relist(),
     close: async () => {
       stopWatchingTls();
       access?.close();
+      await catalogUpkeep.close();
       await app.close();
+      await vulnDatabase?.close();
       await downloads.close();
       await audit?.close();
       await storage.close?.();

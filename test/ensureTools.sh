@@ -43,17 +43,18 @@ image_build=$!
 # finds its modules there instead of downloading them while the cores wait.
 here="$(dirname "$0")"
 downloads=()
-for script in storage/ensureS3Server.sh cluster/ensureCluster.sh helm/ensureHelm.sh; do
+for script in storage/ensureS3Server.sh cluster/ensureCluster.sh helm/ensureHelm.sh vuln/ensureGovulncheck.sh; do
   bash "$here/$script" --download &
   downloads+=($!)
 done
 
 # MinIO for the S3 tests; etcd and the Kubernetes programs for test/cluster/ and test/node/; helm for
-# test/helm/: built one after another (each `go build` uses every core) into ~/.cache, once.
+# test/helm/; govulncheck for test/vuln/: built one after another (each `go build` uses every core) into ~/.cache, once.
 status=0
 bash "$here/storage/ensureS3Server.sh" >/dev/null &&
   bash "$here/cluster/ensureCluster.sh" >/dev/null &&
-  bash "$here/helm/ensureHelm.sh" >/dev/null || status=$?
+  bash "$here/helm/ensureHelm.sh" >/dev/null &&
+  bash "$here/vuln/ensureGovulncheck.sh" >/dev/null || status=$?
 for download in "${downloads[@]}"; do wait "$download" || status=$?; done
 wait "$image_build" || status=$?
 exit "$status"

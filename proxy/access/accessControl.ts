@@ -7,7 +7,9 @@
  * - with `auth`, `default` is `[authenticated]`: anonymous clients read only what a rule (or
  *   an explicit `default`) gives to `anonymous`.
  *
- * /metrics is read by `auth.metrics` when given, else as `default` says.
+ * /metrics is read by `auth.metrics` when given, else as `default` says. The admin views of the
+ * API need `auth.admin` (nobody by default); without `auth` everyone is an admin, as everyone
+ * reads everything.
  */
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
@@ -18,6 +20,7 @@ export type AccessControl = {
   identities: Identities | null;
   rules: AccessRules;
   metricsAllow: readonly string[];
+  adminAllow: readonly string[];
   realm: string;
   close(): void;
 };
@@ -37,6 +40,7 @@ export function createAccessControl(config: Pick<Config, 'auth' | 'access'>, log
     identities,
     rules,
     metricsAllow: auth?.metrics ?? defaultAllow,
+    adminAllow: auth ? auth.admin : ['anonymous'],
     realm: auth?.realm ?? 'gomodproxy',
     close: () => identities?.close(),
   };

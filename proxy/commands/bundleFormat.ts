@@ -9,6 +9,8 @@
  *   sumdb/<name>/lookup/<escaped M>@<escaped V>  lookup answer per version under that head, and
  *   sumdb/<name>/tile/8/<L>/<N>[.p/<W>]       the tiles that prove them (and, for a bundle written
  *                                             --since an earlier one, that the head extends its head)
+ *   gomodproxy/vulndb/snapshot-<modified>.json.gz  the Go vulnerability database snapshot held, as
+ *                                             stored (proxy/vulndb/snapshotStore.ts); optional
  *   <escaped path>/@v/<escaped version>.info | .mod | .zip
  *   <escaped path>/@v/list                  the release and pre-release versions in the bundle
  *
@@ -25,6 +27,8 @@ export type BundleHeader = {
   format: number;
   /** The checksum database whose proof the bundle carries; null when it carries none (sumdb off). */
   checksumDatabase: { name: string; treeSize: number } | null;
+  /** The vulnerability database snapshot the bundle carries (absent: none). */
+  vulnDatabase?: { modified: string; entries: number };
   /** What the bundle was written after (--since): an earlier bundle's tree size, or a date. */
   since?: { treeSize?: number; date?: string };
 };

@@ -15,6 +15,7 @@ import { compareSemver, matchPrefixPatterns, semverPrerelease } from '../protoco
 import {
   compactDownloadTimes,
   parseVersionKey,
+  provenanceKey,
   readDownloadTimes,
   type ListedKey,
   versionId,
@@ -66,7 +67,7 @@ type Weighed = { module: string; version: string; files: Map<VersionFileKind, nu
 export async function cleanup(storage: Storage, policy: CleanupPolicy, options: { now?: number; progress?: Progress } = {}): Promise<CleanupSummary> {
   const now = options.now ?? Date.now();
   const { progress } = options;
-  const { times, keys: journal } = await readDownloadTimes(storage);
+  const { times, usage, keys: journal } = await readDownloadTimes(storage);
   const byModule = await heldVersions(storage, policy.modules);
 
   // Versions kept by the newest-releases rule or a pin are kept whatever their times, so their
@@ -107,6 +108,7 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
       for (const kind of ['mod', 'info', 'zip', 'ziphash'] as const) {
         if (v.files.has(kind)) await storage.delete(versionKey(v.module, v.version, kind));
       }
+      await storage.delete(provenanceKey(v.module, v.version));
       touched.add(v.module);
     }
     const bytes = [...v.files.values()].reduce((a, b) => a + b, 0);
@@ -124,7 +126,7 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
     for (const module of touched) await writeStoredList(storage, module);
     // Merge the journal; times of removed versions are dropped with them.
     for (const v of remove) times.delete(versionId(v.module, v.version));
-    if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now);
+    if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now, usage);
   }
 
   return {

@@ -16,6 +16,7 @@ import { hashGoMod } from '../modzip/index.ts';
 import { compareSemver, formatGoSumLine, isPseudoVersion, matchPrefixPatterns, parseGoSum, type GoSumLine } from '../protocol/index.ts';
 import { listKey, parseVersionKey, versionKey, type Storage } from '../storage/index.ts';
 import { databaseStorageKey, isUnreachable, type CarriedProof, type ChecksumDatabase } from '../sumdb/index.ts';
+import { newestStoredSnapshot } from '../vulndb/index.ts';
 import { BUNDLE_FORMAT, HEADER_NAME, MANIFEST_NAME, MAX_MANIFEST, proofEntryName, type BundleHeader } from './bundleFormat.ts';
 import { BundleError, readWholeEntry } from './importBundle.ts';
 import type { Progress } from './progress.ts';
@@ -44,6 +45,8 @@ export type ExportSummary = {
   bytes: number;
   missing: string[];
   out: string;
+  /** The vulnerability database snapshot the bundle carries (null: none held, or the earlier bundle carried it). */
+  vulnDatabase: { modified: string; entries: number } | null;
   /** The database tree head the bundle carries (null: none), and the versions it has no record of. */
   checksumDatabase: { name: string; treeSize: number; tiles: number; lookups: number; notFound: string[] } | null;
 };
@@ -105,9 +108,13 @@ export async function exportBundle(storage: Storage, selection: ExportSelection,
     // Tiles the earlier bundle carried are at the importing site already (a tile's content never changes).
     for (const path of earlier?.tiles ?? []) proof.tiles.delete(path);
   }
+  // The newest vulnerability database snapshot, unless the earlier bundle carried that one.
+  const heldSnapshot = await newestStoredSnapshot(storage);
+  const vulnSnapshot = heldSnapshot && heldSnapshot.modified !== earlier?.vulnModified ? heldSnapshot : null;
   const header: BundleHeader = {
     format: BUNDLE_FORMAT,
     checksumDatabase: proof && database ? { name: database.name, treeSize: treeSizeOf(proof.latest) } : null,
+    ...(vulnSnapshot && { vulnDatabase: { modified: vulnSnapshot.modified, entries: vulnSnapshot.entries } }),
     ...(options.since && { since: 'date' in options.since ? { date: options.since.date.toISOString() } : { ...(earlier?.treeSize !== undefined && { treeSize: earlier.treeSize }) } }),
   };
 
@@ -125,6 +132,7 @@ export async function exportBundle(storage: Storage, selection: ExportSelection,
       for (const [lookup, body] of proof.lookups) await addEntry(tar, proofEntryName(database.name, `lookup/${lookup}`), body);
       for (const [path, data] of proof.tiles) await addEntry(tar, proofEntryName(database.name, path), data);
     }
+    if (vulnSnapshot) await addEntry(tar, vulnSnapshot.key, vulnSnapshot.bytes);
     for (const [module, list] of listsByModule(exported)) await addEntry(tar, listKey(module), Buffer.from(list));
     const done = new Set<string>();
     for (const entry of entries) {
@@ -154,7 +162,8 @@ export async function exportBundle(storage: Storage, selection: ExportSelection,
     checksumDatabase = { name: database.name, treeSize: treeSizeOf(proof.latest), tiles: proof.tiles.size, lookups: proof.lookups.size, notFound: proof.notFound };
   }
   const proofFiles = proof ? 2 + proof.lookups.size + proof.tiles.size : 0;
-  return { versions: exported.length, files: entries.length + 2 + proofFiles, bytes, missing, out, checksumDatabase };
+  const vulnDatabase = vulnSnapshot && { modified: vulnSnapshot.modified, entries: vulnSnapshot.entries };
+  return { versions: exported.length, files: entries.length + 2 + proofFiles + (vulnSnapshot ? 1 : 0), bytes, missing, out, vulnDatabase, checksumDatabase };
 }
 
 /** The number of records in a signed tree head (its second line); the database verified it. */
@@ -172,7 +181,7 @@ async function exportedHeads(storage: Storage, database: string): Promise<Buffer
   return heads;
 }
 
-type EarlierBundle = { lines: Set<string>; database: string | null; latest: Buffer | null; treeSize?: number; tiles: string[] };
+type EarlierBundle = { lines: Set<string>; database: string | null; latest: Buffer | null; treeSize?: number; tiles: string[]; vulnModified?: string };
 
 /** What an earlier bundle holds: its manifest's lines, its checksum database head and tile names. */
 async function readEarlierBundle(file: string): Promise<EarlierBundle> {
@@ -189,6 +198,7 @@ async function readEarlierBundle(file: string): Promise<EarlierBundle> {
         const header = JSON.parse((await readWholeEntry(entry)).toString('utf8')) as BundleHeader;
         earlier.database = header.checksumDatabase?.name ?? null;
         if (header.checksumDatabase) earlier.treeSize = header.checksumDatabase.treeSize;
+        if (header.vulnDatabase) earlier.vulnModified = header.vulnDatabase.modified;
       } else if (name === MANIFEST_NAME && size <= MAX_MANIFEST) {
         manifest = true;
         for (const line of parseGoSum((await readWholeEntry(entry)).toString('utf8'), `${file}: ${MANIFEST_NAME}`)) earlier.lines.add(goSumKey(line));
@@ -287,6 +297,9 @@ export function formatExportSummary(summary: ExportSummary): string {
     for (const v of db.notFound) lines.push(`  no checksum database record of ${v}: the importing site cannot check it against the database`);
   } else {
     lines.push('  no checksum database proof (sumdb is off): the importing site checks only the hashes in the bundle');
+  }
+  if (summary.vulnDatabase) {
+    lines.push(`  vulnerability database: the snapshot of ${summary.vulnDatabase.modified} (${summary.vulnDatabase.entries} advisories)`);
   }
   for (const m of summary.missing) lines.push(`  not exported ${m}`);
   return lines.join('\n') + '\n';

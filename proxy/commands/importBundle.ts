@@ -29,6 +29,7 @@ import { hashGoMod } from '../modzip/index.ts';
 import { parseGoSum, type GoSumLine } from '../protocol/index.ts';
 import { checkStorageKey, parseVersionKey, versionKey, writeStoredList, type Storage } from '../storage/index.ts';
 import { CarriedProofError, checkCarriedProof, type CarriedFiles, type CheckedProof, type ModuleChecksums, type Verifier } from '../sumdb/index.ts';
+import { importSnapshot, isSnapshotEntry, MAX_SNAPSHOT_BYTES, type SnapshotImport } from '../vulndb/index.ts';
 import { BUNDLE_FORMAT, HEADER_NAME, MANIFEST_NAME, MAX_BUNDLE_ENTRY, MAX_MANIFEST, MAX_PROOF_BYTES, proofEntryName, type BundleHeader } from './bundleFormat.ts';
 import type { Progress } from './progress.ts';
 
@@ -55,6 +56,8 @@ export type ImportSummary = {
   refused: Array<{ entry: string; reasons: string[] }>;
   /** Versions the policy refuses, with its reason; nothing of them was stored. */
   skipped: Array<{ entry: string; reason: string }>;
+  /** The vulnerability database snapshot the bundle carries, and what became of it. */
+  vulnDatabase?: SnapshotImport;
 };
 
 type Staged = { info?: string; mod?: string; zip?: string };
@@ -65,7 +68,7 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
   const summary: ImportSummary = { imported: 0, alreadyStored: 0, notCheckedAgainstDatabase: 0, refused: [], skipped: [] };
   try {
     const reading = progress?.working(`reading ${path.basename(bundle)}`);
-    const { manifest, versions, header, carried } = await unpack(bundle, staging, summary, progress).finally(() => reading?.());
+    const { manifest, versions, header, carried, vulnSnapshot } = await unpack(bundle, staging, summary, progress).finally(() => reading?.());
     if (manifest === null) {
       summary.refused.push({ entry: bundle, reasons: [`the bundle has no ${MANIFEST_NAME} manifest of hashes, so nothing in it can be checked`] });
       return summary;
@@ -122,6 +125,10 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
       progress?.step(name);
     }
     for (const modulePath of modules) await writeStoredList(storage, modulePath);
+    if (vulnSnapshot) {
+      summary.vulnDatabase = await importSnapshot(storage, vulnSnapshot.name, vulnSnapshot.bytes);
+      if (summary.vulnDatabase.outcome === 'refused') summary.refused.push({ entry: vulnSnapshot.name, reasons: [summary.vulnDatabase.reason] });
+    }
     // A proof that proved nothing is not kept: the proxy would claim a database it cannot serve.
     if (proof && proved > 0) {
       await proof.store();
@@ -134,7 +141,13 @@ export async function importBundle(bundle: string, options: ImportOptions): Prom
   }
 }
 
-type Unpacked = { manifest: GoSumLine[] | null; versions: Map<string, Staged>; header: BundleHeader | null; carried: Partial<CarriedFiles> | null };
+type Unpacked = {
+  manifest: GoSumLine[] | null;
+  versions: Map<string, Staged>;
+  header: BundleHeader | null;
+  carried: Partial<CarriedFiles> | null;
+  vulnSnapshot: { name: string; bytes: Buffer } | null;
+};
 
 /**
  * Reads the tar: the header, the manifest and the checksum database proof into memory, each
@@ -147,6 +160,7 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary, p
   let carried: (Partial<CarriedFiles> & { lookups: Map<string, Buffer>; tiles: Map<string, Buffer> }) | null = null;
   let proofBytes = 0;
   let count = 0;
+  let vulnSnapshot: Unpacked['vulnSnapshot'] = null;
   const extract = tarExtract();
   const reading = pipeline(createReadStream(bundle), extract).catch((err: unknown) => {
     throw new BundleError(`${bundle} is not a readable tar: ${(err as Error).message}`);
@@ -196,6 +210,12 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary, p
         }
         continue;
       }
+      if (isSnapshotEntry(name)) {
+        if (size > MAX_SNAPSHOT_BYTES) refuse(`a vulnerability database snapshot of ${size} bytes, more than ${MAX_SNAPSHOT_BYTES}`);
+        else if (vulnSnapshot) refuse('a second vulnerability database snapshot; a bundle carries one');
+        else vulnSnapshot = { name, bytes: await readWholeEntry(entry) };
+        continue;
+      }
       if (name.endsWith('/@v/list')) {
         entry.resume(); // rewritten from what is imported
         continue;
@@ -229,7 +249,7 @@ async function unpack(bundle: string, staging: string, summary: ImportSummary, p
     throw err;
   }
   await reading;
-  return { manifest, versions, header, carried };
+  return { manifest, versions, header, carried, vulnSnapshot };
 }
 
 class BundleError extends Error {}
@@ -294,6 +314,8 @@ async function importVersion(
     return reasons.length === 0;
   };
   let proved = false;
+  /** What the last check said, for the provenance record. */
+  let outcome: 'verified' | 'unverified' | 'exempt' | 'off' | 'unchecked' = 'off';
   /**
    * The record the bundle carries decides where there is one; else the checksum database is asked.
    * Either only while the bundle's claims agree; a refusal is kept as a reason.
@@ -314,12 +336,16 @@ async function importVersion(
         const want = recorded[file];
         if (want === undefined) reasons.push(`the checksum database record the bundle carries has no "${line}" line`);
         else if (want !== hash) reasons.push(`SECURITY ERROR: ${line} is ${hash}, but the checksum database record the bundle carries says ${want}`);
-        else proved = true;
+        else {
+          proved = true;
+          outcome = 'verified';
+        }
         return;
       }
     }
     try {
-      if ((await acceptance.checkChecksum(offer, file, hash)) === 'unchecked') unchecked = true;
+      outcome = await acceptance.checkChecksum(offer, file, hash);
+      if (outcome === 'unchecked') unchecked = true;
     } catch (err) {
       reasons.push((err as Error).message);
     }
@@ -351,14 +377,15 @@ async function importVersion(
 
   const { storage } = options;
   let stored = false;
-  if (await acceptance.storeSmallFile(modulePath, version, 'mod', mod)) stored = true;
+  const how = { source: 'import' as const, checksum: unchecked ? ('unchecked' as const) : outcome };
+  if (await acceptance.storeSmallFile(modulePath, version, 'mod', mod, how)) stored = true;
   else if (!(await storage.readBytes(versionKey(modulePath, version, 'mod')))?.equals(mod)) {
     return { refused: ['a different .mod is stored already; stored files are never replaced'], stored: false, unchecked };
   }
   if (info && (await acceptance.storeSmallFile(modulePath, version, 'info', info))) stored = true;
   if (files.zip && zipHash) {
     // The staged copy is consumed by storage; the .ziphash follows the zip.
-    if (await acceptance.storeZip(modulePath, version, await copyForStorage(storage, files.zip), zipHash)) stored = true;
+    if (await acceptance.storeZip(modulePath, version, await copyForStorage(storage, files.zip), zipHash, how)) stored = true;
   }
   return { stored, unchecked, proved };
 }
@@ -384,6 +411,10 @@ export function formatImportSummary(summary: ImportSummary): string {
     const timeline = db.heldBefore === null ? 'first tree held here' : db.treeSize >= db.heldBefore ? `extends the tree of ${db.heldBefore} held here` : `is part of the newer tree of ${db.heldBefore} held here, which stays`;
     lines.push(`  checksum database ${db.name}: ${db.proved} module versions proved by the signed tree head the bundle carries (${db.treeSize} records; ${timeline})`);
   }
+  const vuln = summary.vulnDatabase;
+  if (vuln && vuln.outcome === 'imported') lines.push(`  vulnerability database: the snapshot of ${vuln.modified} (${vuln.entries} advisories) is now the newest held`);
+  else if (vuln && vuln.outcome === 'held-already') lines.push(`  vulnerability database: the snapshot of ${vuln.modified} was held already`);
+  else if (vuln && vuln.outcome === 'held-newer') lines.push(`  vulnerability database: the bundle's snapshot of ${vuln.modified} is older than the one held (${vuln.held}), which stays`);
   for (const r of summary.refused) lines.push(`  refused ${r.entry}: ${r.reasons.join('; ')}`);
   return lines.join('\n') + '\n';
 }

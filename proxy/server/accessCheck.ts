@@ -6,6 +6,8 @@
  *   /metrics                       `auth.metrics`, else `access.default`
  *   /<module>/@v/…, /<module>/@latest, /sumdb/<db>/lookup/<module>@<version>
  *                                  the access rule of <module>
+ *   /api/…                         sign-in only: the API shows each caller the modules they
+ *                                  may read and checks `auth.admin` itself (server/api/)
  *   anything else                  `access.default`
  *
  * Answers: credentials that are malformed or wrong → 401; no credentials where they are needed
@@ -18,8 +20,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ANONYMOUS, allows, type AccessControl, type Identity } from '../access/index.ts';
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import { unescapePath } from '../protocol/index.ts';
-import { decodeRequestPath } from './protocolRequest.ts';
+import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
 import { sendText } from './sendText.ts';
+import { isApiPath, sendJsonError } from './api/apiReply.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -30,7 +33,7 @@ declare module 'fastify' {
 
 const OPEN_PATHS = new Set(['/healthz', '/readyz']);
 
-const SIGN_IN_HINT = 'sign in with Basic credentials: a .netrc line "machine <host:port> login <user> password <password or token>" (NETRC), GOAUTH, or the GOPROXY URL; the go command sends them only over https';
+export const SIGN_IN_HINT = 'sign in with Basic credentials: a .netrc line "machine <host:port> login <user> password <password or token>" (NETRC), GOAUTH, or the GOPROXY URL; the go command sends them only over https';
 
 /** Failed sign-ins are counted per client address: the one `trustedProxies` name, else the peer. */
 export function registerAccessCheck(app: FastifyInstance, access: AccessControl, clientAddressOf: ClientAddressOf): void {
@@ -57,11 +60,13 @@ export function registerAccessCheck(app: FastifyInstance, access: AccessControl,
       request.identity = signIn.identity;
       if (signIn.identity.name !== null) request.proxyLog.user = signIn.identity.name;
     }
+    if (isApiPath(path)) return;
 
     const module = path === '/metrics' ? null : moduleNamedBy(path);
     const allowList = path === '/metrics' ? access.metricsAllow : module === null ? access.rules.defaultAllow : access.rules.allowListFor(module);
     if (allows(allowList, request.identity)) return;
     const what = module ?? path;
+    describeDenied(request, path, module);
     if (request.identity.name === null) {
       reply.header('www-authenticate', challenge);
       return deny(request, reply, 401, `authentication required to read ${what}: ${SIGN_IN_HINT}`);
@@ -70,9 +75,21 @@ export function registerAccessCheck(app: FastifyInstance, access: AccessControl,
   });
 }
 
+/** The module (and version, file) a refused request named, for its log line and audit entry. */
+function describeDenied(request: FastifyRequest, path: string, module: string | null): void {
+  if (module === null) return;
+  request.proxyLog.module = module;
+  try {
+    const target = parseProtocolPath(decodeRequestPath(path));
+    if ('version' in target) request.proxyLog.version = target.version;
+  } catch {
+    // a checksum database lookup, or a path the route answers 400 for: the module is enough
+  }
+}
+
 function deny(request: FastifyRequest, reply: FastifyReply, status: number, message: string): FastifyReply {
   request.proxyLog.error = message;
-  return sendText(reply, status, message);
+  return isApiPath(request.url) ? sendJsonError(reply, status, message) : sendText(reply, status, message);
 }
 
 /**

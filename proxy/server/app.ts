@@ -1,6 +1,6 @@
 /**
  * The HTTP face of the proxy: the GOPROXY protocol routes, the proxied
- * checksum database (/sumdb/), /healthz, /readyz and /metrics, one JSON log
+ * checksum database (/sumdb/), the vulnerability database mirror (/vulndb/), /healthz, /readyz and /metrics, one JSON log
  * line per request, and errors as one line of text the go command shows its
  * user ("server response: …").
  */
@@ -11,9 +11,12 @@ import { sendText } from './sendText.ts';
 import { registerAccessCheck } from './accessCheck.ts';
 import { clientAddressResolver } from '../access/clientAddress.ts';
 import { auditEntryFor } from './auditHook.ts';
+import { recordUsage } from './usageHook.ts';
 import { registerProtocolRoutes, type RequestLog } from './protocolRoutes.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
+import { registerApiRoutes } from './api/index.ts';
+import { registerVulndbRoutes } from './vulndbRoutes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -44,7 +47,7 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   }) as unknown as FastifyInstance;
 
   app.decorateRequest('proxyLog', null as unknown as RequestLog);
-  const { audit } = options;
+  const { audit, requests } = options;
   const clientAddressOf = options.clientAddressOf ?? clientAddressResolver([]);
   // The line is written when the connection is done with the response, not on fastify's
   // onResponse: a client that has all the bytes of a streamed zip may close before the
@@ -68,10 +71,9 @@ export function buildServer(options: ServerOptions): FastifyInstance {
         },
         'request',
       );
-      if (audit) {
-        const entry = auditEntryFor(request, reply, clientAddressOf);
-        if (entry) audit.record(entry);
-      }
+      const entry = audit || requests ? auditEntryFor(request, reply, clientAddressOf) : null;
+      if (entry) audit?.record(entry);
+      if (requests) recordUsage(request, reply, entry, options.downloads, requests);
     });
   });
 
@@ -115,6 +117,8 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerSumdbRoutes(app, options);
+  if (options.catalog) registerApiRoutes(app, { ...options, catalog: options.catalog });
+  registerVulndbRoutes(app, options);
   registerProtocolRoutes(app, options);
   return app;
 }

@@ -1,6 +1,9 @@
 /** What the server is built from: the services behind its routes, and its settings. */
 import type { Logger } from 'pino';
 import type { AccessControl } from '../access/index.ts';
+import type { ModuleCatalog } from '../catalog/index.ts';
+import type { SourceChain } from '../sources/index.ts';
+import type { RequestStats, UsageHistory } from '../usage/index.ts';
 import type { AuditTrail } from '../access/audit.ts';
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import type { ModulePolicy } from '../access/policy.ts';
@@ -8,6 +11,7 @@ import type { ModuleService } from '../moduleService.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
 import type { ChecksumDatabase, ModuleChecksums } from '../sumdb/index.ts';
+import type { VulnDatabase } from '../vulndb/index.ts';
 import type { KeyPair } from './tlsFiles.ts';
 
 export type ServerOptions = {
@@ -16,6 +20,8 @@ export type ServerOptions = {
   /** The checksum database proxied under /sumdb/; null when verification is off. */
   checksumDatabase: ChecksumDatabase | null;
   checksums: ModuleChecksums;
+  /** The Go vulnerability database mirror served under /vulndb/; none: `vulndb: off`. */
+  vulnDatabase?: VulnDatabase;
   metrics: ProxyMetrics;
   /** Where served module versions are noted for retention cleanup; none: not noted. */
   downloads?: DownloadLog;
@@ -32,4 +38,12 @@ export type ServerOptions = {
   tls?: KeyPair;
   /** Who may read what; none: everyone may read everything. */
   access?: AccessControl;
+  /** What the store holds, for the JSON API (/api/…); none: no API. */
+  catalog?: ModuleCatalog;
+  /** Who was served and who refused, since start (for /api/usage); none: not kept. */
+  requests?: RequestStats;
+  /** Every replica's request counts over time (for /api/usage). */
+  usageHistory?: UsageHistory;
+  /** The source chains whose upstreams /api/usage and /api/health report: the upstream list, then the private (git) one. */
+  sourceChains?: SourceChain[];
 };

@@ -21,6 +21,7 @@ import { moduleRequestPath, parseProxyList, type ModuleRequest } from '../protoc
 import { FileUpstream } from './fileUpstream.ts';
 import { HttpUpstream } from './httpUpstream.ts';
 import type { ModuleSource, ProxySource } from './source.ts';
+import { UpstreamStats } from './upstreamStats.ts';
 
 export type ChainEntry = {
   source: ModuleSource;
@@ -34,6 +35,8 @@ export type ChainResult<T> = { value: T; source: string };
 
 export class SourceChain {
   readonly entries: readonly ChainEntry[];
+  /** How each source has been answering since start. */
+  readonly stats = new UpstreamStats();
 
   constructor(entries: ChainEntry[]) {
     this.entries = entries;
@@ -62,13 +65,17 @@ export class SourceChain {
     let notFound: ProxyError | undefined;
     let failure: ProxyError | undefined;
     for (const entry of this.entries) {
+      const started = performance.now();
       try {
-        return { value: await attempt(entry.source), source: entry.source.name };
+        const value = await attempt(entry.source);
+        this.stats.record(entry.source.name, performance.now() - started);
+        return { value, source: entry.source.name };
       } catch (err) {
         // A full or failing local disk is the proxy's own failure: no other upstream would help.
         const local = localDiskFailure(err, `writing ${moduleRequestPath(request)}`);
         if (local) throw local;
         const error = isProxyError(err) ? err : proxyError('UPSTREAM_FAILED', `${entry.source.name}: ${clientSafeReason(err)}`, err);
+        this.stats.record(entry.source.name, performance.now() - started, error.isNotFound ? undefined : error.message);
         if (error.isNotFound) {
           notFound = error;
           continue;

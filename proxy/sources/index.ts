@@ -5,3 +5,4 @@ export { HttpUpstream } from './httpUpstream.ts';
 export { FileUpstream } from './fileUpstream.ts';
 export { PrivateSource } from './privateSource.ts';
 export { DirectPolicy, GitSource, ProcessSlots, pruneMirrors, type GitHost, type GitSourceOptions, type MirrorPruning } from './git/index.ts';
+export { UpstreamStats, type SourceReport } from './upstreamStats.ts';

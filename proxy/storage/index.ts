@@ -4,7 +4,7 @@ import type { Storage } from './storage.ts';
 export type { ByteRange, ListedKey, OpenedObject, Storage, StoredObject } from './storage.ts';
 export { checkStorageKey } from './storage.ts';
 export { DiskStorage } from './disk.ts';
-export { listKey, parseVersionKey, storedVersions, versionKey, writeStoredList, type VersionFileKind } from './layout.ts';
+export { listKey, parseVersionKey, provenanceKey, storedVersions, versionKey, writeStoredList, type VersionFileKind } from './layout.ts';
 export type { S3StorageOptions } from './s3.ts';
 
 /** S3 storage, loaded when asked for: the AWS SDK costs start-up time and memory that a disk store does not need. */
@@ -12,4 +12,15 @@ export async function createS3Storage(options: S3StorageOptions): Promise<Storag
   const { S3Storage } = await import('./s3.ts');
   return new S3Storage(options);
 }
-export { compactDownloadTimes, DownloadLog, DOWNLOADS_PREFIX, readDownloadTimes, versionId, writeDownloadTimes, type DownloadTimes } from './downloadLog.ts';
+export {
+  compactDownloadTimes,
+  DownloadLog,
+  DOWNLOADS_PREFIX,
+  journalKeys,
+  readDownloadTimes,
+  readJournalFile,
+  versionId,
+  writeDownloadTimes,
+  type DownloadTimes,
+} from './downloadLog.ts';
+export { readProvenance, sourceOfServer, writeProvenance, type Provenance, type StoredChecksum, type VersionSource } from './provenance.ts';

@@ -3,6 +3,8 @@
  *
  *   <escaped module path>/@v/<escaped version>.info | .mod | .zip | .ziphash
  *   <escaped module path>/@v/list      the release and pre-release versions held, one per line
+ *   <escaped module path>/@v/<escaped version>.provenance   how the version came to be stored
+ *                                      (provenance.ts); not a file of the go command's layout
  *
  * A version counts as held when its .mod is stored (a .zip is fetched only when a build needs it).
  */
@@ -13,6 +15,11 @@ export type VersionFileKind = 'info' | 'mod' | 'zip' | 'ziphash';
 
 export function versionKey(modulePath: string, version: string, kind: VersionFileKind): string {
   return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
+}
+
+/** The key of a version's provenance record (written beside its files, removed with them). */
+export function provenanceKey(modulePath: string, version: string): string {
+  return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.provenance`;
 }
 
 export function listKey(modulePath: string): string {

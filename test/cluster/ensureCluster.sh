@@ -6,6 +6,7 @@
 # versions and a key of go.mod, go.sum, kube/main.go and the build flags, so a change of any builds
 # anew and an unchanged one builds nothing. Prints the folder on stdout (with --download, nothing).
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../refuseWhileToolsBuild.sh" "etcd and the Kubernetes programs"
 
 tools_module="$(cd "$(dirname "$0")/../tools/kubernetes" && pwd)"
 kubernetes_version="$(awk '$1 == "k8s.io/kubernetes" { print $2; exit }' "$tools_module/go.mod")"

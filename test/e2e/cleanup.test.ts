@@ -135,7 +135,7 @@ describe('gomodproxy cleanup', () => {
 
     for (const id of removedForGood) {
       const [path, version] = id.split('@') as [string, string];
-      for (const ext of ['mod', 'zip', 'info', 'ziphash']) expect(await proxy.storage.stat(`${path}/@v/${version}.${ext}`), `${id}.${ext}`).toBeNull();
+      for (const ext of ['mod', 'zip', 'info', 'ziphash', 'provenance']) expect(await proxy.storage.stat(`${path}/@v/${version}.${ext}`), `${id}.${ext}`).toBeNull();
     }
     expect((await proxy.storage.readBytes(`${kept}/@v/list`))?.toString()).toBe('v1.2.0\nv1.3.0\nv1.4.0\n');
     expect(await proxy.storage.stat(`${other}/@v/v1.0.0.zip`)).not.toBeNull();

@@ -79,7 +79,7 @@ describe('crash safety', () => {
     const zips = stored.filter((f) => f.endsWith('.zip'));
     expect(zips.length).toBeGreaterThan(0);
     for (const file of stored) {
-      const key = file.replace(/\.(info|mod|zip|ziphash)$/, '');
+      const key = file.replace(/\.(info|mod|zip|ziphash|provenance)$/, '');
       const m = byKey.get(key);
       if (file.endsWith('/@v/list')) continue;
       expect(m, `unexpected file in the store: ${file}`).toBeDefined();
@@ -90,6 +90,8 @@ describe('crash safety', () => {
         expect(await readFile(join(store.path, file), 'utf8')).toBe(h1ZipHash(m!));
       } else if (file.endsWith('.mod')) {
         expect(await readFile(join(store.path, file), 'utf8')).toBe(goModText(m!));
+      } else if (file.endsWith('.provenance')) {
+        expect(JSON.parse(await readFile(join(store.path, file), 'utf8')).source, file).toBe('upstream');
       } else {
         expect(JSON.parse(await readFile(join(store.path, file), 'utf8')).Version).toBe(m!.version);
       }

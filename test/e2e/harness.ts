@@ -48,6 +48,11 @@ export type TestProxyOptions = {
   accessRules?: ConfigInput['access'];
   /** The policy, audit and trustedProxies settings, as in a settings file. */
   access?: Pick<ConfigInput, 'policy' | 'audit' | 'trustedProxies'>;
+  /**
+   * The vulnerability database mirror; default "off" because the built-in one is public. Tests of
+   * the mirror give a database they serve on 127.0.0.1.
+   */
+  vulndb?: ConfigInput['vulndb'];
   /** The proxy's logger (default: silent unless GOMODPROXY_TEST_LOG names a level). */
   logger?: Logger;
   /** git.maxProcesses, git.cacheSize and git.exportLimit (defaults: the built-in ones). */
@@ -64,6 +69,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     upstream: options.upstream,
     private: options.private ?? [],
     sumdb: options.sumdb ?? 'off',
+    vulndb: options.vulndb ?? 'off',
     nosumdb: options.nosumdb ?? [],
     sumdbUnreachable: options.sumdbUnreachable ?? 'refuse',
     retention: { recordEvery: options.recordEvery ?? '1m' },
@@ -125,6 +131,8 @@ export async function spawnProxy(env: Record<string, string>, serveArgs: string[
       GOMODPROXY_LISTEN: '127.0.0.1:0',
       GOMODPROXY_LOG_LEVEL: 'info',
       GOMODPROXY_SUMDB: 'off',
+      // The built-in vulnerability database is public too: tests of the mirror give their own.
+      GOMODPROXY_VULNDB_URL: 'off',
       // The tests' git hosts are on 127.0.0.1, which `direct` refuses by default.
       GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1',
       ...env,
@@ -173,7 +181,7 @@ export function runGomodproxy(args: string[], env: Record<string, string> = {}):
   const { command, args: base } = productionCommand();
   const child = spawn(command, [...base, ...args], {
     cwd: repositoryRoot,
-    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1', ...env },
+    env: { PATH: process.env['PATH'] ?? '', GOMODPROXY_SUMDB: 'off', GOMODPROXY_VULNDB_URL: 'off', GOMODPROXY_DIRECT_ALLOW_INTERNAL: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

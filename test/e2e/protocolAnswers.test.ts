@@ -128,7 +128,7 @@ describe('the request log', () => {
         done();
       },
     });
-    const config = resolveConfig({ listen: '127.0.0.1:0', storage: { path: store.path }, upstream: upstream.url, sumdb: 'off' });
+    const config = resolveConfig({ listen: '127.0.0.1:0', storage: { path: store.path }, upstream: upstream.url, sumdb: 'off', vulndb: 'off' });
     proxy = await startProxy(config, pino({ level: 'info' }, sink));
   });
   afterAll(async () => {

@@ -110,7 +110,7 @@ describe('two proxies sharing one bucket', () => {
 
     // The bucket holds one object per file, in the disk layout under the prefix.
     const keys = await listAll(`proxy/github.com/acme/bigzip/@v/`);
-    expect(keys.sort()).toEqual(['proxy/github.com/acme/bigzip/@v/list', 'proxy/github.com/acme/bigzip/@v/v1.0.0.info', 'proxy/github.com/acme/bigzip/@v/v1.0.0.mod', 'proxy/github.com/acme/bigzip/@v/v1.0.0.zip', 'proxy/github.com/acme/bigzip/@v/v1.0.0.ziphash']);
+    expect(keys.sort()).toEqual(['proxy/github.com/acme/bigzip/@v/list', 'proxy/github.com/acme/bigzip/@v/v1.0.0.info', 'proxy/github.com/acme/bigzip/@v/v1.0.0.mod', 'proxy/github.com/acme/bigzip/@v/v1.0.0.provenance', 'proxy/github.com/acme/bigzip/@v/v1.0.0.zip', 'proxy/github.com/acme/bigzip/@v/v1.0.0.ziphash']);
 
     // Served from the bucket from now on, by either proxy, without asking the upstream again.
     const before = upstream.requests.length;

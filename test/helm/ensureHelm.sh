@@ -3,6 +3,7 @@
 # test/tools/helm/ and kept in ~/.cache/gomodproxy-test-tools/ under a folder named for its
 # version and the module's go.sum, so an unchanged pin builds nothing. Prints the binary's path.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../refuseWhileToolsBuild.sh" "helm"
 
 tools_module="$(cd "$(dirname "$0")/../tools/helm" && pwd)"
 version="$(awk '$1 == "require" && $2 == "helm.sh/helm/v3" { print $3; exit }' "$tools_module/go.mod")"

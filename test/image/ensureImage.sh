@@ -12,6 +12,7 @@
 #                                           gives containerd the image under the same reference
 # The archive is in ~/.cache/gomodproxy-test-tools/image/; the three images used last are kept.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../refuseWhileToolsBuild.sh" "the project's image"
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/../.."
 

@@ -56,6 +56,7 @@ describe('the image, run by podman', () => {
         GOMODPROXY_LISTEN: `127.0.0.1:${await freePort()}`,
         GOMODPROXY_UPSTREAM: upstream.url,
         GOMODPROXY_SUMDB: db.setting,
+        GOMODPROXY_VULNDB_URL: 'off',
       },
     });
     proxyUrl = (await container.waitForOutput(/"url":"(http:\/\/[^"]+)"/))[1]!;

@@ -6,6 +6,7 @@
 # Prints the binary's path; with --where it only prints it (test/fixtures/s3Server.ts asks so);
 # with --download it only fetches the modules the build needs.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../refuseWhileToolsBuild.sh" "MinIO"
 
 tools="$(cd "$(dirname "$0")/../tools/minio" && pwd)"
 version="$(awk '$1 == "github.com/minio/minio" { print $2 }' "$tools/go.mod")"

@@ -1,0 +1,76 @@
+/**
+ * Reads a Go vulnerability database over http(s), as govulncheck does
+ * (golang.org/x/vuln/internal/client): every file is fetched in its gzip form, `<path>.json.gz`,
+ * and must answer 200. A file that is not there, a failed connection, an answer larger than the
+ * limit or gzip that does not unpack whole (a truncated copy) is a VulnDatabaseError naming the
+ * file, so a refresh stops before anything replaces the good snapshot.
+ */
+import { gunzip } from 'node:zlib';
+import { promisify } from 'node:util';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import { VulnDatabaseError } from './snapshot.ts';
+
+const gunzipAsync = promisify(gunzip);
+
+/** The most one file may take, packed or unpacked (today's modules.json is well under 1 MiB). */
+const MAX_FILE_BYTES = 64 << 20;
+
+export type DatabaseSourceOptions = {
+  /** The database's base URL, e.g. https://vuln.go.dev (no trailing slash). */
+  url: string;
+  /** Connect, answer and body-idle timeout, in milliseconds. */
+  timeoutMs: number;
+};
+
+export class DatabaseSource {
+  readonly url: string;
+  private readonly dispatcher: Dispatcher;
+
+  constructor(options: DatabaseSourceOptions) {
+    this.url = options.url.replace(/\/+$/, '');
+    this.dispatcher = new Agent({
+      connectTimeout: options.timeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  }
+
+  /** The unpacked bytes of `file` (a path in the layout, e.g. "index/db.json"). */
+  async fetch(file: string): Promise<Buffer> {
+    const location = `${this.url}/${file}.gz`;
+    let packed: Buffer;
+    try {
+      const response = await request(location, { dispatcher: this.dispatcher, headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
+      // Leaving a body early aborts it, which is expected here, not an error to report.
+      response.body.on('error', () => {});
+      if (response.statusCode !== 200) {
+        response.body.destroy();
+        throw new VulnDatabaseError(file, `${location} answered ${response.statusCode}`);
+      }
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of response.body) {
+        size += (chunk as Buffer).length;
+        if (size > MAX_FILE_BYTES) {
+          response.body.destroy();
+          throw new VulnDatabaseError(file, `${location} is larger than ${MAX_FILE_BYTES} bytes`);
+        }
+        chunks.push(chunk as Buffer);
+      }
+      packed = Buffer.concat(chunks);
+    } catch (err) {
+      if (err instanceof VulnDatabaseError) throw err;
+      throw new VulnDatabaseError(file, `cannot read ${location}: ${(err as Error).message}`);
+    }
+    try {
+      return await gunzipAsync(packed, { maxOutputLength: MAX_FILE_BYTES });
+    } catch (err) {
+      throw new VulnDatabaseError(file, `${location} is not whole gzip (${(err as Error).message}; ${packed.length} bytes, truncated or corrupt?)`);
+    }
+  }
+
+  /** Ends every connection, failing the requests in flight (a proxy that stops does not wait for them). */
+  async close(): Promise<void> {
+    await this.dispatcher.destroy();
+  }
+}
