@@ -7,7 +7,8 @@
  */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { loadHttpClient } from '../httpClient.ts';
 import { VulnDatabaseError } from './snapshot.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -24,15 +25,19 @@ export type DatabaseSourceOptions = {
 
 export class DatabaseSource {
   readonly url: string;
-  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  /** Made on the first fetch, when the HTTP client is loaded. */
+  private dispatcher: Promise<Dispatcher> | undefined;
 
   constructor(options: DatabaseSourceOptions) {
     this.url = options.url.replace(/\/+$/, '');
-    this.dispatcher = new Agent({
-      connectTimeout: options.timeoutMs,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  private agent(): Promise<Dispatcher> {
+    return (this.dispatcher ??= loadHttpClient().then(({ Agent, interceptors }) =>
+      new Agent({ connectTimeout: this.timeoutMs, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }).compose(interceptors.redirect({ maxRedirections: 5 })),
+    ));
   }
 
   /** The unpacked bytes of `file` (a path in the layout, e.g. "index/db.json"). */
@@ -40,7 +45,8 @@ export class DatabaseSource {
     const location = `${this.url}/${file}.gz`;
     let packed: Buffer;
     try {
-      const response = await request(location, { dispatcher: this.dispatcher, headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
+      const { request } = await loadHttpClient();
+      const response = await request(location, { dispatcher: await this.agent(), headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
       // Leaving a body early aborts it, which is expected here, not an error to report.
       response.body.on('error', () => {});
       if (response.statusCode !== 200) {
@@ -71,6 +77,6 @@ export class DatabaseSource {
 
   /** Ends every connection, failing the requests in flight (a proxy that stops does not wait for them). */
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    if (this.dispatcher) await (await this.dispatcher).destroy();
   }
 }
