@@ -7,8 +7,7 @@
  */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import type { Dispatcher } from 'undici';
-import { loadHttpClient } from '../httpClient.ts';
+import { Agent, interceptors, request, type Dispatcher } from 'undici';
 import { VulnDatabaseError } from './snapshot.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -25,19 +24,15 @@ export type DatabaseSourceOptions = {
 
 export class DatabaseSource {
   readonly url: string;
-  private readonly timeoutMs: number;
-  /** Made on the first fetch, when the HTTP client is loaded. */
-  private dispatcher: Promise<Dispatcher> | undefined;
+  private readonly dispatcher: Dispatcher;
 
   constructor(options: DatabaseSourceOptions) {
     this.url = options.url.replace(/\/+$/, '');
-    this.timeoutMs = options.timeoutMs;
-  }
-
-  private agent(): Promise<Dispatcher> {
-    return (this.dispatcher ??= loadHttpClient().then(({ Agent, interceptors }) =>
-      new Agent({ connectTimeout: this.timeoutMs, headersTimeout: this.timeoutMs, bodyTimeout: this.timeoutMs }).compose(interceptors.redirect({ maxRedirections: 5 })),
-    ));
+    this.dispatcher = new Agent({
+      connectTimeout: options.timeoutMs,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    }).compose(interceptors.redirect({ maxRedirections: 5 }));
   }
 
   /** The unpacked bytes of `file` (a path in the layout, e.g. "index/db.json"). */
@@ -45,8 +40,7 @@ export class DatabaseSource {
     const location = `${this.url}/${file}.gz`;
     let packed: Buffer;
     try {
-      const { request } = await loadHttpClient();
-      const response = await request(location, { dispatcher: await this.agent(), headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
+      const response = await request(location, { dispatcher: this.dispatcher, headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
       // Leaving a body early aborts it, which is expected here, not an error to report.
       response.body.on('error', () => {});
       if (response.statusCode !== 200) {
@@ -77,6 +71,6 @@ export class DatabaseSource {
 
   /** Ends every connection, failing the requests in flight (a proxy that stops does not wait for them). */
   async close(): Promise<void> {
-    if (this.dispatcher) await (await this.dispatcher).destroy();
+    await this.dispatcher.destroy();
   }
 }
