@@ -28,7 +28,9 @@ RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 FROM ${NODE_IMAGE} AS compile
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --no-audit --no-fund
+# Install scripts are skipped: tsc needs none, and esbuild's (the web page's bundler, used only by
+# `npm run web`) would look for its binary, which --omit=optional leaves out.
+RUN npm ci --omit=optional --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.image.json ./
 COPY cli ./cli
 COPY proxy ./proxy
@@ -54,6 +56,8 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY bin ./bin
 COPY --from=compile /src/dist ./
+# The web page, built and checked in (proxy/web/built/): the server reads it beside its own folder.
+COPY proxy/web/built ./proxy/web/built
 COPY image/config.yaml /etc/gomodproxy/config.yaml
 
 RUN ln -s /app/bin/gomodproxy.js /usr/local/bin/gomodproxy \

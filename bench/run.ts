@@ -1,7 +1,7 @@
 // Runs the benchmarks in sequence, prints one Markdown table of the figures, and records them in
 // bench/results/latest.json (the record of the last run, committed with the code it measured).
 //
-//   node bench/run.ts                      all of them: warm cold bigcheck throughput memory startup private coldverify auth cleanupscale audit vulndbrefresh
+//   node bench/run.ts                      all of them: warm cold bigcheck throughput memory startup private coldverify auth cleanupscale audit vulnpolicy webpage vulndbrefresh
 //   node bench/run.ts warm memory          a subset, in the order given
 //   node bench/run.ts --quick              a fast smoke run with small sizes; nothing is recorded
 //
@@ -22,8 +22,10 @@ import { privateDownload } from './privateDownload.ts';
 import { describeMachine, markdownReport, timestamp, type BenchResult, type MachineDescription } from './results.ts';
 import { startup } from './startup.ts';
 import { throughput } from './throughput.ts';
+import { vulnPolicy } from './vulnPolicy.ts';
 import { vulndbRefresh } from './vulndbRefresh.ts';
 import { warmDownload } from './warmDownload.ts';
+import { webPage } from './webPage.ts';
 
 type Benchmark = { run: () => Promise<BenchResult>; quick: () => Promise<BenchResult> };
 
@@ -39,6 +41,8 @@ const BENCHMARKS: Record<string, Benchmark> = {
   auth: { run: () => authDownload(), quick: () => authDownload({ rounds: 1, versions: 40 }) },
   cleanupscale: { run: () => cleanupScale(), quick: () => cleanupScale({ rounds: 1, modules: 100, versions: 10 }) },
   audit: { run: () => auditOverhead(), quick: () => auditOverhead({ rounds: 1, versions: 40 }) },
+  vulnpolicy: { run: () => vulnPolicy(), quick: () => vulnPolicy({ rounds: 1, versions: 40 }) },
+  webpage: { run: () => webPage(), quick: () => webPage({ requests: 20, modules: 100, versions: 10 }) },
   vulndbrefresh: { run: () => vulndbRefresh(), quick: () => vulndbRefresh({ rounds: 1, modules: 50, entries: 60 }) },
 };
 

@@ -1,6 +1,6 @@
 /**
  * The gomodproxy command line: one subcommand per program (serve, prefetch, export, cleanup,
- * import, operator, policy, audit). This folder parses flags and calls proxy/ and operator/; it is the only
+ * import, operator, policy, audit, vulns). This folder parses flags and calls proxy/ and operator/; it is the only
  * place that imports both. A mistake in the settings or the command line is one line on stderr
  * and exit code 2; any other failure exit code 1.
  */
@@ -16,6 +16,7 @@ import { addPolicyCommand } from './policy.ts';
 import { addPrefetchCommand } from './prefetch.ts';
 import { addServeCommand } from './serve.ts';
 import { UsageError } from './usage.ts';
+import { addVulnsCommand } from './vulns.ts';
 
 export function buildCli(): Command {
   const program = new Command('gomodproxy')
@@ -30,6 +31,7 @@ export function buildCli(): Command {
   addLifecycleCommands(program);
   addPolicyCommand(program);
   addAuditCommand(program);
+  addVulnsCommand(program);
   return program;
 }
 

@@ -412,6 +412,34 @@ const denyRule = z
   })
   .strict();
 
+/** An advisory as the vulnerability database names it: its Go ID, or an alias (CVE, GHSA). */
+const advisoryId = z.string().regex(/^(GO-\d{4}-\d{4,}|CVE-\d{4}-\d{4,}|GHSA(-[23456789cfghjmpqrvwx]{4}){3})$/i, {
+  message: 'allowed: a Go vulnerability ID (GO-2024-1234), a CVE (CVE-2024-12345) or a GHSA ID (GHSA-xxxx-xxxx-xxxx)',
+});
+
+const VULNERABLE_ACTIONS = ['allow', 'warn', 'deny'] as const;
+
+/** `allow | warn | deny`, or `{ action, ids }`; always read as the object. */
+const vulnerable = z.preprocess(
+  // An unknown word stays a string, so the error names the whole setting and its value.
+  (value) => (typeof value === 'string' && (VULNERABLE_ACTIONS as readonly string[]).includes(value) ? { action: value } : value),
+  z
+    .object(
+      {
+        action: z.enum(VULNERABLE_ACTIONS, { error: 'allowed: allow, warn or deny' }).describe('`allow`, `warn` or `deny` (the word alone is the same as `{ action }`).'),
+        ids: z
+          .array(advisoryId)
+          .min(1, { error: 'allowed: at least one ID (leave ids out to act on every advisory)' })
+          .optional()
+          .describe('The advisories the action applies to, by Go ID or alias (`GO-2024-1234`, `CVE-2024-12345`, `GHSA-…`); the others are recorded as with `warn`.')
+          .meta({ shownDefault: 'every advisory' }),
+      },
+      { error: 'allowed: allow, warn, deny, or { action: deny|warn, ids: [GO-…, CVE-…] }' },
+    )
+    .strict()
+    .refine((setting) => setting.ids === undefined || setting.action !== 'allow', { message: 'ids go with action deny or warn (allow looks at no advisory)' }),
+);
+
 const policy = z
   .object({
     deny: z
@@ -426,6 +454,12 @@ const policy = z
       .optional()
       .describe('Allow-list mode: only modules matching these GOPRIVATE-style patterns are fetched (from upstreams or git); others answer 403. Stored versions are still served.')
       .meta({ shownDefault: 'every module' }),
+    vulnerable: vulnerable
+      .default({ action: 'warn' })
+      .describe(
+        'Versions an advisory of the vulnerability database (`vulndb`) affects: `allow` (served, not looked up), `warn` (served; the audit line and the request\'s log line name the advisories, and a metric counts it), `deny` (403 naming the advisories and fixed versions, left out of `list` and `@latest`, so `go get m@latest` picks a fixed version). `{ action: deny, ids: [GO-…, CVE-…] }` denies those advisories only (by ID or alias) and warns of the rest. Before the first database snapshot exists versions are served and recorded as unchecked.',
+      )
+      .meta({ shownDefault: '`warn`' }),
   })
   .strict();
 
@@ -530,7 +564,7 @@ export const configSchema = z
     tls,
     auth,
     access,
-    policy: policy.default({ deny: [] }).describe('What the proxy refuses to serve or fetch.'),
+    policy: policy.default({ deny: [], vulnerable: { action: 'warn' } }).describe('What the proxy refuses to serve or fetch.'),
     audit: audit.default({ log: true, storage: false, flushEvery: 10_000 }),
     vulndb: vulndb.default({ url: DEFAULT_VULNDB_URL, refresh: 3_600_000 }),
     trustedProxies: z
@@ -602,6 +636,7 @@ export const ENVIRONMENT_SETTINGS: ReadonlyArray<{ env: string; path: string[]; 
   { env: 'GOMODPROXY_DIRECT_VCS', path: ['direct', 'vcs'] },
   { env: 'GOMODPROXY_DIRECT_ALLOW_INTERNAL', path: ['direct', 'allowInternal'], list: true },
   { env: 'GOMODPROXY_POLICY_ALLOW', path: ['policy', 'allow'], list: true },
+  { env: 'GOMODPROXY_POLICY_VULNERABLE', path: ['policy', 'vulnerable'] },
   { env: 'GOMODPROXY_AUDIT_LOG', path: ['audit', 'log'] },
   { env: 'GOMODPROXY_AUDIT_STORAGE', path: ['audit', 'storage'] },
   { env: 'GOMODPROXY_AUDIT_FILE', path: ['audit', 'file'] },

@@ -17,6 +17,13 @@ export type ProxyMetrics = {
   checksumChecks: Counter<'result'>;
   /** 1 once the checksum database has served a forked tree or a bad signature or proof. */
   checksumDatabaseAlarm: Gauge<'database'>;
+  /**
+   * Requests for the .info, .mod or .zip of a version a known advisory affects, by what
+   * policy.vulnerable did: warn (served) or deny (refused with 403).
+   */
+  vulnerableDownloads: Counter<'action' | 'file'>;
+  /** Versions served before the vulnerability database had a snapshot, so unchecked. */
+  uncheckedDownloads: Counter<'file'>;
   /** Refreshes of the vulnerability database mirror: updated, unchanged, failed. */
   vulndbRefreshes: Counter<'outcome'>;
   /** The current snapshot's db.json `modified` and when the source last confirmed it (Unix seconds). */
@@ -53,6 +60,18 @@ export function createMetrics(): ProxyMetrics {
       name: 'gomodproxy_checksum_database_alarm',
       help: '1 once the checksum database served a forked tree, a bad signature or a bad proof.',
       labelNames: ['database'],
+      registers: [registry],
+    }),
+    vulnerableDownloads: new Counter({
+      name: 'gomodproxy_vulnerable_downloads_total',
+      help: 'Requests for .info, .mod or .zip files of versions a known advisory affects, by the policy.vulnerable action taken (warn: served, deny: refused) and file.',
+      labelNames: ['action', 'file'],
+      registers: [registry],
+    }),
+    uncheckedDownloads: new Counter({
+      name: 'gomodproxy_unchecked_downloads_total',
+      help: 'Requests for .info, .mod or .zip files served while the vulnerability database had no snapshot yet, so not checked against it.',
+      labelNames: ['file'],
       registers: [registry],
     }),
     vulndbRefreshes: new Counter({

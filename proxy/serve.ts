@@ -11,6 +11,8 @@ import { parseListen, type Config } from './config.ts';
 import { AuditTrail } from './access/audit.ts';
 import { clientAddressResolver } from './access/clientAddress.ts';
 import { ModulePolicy } from './access/policy.ts';
+import { VulnerablePolicy } from './access/vulnerablePolicy.ts';
+import { VulnerableVersions } from './vulndb/vulnerableVersions.ts';
 import { MemoryCache } from './memoryCache.ts';
 import { ModuleService } from './moduleService.ts';
 import { createMetrics, type ProxyMetrics } from './metrics.ts';
@@ -33,6 +35,8 @@ export type RunningProxy = {
   /** The vulnerability database mirror served under /vulndb/; null with `vulndb: off`. */
   vulnDatabase: VulnDatabase | null;
   metrics: ProxyMetrics;
+  /** The advisories of module versions by the newest vulnerability database snapshot (`advisoriesFor`). */
+  vulnerabilities: VulnerableVersions;
   /** What the store holds, as the API sees it (listed in the background after start). */
   catalog: ModuleCatalog;
   /** Lists the store into the catalog again (tests wait for it). */
@@ -106,6 +110,10 @@ export type ProxyCore = {
   privateSource: SourceChain;
   /** The vulnerability database mirror (not started: `serve` starts its refreshes); null with `vulndb: off`. */
   vulnDatabase: VulnDatabase | null;
+  /** policy.vulnerable, reading the advisories of `vulnerabilities`. */
+  vulnerable: VulnerablePolicy;
+  /** The advisories of module versions by the mirror's newest snapshot. */
+  vulnerabilities: VulnerableVersions;
 };
 
 /**
@@ -144,7 +152,13 @@ export async function assembleProxy(
   }
   const metrics = createMetrics();
   const { database, checksums } = createChecksums(config, storage, logger, metrics, memoryCache, upstream);
-  const policy = new ModulePolicy(config.policy);
+  const vulnDatabase =
+    config.vulndb === 'off'
+      ? null
+      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, metrics, timeoutMs: config.upstreamTimeout });
+  const vulnerabilities = new VulnerableVersions(vulnDatabase ?? undefined);
+  const vulnerable = new VulnerablePolicy(config.policy.vulnerable, vulnerabilities);
+  const policy = new ModulePolicy(config.policy, vulnerable);
   const privateSource = new SourceChain([{ source: new PrivateSource(git), fallBackOnAnyError: false }]);
   const modules = new ModuleService({
     fetchRefusal: (modulePath) => policy.fetchRefusal(modulePath),
@@ -158,20 +172,19 @@ export async function assembleProxy(
     memoryCache,
     ...(onVersionStored ? { onVersionStored } : {}),
   });
-  const vulnDatabase =
-    config.vulndb === 'off'
-      ? null
-      : new VulnDatabase({ url: config.vulndb.url, refreshMs: config.vulndb.refresh, storage, logger, metrics, timeoutMs: config.upstreamTimeout });
   if (!database) {
     logger.warn('checksum verification is off (sumdb: off): modules from upstream proxies are stored without a check against a checksum database');
   }
-  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, privateSource, vulnDatabase };
+  if (config.vulndb === 'off' && config.policy.vulnerable.action === 'deny') {
+    logger.warn('policy.vulnerable is deny, but vulndb is off: without a vulnerability database no version is found vulnerable');
+  }
+  return { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, privateSource, vulnDatabase, vulnerable, vulnerabilities };
 }
 
 export async function startProxy(config: Config, logger: Logger = defaultLogger(config)): Promise<RunningProxy> {
   const catalog = new ModuleCatalog();
   const core = await assembleProxy(config, logger, (modulePath, version, file) => catalog.noteFile(modulePath, version, file));
-  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase } = core;
+  const { storage, upstream, modules, checksumDatabase: database, checksums, metrics, policy, vulnDatabase, vulnerable, vulnerabilities } = core;
   const usageHistory = new UsageHistory(storage);
   const downloads = new DownloadLog({
     storage,
@@ -205,6 +218,8 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     metrics,
     downloads,
     policy,
+    vulnerable,
+    vulnerabilities,
     ...(audit ? { audit } : {}),
     clientAddressOf: clientAddressResolver(config.trustedProxies),
     logger,
@@ -215,6 +230,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     requests: new RequestStats(),
     usageHistory,
     sourceChains: config.private.length > 0 ? [upstream, core.privateSource] : [upstream],
+    config,
   });
   const { host, port } = parseListen(config.listen)!;
   await app.listen({ host, port });
@@ -239,6 +255,7 @@ export async function startProxy(config: Config, logger: Logger = defaultLogger(
     checksumDatabase: database,
     vulnDatabase,
     metrics,
+    vulnerabilities,
     catalog,
     relistCatalog: () => catalogUpkeep.relist(),
     close: async () => {

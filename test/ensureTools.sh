@@ -17,11 +17,14 @@ fi
 
 # Debian packages the tests use that a development machine may lack: OpenSSH's sshd (the tests
 # start their own on 127.0.0.1); containerd (with runc) and the CNI plugins for test/node/'s node,
-# which starts its own containerd on a socket and folders of its own.
+# which starts its own containerd on a socket and folders of its own; Chromium (headless, driven by
+# playwright-core) and a font for its text, for test/web/'s page tests and screenshots.
 packages=()
 [ -x /usr/sbin/sshd ] || packages+=(openssh-server)
 command -v containerd >/dev/null || packages+=(containerd)
 [ -x /usr/lib/cni/bridge ] || packages+=(containernetworking-plugins)
+[ -x /usr/bin/chromium ] || packages+=(chromium)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || packages+=(fonts-dejavu-core)
 if [ ${#packages[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing ${packages[*]} from Debian's packages" >&2

@@ -1,7 +1,8 @@
 // The folders' import rules (DESIGN.md, "Layout"): cli/ is the only place that imports both
 // halves; proxy/ imports nothing of the operator or the command line; the operator imports of the
 // proxy only its settings schema, proxy/config.ts, so the ConfigMap it renders is checked by the
-// schema the proxy loads.
+// schema the proxy loads. The web page's sources talk to the proxy over HTTP only: they import
+// nothing of the server, and the server nothing of them.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -10,7 +11,7 @@ const root = join(import.meta.dirname, '..');
 
 function sources(folder: string): string[] {
   return readdirSync(join(root, folder), { recursive: true, encoding: 'utf8' })
-    .filter((file) => file.endsWith('.ts'))
+    .filter((file) => file.endsWith('.ts') || file.endsWith('.tsx'))
     .map((file) => join(folder, file));
 }
 
@@ -33,5 +34,13 @@ describe('imports between the folders', () => {
     expect(intoProxy.length).toBeGreaterThan(0);
     expect(intoProxy.filter((edge) => !edge.endsWith('-> proxy/config.ts'))).toEqual([]);
     expect(importsInto('operator', 'cli')).toEqual([]);
+  });
+
+  test('proxy/web/src/ imports only its own files, and nothing imports it', () => {
+    const outside = sources('proxy/web/src').flatMap((file) => importsOf(file).filter((path) => !path.startsWith('proxy/web/src/')).map((path) => `${file} -> ${path}`));
+    expect(outside).toEqual([]);
+    const into = ['cli', 'proxy', 'operator'].flatMap((folder) => sources(folder).filter((file) => !file.startsWith('proxy/web/')).flatMap((file) => importsOf(file).filter((path) => path.startsWith('proxy/web/src/')).map((path) => `${file} -> ${path}`)));
+    expect(into).toEqual([]);
+    expect(sources('proxy/web/src').length).toBeGreaterThan(10);
   });
 });

@@ -14,6 +14,8 @@ tools=$!
 
 status=0
 npx tsc --noEmit || status=$?
+# The web page's sources (DOM and JSX) have a configuration of their own.
+npx tsc --noEmit -p proxy/web || status=$?
 GOMODPROXY_TOOLS_PENDING=1 npx vitest run --project self-contained || status=$?
 if ! wait "$tools"; then
   echo "building the test tools failed (its lines are marked [tools] above)" >&2

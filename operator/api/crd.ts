@@ -60,6 +60,7 @@ export function goModuleProxyCrd(): JsonSchema {
           additionalPrinterColumns: [
             { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
             { name: 'URL', type: 'string', jsonPath: '.status.url' },
+            { name: 'Web', type: 'string', jsonPath: '.status.webUrl', priority: 1, description: 'The web page (kubectl get -o wide)' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
           ],
           schema: {

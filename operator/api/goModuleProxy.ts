@@ -254,6 +254,25 @@ const policy = z
       .max(1024)
       .default([]),
     allow: z.array(z.string().min(1).max(1024)).min(1).max(256).optional().meta({ description: 'Allow-list mode: only modules matching these patterns are fetched.' }),
+    vulnerable: z
+      .object({
+        action: z
+          .enum(['allow', 'warn', 'deny'])
+          .default('warn')
+          .meta({
+            description:
+              'What the proxy does with a version an advisory of the vulnerability database affects: allow (served, not looked up), warn (served, recorded in the audit trail and metrics), deny (403 naming the advisories and fixed versions, left out of list and @latest).',
+          }),
+        ids: z
+          .array(z.string().min(1).max(64))
+          .min(1)
+          .max(1024)
+          .optional()
+          .meta({ description: 'Apply the action to these advisories only, by Go ID or alias (GO-2024-1234, CVE-2024-12345, GHSA-…); the others are recorded as with warn.' }),
+      })
+      .strict()
+      .optional()
+      .meta({ description: "Vulnerable versions (the proxy's policy.vulnerable; default warn). Needs spec.vulndb enabled to find any." }),
   })
   .strict();
 
@@ -312,6 +331,20 @@ const clusterWide = z
   })
   .strict();
 
+/** The Go vulnerability database mirror (the proxy's vulndb setting). */
+const vulndb = z
+  .object({
+    enabled: z.boolean().default(true).meta({ description: 'Mirror the database (served under /vulndb/ for govulncheck, read by policy.vulnerable); false turns the mirror off.' }),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s@]+$/)
+      .max(1024)
+      .optional()
+      .meta({ description: 'The database to mirror: https://vuln.go.dev (the default), an internal copy, or another gomodproxy\'s /vulndb.' }),
+    refresh: z.string().regex(/^[0-9]+(ms|s|m|h|d)$/).max(16).optional().meta({ description: 'How often the database is checked for changes (default 1h).' }),
+  })
+  .strict();
+
 /** Scraping the proxy's /metrics by the Prometheus operator. */
 const monitoring = z
   .object({
@@ -347,6 +380,7 @@ export const goModuleProxySpecSchema = z
     service: service.default({ type: 'ClusterIP', port: 80 }),
     clusterWide: clusterWide.default({ enabled: false, namespaceSelector: {}, configMapName: 'gomodproxy' }),
     monitoring: monitoring.optional(),
+    vulndb: vulndb.optional().meta({ description: 'The Go vulnerability database mirror (default: https://vuln.go.dev, refreshed every hour).' }),
     ...accessFields,
   })
   .strict()
@@ -392,10 +426,22 @@ export const lastCleanupSchema = z
   })
   .strict();
 
+/** The vulnerability database snapshot the proxy serves from, as a ready pod reports it (GET /vulndb/status). */
+export const vulndbStatusSchema = z
+  .object({
+    url: z.string().meta({ description: 'The database the proxy mirrors.' }),
+    modified: z.string().optional().meta({ description: "The database's modified time (index/db.json) of the snapshot in use; absent before the first one." }),
+    lastRefresh: z.string().optional().meta({ description: 'When the source last confirmed or replaced the snapshot.' }),
+    stale: z.boolean().meta({ description: 'True while the last refresh failed (the snapshot is still served).' }),
+    lastFailure: z.string().optional().meta({ description: 'Why the last refresh failed, when it did.' }),
+  })
+  .strict();
+
 export const goModuleProxyStatusSchema = z
   .object({
     observedGeneration: z.number().int().min(0).optional(),
     url: z.string().optional().meta({ description: 'Where clients reach the proxy: GOPROXY=<url>.' }),
+    webUrl: z.string().optional().meta({ description: 'The proxy\'s web page (search, usage, health), served by the proxy itself; its JSON API is under <webUrl>api/.' }),
     readyReplicas: z.number().int().min(0).optional(),
     conditions: z
       .array(conditionSchema)
@@ -403,6 +449,7 @@ export const goModuleProxyStatusSchema = z
       .optional()
       .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] }),
     lastCleanup: lastCleanupSchema.optional(),
+    vulndb: vulndbStatusSchema.optional(),
   })
   .strict();
 
@@ -411,6 +458,7 @@ export type GoModuleProxySpecInput = z.input<typeof goModuleProxySpecSchema>;
 export type GoModuleProxyStatus = z.output<typeof goModuleProxyStatusSchema>;
 export type Condition = z.output<typeof conditionSchema>;
 export type LastCleanup = z.output<typeof lastCleanupSchema>;
+export type VulndbStatus = z.output<typeof vulndbStatusSchema>;
 
 /** The metadata fields the operator reads and writes. */
 export type ObjectMeta = {

@@ -19,6 +19,7 @@ import { KubeApiError, objectPath, type KubeApi } from './kubeApi.ts';
 import { degradedTransition, recordEvent } from './events.ts';
 import { defaultImageFor } from './imageRollout.ts';
 import { latestCleanup } from './lastCleanup.ts';
+import { observeVulndb } from './vulndbStatus.ts';
 import { workloadProblem } from './podHealth.ts';
 import { reconcilePodMonitor } from './podMonitor.ts';
 import { missingSecrets, secretsVersion } from './secrets.ts';
@@ -173,7 +174,8 @@ export async function reconcile(context: ReconcileContext, key: string): Promise
   const lastCleanup = latestCleanup(proxy.status?.lastCleanup, ownPods(caches.cleanupPods), proxy.metadata.namespace);
   const workload = deployment ? workloadProblem(ownPods(caches.servingPods), deployment, proxy.metadata.namespace) : undefined;
   const now = context.now();
-  const status = desiredStatus(proxy, { deployment, workload, lastCleanup }, problem, now);
+  const vulndb = parsed.ok ? await observeVulndb(proxy, ownPods(caches.servingPods)) : proxy.status?.vulndb;
+  const status = desiredStatus(proxy, { deployment, workload, lastCleanup, vulndb }, problem, now);
   if (await applyStatusIfChanged(api, proxy, status)) {
     applied++;
     const degraded = (conditions: typeof status.conditions) => conditions?.find((condition) => condition.type === 'Degraded');

@@ -1,12 +1,13 @@
 /**
  * The status of a GoModuleProxy, from what reconcile found: its Deployment's own status (as the
- * deployment controller reports it), the last cleanup its jobs reported (lastCleanup.ts) and the
- * problem, if any, that stopped reconcile. Written through the status subresource, and only when
+ * deployment controller reports it), the last cleanup its jobs reported (lastCleanup.ts), the
+ * vulnerability database snapshot a ready pod reports (vulndbStatus.ts) and the problem, if any,
+ * that stopped reconcile. Written through the status subresource, and only when
  * it differs from what is there.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { API_VERSION, KIND, type ConditionType, type GoModuleProxy, type GoModuleProxyStatus, type LastCleanup } from '../api/goModuleProxy.ts';
-import { proxyUrl, type KubeObject } from '../render/index.ts';
+import { API_VERSION, KIND, type ConditionType, type GoModuleProxy, type GoModuleProxyStatus, type LastCleanup, type VulndbStatus } from '../api/goModuleProxy.ts';
+import { proxyUrl, proxyWebUrl, type KubeObject } from '../render/index.ts';
 import { mergeConditions, REASONS, type ConditionState } from './conditions.ts';
 import type { KubeApi } from './kubeApi.ts';
 
@@ -64,18 +65,20 @@ export function desiredConditions(
 }
 
 /** What reconcile observed besides the resource: its Deployment, what is broken in its pods, the latest cleanup report. */
-export type Observed = { deployment: KubeObject | undefined; workload?: Problem | undefined; lastCleanup: LastCleanup | undefined };
+export type Observed = { deployment: KubeObject | undefined; workload?: Problem | undefined; lastCleanup: LastCleanup | undefined; vulndb?: VulndbStatus | undefined };
 
 export function desiredStatus(proxy: GoModuleProxy, observed: Observed, problem: Problem | undefined, now: Date): GoModuleProxyStatus {
-  const { deployment, workload, lastCleanup } = observed;
+  const { deployment, workload, lastCleanup, vulndb } = observed;
   const deploymentStatus = (deployment?.['status'] ?? {}) as DeploymentStatus;
   const generation = proxy.metadata.generation ?? 0;
   return {
     observedGeneration: generation,
     url: proxyUrl(proxy),
+    webUrl: proxyWebUrl(proxy),
     readyReplicas: deploymentStatus.readyReplicas ?? 0,
     conditions: mergeConditions(proxy.status?.conditions, desiredConditions(proxy, deployment, problem, workload), generation, now),
     ...(lastCleanup ? { lastCleanup } : {}),
+    ...(vulndb ? { vulndb } : {}),
   };
 }
 

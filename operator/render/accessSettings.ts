@@ -67,6 +67,7 @@ export function accessSettings(proxy: GoModuleProxy, namespaceTokens: NamespaceT
     settings.policy = {
       deny: spec.policy.deny.map((rule) => ({ module: rule.module, ...(rule.versions ? { versions: rule.versions } : {}), reason: rule.reason })),
       ...(spec.policy.allow ? { allow: spec.policy.allow } : {}),
+      ...(spec.policy.vulnerable ? { vulnerable: spec.policy.vulnerable } : {}),
     };
   }
   if (spec.audit) settings.audit = { log: spec.audit.log, storage: spec.audit.storage };

@@ -87,3 +87,8 @@ export function proxyHost(proxy: GoModuleProxy): string {
 export function proxyUrl(proxy: GoModuleProxy): string {
   return `${proxy.spec.tls ? 'https' : 'http'}://${proxyHost(proxy)}`;
 }
+
+/** The proxy's web page, served by the proxy at its root. */
+export function proxyWebUrl(proxy: GoModuleProxy): string {
+  return `${proxyUrl(proxy)}/`;
+}

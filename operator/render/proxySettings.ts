@@ -55,8 +55,16 @@ export function proxySettings(proxy: GoModuleProxy, namespaceTokens: NamespaceTo
     sumdb: spec.sumdb,
     git: { hosts, cacheDir: GIT_CACHE_MOUNT },
     logLevel: 'info',
+    ...vulndbSettings(spec.vulndb),
     ...accessSettings(proxy, namespaceTokens),
   };
+}
+
+/** The mirror as the spec asks: off, or its URL and refresh where given (the proxy's defaults otherwise). */
+function vulndbSettings(vulndb: GoModuleProxy['spec']['vulndb']): Pick<ConfigInput, 'vulndb'> {
+  if (!vulndb) return {};
+  if (!vulndb.enabled) return { vulndb: 'off' };
+  return { vulndb: { ...(vulndb.url ? { url: vulndb.url } : {}), ...(vulndb.refresh ? { refresh: vulndb.refresh } : {}) } };
 }
 
 /**

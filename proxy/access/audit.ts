@@ -2,10 +2,11 @@
  * The audit trail: one JSON line per served .info, .mod or .zip, and per denied (403) or
  * unauthorized (401) request, saying who fetched what:
  *
- *   {"time","identity","client","module","version","file","status","cache","bytes","deny"}
+ *   {"time","identity","client","module","version","file","status","cache","bytes","deny"[,"advisories"][,"vulndb"]}
  *
  * identity is the authenticated name (null for anonymous requests); client is the address as
- * clientAddress.ts decides it. Never a credential, a header or a query string.
+ * clientAddress.ts decides it; advisories are the IDs of the advisories affecting the version
+ * (policy.vulnerable warn or deny), vulndb is "unchecked" when no database snapshot existed yet. Never a credential, a header or a query string.
  *
  * The lines go to the log stream (audit.log) and, gathered in memory and written every
  * audit.flushEvery (and at shutdown), to day files in the store (audit.storage), one file per
@@ -36,6 +37,10 @@ export type AuditEntry = {
   cache: string | null;
   bytes: number;
   deny: string | null;
+  /** The IDs of the advisories of the vulnerability database affecting the version; only when some do. */
+  advisories?: string[];
+  /** "unchecked": served before the vulnerability database had a snapshot (policy.vulnerable could not look). */
+  vulndb?: 'unchecked';
 };
 
 /** Lines kept while the store or file cannot be written; beyond this the oldest are dropped (and counted in a warning). */

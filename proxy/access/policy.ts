@@ -13,8 +13,11 @@
  *   in storage (from an import, or stored before the list was set) are still served: deny them
  *   to keep them out.
  *
- * The first deny rule that matches gives the reason.
+ * The first deny rule that matches gives the reason. After the rules, `policy.vulnerable: deny`
+ * (vulnerablePolicy.ts) refuses versions that advisories of the vulnerability database affect,
+ * with the same answers: 403, left out of `list` and `@latest`, skipped by prefetch and import.
  */
+import type { VulnerablePolicy } from './vulnerablePolicy.ts';
 import { isValidSemver, latestVersion, parseVersionRange, prefixPatternMatcher, versionInRange, type VersionRange } from '../protocol/index.ts';
 
 export type DenyRuleSetting = {
@@ -34,13 +37,21 @@ export type PolicySetting = {
 type DenyRule = { matches: (modulePath: string) => boolean; ranges: VersionRange[] | null; setting: DenyRuleSetting };
 
 /** Why a module or version is refused, as the client and the audit trail see it. */
-export type PolicyRefusal = { reason: string; message: string };
+export type PolicyRefusal = {
+  reason: string;
+  message: string;
+  /** The IDs of the advisories affecting the version, when policy.vulnerable refused it. */
+  advisories?: readonly string[];
+};
 
 export class ModulePolicy {
   private readonly denyRules: DenyRule[];
   private readonly allowed: ((modulePath: string) => boolean) | null;
+  private readonly vulnerable: VulnerablePolicy | null;
 
-  constructor(setting: PolicySetting) {
+  /** `vulnerable`: the policy for versions advisories affect (none: they are not looked at here). */
+  constructor(setting: PolicySetting, vulnerable?: VulnerablePolicy) {
+    this.vulnerable = vulnerable?.denies ? vulnerable : null;
     this.denyRules = setting.deny.map((rule) => ({
       matches: prefixPatternMatcher(rule.module),
       ranges: rule.versions === undefined ? null : (Array.isArray(rule.versions) ? rule.versions : [rule.versions]).map(parseVersionRange),
@@ -51,7 +62,7 @@ export class ModulePolicy {
 
   /** Whether any rule is set; without one the server skips every check. */
   get isEmpty(): boolean {
-    return this.denyRules.length === 0 && this.allowed === null;
+    return this.denyRules.length === 0 && this.allowed === null && this.vulnerable === null;
   }
 
   /** The refusal of a whole module (a deny rule without versions), or null. */
@@ -63,7 +74,8 @@ export class ModulePolicy {
   /** The refusal of one version (a canonical or pseudo-version), or null when it may be served. */
   versionRefusal(modulePath: string, version: string): PolicyRefusal | null {
     const rule = this.denyRules.find((r) => r.matches(modulePath) && (r.ranges === null || r.ranges.some((range) => versionInRange(range, version))));
-    return rule ? { reason: rule.setting.reason, message: `${modulePath}@${version} is denied by the proxy's policy: ${rule.setting.reason}` } : null;
+    if (rule) return { reason: rule.setting.reason, message: `${modulePath}@${version} is denied by the proxy's policy: ${rule.setting.reason}` };
+    return this.vulnerable?.refusal(modulePath, version) ?? null;
   }
 
   /** The refusal to fetch a module from an upstream or git in allow-list mode, or null. */

@@ -48,11 +48,15 @@ export class CatalogUpkeep {
     const start = catalog.listingStarts();
     const started = Date.now();
     try {
-      for await (const key of storage.keysUnder('')) {
+      let bytes: number | null = storage.entriesUnder ? 0 : null;
+      const entries = storage.entriesUnder ? storage.entriesUnder('') : withoutSizes(storage.keysUnder(''));
+      for await (const { key, size } of entries) {
         if (this.closed) return;
+        if (bytes !== null) bytes += size;
         const parsed = parseVersionKey(key);
         if (parsed && (parsed.kind === 'mod' || parsed.kind === 'zip')) catalog.noteFile(parsed.module, parsed.version, parsed.kind);
       }
+      catalog.storedBytes = bytes;
       const { times } = await readDownloadTimes(storage);
       for (const [id, at] of times) {
         const split = id.lastIndexOf('@');
@@ -71,4 +75,8 @@ export class CatalogUpkeep {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
+}
+
+async function* withoutSizes(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size: number }> {
+  for await (const key of keys) yield { key, size: 0 };
 }

@@ -48,6 +48,8 @@ export class ModuleCatalog {
   private readonly earlyDownloads = new Map<string, number>();
   /** True once the first listing of the store is done. */
   complete = false;
+  /** The bytes the whole store used at the last listing (every file, the proxy's own records too); null when the store gives no sizes or before. */
+  storedBytes: number | null = null;
 
   get counts(): { modules: number; versions: number } {
     return { modules: this.modules.size, versions: this.versionCount };

@@ -129,7 +129,7 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
     if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now, usage);
   }
 
-  return {
+  const summary: CleanupSummary = {
     dryRun: policy.dryRun,
     modules: byModule.size,
     versions: held,
@@ -137,6 +137,27 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
     removed: sortByModuleAndVersion(removed),
     freedBytes: removed.reduce((sum, r) => sum + r.bytes, 0),
   };
+  if (!policy.dryRun) await storage.put(LAST_CLEANUP_KEY, Buffer.from(JSON.stringify(lastCleanupRecord(summary, policy, new Date()))));
+  return summary;
+}
+
+/** Where a cleanup that removed for real leaves its report, for the health view of every replica. */
+export const LAST_CLEANUP_KEY = 'gomodproxy/cleanup/last.json';
+
+export type LastCleanup = CleanupReport & { versions: number; kept: number; modules: string[] };
+
+function lastCleanupRecord(summary: CleanupSummary, policy: CleanupPolicy, finished: Date): LastCleanup {
+  return { ...cleanupReport(summary, finished), versions: summary.versions, kept: summary.kept, modules: policy.modules };
+}
+
+/** The last cleanup's report; null when none ran (or it cannot be read). */
+export async function readLastCleanup(storage: Storage): Promise<LastCleanup | null> {
+  const body = await storage.readBytes(LAST_CLEANUP_KEY);
+  try {
+    return body ? (JSON.parse(body.toString('utf8')) as LastCleanup) : null;
+  } catch {
+    return null;
+  }
 }
 
 /** By module path, then by version precedence: each module's versions sorted apart, which compares far fewer versions than one sort of all. */

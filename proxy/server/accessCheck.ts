@@ -2,7 +2,8 @@
  * Who is asking, and may they: runs before every route. Attaches the identity to the request,
  * then decides by the module the path names:
  *
- *   /healthz, /readyz              always open (probes carry no credentials)
+ *   /healthz, /readyz,             always open (probes carry no credentials; the operator reads
+ *   /vulndb/status                 the database's last refresh without any)
  *   /metrics                       `auth.metrics`, else `access.default`
  *   /<module>/@v/…, /<module>/@latest, /sumdb/<db>/lookup/<module>@<version>
  *                                  the access rule of <module>
@@ -22,6 +23,7 @@ import type { ClientAddressOf } from '../access/clientAddress.ts';
 import { unescapePath } from '../protocol/index.ts';
 import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
 import { sendText } from './sendText.ts';
+import { VULNDB_STATUS_PATH } from './vulndbStatusRoute.ts';
 import { isApiPath, sendJsonError } from './api/apiReply.ts';
 
 declare module 'fastify' {
@@ -31,7 +33,7 @@ declare module 'fastify' {
   }
 }
 
-const OPEN_PATHS = new Set(['/healthz', '/readyz']);
+const OPEN_PATHS = new Set(['/healthz', '/readyz', VULNDB_STATUS_PATH]);
 
 export const SIGN_IN_HINT = 'sign in with Basic credentials: a .netrc line "machine <host:port> login <user> password <password or token>" (NETRC), GOAUTH, or the GOPROXY URL; the go command sends them only over https';
 

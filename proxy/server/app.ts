@@ -1,6 +1,7 @@
 /**
  * The HTTP face of the proxy: the GOPROXY protocol routes, the proxied
- * checksum database (/sumdb/), the vulnerability database mirror (/vulndb/), /healthz, /readyz and /metrics, one JSON log
+ * checksum database (/sumdb/), the vulnerability database mirror (/vulndb/), /healthz, /readyz and /metrics,
+ * the web page (/, /ui/…, /assets/…), one JSON log
  * line per request, and errors as one line of text the go command shows its
  * user ("server response: …").
  */
@@ -17,6 +18,8 @@ import type { ServerOptions } from './serverOptions.ts';
 import { registerSumdbRoutes } from './sumdbRoutes.ts';
 import { registerApiRoutes } from './api/index.ts';
 import { registerVulndbRoutes } from './vulndbRoutes.ts';
+import { registerVulndbStatusRoute } from './vulndbStatusRoute.ts';
+import { registerWebPageRoutes } from './webPageRoutes.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -117,8 +120,10 @@ export function buildServer(options: ServerOptions): FastifyInstance {
   });
 
   registerSumdbRoutes(app, options);
+  registerVulndbStatusRoute(app, options);
   if (options.catalog) registerApiRoutes(app, { ...options, catalog: options.catalog });
   registerVulndbRoutes(app, options);
+  registerWebPageRoutes(app);
   registerProtocolRoutes(app, options);
   return app;
 }

@@ -27,5 +27,7 @@ export function auditEntryFor(request: FastifyRequest, reply: FastifyReply, clie
     cache: log.cache ?? null,
     bytes: log.bytes ?? 0,
     deny: status === 403 || status === 401 ? (log.deny ?? log.error ?? null) : null,
+    ...(log.advisories && log.advisories.length > 0 ? { advisories: log.advisories } : {}),
+    ...(log.vulndb ? { vulndb: log.vulndb } : {}),
   };
 }

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { proxyError } from '../errors.ts';
-import type { ModulePolicy } from '../access/policy.ts';
+import type { ModulePolicy, PolicyRefusal } from '../access/policy.ts';
 import { isCanonicalVersion, type ModuleRequest } from '../protocol/index.ts';
 import type { BytesAnswer, FetchReport, ModuleService } from '../moduleService.ts';
 import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
@@ -31,6 +31,10 @@ export type RequestLog = {
   cause?: string;
   /** Why the request was refused (403), for the audit trail. */
   deny?: string;
+  /** The advisories affecting the version (policy.vulnerable), for the audit trail. */
+  advisories?: string[];
+  /** The version was served before the vulnerability database had a snapshot. */
+  vulndb?: 'unchecked';
 };
 
 
@@ -47,12 +51,34 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
   const changingCache = `public, max-age=${options.listMaxAgeSeconds}`;
 
   const policy = options.policy && !options.policy.isEmpty ? options.policy : undefined;
+  const vulnerable = options.vulnerable?.checks ? options.vulnerable : undefined;
+  const refuse = (request: FastifyRequest, target: ModuleRequest) => {
+    const refusal = policy && policyRefusal(policy, target);
+    if (!refusal) return;
+    if (refusal.advisories) {
+      request.proxyLog.advisories = [...refusal.advisories];
+      options.metrics.vulnerableDownloads.inc({ action: 'deny', file: target.kind });
+    }
+    throw proxyError('DENIED_BY_POLICY', refusal.message);
+  };
+  /** Notes what policy.vulnerable says of a version about to be served (a denied one never gets here). */
+  const noteAdvisories = (request: FastifyRequest, target: ModuleRequest & { version: string }, version = target.version) => {
+    if (!vulnerable) return;
+    const verdict = vulnerable.verdict(target.module, version);
+    if (verdict.action === 'unchecked') {
+      request.proxyLog.vulndb = 'unchecked';
+      options.metrics.uncheckedDownloads.inc({ file: target.kind });
+    } else if (verdict.action !== 'none') {
+      request.proxyLog.advisories = verdict.advisories.map((a) => a.id);
+      options.metrics.vulnerableDownloads.inc({ action: 'warn', file: target.kind });
+    }
+  };
 
   app.get('/*', async (request, reply) => {
     const rawPath = request.url.split('?')[0]!;
     const target = parseProtocolPath(decodeRequestPath(rawPath));
     describe(request, target);
-    if (policy) refuseByPolicy(policy, target);
+    refuse(request, target);
     reply.header('content-type', CONTENT_TYPES[target.kind]);
 
     switch (target.kind) {
@@ -67,7 +93,9 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
       case 'info': {
         const answer = await modules.info(target.module, target.version);
         // A query (v1.2, master) is judged by the version it resolved to.
-        if (policy && !answer.immutable) refuseByPolicy(policy, { ...target, version: infoVersion(answer.body) });
+        const resolved = answer.immutable ? target.version : infoVersion(answer.body);
+        if (!answer.immutable) refuse(request, { ...target, version: resolved });
+        noteAdvisories(request, target, resolved);
         if (answer.immutable) options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', answer.immutable ? IMMUTABLE : changingCache);
@@ -75,6 +103,7 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
       }
       case 'mod': {
         const answer = await modules.mod(target.module, target.version);
+        noteAdvisories(request, target);
         options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         reply.header('cache-control', IMMUTABLE);
@@ -82,6 +111,7 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
       }
       case 'zip': {
         const answer = await modules.zip(target.module, target.version);
+        noteAdvisories(request, target);
         options.downloads?.record(target.module, target.version);
         report(request, reply, answer);
         const etag = `"${answer.hash.replace(/^h1:/, '').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c]!)}"`;
@@ -107,11 +137,9 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
   });
 }
 
-/** Throws the policy's refusal of a module (list, @latest) or of a canonical version. */
-function refuseByPolicy(policy: ModulePolicy, target: ModuleRequest): void {
-  const refusal =
-    'version' in target && isCanonicalVersion(target.version) ? policy.versionRefusal(target.module, target.version) : policy.moduleRefusal(target.module);
-  if (refusal) throw proxyError('DENIED_BY_POLICY', refusal.message);
+/** The policy's refusal of a module (list, @latest) or of a canonical version, or null. */
+function policyRefusal(policy: ModulePolicy, target: ModuleRequest): PolicyRefusal | null {
+  return 'version' in target && isCanonicalVersion(target.version) ? policy.versionRefusal(target.module, target.version) : policy.moduleRefusal(target.module);
 }
 
 /**

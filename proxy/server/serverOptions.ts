@@ -2,11 +2,14 @@
 import type { Logger } from 'pino';
 import type { AccessControl } from '../access/index.ts';
 import type { ModuleCatalog } from '../catalog/index.ts';
+import type { Config } from '../config.ts';
 import type { SourceChain } from '../sources/index.ts';
 import type { RequestStats, UsageHistory } from '../usage/index.ts';
 import type { AuditTrail } from '../access/audit.ts';
 import type { ClientAddressOf } from '../access/clientAddress.ts';
 import type { ModulePolicy } from '../access/policy.ts';
+import type { VulnerablePolicy } from '../access/vulnerablePolicy.ts';
+import type { VulnerableVersions } from '../vulndb/vulnerableVersions.ts';
 import type { ModuleService } from '../moduleService.ts';
 import type { ProxyMetrics } from '../metrics.ts';
 import type { DownloadLog, Storage } from '../storage/index.ts';
@@ -28,6 +31,10 @@ export type ServerOptions = {
   logger: Logger;
   /** Deny rules applied to every protocol request; none: everything may be served. */
   policy?: ModulePolicy;
+  /** What advisories of the vulnerability database mean for served versions (recorded, or refused through `policy`); none: not looked up. */
+  vulnerable?: VulnerablePolicy;
+  /** The advisories of each stored version (shown by /api/module and /api/version); none: not shown. */
+  vulnerabilities?: VulnerableVersions;
   /** Where served module files and refused requests are recorded; none: not recorded. */
   audit?: AuditTrail;
   /** The client address of a request, for the audit trail (X-Forwarded-For from trusted proxies). */
@@ -46,4 +53,6 @@ export type ServerOptions = {
   usageHistory?: UsageHistory;
   /** The source chains whose upstreams /api/usage and /api/health report: the upstream list, then the private (git) one. */
   sourceChains?: SourceChain[];
+  /** The settings in effect, for the admin views of the API (/api/health, /api/settings, the cleanup dry run); none: no admin views. */
+  config?: Config;
 };

@@ -4,5 +4,5 @@ export { SourceChain, NothingSource, sourceChainFromSetting, type ChainEntry, ty
 export { HttpUpstream } from './httpUpstream.ts';
 export { FileUpstream } from './fileUpstream.ts';
 export { PrivateSource } from './privateSource.ts';
-export { DirectPolicy, GitSource, ProcessSlots, pruneMirrors, type GitHost, type GitSourceOptions, type MirrorPruning } from './git/index.ts';
+export { DirectPolicy, GitSource, listMirrors, mirrorOrigin, ProcessSlots, pruneMirrors, type GitHost, type GitSourceOptions, type MirrorPruning } from './git/index.ts';
 export { UpstreamStats, type SourceReport } from './upstreamStats.ts';

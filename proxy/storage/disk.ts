@@ -204,6 +204,19 @@ export class DiskStorage implements Storage {
     }
   }
 
+  /** Sizes by one stat per file: for the background listing only. */
+  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    for await (const key of this.keysUnder(prefix)) {
+      const info = await fs.stat(this.file(key)).catch(() => null);
+      if (info) yield { key, size: info.size };
+    }
+  }
+
+  async freeBytes(): Promise<number | null> {
+    const info = await fs.statfs(this.root);
+    return info.bavail * info.bsize;
+  }
+
   async delete(key: string): Promise<void> {
     await fs.rm(this.file(key), { force: true });
   }

@@ -358,6 +358,11 @@ export class S3Storage implements Storage {
     for await (const batch of this.listUnder(prefix)) for (const { key } of batch) yield key;
   }
 
+  /** The listing carries each object's size. */
+  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    for await (const batch of this.listUnder(prefix)) for (const { key, stored } of batch) yield { key, size: stored?.size ?? 0 };
+  }
+
   /** One batch per page of the listing, which gives each object's size and time: no HEAD per key. */
   async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);

@@ -95,6 +95,15 @@ export interface Storage {
    */
   listUnder(prefix: string): AsyncIterable<ListedKey[]>;
 
+  /**
+   * Every key under a prefix with its size, like keysUnder (for the catalog's background
+   * listing, which adds up what the store uses), where the store has sizes at hand.
+   */
+  entriesUnder?(prefix: string): AsyncIterable<{ key: string; size: number }>;
+
+  /** The bytes still free where the store writes, where the store can tell (a disk); null otherwise. */
+  freeBytes?(): Promise<number | null>;
+
   delete(key: string): Promise<void>;
 
   /** Releases what the store holds open (connections); it is not used afterwards. */

@@ -147,6 +147,16 @@ export class ChecksumDatabase {
     return this.verifier.vkey;
   }
 
+  /**
+   * What the health view shows, without asking the database: the size of the last verified tree
+   * head held, when the database was last asked for its head (by this process), and the fork
+   * alarm if one was raised.
+   */
+  async health(): Promise<{ treeSize: number | null; lastCheck: string | null; alarm: string | null }> {
+    const tree = await this.currentTree();
+    return { treeSize: tree?.tree.N ?? null, lastCheck: Number.isFinite(this.latestAskedAt) ? new Date(this.latestAskedAt).toISOString() : null, alarm: this.alarm };
+  }
+
   /** The base URL the database is reached at; looks for it through the upstreams on first use. */
   async reachedAt(): Promise<string> {
     return (await this.findEndpoint()).url;

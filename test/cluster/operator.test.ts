@@ -115,12 +115,12 @@ describe('the operator on a real kube-apiserver', () => {
       const proxy = await get(proxiesPath(NS, 'corp'));
       return condition(proxy, 'Ready')?.status === 'True' ? proxy : undefined;
     });
-    expect(ready.status).toMatchObject({ observedGeneration: 1, url: 'http://corp.goproxy.svc:80', readyReplicas: 1 });
+    expect(ready.status).toMatchObject({ observedGeneration: 1, url: 'http://corp.goproxy.svc:80', webUrl: 'http://corp.goproxy.svc:80/', readyReplicas: 1 });
     expect(condition(ready, 'Degraded')).toMatchObject({ status: 'False', observedGeneration: 1 });
     // What `kubectl get gomoduleproxies` prints: the CRD's printer columns.
     const table = await cluster.api('GET', proxiesPath(NS), undefined, undefined, 'application/json;as=Table;v=v1;g=meta.k8s.io');
-    expect(table.body.columnDefinitions.map((c: { name: string }) => c.name)).toEqual(['Name', 'Ready', 'URL', 'Age']);
-    expect(table.body.rows[0].cells.slice(0, 3)).toEqual(['corp', 'True', 'http://corp.goproxy.svc:80']);
+    expect(table.body.columnDefinitions.map((c: { name: string; priority: number }) => `${c.name}/${c.priority}`)).toEqual(['Name/0', 'Ready/0', 'URL/0', 'Web/1', 'Age/0']);
+    expect(table.body.rows[0].cells.slice(0, 4)).toEqual(['corp', 'True', 'http://corp.goproxy.svc:80', 'http://corp.goproxy.svc:80/']);
   });
 
   test('a spec change changes the objects and the pods\' config checksum; a namespace that starts to match gets the ConfigMap', async () => {

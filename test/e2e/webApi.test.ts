@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeGoHome, runGo } from '../fixtures/goCommand.ts';
 import { goModText, standardCorpus, writeModuleTree } from '../fixtures/moduleTree.ts';
 import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
-import { startTestProxy, tempFolder, type TestProxy } from './harness.ts';
+import { runGomodproxy, startTestProxy, tempFolder, type TestProxy } from './harness.ts';
 
 type Json = Record<string, any>;
 
@@ -207,6 +207,37 @@ describe('web API: search and browse', () => {
       expect(body['error'], path).toMatch(says);
     }
   });
+  it('health, the cleanup dry run and the settings, for the admin that everyone is without auth', async () => {
+    const health = await getJson(proxy.url, '/api/health');
+    expect(health.status).toBe(200);
+    expect(health.body['storage']).toMatchObject({ type: 'disk', versions: 4, modules: 3, listed: true });
+    expect(health.body['storage']['freeBytes']).toBeGreaterThan(0);
+    expect(health.body['upstreams']).toEqual([expect.objectContaining({ url: upstream.url, lastFailure: null, lastError: null })]);
+    expect(Date.parse(health.body['upstreams'][0]['lastSuccess'])).toBeGreaterThan(Date.now() - 10 * 60_000);
+    expect(health.body['sumdb']).toBeNull();
+    expect(health.body['gitMirrors']).toEqual([]);
+    expect(health.body['lastCleanup']).toBeNull();
+
+    // Everything was stored and downloaded just now: the retention rules in effect remove nothing.
+    const dryRun = await request(`${proxy.url}/api/cleanup/dry-run`, { method: 'POST' });
+    expect(dryRun.statusCode).toBe(200);
+    expect(await dryRun.body.json()).toEqual({ versions: [], freedBytes: 0, held: 4, kept: 4 });
+
+    const settings = (await getJson(proxy.url, '/api/settings')).body;
+    expect(settings['goEnv']).toEqual([`go env -w GOPROXY=${proxy.url}`, 'go env -w GOSUMDB=off']);
+    expect(settings['netrc']).toBeNull();
+    expect(settings['settings']).toMatchObject({ upstream: upstream.url, sumdb: 'off', storage: { type: 'disk' } });
+  });
+
+  it('the last cleanup (run by the cleanup command on the same store) is in health; the dry run plans by the same rules', async () => {
+    const run = await runGomodproxy(['cleanup', '--keep-since', '0s', '--keep-latest', '1', '--storage-path', join(folder.path, 'store')]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/removed github\.com\/acme\/base@v1\.0\.0/);
+    const health = (await getJson(proxy.url, '/api/health')).body;
+    expect(health['lastCleanup']).toMatchObject({ removedVersions: 1, versions: 4, kept: 3 });
+    expect(Date.parse(health['lastCleanup']['time'])).toBeGreaterThan(Date.now() - 10 * 60_000);
+  });
+
   it('usage: the downloads the go command made, the hit rate, top modules and the upstream, also after a restart', async () => {
     const check = async (base: string) => {
       const { status, body } = await getJson(base, '/api/usage?bucket=hour');

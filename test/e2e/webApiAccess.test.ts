@@ -160,4 +160,30 @@ describe('web API: access control', () => {
     expect(bob.body['topModules'].map((m: Json) => m['path'])).toEqual(['github.com/acme/base']);
     expect((await get('/api/usage')).status).toBe(401);
   });
+
+  it('admin views: 403 naming auth.admin for others, 401 without credentials; the settings never show a secret', async () => {
+    for (const [method, path] of [['GET', '/api/health'], ['GET', '/api/settings'], ['POST', '/api/cleanup/dry-run']] as const) {
+      for (const [user, password] of [['bob', 'builder'], ['alice', 'wonderland']] as const) {
+        const response = await request(`${proxy.url}${path}`, { method, headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` }, dispatcher: agent });
+        const body = (await response.body.json()) as Json;
+        expect(response.statusCode, `${user} ${path}`).toBe(403);
+        expect(body['error']).toBe(`${path} is an admin view and ${user} is not an admin; add the user or one of their groups to the auth.admin setting`);
+      }
+      const anonymous = await request(`${proxy.url}${path}`, { method, dispatcher: agent });
+      await anonymous.body.dump();
+      expect(anonymous.statusCode, path).toBe(401);
+    }
+    const health = await get('/api/health', 'carol', 'dashboards');
+    expect(health.status).toBe(200);
+    expect(health.body['storage']).toMatchObject({ versions: 2, modules: 2 });
+
+    const settings = await get('/api/settings', 'carol', 'dashboards');
+    expect(settings.status).toBe(200);
+    const text = JSON.stringify(settings.body);
+    const tokenHash = createHash('sha256').update(ciToken).digest('hex');
+    for (const secret of [ciToken, tokenHash, 'wonderland', 'builder', 'dashboards', '$2y$']) expect(text, secret).not.toContain(secret);
+    expect(settings.body['settings']['auth']['tokens']).toEqual([{ name: 'ci', sha256: '***' }]);
+    expect(settings.body['goEnv'][0]).toBe(`go env -w GOPROXY=${proxy.url}`);
+    expect(settings.body['netrc']).toBe(`machine ${new URL(proxy.url).host} login <you> password <your password or token>`);
+  });
 });

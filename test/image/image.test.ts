@@ -1,7 +1,8 @@
 // The container image, built from the Dockerfile (ensureImage.sh) and run by podman as a user
 // would run it: its own entrypoint and command, its default settings file, a read-only root file
 // system. The proxy in it serves the go command, runs as uid 1000 with production dependencies
-// only, and on SIGTERM finishes the download in flight and exits 0.
+// only, serves the web page it was built with, and on SIGTERM finishes the download in flight
+// and exits 0.
 // The pods the operator renders are run in the same image by operatorPods.test.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -88,6 +89,24 @@ describe('the image, run by podman', () => {
     const target = `${bigZip.path}@${bigZip.version}`;
     const results = await goModDownloadJson([target], { env: home.env });
     expect(results.map((r) => r.Error ?? 'ok')).toEqual(['ok']);
+  });
+
+  it('serves the web page it was built with: the shell, and its assets compressed and cached for a year', async () => {
+    const shell = await fetch(`${proxyUrl}/ui/usage`);
+    expect(shell.status).toBe(200);
+    expect(shell.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(shell.headers.get('cache-control')).toBe('no-cache');
+    const html = await shell.text();
+    expect(html).toBe(readFileSync(join(repositoryRoot, 'proxy', 'web', 'built', 'index.html'), 'utf8'));
+    const assets = [...html.matchAll(/"\/assets\/([^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.map((name) => name.replace(/\.[A-Z0-9]+\./, '.<hash>.')).sort()).toEqual(['main.<hash>.css', 'main.<hash>.js']);
+    for (const name of assets) {
+      const asset = await fetch(`${proxyUrl}/assets/${name}`, { headers: { 'accept-encoding': 'br' } });
+      expect(asset.status, name).toBe(200);
+      expect(asset.headers.get('content-encoding'), name).toBe('br');
+      expect(asset.headers.get('cache-control'), name).toBe('public, max-age=31536000, immutable');
+      expect(Buffer.from(await asset.arrayBuffer()).equals(readFileSync(join(repositoryRoot, 'proxy', 'web', 'built', 'assets', name))), name).toBe(true);
+    }
   });
 
   it('runs as uid 1000 on a read-only root, with production dependencies only and its own Node', async () => {

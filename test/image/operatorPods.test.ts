@@ -101,6 +101,8 @@ describe('the pods the operator renders, run in the image', () => {
     const proxy = goModuleProxy({
       upstream: upstream.url,
       sumdb: db.setting,
+      // The proxy's own default mirrors vuln.go.dev; a test reaches nothing beyond this machine.
+      vulndb: { enabled: false },
       storage: { pvc: {} },
       retention: { keepSince: '1ms', keepLatest: 1 },
     });
@@ -144,6 +146,7 @@ describe('the pods the operator renders, run in the image', () => {
       const proxy = goModuleProxy({
         upstream: upstream.url,
         sumdb: db.setting,
+        vulndb: { enabled: false },
         storage: { s3: { bucket, endpoint: s3.endpoint, region: S3_TEST_REGION, credentialsSecretRef: { name: 'bucket-credentials' } } },
       });
       const objects = renderOwnedObjects(proxy, { defaultImage: image });

@@ -70,6 +70,8 @@ function proxySpec(servers: { upstream: string; db: ChecksumDatabaseServer; git:
       upstream: changes.upstream ?? servers.upstream,
       private: [PRIVATE],
       sumdb: servers.db.setting,
+      // The proxy's own default mirrors vuln.go.dev; a test reaches nothing beyond this machine.
+      vulndb: { enabled: false },
       gitCredentials: [{ host: 'github.com', url: servers.git.url, username: 'story', secretRef: { name: GIT_SECRET, key: 'token' } }],
       storage: { pvc: { storageClassName: STORAGE_CLASS, size: '1Gi', accessModes: ['ReadWriteOnce'], deleteWithProxy: true } },
       // Every minute, keeping only what was downloaded in the last second and the newest release.

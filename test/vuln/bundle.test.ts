@@ -89,7 +89,8 @@ describe('the vulnerability database in offline bundles', () => {
     } finally {
       await proxy.dispose();
     }
-  });
+    // Eight runs of the installed command, each a node process start.
+  }, 300_000);
 
   it('refuses a carried snapshot that does not check, and stores nothing of it', async () => {
     const files = await writeVulnDatabase(join(work.path, 'db'), newer);

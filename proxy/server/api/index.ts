@@ -11,12 +11,15 @@ import { ApiAccess } from './apiAccess.ts';
 import { ApiError, sendJsonError } from './apiReply.ts';
 import { registerModuleRoutes } from './moduleRoutes.ts';
 import { registerUsageRoutes } from './usageRoutes.ts';
+import { registerCleanupRoute } from './cleanupRoute.ts';
+import { registerHealthRoute } from './healthRoute.ts';
+import { registerSettingsRoute } from './settingsRoute.ts';
 import { registerWhoamiRoute } from './whoamiRoute.ts';
 import { RequestStats, UsageHistory } from '../../usage/index.ts';
 
 export { isApiPath } from './apiReply.ts';
 
-const ROUTES = '/api/whoami, /api/modules, /api/module, /api/version, /api/usage';
+const ROUTES = '/api/whoami, /api/modules, /api/module, /api/version, /api/usage, /api/health, /api/settings, POST /api/cleanup/dry-run';
 
 export function registerApiRoutes(app: FastifyInstance, options: ServerOptions & { catalog: ModuleCatalog }): void {
   const access = new ApiAccess(options.access);
@@ -45,6 +48,12 @@ export function registerApiRoutes(app: FastifyInstance, options: ServerOptions &
       requests: options.requests ?? new RequestStats(),
       sourceChains: options.sourceChains ?? [],
     });
+    const { config } = options;
+    if (config) {
+      registerHealthRoute(api, { ...options, access, config, sourceChains: options.sourceChains ?? [] });
+      registerCleanupRoute(api, { access, config, storage: options.storage });
+      registerSettingsRoute(api, { access, config, checksumDatabase: options.checksumDatabase });
+    }
     api.all('/api/*', async (request, reply) => sendJsonError(reply, 404, `no API at ${request.method} ${request.url.split('?')[0]}; the API has ${ROUTES} (see docs/api.md)`));
   });
 }

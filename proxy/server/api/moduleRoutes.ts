@@ -9,6 +9,7 @@ import { compareSortKeys, listZipFiles, loadModuleDetails, type CatalogModule, t
 import { compareSemver, escapePath, escapeVersion } from '../../protocol/index.ts';
 import { versionKey, type Storage } from '../../storage/index.ts';
 import type { ModuleChecksums, ChecksumDatabase } from '../../sumdb/index.ts';
+import type { VulnerableVersions } from '../../vulndb/vulnerableVersions.ts';
 import type { ApiAccess, ApiCaller } from './apiAccess.ts';
 import { badRequest, notFound, sendJson } from './apiReply.ts';
 import { pageOf } from './pagination.ts';
@@ -20,6 +21,8 @@ export type ModuleRouteOptions = {
   access: ApiAccess;
   checksums: ModuleChecksums;
   checksumDatabase: ChecksumDatabase | null;
+  /** The advisories of a stored version; none (vulndb off): the answers carry no `vulnerabilities`. */
+  vulnerabilities?: Pick<VulnerableVersions, 'advisoriesFor'>;
 };
 
 type SortKey = { folded: string; path: string };
@@ -61,7 +64,7 @@ export function registerModuleRoutes(api: FastifyInstance, options: ModuleRouteO
     return sendJson(reply, 200, {
       path: module.path,
       latest: catalog.latestOf(module) ?? null,
-      versions: versions.map((entry) => versionSummary(entry)),
+      versions: versions.map((entry) => versionSummary(options, module.path, entry)),
       goGet: `go get ${module.path}@latest`,
     });
   });
@@ -81,7 +84,7 @@ export function registerModuleRoutes(api: FastifyInstance, options: ModuleRouteO
     }) : null;
     return sendJson(reply, 200, {
       path: modulePath,
-      ...versionSummary(entry),
+      ...versionSummary(options, modulePath, entry),
       goMod: mod?.toString('utf8') ?? null,
       files: listing?.files ?? null,
       filesOmitted: listing?.omitted ?? 0,
@@ -105,8 +108,14 @@ async function readableModule(options: ModuleRouteOptions, caller: ApiCaller, mo
   return module;
 }
 
-function versionSummary(entry: CatalogVersion) {
+/**
+ * What the list of a module's versions and a version's page show of it. `vulnerabilities` holds the
+ * IDs of the advisories affecting it by the newest vulnerability database snapshot; it is absent
+ * when nothing is known (vulndb off, or no snapshot yet), which is not the same as none.
+ */
+function versionSummary(options: ModuleRouteOptions, modulePath: string, entry: CatalogVersion) {
   const details = entry.details;
+  const advisories = options.vulnerabilities?.advisoriesFor(modulePath, entry.version);
   return {
     version: entry.version,
     time: details?.time ?? null,
@@ -115,6 +124,7 @@ function versionSummary(entry: CatalogVersion) {
     goModH1: details?.goModH1 ?? null,
     source: details?.source ?? 'unknown',
     lastDownload: isoTime(entry.lastDownload),
+    ...(advisories ? { vulnerabilities: advisories.map((advisory) => advisory.id) } : {}),
   };
 }
 

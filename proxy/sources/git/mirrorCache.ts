@@ -199,3 +199,9 @@ async function folderBytes(dir: string): Promise<number> {
   }
   return bytes;
 }
+
+/** The repository URL a mirror was cloned from (its `remote.origin.url`); null when it cannot be read. */
+export async function mirrorOrigin(folder: string, name: string): Promise<string | null> {
+  const config = await fs.readFile(path.join(folder, name, 'config'), 'utf8').catch(() => null);
+  return config ? (/^\s*url\s*=\s*(\S+)\s*$/m.exec(config)?.[1] ?? null) : null;
+}
