@@ -31,23 +31,33 @@ function stepsFor(compiled: string | undefined): { label: string; specifiers: st
     { label: compiled === undefined ? '+ one TypeScript file (type stripping)' : '+ one compiled file (no type stripping)', specifiers: [ours('proxy/modzip/limits')] },
     { label: '+ commander', specifiers: ['commander'] },
     { label: '+ zod', specifiers: ['zod'] },
-    { label: '+ undici', specifiers: ['undici'] },
+    { label: '+ pino', specifiers: ['pino'] },
     { label: '+ fastify', specifiers: ['fastify'] },
-    { label: '+ our code for `serve` (cli/serve.ts and what it imports)', specifiers: [ours('cli/serve')] },
-    { label: '+ the other commands (the rest of what cli/main.ts imports)', specifiers: otherCommands.map((name) => ours(`cli/${name}`)) },
+    { label: '+ our code for `serve` (cli/serve.ts, proxy/serve.ts and what they import)', specifiers: [ours('cli/serve'), ours('proxy/serve')] },
+    { label: "+ the other commands' flags (the rest of what cli/main.ts imports; their code loads when they run)", specifiers: otherCommands.map((name) => ours(`cli/${name}`)) },
+    { label: '+ undici (loaded at the first request to an upstream)', specifiers: ['undici'] },
   ];
 }
 
-/** RSS in MiB of a process that imports specifiers, measured after a full collection. */
-function rssAfterImports(specifiers: string[]): number {
+type Rss = { rss: number; anon: number; file: number; heap: number };
+
+/**
+ * RSS in MiB of a process that imports specifiers, measured after a full collection: all of it,
+ * its anonymous part (heaps, code, buffers), its file-backed part (pages of the node binary and
+ * the libraries mapped into the process, shared with other processes), and the V8 heap in use.
+ */
+function rssAfterImports(specifiers: string[]): Rss {
   const { args } = productionCommand();
   const flags = args.slice(0, -1); // the bin's node flags, without the bin itself
   const program = `${specifiers.map((s) => `await import(${JSON.stringify(s)});`).join('')}
     globalThis.gc(); await new Promise((r) => setTimeout(r, 200)); globalThis.gc();
-    console.log(process.memoryUsage().rss);`;
+    const status = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8');
+    const kib = (field) => Number(new RegExp(field + ':\\\\s+(\\\\d+)').exec(status)[1]) * 1024;
+    console.log(JSON.stringify({ rss: kib('VmRSS'), anon: kib('RssAnon'), file: kib('RssFile'), heap: process.memoryUsage().heapUsed }));`;
   const run = spawnSync(process.execPath, [...flags, '--expose-gc', '--input-type=module', '-e', program], { cwd: new URL('..', here), encoding: 'utf8' });
   if (run.status !== 0) throw new Error(`importing ${specifiers.at(-1)} failed: ${run.stderr}`);
-  return Number(run.stdout.trim()) / 2 ** 20;
+  const bytes = JSON.parse(run.stdout.trim()) as Rss;
+  return { rss: bytes.rss / 2 ** 20, anon: bytes.anon / 2 ** 20, file: bytes.file / 2 ** 20, heap: bytes.heap / 2 ** 20 };
 }
 
 if (import.meta.main) {
@@ -55,11 +65,13 @@ if (import.meta.main) {
   const rounds = Number(values.rounds ?? 3);
   const imported: string[] = [];
   let before = 0;
-  console.log('| step | RSS | added |\n|---|---:|---:|');
+  console.log('| step | RSS | added | anonymous | file-backed | V8 heap used |\n|---|---:|---:|---:|---:|---:|');
   for (const [i, step] of stepsFor(values.compiled).entries()) {
     imported.push(...step.specifiers);
-    const rss = median(Array.from({ length: rounds }, () => rssAfterImports(imported)));
-    console.log(`| ${step.label} | ${rss.toFixed(1)} MiB | ${i === 0 ? '' : `${(rss - before).toFixed(1)} MiB`} |`);
+    const runs = Array.from({ length: rounds }, () => rssAfterImports(imported));
+    const of = (field: keyof Rss) => median(runs.map((r) => r[field])).toFixed(1);
+    const rss = median(runs.map((r) => r.rss));
+    console.log(`| ${step.label} | ${rss.toFixed(1)} MiB | ${i === 0 ? '' : `${(rss - before).toFixed(1)} MiB`} | ${of('anon')} | ${of('file')} | ${of('heap')} |`);
     before = rss;
   }
 }

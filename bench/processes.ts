@@ -37,6 +37,11 @@ export type ProxyProcessOptions = {
   pollMs?: number;
   /** Flags for node itself, e.g. ["--cpu-prof"] to see where the time goes. */
   nodeArgs?: string[];
+  /**
+   * The gomodproxy command to run instead of the checkout's bin/gomodproxy.js, with the same node
+   * flags: e.g. the bin of a compiled copy (`<dir>/bin/gomodproxy.js`), which runs JavaScript as the image does.
+   */
+  program?: string;
   /** More environment variables for the proxy process (e.g. NODE_COMPILE_CACHE). */
   env?: Record<string, string>;
   /**
@@ -51,7 +56,7 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
   checkLocalUpstream(options.upstream);
   return spawnServer(cleanup, {
     what: 'gomodproxy',
-    args: [...(options.nodeArgs ?? []), ...productionCommand().args, 'serve', ...(options.serveArgs ?? [])],
+    args: [...(options.nodeArgs ?? []), ...productionArgs(options.program), 'serve', ...(options.serveArgs ?? [])],
     readyPath: '/readyz',
     pollMs: options.pollMs ?? 2,
     env: (port) => ({
@@ -68,6 +73,12 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
       ...options.env,
     }),
   });
+}
+
+/** The production command's node flags and bin; `program` replaces the bin. */
+function productionArgs(program: string | undefined): string[] {
+  const { args } = productionCommand();
+  return program === undefined ? args : [...args.slice(0, -1), program];
 }
 
 /**

@@ -1,14 +1,14 @@
 /** `gomodproxy audit`: who fetched what, read from the audit trail's day files in the store (or --file). */
 import type { Command } from 'commander';
-import { formatAuditTable, readAuditFile, readStoredAudit, type AuditQuery } from '../proxy/access/auditRead.ts';
+import type { AuditQuery } from '../proxy/access/auditRead.ts';
 import { parseDuration } from '../proxy/config.ts';
-import { createStorage } from '../proxy/serve.ts';
 import { commandConfig, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { commaList, UsageError } from './usage.ts';
 
 type AuditFlags = ParsedFlags & { module?: string; version?: string; user?: string; since?: string; file?: string; json?: boolean };
 
 async function auditCommand(flags: AuditFlags): Promise<void> {
+  const [{ formatAuditTable, readAuditFile, readStoredAudit }, { createStorage }] = await Promise.all([import('../proxy/access/auditRead.ts'), import('../proxy/storage/fromConfig.ts')]);
   const query: AuditQuery = {};
   if (flags.module !== undefined) query.modules = commaList(flags.module);
   if (flags.version !== undefined) query.version = flags.version;

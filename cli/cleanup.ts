@@ -1,11 +1,8 @@
 /** `gomodproxy cleanup`: removes versions by the retention rules. */
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { cleanup, cleanupReport, formatCleanupSummary, formatMirrorPruning } from '../proxy/commands/cleanup.ts';
 import { createProgress } from '../proxy/commands/progress.ts';
 import { parseDuration } from '../proxy/config.ts';
-import { createStorage } from '../proxy/serve.ts';
-import { pruneMirrors } from '../proxy/sources/index.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { commaList, UsageError } from './usage.ts';
 
@@ -21,6 +18,10 @@ type CleanupFlags = ParsedFlags & {
 };
 
 async function cleanupCommand(flags: CleanupFlags): Promise<void> {
+  const [{ cleanup, cleanupReport, formatCleanupSummary, formatMirrorPruning }, { createStorage }] = await Promise.all([
+    import('../proxy/commands/cleanup.ts'),
+    import('../proxy/storage/fromConfig.ts'),
+  ]);
   const config = commandConfig(flags);
   const keepSinceMs = flags.keepSince === undefined ? config.retention.keepSince : parseDuration(flags.keepSince);
   if (!Number.isFinite(keepSinceMs) || keepSinceMs < 0) throw new UsageError(`--keep-since ${flags.keepSince}: give a duration such as 180d, 12h or 30m`);
@@ -43,7 +44,7 @@ async function cleanupCommand(flags: CleanupFlags): Promise<void> {
     );
     progress.stop();
     const mirrors = flags.gitMirrors
-      ? await pruneMirrors(config.git.cacheDir, { maxBytes: config.git.cacheSize, unusedForMs: keepSinceMs, dryRun: summary.dryRun })
+      ? await (await import('../proxy/sources/index.ts')).pruneMirrors(config.git.cacheDir, { maxBytes: config.git.cacheSize, unusedForMs: keepSinceMs, dryRun: summary.dryRun })
       : undefined;
     process.stdout.write(
       flags.json

@@ -1,9 +1,8 @@
 /** `gomodproxy export`: module versions from the store into an offline bundle. */
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { exportBundle, formatExportSummary, type ExportSelection, type ExportSince } from '../proxy/commands/exportBundle.ts';
+import type { ExportSelection, ExportSince } from '../proxy/commands/exportBundle.ts';
 import { createProgress } from '../proxy/commands/progress.ts';
-import { assembleProxy } from '../proxy/serve.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { commaList, readArgumentFile, UsageError } from './usage.ts';
 
@@ -20,6 +19,7 @@ async function parseSince(value: string): Promise<ExportSince> {
 }
 
 async function exportCommand(flags: ExportFlags): Promise<void> {
+  const [{ exportBundle, formatExportSummary }, { assembleProxy }] = await Promise.all([import('../proxy/commands/exportBundle.ts'), import('../proxy/serve.ts')]);
   const chosen = [flags.from !== undefined, flags.all === true, flags.module !== undefined].filter(Boolean).length;
   if (chosen !== 1) throw new UsageError('say what to export with exactly one of --from <go.sum>, --all or --module <patterns>');
   if (!flags.out) throw new UsageError('say where to write the bundle with --out <file.tar>');

@@ -1,9 +1,6 @@
 /** `gomodproxy import`: checks every module version of a bundle and stores those that pass. */
 import type { Command } from 'commander';
-import { formatImportSummary, importBundle } from '../proxy/commands/importBundle.ts';
 import { parseGoSum } from '../proxy/protocol/index.ts';
-import { assembleProxy } from '../proxy/serve.ts';
-import { parseSumdbSetting } from '../proxy/sumdb/index.ts';
 import { progressEveryOption, progressFor, type ProgressFlags } from './progressFlag.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { readArgumentFile } from './usage.ts';
@@ -11,6 +8,11 @@ import { readArgumentFile } from './usage.ts';
 type ImportFlags = ParsedFlags & ProgressFlags & { goSum?: string; json?: boolean };
 
 async function importCommand(bundle: string, flags: ImportFlags): Promise<void> {
+  const [{ formatImportSummary, importBundle }, { assembleProxy }, { parseSumdbSetting }] = await Promise.all([
+    import('../proxy/commands/importBundle.ts'),
+    import('../proxy/serve.ts'),
+    import('../proxy/sumdb/index.ts'),
+  ]);
   const goSum = flags.goSum ? parseGoSum(await readArgumentFile(flags.goSum, 'go.sum'), flags.goSum) : undefined;
   const config = commandConfig(flags);
   const progress = progressFor('import', flags);

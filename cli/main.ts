@@ -5,10 +5,7 @@
  * and exit code 2; any other failure exit code 1.
  */
 import { Command } from 'commander';
-import { BundleError } from '../proxy/commands/importBundle.ts';
-import { PrefetchInputError } from '../proxy/commands/prefetch.ts';
 import { ConfigError } from '../proxy/config.ts';
-import { GoSumError } from '../proxy/protocol/index.ts';
 import { addAuditCommand } from './audit.ts';
 import { addCleanupCommand } from './cleanup.ts';
 import { addExportCommand } from './export.ts';
@@ -38,16 +35,26 @@ export function buildCli(): Command {
   return program;
 }
 
+/**
+ * Whether a failure is a mistake in what the user gave (settings, flags, input files): exit code 2.
+ * The commands' own error classes are loaded only here, since each command loads its modules when it runs.
+ */
+async function isUsersMistake(err: unknown): Promise<boolean> {
+  if (err instanceof ConfigError || err instanceof UsageError) return true;
+  const [{ BundleError }, { PrefetchInputError }, { GoSumError }] = await Promise.all([
+    import('../proxy/commands/importBundle.ts'),
+    import('../proxy/commands/prefetch.ts'),
+    import('../proxy/protocol/index.ts'),
+  ]);
+  return err instanceof PrefetchInputError || err instanceof GoSumError || err instanceof BundleError;
+}
+
 async function main(argv: string[]): Promise<void> {
   try {
     await buildCli().parseAsync(argv);
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof PrefetchInputError || err instanceof UsageError || err instanceof GoSumError || err instanceof BundleError) {
-      process.stderr.write(`gomodproxy: ${err.message}\n`);
-      process.exit(2);
-    }
     process.stderr.write(`gomodproxy: ${(err as Error).message}\n`);
-    process.exit(1);
+    process.exit((await isUsersMistake(err)) ? 2 : 1);
   }
 }
 

@@ -1,7 +1,6 @@
 /** `gomodproxy policy check <go.sum…>`: the policy's dry run for CI; exit code 1 when it would refuse a line. */
 import type { Command } from 'commander';
-import { ModulePolicy } from '../proxy/access/policy.ts';
-import { checkGoSum, formatRefusedLines, type RefusedLine } from '../proxy/access/policyCheck.ts';
+import type { RefusedLine } from '../proxy/access/policyCheck.ts';
 import { parseGoSum } from '../proxy/protocol/index.ts';
 import { commandConfig, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { readArgumentFile } from './usage.ts';
@@ -9,6 +8,7 @@ import { readArgumentFile } from './usage.ts';
 type PolicyCheckFlags = ParsedFlags & { json?: boolean };
 
 async function policyCheckCommand(files: string[], flags: PolicyCheckFlags): Promise<void> {
+  const [{ ModulePolicy }, { checkGoSum, formatRefusedLines }] = await Promise.all([import('../proxy/access/policy.ts'), import('../proxy/access/policyCheck.ts')]);
   const policy = new ModulePolicy(commandConfig(flags).policy);
   const results: Array<{ file: string; lines: number; refused: RefusedLine[] }> = [];
   for (const file of files) {

@@ -1,7 +1,5 @@
 /** `gomodproxy prefetch`: warms the store with a module graph. */
 import type { Command } from 'commander';
-import { formatPrefetchSummary, planPrefetch, prefetch } from '../proxy/commands/prefetch.ts';
-import { assembleProxy } from '../proxy/serve.ts';
 import { progressEveryOption, progressFor, type ProgressFlags } from './progressFlag.ts';
 import { commandConfig, commandLogger, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { UsageError } from './usage.ts';
@@ -9,6 +7,7 @@ import { UsageError } from './usage.ts';
 type PrefetchFlags = ParsedFlags & ProgressFlags & { concurrency?: string; json?: boolean };
 
 async function prefetchCommand(inputs: string[], flags: PrefetchFlags): Promise<void> {
+  const [{ formatPrefetchSummary, planPrefetch, prefetch }, { assembleProxy }] = await Promise.all([import('../proxy/commands/prefetch.ts'), import('../proxy/serve.ts')]);
   const config = commandConfig(flags);
   const plan = await planPrefetch(inputs);
   const concurrency = flags.concurrency === undefined ? 16 : Number(flags.concurrency);

@@ -1,9 +1,9 @@
 /** `gomodproxy serve`: the proxy until SIGTERM or SIGINT, which let in-flight requests finish. */
 import type { Command } from 'commander';
-import { startProxy } from '../proxy/serve.ts';
 import { serveConfig, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 
 async function serve(flags: ParsedFlags): Promise<void> {
+  const { startProxy } = await import('../proxy/serve.ts');
   const proxy = await startProxy(serveConfig(flags));
   let closing = false;
   const shutdown = (signal: string) => {

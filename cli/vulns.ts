@@ -1,13 +1,15 @@
 /** `gomodproxy vulns`: which stored versions advisories of the mirrored vulnerability database affect. */
 import type { Command } from 'commander';
-import { formatVulnsReport, readStoredSnapshot, vulnerableStoredVersions } from '../proxy/commands/vulns.ts';
-import { createStorage } from '../proxy/serve.ts';
 import { commandConfig, withSettingsFlags, type ParsedFlags } from './settingsFlags.ts';
 import { commaList } from './usage.ts';
 
 type VulnsFlags = ParsedFlags & { module?: string; id?: string; json?: boolean };
 
 async function vulnsCommand(flags: VulnsFlags): Promise<void> {
+  const [{ formatVulnsReport, readStoredSnapshot, vulnerableStoredVersions }, { createStorage }] = await Promise.all([
+    import('../proxy/commands/vulns.ts'),
+    import('../proxy/storage/fromConfig.ts'),
+  ]);
   const storage = await createStorage(commandConfig(flags));
   await storage.open();
   try {

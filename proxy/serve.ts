@@ -19,8 +19,8 @@ import { createMetrics, type ProxyMetrics } from './metrics.ts';
 import { matchPrefixPatterns } from './protocol/index.ts';
 import { buildServer, keepKeyPairCurrent, readKeyPair, type SecureContextTarget } from './server/index.ts';
 import { DirectPolicy, GitSource, PrivateSource, ProcessSlots, SourceChain, sourceChainFromSetting } from './sources/index.ts';
-import { readSecret } from './secrets.ts';
-import { createS3Storage, DiskStorage, DownloadLog, type Storage } from './storage/index.ts';
+import { DownloadLog, type Storage } from './storage/index.ts';
+import { createStorage } from './storage/fromConfig.ts';
 import { ChecksumDatabase, ModuleChecksums, parseSumdbSetting, type UpstreamEntry } from './sumdb/index.ts';
 import { VulnDatabase } from './vulndb/index.ts';
 
@@ -90,30 +90,6 @@ function databaseUpstreams(chain: SourceChain): UpstreamEntry[] {
     fallBackOnAnyError,
     ...(proxy && { read: (path: string, maxBytes: number) => proxy.readPath(path, maxBytes) }),
   }));
-}
-
-export async function createStorage(config: Config): Promise<Storage> {
-  const settings = config.storage;
-  switch (settings.type) {
-    case 'disk':
-      return new DiskStorage(settings.path);
-    case 's3': {
-      const credentials = settings.credentials && {
-        accessKeyId: readSecret(settings.credentials.accessKeyId, 'storage.credentials.accessKeyId'),
-        secretAccessKey: readSecret(settings.credentials.secretAccessKey, 'storage.credentials.secretAccessKey'),
-        ...(settings.credentials.sessionToken ? { sessionToken: readSecret(settings.credentials.sessionToken, 'storage.credentials.sessionToken') } : {}),
-      };
-      return createS3Storage({
-        bucket: settings.bucket,
-        prefix: settings.prefix,
-        region: settings.region,
-        forcePathStyle: settings.forcePathStyle,
-        stagingPath: settings.stagingPath,
-        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-        ...(credentials ? { credentials } : {}),
-      });
-    }
-  }
 }
 
 /** JSON lines on stdout, written without blocking the request that logs them. */

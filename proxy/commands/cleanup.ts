@@ -17,6 +17,7 @@ import {
   parseVersionKey,
   provenanceKey,
   readDownloadTimes,
+  type ListedKey,
   versionId,
   versionKey,
   writeStoredList,
@@ -57,37 +58,45 @@ export type CleanupSummary = {
   freedBytes: number;
 };
 
-type Held = { module: string; version: string; files: Map<VersionFileKind, number>; storedAt: number };
+/** A version found in the store: its files as listed, with sizes and times where known. */
+type Held = { module: string; version: string; files: Map<VersionFileKind, ListedKey> };
+
+/** A version that no rule keeps whatever its times: its files' sizes and the newest time are known. */
+type Weighed = { module: string; version: string; files: Map<VersionFileKind, number>; storedAt: number };
 
 export async function cleanup(storage: Storage, policy: CleanupPolicy, options: { now?: number; progress?: Progress } = {}): Promise<CleanupSummary> {
   const now = options.now ?? Date.now();
   const { progress } = options;
   const { times, usage, keys: journal } = await readDownloadTimes(storage);
-  const held = await heldVersions(storage, policy.modules);
+  const byModule = await heldVersions(storage, policy.modules);
 
-  const byModule = new Map<string, Held[]>();
-  for (const version of held.values()) {
-    const list = byModule.get(version.module) ?? [];
-    list.push(version);
-    byModule.set(version.module, list);
-  }
-
+  // Versions kept by the newest-releases rule or a pin are kept whatever their times, so their
+  // files need no stat; the others are weighed by their times and, if removed, reported with sizes.
   const pinnedVersions = new Set(policy.pins.filter((p) => p.includes('@')));
   const pinnedModules = policy.pins.filter((p) => !p.includes('@'));
-  const remove: Array<Held & { lastDownload: number | undefined }> = [];
+  const unpinned: Held[] = [];
+  let held = 0;
   for (const [module, versions] of byModule) {
+    held += versions.length;
     const releases = versions
       .map((v) => v.version)
       .filter((v) => semverPrerelease(v) === '')
       .sort(compareSemver);
     const newestReleases = new Set(policy.keepLatest > 0 ? releases.slice(-policy.keepLatest) : []);
     const modulePinned = pinnedModules.length > 0 && matchPrefixPatterns(pinnedModules, module);
+    if (modulePinned) continue;
     for (const v of versions) {
-      const id = versionId(v.module, v.version);
-      const lastDownload = times.get(id);
-      const keep = now - (lastDownload ?? v.storedAt) < policy.keepSinceMs || newestReleases.has(v.version) || modulePinned || pinnedVersions.has(id);
-      if (!keep) remove.push({ ...v, lastDownload });
+      if (!newestReleases.has(v.version) && !pinnedVersions.has(versionId(v.module, v.version))) unpinned.push(v);
     }
+  }
+  const remove: Array<Weighed & { lastDownload: number | undefined }> = [];
+  for (const v of await weighVersions(storage, unpinned)) {
+    if (v === null) {
+      held--; // its files went away since the listing
+      continue;
+    }
+    const lastDownload = times.get(versionId(v.module, v.version));
+    if (now - (lastDownload ?? v.storedAt) >= policy.keepSinceMs) remove.push({ ...v, lastDownload });
   }
 
   progress?.total(remove.length);
@@ -120,13 +129,12 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
     if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now, usage);
   }
 
-  removed.sort((a, b) => (a.module === b.module ? compareSemver(a.version, b.version) : a.module < b.module ? -1 : 1));
   const summary: CleanupSummary = {
     dryRun: policy.dryRun,
     modules: byModule.size,
-    versions: held.size,
-    kept: held.size - removed.length,
-    removed,
+    versions: held,
+    kept: held - removed.length,
+    removed: sortByModuleAndVersion(removed),
     freedBytes: removed.reduce((sum, r) => sum + r.bytes, 0),
   };
   if (!policy.dryRun) await storage.put(LAST_CLEANUP_KEY, Buffer.from(JSON.stringify(lastCleanupRecord(summary, policy, new Date()))));
@@ -152,28 +160,73 @@ export async function readLastCleanup(storage: Storage): Promise<LastCleanup | n
   }
 }
 
-/** Every version with a stored .mod or .zip, with its files' sizes: one pass over the keys, then the stats at once. */
-async function heldVersions(storage: Storage, modules: string[]): Promise<Map<string, Held>> {
-  const files: Array<{ key: string; module: string; version: string; kind: VersionFileKind }> = [];
-  for await (const key of storage.keysUnder('')) {
-    const parsed = parseVersionKey(key);
-    if (!parsed) continue;
-    if (modules.length > 0 && !matchPrefixPatterns(modules, parsed.module)) continue;
-    files.push({ key, ...parsed });
+/** By module path, then by version precedence: each module's versions sorted apart, which compares far fewer versions than one sort of all. */
+function sortByModuleAndVersion(removed: RemovedVersion[]): RemovedVersion[] {
+  const byModule = new Map<string, RemovedVersion[]>();
+  for (const r of removed) {
+    const list = byModule.get(r.module);
+    if (list) list.push(r);
+    else byModule.set(r.module, [r]);
   }
-  const held = new Map<string, Held>();
-  await forEachConcurrently(files, 64, async (file) => {
-    const stat = await storage.stat(file.key);
-    if (!stat) return;
-    const id = versionId(file.module, file.version);
-    let version = held.get(id);
-    if (!version) held.set(id, (version = { module: file.module, version: file.version, files: new Map(), storedAt: 0 }));
-    version.files.set(file.kind, stat.size);
-    version.storedAt = Math.max(version.storedAt, stat.modified.getTime());
+  const modules = [...byModule.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return modules.flatMap((module) => byModule.get(module)!.sort((a, b) => compareSemver(a.version, b.version)));
+}
+
+/**
+ * Every version with a stored .mod or .zip, by module, from one walk of the store: a key is
+ * parsed once per version (its first file), and modules outside `modules` are dropped by their
+ * escaped path, matched once.
+ */
+async function heldVersions(storage: Storage, modules: string[]): Promise<Map<string, Held[]>> {
+  const versions = new Map<string, Held | null>();
+  for await (const batch of storage.listUnder('')) {
+    for (const listed of batch) {
+      const { key } = listed;
+      const dot = key.lastIndexOf('.');
+      const kind = key.slice(dot + 1);
+      if (dot < 0 || !VERSION_FILE_KINDS.has(kind)) continue;
+      const base = key.slice(0, dot);
+      let version = versions.get(base);
+      if (version === undefined) {
+        const parsed = parseVersionKey(key);
+        version = parsed && (modules.length === 0 || matchPrefixPatterns(modules, parsed.module)) ? { module: parsed.module, version: parsed.version, files: new Map() } : null;
+        versions.set(base, version);
+      }
+      version?.files.set(kind as VersionFileKind, listed);
+    }
+  }
+  const byModule = new Map<string, Held[]>();
+  for (const version of versions.values()) {
+    // A version is held when its .mod or .zip is; a lone .info (a resolved query) goes with nothing.
+    if (!version || (!version.files.has('mod') && !version.files.has('zip'))) continue;
+    const list = byModule.get(version.module);
+    if (list) list.push(version);
+    else byModule.set(version.module, [version]);
+  }
+  return byModule;
+}
+
+const VERSION_FILE_KINDS = new Set<string>(['info', 'mod', 'zip', 'ziphash']);
+
+/**
+ * Each version's file sizes and newest time: from the listing where it gave them, otherwise one
+ * stat per file, many at once. null for a version whose .mod and .zip both went away meanwhile.
+ */
+async function weighVersions(storage: Storage, versions: Held[]): Promise<Array<Weighed | null>> {
+  const toStat = versions.flatMap((v) => [...v.files.values()].filter((listed) => listed.stored === undefined));
+  await forEachConcurrently(toStat, 64, async (listed) => {
+    const stored = await storage.stat(listed.key);
+    if (stored) listed.stored = stored;
   });
-  // A version is held when its .mod or .zip is; a lone .info (a resolved query) goes with nothing.
-  for (const [id, v] of held) if (!v.files.has('mod') && !v.files.has('zip')) held.delete(id);
-  return held;
+  return versions.map((v) => {
+    const weighed: Weighed = { module: v.module, version: v.version, files: new Map(), storedAt: 0 };
+    for (const [kind, listed] of v.files) {
+      if (!listed.stored) continue;
+      weighed.files.set(kind, listed.stored.size);
+      weighed.storedAt = Math.max(weighed.storedAt, listed.stored.modified.getTime());
+    }
+    return weighed.files.has('mod') || weighed.files.has('zip') ? weighed : null;
+  });
 }
 
 /**

@@ -7,13 +7,15 @@
  * Objects without random access are piped as streams.
  */
 import type { ServerResponse } from 'node:http';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import type { OpenedObject } from '../storage/index.ts';
 
 const CHUNK = 64 * 1024;
 /** Buffers kept for reuse; more are allocated under load and left to the collector. */
 const POOL_LIMIT = 256;
 const pool: Buffer[] = [];
+/** Filled pooled buffers of a stream waiting for the client before the stream is paused. */
+const WAITING_LIMIT = 2;
 
 function takeBuffer(): Buffer {
   return pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
@@ -25,12 +27,7 @@ function giveBack(buffer: Buffer): void {
 
 /** Writes `object` to `response` (headers already sent or set); counts bytes through `sent`. */
 export async function sendObject(response: ServerResponse, object: OpenedObject, sent: (bytes: number) => void): Promise<void> {
-  if (!object.readAt) {
-    const stream = object.stream();
-    stream.on('data', (chunk: Buffer) => sent(chunk.length));
-    await pipeline(stream, response).catch(() => {});
-    return;
-  }
+  if (!object.readAt) return sendStream(response, object.stream(), sent);
   const buffer = takeBuffer();
   let reusable = true;
   try {
@@ -61,4 +58,73 @@ export async function sendObject(response: ServerResponse, object: OpenedObject,
     await object.close().catch(() => {});
     if (reusable) giveBack(buffer);
   }
+}
+
+/** Writes a stream through pooled buffers (see above); ends the response, or destroys it when either side fails. */
+function sendStream(response: ServerResponse, stream: Readable, sent: (bytes: number) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const waiting: Array<{ buffer: Buffer; length: number }> = [];
+    let filling: Buffer | undefined;
+    let filled = 0;
+    let writing = false;
+    let ended = false;
+    let done = false;
+    const finish = (ok: boolean): void => {
+      if (done) return;
+      done = true;
+      response.off('close', onClose);
+      for (const { buffer } of waiting.splice(0)) giveBack(buffer);
+      if (filling) giveBack(filling);
+      filling = undefined;
+      if (ok) response.end();
+      else {
+        stream.destroy();
+        response.destroy();
+      }
+      resolve();
+    };
+    const writeNext = (): void => {
+      if (writing || done) return;
+      const next = waiting.shift();
+      if (!next) {
+        if (ended) finish(true);
+        return;
+      }
+      writing = true;
+      response.write(next.buffer.subarray(0, next.length), (err) => {
+        writing = false;
+        if (err) return finish(false); // the socket may still hold the buffer: it is not reused
+        sent(next.length);
+        giveBack(next.buffer);
+        if (stream.isPaused() && waiting.length < WAITING_LIMIT) stream.resume();
+        writeNext();
+      });
+    };
+    // A closed connection may never call back the write under way: stop, and never reuse its buffer.
+    const onClose = (): void => finish(false);
+    response.once('close', onClose);
+    stream.on('data', (chunk: Buffer) => {
+      for (let offset = 0; offset < chunk.length; ) {
+        filling ??= takeBuffer();
+        const copied = chunk.copy(filling, filled, offset);
+        filled += copied;
+        offset += copied;
+        if (filled === filling.length) {
+          waiting.push({ buffer: filling, length: filled });
+          filling = undefined;
+          filled = 0;
+        }
+      }
+      if (waiting.length >= WAITING_LIMIT) stream.pause();
+      writeNext();
+    });
+    stream.once('end', () => {
+      if (filling && filled > 0) waiting.push({ buffer: filling, length: filled });
+      else if (filling) giveBack(filling);
+      filling = undefined;
+      ended = true;
+      writeNext();
+    });
+    stream.once('error', () => finish(false));
+  });
 }

@@ -17,8 +17,9 @@
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import { Agent, interceptors, request as httpRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { peerReason, proxyError, isProxyError, type ProxyError } from '../errors.ts';
+import { loadHttpClient } from '../httpClient.ts';
 import { moduleRequestPath, type ModuleRequest } from '../protocol/index.ts';
 import { readSecret } from '../secrets.ts';
 import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ProxySource, type RawAnswer } from './source.ts';
@@ -33,7 +34,8 @@ const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'
 export class HttpUpstream implements ProxySource {
   readonly name: string;
   private readonly base: string;
-  private readonly dispatcher: Dispatcher;
+  /** Made on the first request, when the HTTP client is loaded. */
+  private dispatcher: Promise<Dispatcher> | undefined;
   private readonly timeoutMs: number;
   private readonly login: { username: string; password: string } | null;
 
@@ -47,11 +49,16 @@ export class HttpUpstream implements ProxySource {
     // A reference to a secret that is not there stops start-up, not the first request.
     this.authorization();
     this.timeoutMs = options.timeoutMs;
-    this.dispatcher = new Agent({
-      connectTimeout: options.timeoutMs,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+  }
+
+  private agent(): Promise<Dispatcher> {
+    return (this.dispatcher ??= loadHttpClient().then(({ Agent, interceptors }) =>
+      new Agent({
+        connectTimeout: this.timeoutMs,
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+      }).compose(interceptors.redirect({ maxRedirections: 5 })),
+    ));
   }
 
   async fetchBytes(request: ModuleRequest): Promise<Buffer> {
@@ -135,9 +142,10 @@ export class HttpUpstream implements ProxySource {
 
   private async get(path: string, what: string): Promise<Dispatcher.ResponseData> {
     try {
-      return await httpRequest(`${this.base}/${path}`, {
+      const { request } = await loadHttpClient();
+      return await request(`${this.base}/${path}`, {
         method: 'GET',
-        dispatcher: this.dispatcher,
+        dispatcher: await this.agent(),
         headers: { 'user-agent': 'gomodproxy', ...this.authorization() },
         signal: AbortSignal.timeout(Math.max(this.timeoutMs * 4, this.timeoutMs + 1000)),
         headersTimeout: this.timeoutMs,

@@ -20,14 +20,16 @@
  * removed at the next start (staging.ts). A write that fails (a full disk)
  * is a storage failure (507/503), and leaves nothing staged.
  */
-import { constants } from 'node:fs';
+import { constants, readdir, stat, type Dirent, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { storageWriteFailure } from '../errors.ts';
 import { StagingArea } from './staging.ts';
-import { checkStorageKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
+import { checkStorageKey, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
+/** Folders a walk of the store reads at once. */
+const READDIRS_AT_ONCE = 16;
 
 export class DiskStorage implements Storage {
   readonly root: string;
@@ -57,14 +59,16 @@ export class DiskStorage implements Storage {
 
   private file(key: string): string {
     checkStorageKey(key);
-    const file = path.join(this.root, ...key.split('/'));
+    // A checked key has no empty, "." or ".." element, so on a system whose separator is "/" it is
+    // the relative path as it stands (path.join's normalising costs a whole-store walk seconds).
+    const file = path.sep === '/' ? `${this.root}/${key}` : path.join(this.root, ...key.split('/'));
     if (!file.startsWith(this.root + path.sep)) throw new Error(`refusing storage key ${JSON.stringify(key)}: outside the store`);
     return file;
   }
 
   async stat(key: string): Promise<StoredObject | null> {
     try {
-      const info = await fs.stat(this.file(key));
+      const info = await statFile(this.file(key));
       return info.isFile() ? { size: info.size, modified: info.mtime } : null;
     } catch (err) {
       if (isMissing(err)) return null;
@@ -154,23 +158,55 @@ export class DiskStorage implements Storage {
   }
 
   async *keysUnder(prefix: string): AsyncIterable<string> {
+    for await (const batch of this.listUnder(prefix)) for (const { key } of batch) yield key;
+  }
+
+  /**
+   * One batch per folder, READDIRS_AT_ONCE folders read at a time (the thread pool runs them in
+   * parallel). A folder listing has no sizes or times, so `stored` is left out: a walk that needs
+   * them for only some keys stats only those.
+   */
+  async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
-    const start = prefix === '' ? this.root : this.file(prefix.slice(0, -1));
-    const folders = [start];
-    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
-      let entries;
+    const folders: Array<{ path: string; key: string }> = [{ path: prefix === '' ? this.root : this.file(prefix.slice(0, -1)), key: prefix }];
+    const ready: ListedKey[][] = [];
+    let reading = 0;
+    let failure: unknown;
+    let wake: (() => void) | undefined;
+    const readFolder = async (folder: { path: string; key: string }): Promise<void> => {
       try {
-        entries = await fs.readdir(folder, { withFileTypes: true });
+        const entries = await readFolderEntries(folder.path);
+        const batch: ListedKey[] = [];
+        for (const entry of entries) {
+          if (folder.key === '' && entry.name === STAGING) continue;
+          if (entry.isDirectory()) folders.push({ path: path.join(folder.path, entry.name), key: `${folder.key}${entry.name}/` });
+          else if (entry.isFile()) batch.push({ key: folder.key + entry.name });
+        }
+        if (batch.length > 0) ready.push(batch);
       } catch (err) {
-        if (isMissing(err)) continue;
-        throw err;
+        if (!isMissing(err)) failure ??= err;
+      } finally {
+        reading--;
+        wake?.();
       }
-      for (const entry of entries) {
-        if (folder === this.root && entry.name === STAGING) continue;
-        const full = path.join(folder, entry.name);
-        if (entry.isDirectory()) folders.push(full);
-        else if (entry.isFile()) yield path.relative(this.root, full).split(path.sep).join('/');
+    };
+    for (;;) {
+      while (failure === undefined && reading < READDIRS_AT_ONCE && folders.length > 0) {
+        reading++;
+        void readFolder(folders.pop()!);
       }
+      if (failure !== undefined) {
+        // Let the reads under way finish before giving up, so none outlives the walk.
+        while (reading > 0) await new Promise<void>((resolve) => (wake = resolve));
+        throw failure;
+      }
+      if (ready.length > 0) {
+        yield* ready.splice(0);
+        continue;
+      }
+      if (reading === 0 && folders.length === 0) return;
+      await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
     }
   }
 
@@ -208,6 +244,17 @@ export class DiskStorage implements Storage {
       throw storageWriteFailure(err, `storing ${key}`);
     }
   }
+}
+
+// stat and readdir through callbacks: a whole-store walk makes hundreds of thousands of them, and
+// the promise API costs about three times as much per call (bench/README.md, cleanup).
+
+function statFile(file: string): Promise<Stats> {
+  return new Promise((resolve, reject) => stat(file, (err, info) => (err ? reject(err) : resolve(info))));
+}
+
+function readFolderEntries(folder: string): Promise<Dirent[]> {
+  return new Promise((resolve, reject) => readdir(folder, { withFileTypes: true }, (err, entries) => (err ? reject(err) : resolve(entries))));
 }
 
 /** fsync of a file's content. */

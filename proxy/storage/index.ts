@@ -1,7 +1,7 @@
 import type { S3StorageOptions } from './s3.ts';
 import type { Storage } from './storage.ts';
 
-export type { ByteRange, OpenedObject, Storage, StoredObject } from './storage.ts';
+export type { ByteRange, ListedKey, OpenedObject, Storage, StoredObject } from './storage.ts';
 export { checkStorageKey } from './storage.ts';
 export { DiskStorage } from './disk.ts';
 export { listKey, parseVersionKey, provenanceKey, storedVersions, versionKey, writeStoredList, type VersionFileKind } from './layout.ts';

@@ -40,7 +40,7 @@ import {
 import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
 import { storageWriteFailure } from '../errors.ts';
 import { StagingArea } from './staging.ts';
-import { checkStorageKey, type ByteRange, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
+import { checkStorageKey, type ByteRange, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 export type S3StorageOptions = {
   bucket: string;
@@ -355,11 +355,16 @@ export class S3Storage implements Storage {
   }
 
   async *keysUnder(prefix: string): AsyncIterable<string> {
-    for await (const { key } of this.entriesUnder(prefix)) yield key;
+    for await (const batch of this.listUnder(prefix)) for (const { key } of batch) yield key;
   }
 
   /** The listing carries each object's size. */
   async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number }> {
+    for await (const batch of this.listUnder(prefix)) for (const { key, stored } of batch) yield { key, size: stored?.size ?? 0 };
+  }
+
+  /** One batch per page of the listing, which gives each object's size and time: no HEAD per key. */
+  async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const root = this.prefix;
     const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
@@ -373,11 +378,14 @@ export class S3Storage implements Storage {
       } catch (err) {
         throw storageFailure('LIST', objectPrefix, err);
       }
+      const batch: ListedKey[] = [];
       for (const object of page.Contents ?? []) {
         const key = object.Key?.slice(root.length);
         // Keys of the layout only: not this store's own working objects.
-        if (key && !key.split('/').some((element) => element.startsWith('.'))) yield { key, size: object.Size ?? 0 };
+        if (!key || key.split('/').some((element) => element.startsWith('.'))) continue;
+        batch.push(object.Size !== undefined && object.LastModified ? { key, stored: { size: object.Size, modified: object.LastModified } } : { key });
       }
+      if (batch.length > 0) yield batch;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }

@@ -16,6 +16,13 @@ export type StoredObject = {
   modified: Date;
 };
 
+/**
+ * A key found by a walk of the store, with its size and time when the listing itself gives them
+ * (an S3 listing does; a folder listing does not, and `stored` is then left out: stat() the keys
+ * that need it).
+ */
+export type ListedKey = { key: string; stored?: StoredObject };
+
 /** Byte offsets of a part of an object, both included (as in an HTTP Range header). */
 export type ByteRange = { start: number; end: number };
 
@@ -81,6 +88,12 @@ export interface Storage {
    * (export, cleanup), never for serving a request.
    */
   keysUnder(prefix: string): AsyncIterable<string>;
+
+  /**
+   * The keys of keysUnder, a batch at a time (a folder, a page of a listing), each with what the
+   * listing says of its object. Folders may be read several at a time. For whole-store work.
+   */
+  listUnder(prefix: string): AsyncIterable<ListedKey[]>;
 
   /**
    * Every key under a prefix with its size, like keysUnder (for the catalog's background

@@ -16,8 +16,9 @@
  * The way found is kept for the life of the process, as the go command keeps it for one run; a
  * walk that ended unreachable is walked again at the next use.
  */
-import { Agent, request as httpRequest, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { peerReason } from '../errors.ts';
+import { loadHttpClient } from '../httpClient.ts';
 
 /** An answer to a GET, whatever its status. */
 export type RemoteAnswer = { status: number; body: Buffer };
@@ -65,9 +66,12 @@ export class AnswerTooLargeError extends Error {
 /** Reads from a base URL straight over http(s), without credentials, following no redirects. */
 export function directReader(baseUrl: string, timeoutMs: number): PathReader {
   const base = baseUrl.replace(/\/+$/, '');
-  const dispatcher: Dispatcher = new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  // Made on the first read, when the HTTP client is loaded.
+  let dispatcher: Dispatcher | undefined;
   return async (path, maxBytes) => {
-    const response = await httpRequest(`${base}${path}`, { dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const { Agent, request } = await loadHttpClient();
+    dispatcher ??= new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    const response = await request(`${base}${path}`, { dispatcher, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const chunks: Buffer[] = [];
     let size = 0;
     try {

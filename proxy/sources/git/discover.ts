@@ -4,8 +4,9 @@
  * the <meta name="go-import" content="<prefix> git <repository URL>"> whose
  * prefix holds the module path (at a path-element boundary).
  */
-import { request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { proxyError } from '../../errors.ts';
+import { loadHttpClient } from '../../httpClient.ts';
 
 export type GoImport = { prefix: string; vcs: string; repoUrl: string };
 
@@ -38,6 +39,7 @@ export async function discoverRepository(modulePath: string, pageBase: string, t
   let html: string;
   try {
     // Redirects are not followed: the page must answer for itself.
+    const { request } = await loadHttpClient();
     const response = await request(url, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs, ...(dispatcher && { dispatcher }) });
     html = (await response.body.text()).slice(0, 1 << 20);
     if (response.statusCode >= 500) throw new Error(`answered ${response.statusCode}`);

@@ -19,8 +19,8 @@ import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { Agent } from 'undici';
 import { proxyError, isProxyError, type ProxyError } from '../../errors.ts';
+import { loadHttpClient } from '../../httpClient.ts';
 import type { CacheSection, MemoryCache } from '../../memoryCache.ts';
 import { createModuleZip, formatBytes, withRootLicense, type SourceFile } from '../../modzip/index.ts';
 import { isCanonicalVersion, moduleRequestPath, type ModuleRequest } from '../../protocol/index.ts';
@@ -251,6 +251,7 @@ export class GitSource implements ModuleSource {
     if (!this.options.direct) return discoverRepository(modulePath, pageBase, this.options.timeoutMs);
     const checked = await this.options.direct.checkHost(modulePath, new URL(pageBase).hostname);
     const lookup = pinnedLookup(checked);
+    const { Agent } = await loadHttpClient();
     const agent = new Agent({ ...(lookup && { connect: { lookup } }) });
     try {
       return await discoverRepository(modulePath, pageBase, this.options.timeoutMs, agent);

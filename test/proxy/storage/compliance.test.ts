@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DiskStorage, type Storage } from '../../../proxy/storage/index.ts';
+import { DiskStorage, type ListedKey, type Storage } from '../../../proxy/storage/index.ts';
 import { S3Storage, type S3StorageOptions } from '../../../proxy/storage/s3.ts';
 import { freePort } from '../../fixtures/freePort.ts';
 import { makeTempDir, removeTempDir } from '../../fixtures/goCommand.ts';
@@ -257,6 +257,33 @@ describe.each(stores)('$name storage', (under) => {
       expect(all).toEqual([...keys].sort());
       expect(await keysUnder('example.com/m/')).toEqual(all.filter((k) => k.startsWith('example.com/m/')));
       expect(await keysUnder('example.com/none/')).toEqual([]);
+    }));
+
+  it('listUnder gives the keys of keysUnder in batches, with sizes and times that agree with stat where it gives them', () =>
+    withStore(async (storage) => {
+      // Many folders, so that a walk reading several at once has some to read at once.
+      const keys = Array.from({ length: 40 }, (_, i) => `example.com/m${i % 13}/@v/v1.0.${i}.${['info', 'mod', 'zip'][i % 3]}`);
+      keys.push('example.com/m0/@v/list', 'sumdb/localhost/latest');
+      await inBatches(keys, 16, (key) => storage.put(key, Buffer.from(`${key} `.repeat(1 + (key.length % 5)))));
+      const listed: ListedKey[] = [];
+      for await (const batch of storage.listUnder('')) {
+        expect(batch.length).toBeGreaterThan(0);
+        listed.push(...batch);
+      }
+      expect(listed.map((l) => l.key).sort()).toEqual([...keys].sort());
+      for (const { key, stored } of listed) {
+        if (!stored) continue;
+        const stat = await storage.stat(key);
+        expect(stored.size).toBe(stat!.size);
+        // A listing's time may be finer than a HEAD's (whole seconds), never a second apart.
+        expect(Math.abs(stored.modified.getTime() - stat!.modified.getTime())).toBeLessThan(1000);
+      }
+      const inM1: string[] = [];
+      for await (const batch of storage.listUnder('example.com/m1/')) inM1.push(...batch.map((l) => l.key));
+      expect(inM1.sort()).toEqual(keys.filter((k) => k.startsWith('example.com/m1/')).sort());
+      await expect(async () => {
+        for await (const _ of storage.listUnder('example.com/m1')) break;
+      }).rejects.toThrow(/must end in "\/"/);
     }));
 
   it('list gives every name of a folder with more than a thousand (S3 answers in pages)', () =>
