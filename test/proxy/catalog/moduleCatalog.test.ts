@@ -1,8 +1,14 @@
 // The catalog of the store: search by prefix and substring (any case), sorted; latest by the go
 // command's rule; a listing removes what it did not see, but not what was stored meanwhile;
 // downloads noted before the version is known are kept for it.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { ModuleCatalog } from '../../../proxy/catalog/index.ts';
+import { CatalogUpkeep, ModuleCatalog } from '../../../proxy/catalog/index.ts';
+import { DiskStorage } from '../../../proxy/storage/disk.ts';
+import { versionKey } from '../../../proxy/storage/index.ts';
 
 function catalogOf(versions: string[]): ModuleCatalog {
   const catalog = new ModuleCatalog();
@@ -73,5 +79,28 @@ describe('module catalog', () => {
     expect(module.lastDownload).toBe(2000);
     c.removeVersion('example.com/a', 'v1.0.0');
     expect(module.lastDownload).toBe(1500);
+  });
+});
+
+describe('the catalog listing of a disk store', () => {
+  it('lists the versions beside files the store did not write, and counts their bytes', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'gomodproxy-catalog-'));
+    try {
+      const storage = new DiskStorage(root);
+      await storage.open();
+      await storage.put(versionKey('github.com/acme/base', 'v1.0.0', 'mod'), Buffer.from('module github.com/acme/base\n'));
+      await writeFile(join(root, '.store-complete'), 'marker\n');
+      await mkdir(join(root, 'github.com', 'acme', 'notes'), { recursive: true });
+      await writeFile(join(root, 'github.com', 'acme', 'notes', 'README~'), 'x');
+      const catalog = new ModuleCatalog();
+      const upkeep = new CatalogUpkeep({ catalog, storage, logger: pino({ level: 'silent' }) });
+      await upkeep.relist();
+      await upkeep.close();
+      expect(catalog.complete).toBe(true);
+      expect(catalog.search('', 'substring', () => true).map((m) => m.path)).toEqual(['github.com/acme/base']);
+      expect(catalog.storedBytes).toBe('module github.com/acme/base\n'.length + 'marker\n'.length + 1);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
