@@ -49,14 +49,20 @@ export class CatalogUpkeep {
     const started = Date.now();
     try {
       let bytes: number | null = storage.entriesUnder ? 0 : null;
+      const bytesByDay = new Map<number, number>();
       const entries = storage.entriesUnder ? storage.entriesUnder('') : withoutSizes(storage.keysUnder(''));
-      for await (const { key, size } of entries) {
+      for await (const { key, size, modifiedMs } of entries) {
         if (this.closed) return;
-        if (bytes !== null) bytes += size;
+        if (bytes !== null) {
+          bytes += size;
+          const day = Math.floor(modifiedMs / DAY_MS) * DAY_MS;
+          bytesByDay.set(day, (bytesByDay.get(day) ?? 0) + size);
+        }
         const parsed = parseVersionKey(key);
         if (parsed && (parsed.kind === 'mod' || parsed.kind === 'zip')) catalog.noteFile(parsed.module, parsed.version, parsed.kind);
       }
       catalog.storedBytes = bytes;
+      catalog.storageGrowth = bytes === null ? [] : cumulativeByDay(bytesByDay);
       const { times } = await readDownloadTimes(storage);
       for (const [id, at] of times) {
         const split = id.lastIndexOf('@');
@@ -77,6 +83,22 @@ export class CatalogUpkeep {
   }
 }
 
-async function* withoutSizes(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size: number }> {
-  for await (const key of keys) yield { key, size: 0 };
+async function* withoutSizes(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
+  for await (const key of keys) yield { key, size: 0, modifiedMs: 0 };
+}
+
+const DAY_MS = 86_400_000;
+/** At most this many days are shown; what is older is counted in the first day shown. */
+const GROWTH_DAYS = 400;
+
+/** Bytes written per day → bytes held at the end of each day that had writes, oldest first. */
+function cumulativeByDay(bytesByDay: Map<number, number>): Array<{ day: string; bytes: number }> {
+  const days = [...bytesByDay.keys()].sort((a, b) => a - b);
+  const shown = days.slice(-GROWTH_DAYS);
+  let total = 0;
+  for (const day of days.slice(0, days.length - shown.length)) total += bytesByDay.get(day)!;
+  return shown.map((day) => {
+    total += bytesByDay.get(day)!;
+    return { day: new Date(day).toISOString().slice(0, 10), bytes: total };
+  });
 }

@@ -50,6 +50,12 @@ export class ModuleCatalog {
   complete = false;
   /** The bytes the whole store used at the last listing (every file, the proxy's own records too); null when the store gives no sizes or before. */
   storedBytes: number | null = null;
+  /**
+   * What the store held at the last listing, by the UTC day each file was written: per day, the
+   * bytes of files written up to its end that are still there (so a cleanup shows as the old days
+   * shrinking, not as a drop). Empty when the store gives no sizes, or before the first listing.
+   */
+  storageGrowth: Array<{ day: string; bytes: number }> = [];
 
   get counts(): { modules: number; versions: number } {
     return { modules: this.modules.size, versions: this.versionCount };

@@ -211,12 +211,12 @@ export class DiskStorage implements Storage {
   }
 
   /** Sizes by one stat per file: for the background listing only. */
-  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number }> {
+  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
     for await (const key of this.keysUnder(prefix)) {
       // The walk found the file under the root, so its path is joined as it is: a file the store
       // did not write (a marker, an editor's backup) is no storage key, yet uses bytes all the same.
       const info = await fs.stat(path.join(this.root, ...key.split('/'))).catch(() => null);
-      if (info) yield { key, size: info.size };
+      if (info) yield { key, size: info.size, modifiedMs: info.mtimeMs };
     }
   }
 

@@ -359,8 +359,8 @@ export class S3Storage implements Storage {
   }
 
   /** The listing carries each object's size. */
-  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number }> {
-    for await (const batch of this.listUnder(prefix)) for (const { key, stored } of batch) yield { key, size: stored?.size ?? 0 };
+  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
+    for await (const batch of this.listUnder(prefix)) for (const { key, stored } of batch) yield { key, size: stored?.size ?? 0, modifiedMs: stored?.modified.getTime() ?? 0 };
   }
 
   /** One batch per page of the listing, which gives each object's size and time: no HEAD per key. */

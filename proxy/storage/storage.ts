@@ -96,10 +96,11 @@ export interface Storage {
   listUnder(prefix: string): AsyncIterable<ListedKey[]>;
 
   /**
-   * Every key under a prefix with its size, like keysUnder (for the catalog's background
-   * listing, which adds up what the store uses), where the store has sizes at hand.
+   * Every key under a prefix with its size and when it was written, like keysUnder (for the
+   * catalog's background listing, which adds up what the store uses and since when), where the
+   * store has them at hand.
    */
-  entriesUnder?(prefix: string): AsyncIterable<{ key: string; size: number }>;
+  entriesUnder?(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }>;
 
   /** The bytes still free where the store writes, where the store can tell (a disk); null otherwise. */
   freeBytes?(): Promise<number | null>;

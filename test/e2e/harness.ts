@@ -53,6 +53,8 @@ export type TestProxyOptions = {
    * the mirror give a database they serve on 127.0.0.1.
    */
   vulndb?: ConfigInput['vulndb'];
+  /** What a cold request fetches ahead (default: the built-in `onInfo`). */
+  fetchAhead?: ConfigInput['fetchAhead'];
   /** The proxy's logger (default: silent unless GOMODPROXY_TEST_LOG names a level). */
   logger?: Logger;
   /** git.maxProcesses, git.cacheSize and git.exportLimit (defaults: the built-in ones). */
@@ -70,6 +72,7 @@ export async function startTestProxy(options: TestProxyOptions): Promise<TestPro
     private: options.private ?? [],
     sumdb: options.sumdb ?? 'off',
     vulndb: options.vulndb ?? 'off',
+    ...(options.fetchAhead ? { fetchAhead: options.fetchAhead } : {}),
     nosumdb: options.nosumdb ?? [],
     sumdbUnreachable: options.sumdbUnreachable ?? 'refuse',
     retention: { recordEvery: options.recordEvery ?? '1m' },

@@ -102,6 +102,8 @@ describe('the web page in Chromium', () => {
       await writeFile(join(app, 'go.mod'), 'module example.com/app\n\ngo 1.21\n');
       await runGo(['get', `${base}@v1.2.3`, `${widget}@v1.1.0`], { cwd: app, env: home.env });
       goSum = await readFile(join(app, 'go.sum'), 'utf8');
+      // The storage plot comes from a listing of the store: list it now it holds the downloads.
+      await proxy.relistCatalog();
     } finally {
       await home.dispose();
     }
@@ -227,11 +229,15 @@ describe('the web page in Chromium', () => {
     }
   });
 
-  it('an admin sees health, settings and the cleanup dry run', async () => {
+  it('an admin sees health (with the storage plot), settings and the cleanup dry run', async () => {
     const page = await openPage(alice);
     await page.goto(`${proxy.url}/`);
     await expect.poll(() => page.getByRole('navigation').getByRole('link').allInnerTexts()).toEqual(['Modules', 'Usage', 'Health', 'Settings']);
     await page.goto(`${proxy.url}/ui/health`);
+    // The storage plot: everything here was written today, so one bar holding all the store uses.
+    const storagePlot = page.locator('figure.chart', { hasText: 'Storage held, by the day it was written' });
+    await storagePlot.waitFor();
+    expect(await storagePlot.locator('rect.bar').count()).toBe(1);
     await page.getByRole('button', { name: /dry run/ }).click();
     await expect.poll(() => page.locator('[role="status"]').allInnerTexts()).toContainEqual(expect.stringMatching(/^The next cleanup would remove \d+ versions? and free /));
     await page.goto(`${proxy.url}/ui/settings`);

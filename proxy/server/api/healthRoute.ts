@@ -46,6 +46,7 @@ export function registerHealthRoute(api: FastifyInstance, options: HealthRouteOp
       storage: {
         type: options.config.storage.type,
         usedBytes: catalog.storedBytes,
+        growth: catalog.storageGrowth,
         freeBytes,
         versions: catalog.counts.versions,
         modules: catalog.counts.modules,

@@ -52,7 +52,7 @@ export type Usage = {
 export type Health = {
   upstreams: { url: string; lastSuccess: string | null; lastFailure: string | null; lastError: string | null }[];
   sumdb: { name: string; treeSize: number | null; lastCheck: string | null } | null;
-  storage: { type: string; usedBytes: number | null; freeBytes: number | null; versions: number; modules: number };
+  storage: { type: string; usedBytes: number | null; freeBytes: number | null; versions: number; modules: number; growth?: { day: string; bytes: number }[] };
   gitMirrors: { host: string; repository: string; bytes: number }[];
   lastCleanup: Record<string, unknown> | null;
 };

@@ -1,7 +1,7 @@
 // The catalog of the store: search by prefix and substring (any case), sorted; latest by the go
 // command's rule; a listing removes what it did not see, but not what was stored meanwhile;
 // downloads noted before the version is known are kept for it.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -83,7 +83,7 @@ describe('module catalog', () => {
 });
 
 describe('the catalog listing of a disk store', () => {
-  it('lists the versions beside files the store did not write, and counts their bytes', async () => {
+  it('lists the versions beside files the store did not write, counts their bytes, and the bytes held by day written', async () => {
     const root = await mkdtemp(join(tmpdir(), 'gomodproxy-catalog-'));
     try {
       const storage = new DiskStorage(root);
@@ -92,13 +92,22 @@ describe('the catalog listing of a disk store', () => {
       await writeFile(join(root, '.store-complete'), 'marker\n');
       await mkdir(join(root, 'github.com', 'acme', 'notes'), { recursive: true });
       await writeFile(join(root, 'github.com', 'acme', 'notes', 'README~'), 'x');
+      await utimes(join(root, 'github.com', 'acme', 'notes', 'README~'), new Date('2026-01-01T08:00:00Z'), new Date('2026-01-01T08:00:00Z'));
+      await utimes(join(root, '.store-complete'), new Date('2026-01-02T23:00:00Z'), new Date('2026-01-02T23:00:00Z'));
       const catalog = new ModuleCatalog();
       const upkeep = new CatalogUpkeep({ catalog, storage, logger: pino({ level: 'silent' }) });
       await upkeep.relist();
       await upkeep.close();
       expect(catalog.complete).toBe(true);
       expect(catalog.search('', 'substring', () => true).map((m) => m.path)).toEqual(['github.com/acme/base']);
-      expect(catalog.storedBytes).toBe('module github.com/acme/base\n'.length + 'marker\n'.length + 1);
+      const total = 'module github.com/acme/base\n'.length + 'marker\n'.length + 1;
+      expect(catalog.storedBytes).toBe(total);
+      // Per day, what is held of everything written up to its end.
+      expect(catalog.storageGrowth).toEqual([
+        { day: '2026-01-01', bytes: 1 },
+        { day: '2026-01-02', bytes: 1 + 'marker\n'.length },
+        { day: new Date().toISOString().slice(0, 10), bytes: total },
+      ]);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -2,6 +2,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, callApi, type CleanupPlan, type Health } from '../api.ts';
 import { Answer, ErrorMessage } from '../components/Answer.tsx';
+import { BarChart } from '../components/BarChart.tsx';
 import { Table } from '../components/Table.tsx';
 import { Time } from '../components/Time.tsx';
 import { formatBytes, formatCount, formatTime } from '../format.ts';
@@ -51,6 +52,14 @@ export function HealthView() {
                   )}
                 </dd>
               </dl>
+              {health.storage.growth && health.storage.growth.length > 0 && (
+                <BarChart
+                  title="Storage held, by the day it was written (what the store holds now)"
+                  valueHeading="Held"
+                  unit=" MiB"
+                  bars={health.storage.growth.map((point) => ({ time: point.day, value: Math.round(point.bytes / 104_857.6) / 10, label: formatBytes(point.bytes) }))}
+                />
+              )}
             </section>
             <section aria-labelledby="mirrors-heading">
               <h2 id="mirrors-heading">Git mirrors</h2>
