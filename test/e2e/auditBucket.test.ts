@@ -38,7 +38,8 @@ describe('audit trail in a shared bucket', () => {
       AWS_ACCESS_KEY_ID: s3.accessKeyId,
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     };
-    const shared = { ...storageEnv, GOMODPROXY_UPSTREAM: upstream.url, GOMODPROXY_AUDIT_STORAGE: 'true' };
+    // Fetching ahead off: each file's first request is then the miss the trail is checked for.
+    const shared = { ...storageEnv, GOMODPROXY_UPSTREAM: upstream.url, GOMODPROXY_AUDIT_STORAGE: 'true', GOMODPROXY_FETCH_AHEAD: 'off' };
     const settings = join(work.path, 'often.yaml');
     await writeFile(settings, 'audit:\n  flushEvery: 100ms\n');
     often = await spawnProxy({ ...shared, GOMODPROXY_STORAGE_STAGING_PATH: join(work.path, 'staging-often') }, ['--config', settings]);
