@@ -11,6 +11,7 @@ import { largeCorpus, writeModuleTree } from '../test/fixtures/moduleTree.ts';
 import { withCleanup } from './cleanup.ts';
 import { timedGoModDownload } from './goDownload.ts';
 import { spawnProxyProcess } from './processes.ts';
+import { alternatingWarmRounds } from './alternatingRounds.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
 
 export type AuditOverheadOptions = { rounds: number; versions: number };
@@ -34,17 +35,7 @@ export function auditOverhead(options: Partial<AuditOverheadOptions> = {}): Prom
     const moduleVersions = corpus.map((m) => `${m.path}@${m.version}`);
     const download = (url: string) => timedGoModDownload(moduleVersions, { goproxy: url });
 
-    progress('audit overhead: filling the store (cold), then warming each side once');
-    await download(sides.off.url);
-    await download(sides.on.url);
-    await download(sides.off.url);
-
-    const seconds = { on: [] as number[], off: [] as number[] };
-    for (let round = 0; round < rounds; round++) {
-      const order: Array<keyof typeof sides> = round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
-      for (const side of order) seconds[side].push(await download(sides[side].url));
-      progress(`audit overhead: round ${round + 1}/${rounds}: on ${seconds.on.at(-1)!.toFixed(2)} s, off ${seconds.off.at(-1)!.toFixed(2)} s`);
-    }
+    const seconds = await alternatingWarmRounds('audit overhead', sides, ['on', 'off'], rounds, download);
     return {
       name: 'audit',
       title: 'Audit trail overhead',

@@ -16,6 +16,7 @@ import { syntheticAdvisories, writeVulnDatabase, type TestAdvisory } from '../te
 import { withCleanup } from './cleanup.ts';
 import { timedGoModDownload } from './goDownload.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
+import { alternatingWarmRounds } from './alternatingRounds.ts';
 import { progress, runStandalone, sideBySide, type BenchResult } from './results.ts';
 
 export type VulnPolicyOptions = { rounds: number; versions: number };
@@ -63,17 +64,7 @@ export function vulnPolicy(options: Partial<VulnPolicyOptions> = {}): Promise<Be
     const moduleVersions = corpus.map((m) => `${m.path}@${m.version}`);
     const download = (url: string) => timedGoModDownload(moduleVersions, { goproxy: url });
 
-    progress('vulnerable policy: filling the store (cold), then warming each side once');
-    await download(sides.off.url);
-    await download(sides.deny.url);
-    await download(sides.off.url);
-
-    const seconds = { deny: [] as number[], off: [] as number[] };
-    for (let round = 0; round < rounds; round++) {
-      const order: Array<keyof typeof sides> = round % 2 === 0 ? ['deny', 'off'] : ['off', 'deny'];
-      for (const side of order) seconds[side].push(await download(sides[side].url));
-      progress(`vulnerable policy: round ${round + 1}/${rounds}: deny ${seconds.deny.at(-1)!.toFixed(2)} s, off ${seconds.off.at(-1)!.toFixed(2)} s`);
-    }
+    const seconds = await alternatingWarmRounds('vulnerable policy', sides, ['deny', 'off'], rounds, download);
     return {
       name: 'vulnpolicy',
       title: 'Vulnerable-version policy overhead',
