@@ -251,7 +251,7 @@ describe('the web page in Chromium', () => {
     const views: [string, string, string][] = [
       ['search', '/?q=acme&match=substring', 'table.modules'],
       ['module', `/ui/module/${base}`, 'table.versions'],
-      ['version', `/ui/module/${base}/@v/v1.2.3`, 'table.files'],
+      ['version', `/ui/module/${base}/@v/v1.2.3`, 'pre.gomod'],
       ['usage', '/ui/usage', 'figure.chart'],
       ['health', '/ui/health', '#cleanup-heading'],
       ['settings', '/ui/settings', '#go-env-heading'],
