@@ -20,6 +20,9 @@ export default defineConfig({
     // End-to-end tests start servers and run the go command: give them room.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // expect.poll waits for what a server or a browser does next; one second (vitest's default) is
+    // too short when two test files share two cores.
+    expect: { poll: { timeout: 30_000 } },
     // The machines have two cores; files that each run several go commands
     // compete for them, so keep the pool small.
     maxWorkers: 2,
