@@ -8,12 +8,14 @@
 // Cold, each round, the order of the sides rotating, each into a fresh GOMODCACHE:
 //   - direct: the go command fetching from the upstream itself (the floor);
 //   - proxy: a new proxy process with an empty store (spawned before the clock starts);
-//   - nginx: a new nginx with an empty proxy_cache (nginxCache.ts), which checks nothing.
-// Warm: a proxy and an nginx that hold the corpus, against GOPROXY=file:// of the tree.
-// Without nginx, its columns are left out and the reason is printed.
+//   - nginx: a new nginx with an empty proxy_cache (nginxCache.ts), which checks nothing;
+//   - athens: a new Athens with empty disk storage (athens.ts), when ATHENS_BIN names one.
+// Warm: a proxy, an nginx and an Athens that hold the corpus, against GOPROXY=file:// of the tree.
+// Without nginx or Athens, its columns are left out and the reason is printed.
 
 import { parseArgs } from 'node:util';
 import { fileProxyUrl, makeTempDir, removeTempDir } from '../test/fixtures/goCommand.ts';
+import { locateAthens, spawnAthens } from './athens.ts';
 import { withCleanup, type Cleanup } from './cleanup.ts';
 import { timedGoModDownload } from './goDownload.ts';
 import { locateNginx, spawnNginxCache } from './nginxCache.ts';
@@ -47,6 +49,9 @@ export function coldDownload(options: Partial<ColdDownloadOptions> = {}): Promis
       progress(`cold download: no nginx column: ${nginx.missing}`);
       notes.push(`No nginx columns: ${nginx.missing}.`);
     }
+    const athens = locateAthens();
+    // Athens is built by hand, so its absence is the usual case: said on stderr, not in the report.
+    if ('missing' in athens) progress(`cold download: no Athens column: ${athens.missing}`);
 
     const startProxy = async (c: Cleanup) => {
       const store = await makeTempDir('gomodproxy-bench-store-');
@@ -59,10 +64,16 @@ export function coldDownload(options: Partial<ColdDownloadOptions> = {}): Promis
       const server: ChildServer = await spawnNginxCache(c, nginx.path, upstream.url);
       return { goproxy: server.url, stop: () => server.stop() };
     };
+    const startAthens = async (c: Cleanup) => {
+      if ('missing' in athens) throw new Error(athens.missing);
+      const server = await spawnAthens(c, athens.path, upstream.url);
+      return { goproxy: server.url, stop: () => server.stop() };
+    };
     const sides: Side[] = [
       { name: 'direct', start: async () => ({ goproxy: upstream.url, stop: async () => undefined }) },
       { name: 'proxy', start: startProxy },
       ...('missing' in nginx ? [] : [{ name: 'nginx', start: startNginx }]),
+      ...('missing' in athens ? [] : [{ name: 'athens', start: startAthens }]),
     ];
 
     const download = (goproxy: string): Promise<number> => timedGoModDownload(corpus.moduleVersions, { goproxy });
@@ -80,15 +91,12 @@ export function coldDownload(options: Partial<ColdDownloadOptions> = {}): Promis
       progress(`cold download: round ${round + 1}/${rounds}: ` + sides.map((s) => `${s.name} ${cold[s.name]!.at(-1)!.toFixed(2)} s`).join(', '));
     }
 
-    progress('cold download: filling a proxy and an nginx for the warm rounds');
+    progress(`cold download: filling ${sides.slice(1).map((s) => s.name).join(', ')} for the warm rounds`);
     const warmSides: Record<string, string> = { file: fileProxyUrl(corpus.downloadDir) };
-    const warmProxy = await startProxy(cleanup);
-    await download(warmProxy.goproxy);
-    warmSides['proxy'] = warmProxy.goproxy;
-    if (!('missing' in nginx)) {
-      const warmNginx = await startNginx(cleanup);
-      await download(warmNginx.goproxy);
-      warmSides['nginx'] = warmNginx.goproxy;
+    for (const side of sides.slice(1)) {
+      const filled = await side.start(cleanup);
+      await download(filled.goproxy);
+      warmSides[side.name] = filled.goproxy;
     }
     const warmNames = Object.keys(warmSides);
     const warm: Record<string, number[]> = Object.fromEntries(warmNames.map((n) => [n, []]));
@@ -110,11 +118,20 @@ export function coldDownload(options: Partial<ColdDownloadOptions> = {}): Promis
         sideBySide({ measure: `${what}, cold nginx proxy_cache vs the go command fetching directly`, unit: 's', baselineName: 'go direct' }, cold['nginx'], cold['direct']!),
       );
     }
+    if (cold['athens']) {
+      measurements.push(
+        sideBySide({ measure: `${what}, cold proxy vs Athens`, unit: 's', baselineName: 'Athens', target: { on: 'ratio', atMost: 0.5 } }, cold['proxy']!, cold['athens']),
+        sideBySide({ measure: `${what}, cold Athens vs the go command fetching directly`, unit: 's', baselineName: 'go direct' }, cold['athens'], cold['direct']!),
+      );
+    }
     measurements.push(
       sideBySide({ measure: `${what}, warm proxy vs GOPROXY=file://`, unit: 's', baselineName: 'file://', target: { on: 'ratio', atMost: 1.2 } }, warm['proxy']!, warm['file']!),
     );
     if (warm['nginx']) {
       measurements.push(sideBySide({ measure: `${what}, warm proxy vs nginx proxy_cache`, unit: 's', baselineName: 'nginx proxy_cache' }, warm['proxy']!, warm['nginx']));
+    }
+    if (warm['athens']) {
+      measurements.push(sideBySide({ measure: `${what}, warm proxy vs Athens`, unit: 's', baselineName: 'Athens', target: { on: 'ratio', atMost: 0.8 } }, warm['proxy']!, warm['athens']));
     }
     return {
       name: 'cold',
@@ -124,7 +141,8 @@ export function coldDownload(options: Partial<ColdDownloadOptions> = {}): Promis
         `served by a node:http static server (child process) on 127.0.0.1 with +${delayMs} ms per request; each download into a fresh GOMODCACHE with GOSUMDB=off, the proxy with sumdb off. ` +
         `Cold: median of ${rounds} rounds, the order rotating; a new proxy with an empty store and a new nginx with an empty cache for each. ` +
         `Warm: median of ${warmRounds} rounds from a filled proxy and nginx vs GOPROXY=file:// of the tree.` +
-        ('missing' in nginx ? '' : ` nginx: ${nginx.version}, one process, proxy_cache with proxy_cache_lock.`),
+        ('missing' in nginx ? '' : ` nginx: ${nginx.version}, one process, proxy_cache with proxy_cache_lock.`) +
+        ('missing' in athens ? '' : ` Athens: ${athens.version} (ATHENS_BIN), a new one with empty disk storage for each cold round and a filled one for the warm rounds; its defaults (10 fetch workers), its go command fetching from the same upstream with GOSUMDB=off.`),
       measurements,
       notes,
       seconds: (performance.now() - began) / 1000,

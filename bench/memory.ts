@@ -13,6 +13,10 @@
 // The proxy is a child process; its VmRSS and VmHWM are read from /proc/<pid>/status every 20 ms,
 // and VmHWM (the kernel's own peak) is reset before each phase through /proc/<pid>/clear_refs. As a
 // side-by-side floor, the same warm load is served by a plain node:http static file server.
+// When ATHENS_BIN names an Athens binary (athens.ts), Athens takes the same idle, cold and warm
+// phases; it fetches through go commands it starts, whose memory is outside its own RSS, so the
+// highest sum of RSS over its process tree is sampled too (the proxy starts none here: its sum is
+// its own RSS).
 // Targets (issue 15): idle ≤ 64 MiB; ≤ 100 MiB under the 64 clients, on disk and on S3, cold and warm.
 
 import { createHash } from 'node:crypto';
@@ -22,8 +26,9 @@ import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
 import { bigZipModule, escapeCase, moduleFile, writeModuleTree } from '../test/fixtures/moduleTree.ts';
 import { startUpstream } from '../test/fixtures/upstreamServer.ts';
+import { locateAthens, spawnAthens } from './athens.ts';
 import { withCleanup } from './cleanup.ts';
-import { readProcessMemory, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
+import { readProcessMemory, readProcessTreeRss, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
 import { progress, runStandalone, type BenchResult, type Measurement } from './results.ts';
 import { s3ServerDescription, spawnS3ProxyProcess, startBenchS3 } from './s3Proxy.ts';
 
@@ -44,16 +49,27 @@ const SAMPLE_EVERY_MS = 20;
 const PHASE_TIMEOUT_MS = 180_000;
 const MiB = 2 ** 20;
 
-type PhasePeak = { peakRss: number; sampledMaxRss: number; seconds: number; samples: number };
+type PhasePeak = {
+  /** The process's own peak (VmHWM). */
+  peakRss: number;
+  /** The highest of its own VmRSS sampled. */
+  sampledMaxRss: number;
+  /** The highest sum of VmRSS over it and the processes it started, sampled. */
+  sampledMaxTreeRss: number;
+  seconds: number;
+  samples: number;
+};
 
-/** Runs work while sampling the process's memory; the peak is VmHWM, reset before the work starts. */
+/** Runs work while sampling the memory of the process and its children; the peak is the process's VmHWM, reset before the work starts. */
 async function measurePeak(pid: number, work: () => Promise<void>): Promise<PhasePeak> {
   const resettable = resetPeakRss(pid);
   let sampledMaxRss = 0;
+  let sampledMaxTreeRss = 0;
   let samples = 0;
   const sample = (): void => {
     try {
       sampledMaxRss = Math.max(sampledMaxRss, readProcessMemory(pid).rss);
+      sampledMaxTreeRss = Math.max(sampledMaxTreeRss, readProcessTreeRss(pid));
       samples++;
     } catch {
       // The process is gone; the phase itself will say why.
@@ -70,7 +86,7 @@ async function measurePeak(pid: number, work: () => Promise<void>): Promise<Phas
   sample();
   const { peakRss } = readProcessMemory(pid);
   // Without clear_refs VmHWM is the peak since start, which is still an upper bound.
-  return { peakRss: resettable ? peakRss : Math.max(peakRss, sampledMaxRss), sampledMaxRss, seconds: (performance.now() - started) / 1000, samples };
+  return { peakRss: resettable ? peakRss : Math.max(peakRss, sampledMaxRss), sampledMaxRss, sampledMaxTreeRss, seconds: (performance.now() - started) / 1000, samples };
 }
 
 /** clients GETs of url at once; each body is hashed as it streams and compared with want. */
@@ -166,6 +182,27 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     progress(`memory: S3, warm in the same process, ${clients} clients: peak ${mib(s3Warm.peakRss).toFixed(1)} MiB in ${s3Warm.seconds.toFixed(1)} s`);
     await s3Proxy.stop();
 
+    // Athens, when built by hand: the same idle, cold and warm phases, with the same upstream.
+    const athens = locateAthens();
+    let athensPhases: { version: string; idle: ReturnType<typeof readProcessMemory>; cold: PhasePeak; warm: PhasePeak; upstreamZipFetches: number } | undefined;
+    if ('missing' in athens) progress(`memory: no Athens column: ${athens.missing}`);
+    else {
+      const server = await spawnAthens(cleanup, athens.path, upstream.url);
+      await sleep(1_000);
+      const athensIdle = readProcessMemory(server.pid);
+      const before = upstream.count('.zip');
+      const athensCold = await load(server);
+      const athensUpstreamZipFetches = upstream.count('.zip') - before;
+      progress(
+        `memory: Athens cold, ${clients} clients: peak ${mib(athensCold.peakRss).toFixed(1)} MiB, with its go commands ${mib(athensCold.sampledMaxTreeRss).toFixed(1)} MiB, ` +
+          `in ${athensCold.seconds.toFixed(1)} s; upstream zip fetches: ${athensUpstreamZipFetches}`,
+      );
+      const athensWarm = await load(server);
+      progress(`memory: Athens warm, ${clients} clients: peak ${mib(athensWarm.peakRss).toFixed(1)} MiB in ${athensWarm.seconds.toFixed(1)} s`);
+      await server.stop();
+      athensPhases = { version: athens.version, idle: athensIdle, cold: athensCold, warm: athensWarm, upstreamZipFetches: athensUpstreamZipFetches };
+    }
+
     const idleTarget = { on: 'value' as const, atMost: 64 };
     const loadTarget = { on: 'value' as const, atMost: 100 };
     const row = (measure: string, proxyBytes: number, floorBytes?: number, floorName = 'node:http static'): Measurement => {
@@ -182,6 +219,13 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         `one second after the warm phase ${mib(restingAfter).toFixed(1)} MiB (peak during that second ${mib(after.peakRss).toFixed(1)} MiB).`,
     ];
     notes.push(`S3 storage: ${s3ServerDescription()}; cold phase ${s3Cold.seconds.toFixed(1)} s with ${s3UpstreamZipFetches} upstream zip fetch(es), warm phase ${s3Warm.seconds.toFixed(1)} s.`);
+    if (athensPhases) {
+      notes.push(
+        `Athens: ${athensPhases.version} (ATHENS_BIN), disk storage, its defaults; cold phase ${athensPhases.cold.seconds.toFixed(1)} s with ${athensPhases.upstreamZipFetches} upstream zip fetch(es) by its go command, ` +
+          `warm phase ${athensPhases.warm.seconds.toFixed(1)} s; highest RSS of Athens and its go commands together, sampled every ${SAMPLE_EVERY_MS} ms: ` +
+          `cold ${mib(athensPhases.cold.sampledMaxTreeRss).toFixed(1)} MiB, warm ${mib(athensPhases.warm.sampledMaxTreeRss).toFixed(1)} MiB.`,
+      );
+    }
     if (upstreamZipFetches !== 1) notes.push(`**The cold phase fetched the zip from upstream ${upstreamZipFetches} times, not once.**`);
 
     return {
@@ -201,6 +245,19 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         row(`peak RSS warm: same, in the process that served the cold phase`, warmAfterCold.peakRss),
         row(`peak RSS cold on S3 storage: ${clients} clients, ${megabytes} MiB zip not yet cached`, s3Cold.peakRss, cold.peakRss, 'proxy on disk'),
         row(`peak RSS warm on S3 storage: same, in the process that served the cold phase`, s3Warm.peakRss, warmAfterCold.peakRss, 'proxy on disk'),
+        ...(athensPhases
+          ? [
+              row('peak RSS idle (since start-up)', proxyIdle.peakRss, athensPhases.idle.peakRss, 'Athens'),
+              row(`peak RSS cold: ${clients} clients, ${megabytes} MiB zip not yet cached`, cold.peakRss, athensPhases.cold.peakRss, 'Athens, its own process'),
+              row(
+                `highest RSS sampled cold, with the processes each started: ${clients} clients, ${megabytes} MiB zip not yet cached`,
+                cold.sampledMaxTreeRss,
+                athensPhases.cold.sampledMaxTreeRss,
+                'Athens and its go commands',
+              ),
+              row(`peak RSS warm: same, in the process that served the cold phase`, warmAfterCold.peakRss, athensPhases.warm.peakRss, 'Athens'),
+            ]
+          : []),
       ],
       notes,
       seconds: (performance.now() - began) / 1000,

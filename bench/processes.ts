@@ -5,7 +5,7 @@
 // file server as the floor to compare it with.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -202,7 +202,8 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function checkLocalUpstream(upstream: string): void {
+/** Throws unless every GOPROXY-style entry of upstream is off, file:/// or http on loopback. */
+export function checkLocalUpstream(upstream: string): void {
   for (const entry of upstream.split(/[,|]/)) {
     if (entry === 'off' || entry.startsWith('file:///')) continue;
     const host = URL.canParse(entry) ? new URL(entry).hostname : '';
@@ -242,4 +243,45 @@ export function resetPeakRss(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * pid and every process below it. A process's children are listed per thread in
+ * /proc/<pid>/task/<tid>/children (Linux 3.5+): a Go program starts its go commands from any thread.
+ */
+export function processTree(pid: number): number[] {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    let threads: string[];
+    try {
+      threads = readdirSync(`/proc/${pids[i]}/task`);
+    } catch {
+      continue; // ended since it was listed
+    }
+    for (const thread of threads) {
+      try {
+        const children = readFileSync(`/proc/${pids[i]}/task/${thread}/children`, 'utf8');
+        for (const child of children.split(' ')) if (child.trim() !== '') pids.push(Number(child));
+      } catch {
+        // The thread ended since it was listed.
+      }
+    }
+  }
+  return pids;
+}
+
+/**
+ * VmRSS of pid and of every process below it, summed, in bytes: the memory of a server whose work
+ * runs partly in processes it starts (Athens runs the go command for each fetch).
+ */
+export function readProcessTreeRss(pid: number): number {
+  let total = 0;
+  for (const member of processTree(pid)) {
+    try {
+      total += readProcessMemory(member).rss;
+    } catch {
+      // Ended (or a zombie without VmRSS) between listing and reading.
+    }
+  }
+  return total;
 }

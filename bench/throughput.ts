@@ -1,11 +1,11 @@
 // Throughput of cached answers: a cached `.info` and a cached 1 MiB `.zip` under 64 connections
 // (autocannon), from the proxy and from a plain node:http static file server serving the very same
-// files out of the proxy's store (the floor).
+// files out of the proxy's store (the floor); and from Athens (athens.ts) when ATHENS_BIN names one.
 //
 //   node bench/throughput.ts [--duration 10] [--rounds 3] [--connections 64]
 //
-// Each round runs each (answer, side) pair for --duration seconds; the side that goes first
-// alternates from round to round. Both servers are child processes; autocannon runs here.
+// Each round runs each (answer, side) pair for --duration seconds; the order of the sides rotates
+// from round to round. The servers are child processes; autocannon runs here.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -14,6 +14,7 @@ import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { fileProxyUrl } from '../test/fixtures/goCommand.ts';
 import { bigZipModule, escapeCase, largeCorpus, moduleFile, writeModuleTree, type FixtureModule } from '../test/fixtures/moduleTree.ts';
+import { locateAthens, spawnAthens } from './athens.ts';
 import { withCleanup } from './cleanup.ts';
 import { httpLoad, percentile, type LoadResult } from './httpLoad.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
@@ -30,7 +31,7 @@ export type ThroughputOptions = {
 
 export const throughputDefaults: ThroughputOptions = { duration: 10, rounds: 3, connections: 64 };
 
-type Side = 'proxy' | 'floor';
+type Side = 'proxy' | 'floor' | 'athens';
 type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };
 
 /** One load run, whichever client made it. */
@@ -97,20 +98,33 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
     }
     if (sha256(await getBody(proxy.url + answers[1]!.path)) !== sha256(zipBytes)) throw new Error('the proxy serves a zip unlike the upstream one');
 
-    const urls: Record<Side, string> = { proxy: proxy.url, floor: floor.url };
+    const urls: Partial<Record<Side, string>> = { proxy: proxy.url, floor: floor.url };
+    const sides: Side[] = ['floor', 'proxy'];
+    const athens = locateAthens();
+    if ('missing' in athens) progress(`throughput: no Athens column: ${athens.missing}`);
+    else {
+      // Athens fills its storage through its go command from the same tree; the go command
+      // rewrites .info, so only the zip is compared byte for byte.
+      const server = await spawnAthens(cleanup, athens.path, fileProxyUrl(tree));
+      const info = JSON.parse((await getBody(server.url + answers[0]!.path)).toString('utf8')) as { Version?: string };
+      if (info.Version !== small.version) throw new Error(`Athens answers .info for ${info.Version}, not ${small.version}`);
+      if (sha256(await getBody(server.url + answers[1]!.path)) !== sha256(zipBytes)) throw new Error('Athens serves a zip unlike the upstream one');
+      urls.athens = server.url;
+      sides.push('athens');
+    }
     const load = async (side: Side, answer: Answer, seconds: number): Promise<RunFigures> => {
-      const url = urls[side] + answer.path;
+      const url = urls[side]! + answer.path;
       if (answer.client === 'autocannon') return fromAutocannon(await autocannon({ url, connections, duration: seconds, timeout: 30 }));
       return fromHttpLoad(await httpLoad({ url, connections, seconds, expectedBytes: answer.bytes }));
     };
 
-    progress('throughput: warming both servers');
-    for (const answer of answers) for (const side of ['proxy', 'floor'] as const) await load(side, answer, 1);
+    progress(`throughput: warming ${sides.join(', ')}`);
+    for (const answer of answers) for (const side of sides) await load(side, answer, 1);
 
     const runs = new Map<string, RunFigures[]>();
     const notes: string[] = [];
     for (let round = 0; round < rounds; round++) {
-      const order: Side[] = round % 2 === 0 ? ['floor', 'proxy'] : ['proxy', 'floor'];
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
       for (const answer of answers) {
         for (const side of order) {
           const result = await load(side, answer, duration);
@@ -139,6 +153,14 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
           sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http static' }, of('proxy', figure), of('floor', figure)),
         );
       }
+      if (!sides.includes('athens')) continue;
+      for (const { what, unit, figure } of figures) {
+        // The issue's target: at least 1.5 × Athens' requests per second for a cached .info.
+        const target = what === 'requests per second' && answer.name === '.info' ? { target: { on: 'ratio' as const, atLeast: 1.5 } } : {};
+        measurements.push(
+          sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'Athens', ...target }, of('proxy', figure), of('athens', figure)),
+        );
+      }
     }
 
     return {
@@ -148,6 +170,7 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
         `${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; load for .info from autocannon, ` +
         `for the zip from a closed loop of undici requests (bench/httpLoad.ts: autocannon decodes every body chunk into a string and tops out near 35 MB/s on binary bodies); ` +
         `proxy (log level warn) and floor (node:http + fs.createReadStream of the proxy's stored files) each a child process; ` +
+        ('missing' in athens ? '' : `Athens: ${athens.version} (ATHENS_BIN), disk storage, log level warn, its defaults (30 protocol workers); `) +
         `the load generator runs in the driver process, so all three share the machine's cores.`,
       measurements,
       notes,
