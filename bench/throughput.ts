@@ -1,14 +1,17 @@
-// Throughput of cached answers: a cached `.info` and a cached 1 MiB `.zip` under 64 connections
-// (autocannon), from the proxy and from a plain node:http static file server serving the very same
-// files out of the proxy's store (the floor); and from Athens (athens.ts) when ATHENS_BIN names one.
+// Throughput of cached answers: a cached `.info`, a cached `@v/list` and a cached 1 MiB `.zip`
+// under 64 connections, from the proxy, from a plain node:http static file server serving the very
+// same files out of the proxy's store (the floor), and from nginx `proxy_cache` in front of that
+// floor, warmed (the peer that checks nothing; left out when nginx is not installed); and from
+// Athens (athens.ts) when ATHENS_BIN names one.
 //
 //   node bench/throughput.ts [--duration 10] [--rounds 3] [--connections 64]
 //
-// Each round runs each (answer, side) pair for --duration seconds; the order of the sides rotates
-// from round to round. The servers are child processes; autocannon runs here.
+// Each round runs each (answer, side) pair for --duration seconds; the side that goes first
+// alternates from round to round. Both servers are child processes; autocannon runs here.
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
@@ -16,6 +19,7 @@ import { fileProxyUrl } from '../test/fixtures/goCommand.ts';
 import { bigZipModule, escapeCase, largeCorpus, moduleFile, writeModuleTree, type FixtureModule } from '../test/fixtures/moduleTree.ts';
 import { locateAthens, spawnAthens } from './athens.ts';
 import { withCleanup } from './cleanup.ts';
+import { locateNginx, spawnNginxCache } from './nginxCache.ts';
 import { httpLoad, percentile, type LoadResult } from './httpLoad.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
@@ -31,7 +35,7 @@ export type ThroughputOptions = {
 
 export const throughputDefaults: ThroughputOptions = { duration: 10, rounds: 3, connections: 64 };
 
-type Side = 'proxy' | 'floor' | 'athens';
+type Side = 'proxy' | 'floor' | 'nginx' | 'athens';
 type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };
 
 /** One load run, whichever client made it. */
@@ -63,6 +67,8 @@ function protocolPath(m: FixtureModule, ext: 'info' | 'zip'): string {
   return `/${escapeCase(m.path)}/@v/${escapeCase(m.version)}.${ext}`;
 }
 
+const listPath = (m: FixtureModule): string => `/${escapeCase(m.path)}/@v/list`;
+
 async function getBody(url: string): Promise<Buffer> {
   const response = await request(url);
   const body = Buffer.from(await response.body.arrayBuffer());
@@ -85,45 +91,59 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
     const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
 
     const infoBytes = await readFile(moduleFile(tree, small, 'info'));
+    const listBytes = await readFile(join(tree, listPath(small)));
     const answers: Answer[] = [
       { name: '.info', path: protocolPath(small, 'info'), bytes: infoBytes.length, client: 'autocannon' },
+      { name: '`@v/list`', path: listPath(small), bytes: listBytes.length, client: 'autocannon' },
       { name: `${(zipBytes.length / 2 ** 20).toFixed(2)} MiB .zip`, path: protocolPath(big, 'zip'), bytes: zipBytes.length, client: 'undici' },
     ];
     // The first request fills the proxy's store; the floor then serves the files the proxy stored.
     for (const answer of answers) await getBody(proxy.url + answer.path);
     const floor = await spawnStaticFileServer(cleanup, storage);
+    const nginx = locateNginx();
+    const notes: string[] = [];
+    if ('missing' in nginx) notes.push(`No nginx column: ${nginx.missing}.`);
+    const urls: Partial<Record<Side, string>> = {
+      proxy: proxy.url,
+      floor: floor.url,
+      ...(!('missing' in nginx) && { nginx: (await spawnNginxCache(cleanup, nginx.path, floor.url)).url }),
+    };
+    const sides: Side[] = (['proxy', 'floor', 'nginx'] as const).filter((side) => urls[side] !== undefined);
+    // Every side answers the same bytes (nginx's first request fills its cache from the floor).
     for (const answer of answers) {
-      const [fromProxy, fromFloor] = [await getBody(proxy.url + answer.path), await getBody(floor.url + answer.path)];
-      if (sha256(fromProxy) !== sha256(fromFloor)) throw new Error(`${answer.path}: the proxy and the floor answer different bytes`);
+      const fromProxy = sha256(await getBody(proxy.url + answer.path));
+      for (const side of sides) {
+        if (sha256(await getBody(urls[side]! + answer.path)) !== fromProxy) throw new Error(`${answer.path}: the proxy and ${side} answer different bytes`);
+      }
     }
-    if (sha256(await getBody(proxy.url + answers[1]!.path)) !== sha256(zipBytes)) throw new Error('the proxy serves a zip unlike the upstream one');
-
-    const urls: Partial<Record<Side, string>> = { proxy: proxy.url, floor: floor.url };
-    const sides: Side[] = ['floor', 'proxy'];
+    if (sha256(await getBody(proxy.url + answers[2]!.path)) !== sha256(zipBytes)) throw new Error('the proxy serves a zip unlike the upstream one');
     const athens = locateAthens();
     if ('missing' in athens) progress(`throughput: no Athens column: ${athens.missing}`);
     else {
-      // Athens fills its storage through its go command from the same tree; the go command
-      // rewrites .info, so only the zip is compared byte for byte.
+      // Athens fills its storage through its go command from the same tree. The go command rewrites
+      // .info and Athens builds the list itself (from `go list -m -versions`, in network mode
+      // strict on every request), so only the zip is compared byte for byte.
       const server = await spawnAthens(cleanup, athens.path, fileProxyUrl(tree));
       const info = JSON.parse((await getBody(server.url + answers[0]!.path)).toString('utf8')) as { Version?: string };
       if (info.Version !== small.version) throw new Error(`Athens answers .info for ${info.Version}, not ${small.version}`);
-      if (sha256(await getBody(server.url + answers[1]!.path)) !== sha256(zipBytes)) throw new Error('Athens serves a zip unlike the upstream one');
+      if (!(await getBody(server.url + answers[1]!.path)).toString('utf8').split('\n').includes(small.version)) throw new Error(`Athens' list lacks ${small.version}`);
+      if (sha256(await getBody(server.url + answers[2]!.path)) !== sha256(zipBytes)) throw new Error('Athens serves a zip unlike the upstream one');
       urls.athens = server.url;
       sides.push('athens');
     }
+
     const load = async (side: Side, answer: Answer, seconds: number): Promise<RunFigures> => {
       const url = urls[side]! + answer.path;
       if (answer.client === 'autocannon') return fromAutocannon(await autocannon({ url, connections, duration: seconds, timeout: 30 }));
       return fromHttpLoad(await httpLoad({ url, connections, seconds, expectedBytes: answer.bytes }));
     };
 
-    progress(`throughput: warming ${sides.join(', ')}`);
+    progress('throughput: warming the servers');
     for (const answer of answers) for (const side of sides) await load(side, answer, 1);
 
     const runs = new Map<string, RunFigures[]>();
-    const notes: string[] = [];
     for (let round = 0; round < rounds; round++) {
+      // The order rotates, so each side goes first in turn.
       const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
       for (const answer of answers) {
         for (const side of order) {
@@ -152,14 +172,18 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
         measurements.push(
           sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http static' }, of('proxy', figure), of('floor', figure)),
         );
-      }
-      if (!sides.includes('athens')) continue;
-      for (const { what, unit, figure } of figures) {
-        // The issue's target: at least 1.5 × Athens' requests per second for a cached .info.
-        const target = what === 'requests per second' && answer.name === '.info' ? { target: { on: 'ratio' as const, atLeast: 1.5 } } : {};
-        measurements.push(
-          sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'Athens', ...target }, of('proxy', figure), of('athens', figure)),
-        );
+        if (sides.includes('nginx')) {
+          measurements.push(
+            sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'nginx proxy_cache' }, of('proxy', figure), of('nginx', figure)),
+          );
+        }
+        if (sides.includes('athens')) {
+          // The issue's target: at least 1.5 × Athens' requests per second for a cached .info.
+          const target = what === 'requests per second' && answer.name === '.info' ? { target: { on: 'ratio' as const, atLeast: 1.5 } } : {};
+          measurements.push(
+            sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'Athens', ...target }, of('proxy', figure), of('athens', figure)),
+          );
+        }
       }
     }
 
@@ -170,7 +194,8 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
         `${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; load for .info from autocannon, ` +
         `for the zip from a closed loop of undici requests (bench/httpLoad.ts: autocannon decodes every body chunk into a string and tops out near 35 MB/s on binary bodies); ` +
         `proxy (log level warn) and floor (node:http + fs.createReadStream of the proxy's stored files) each a child process; ` +
-        ('missing' in athens ? '' : `Athens: ${athens.version} (ATHENS_BIN), disk storage, log level warn, its defaults (30 protocol workers); `) +
+        `nginx ${'missing' in nginx ? '(not installed)' : nginx.version} with proxy_cache in front of the floor, one worker process, warmed; ` +
+        ('missing' in athens ? '' : `Athens: ${athens.version} (ATHENS_BIN), disk storage, log level warn, its defaults (30 protocol workers, network mode strict); `) +
         `the load generator runs in the driver process, so all three share the machine's cores.`,
       measurements,
       notes,
