@@ -12,7 +12,9 @@
  *   CompleteMultipartUpload, so the first complete upload wins, later ones
  *   get 412 and nothing is ever overwritten, however many replicas race.
  * - Large files are uploaded in parts read straight from the staged local
- *   file, and read back as a stream: a 500 MiB zip never sits in memory.
+ *   file, and read back as a stream, or in blocks of 1 MiB shared by the
+ *   readers of the same object (sharedBlockReads.ts): a 500 MiB zip never
+ *   sits in memory.
  * - open() makes one request that needs the bucket and the credentials, so a
  *   missing bucket, refused credentials or an unreachable endpoint stop
  *   start-up with a line saying what to fix.
@@ -39,6 +41,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
 import { storageWriteFailure } from '../errors.ts';
+import { SharedBlockReads } from './sharedBlockReads.ts';
 import { StagingArea } from './staging.ts';
 import { checkStorageKey, type ByteRange, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
@@ -80,6 +83,8 @@ export class S3Storage implements Storage {
   private readonly stagingPath: string;
   private readonly partSize: number;
   private readonly staging: StagingArea;
+  /** Blocks of objects read at random (sendObject), shared by the readers of one object version. */
+  private readonly blockReads = new SharedBlockReads();
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
@@ -157,17 +162,28 @@ export class S3Storage implements Storage {
       if (used) throw new Error(`S3 object ${objectKey} was already streamed or closed`);
       used = true;
     };
+    // Random access needs every range from the version opened, which only its ETag can promise.
+    const blocks = etag ? this.blockReads.open(`${objectKey}\n${etag}`, size, (start, end) => this.objectStream(objectKey, { start, end }, etag)) : undefined;
     return {
       size,
       modified: answer.LastModified ?? new Date(0),
       stream: (range?: ByteRange) => {
         use();
+        blocks?.close();
         if (!range) return this.objectStream(objectKey, { start: 0, end: size - 1 }, etag, body);
         body.destroy();
         return this.objectStream(objectKey, range, etag);
       },
+      ...(blocks && {
+        readAt: (buffer: Uint8Array, position: number) => {
+          // The whole-object response is not read from: let its connection go.
+          body.destroy();
+          return blocks.readAt(buffer, position);
+        },
+      }),
       close: async () => {
         use();
+        blocks?.close();
         body.destroy();
       },
     };

@@ -38,8 +38,11 @@ export type OpenedObject = StoredObject & {
    */
   stream(range?: ByteRange): Readable;
   /**
-   * Random access, where the store has it (a local file): reads into `buffer`
-   * from `position`, resolving to the bytes read. The caller then calls close().
+   * Random access, where the store has it: reads into `buffer` from
+   * `position`, resolving to the bytes read (fewer than asked only at the end
+   * of the object or of a block of the store's). The caller then calls close().
+   * A local file offers it; S3 does by ranged reads of the version opened
+   * (If-Match its ETag), which fail if that version was deleted meanwhile.
    */
   readAt?(buffer: Uint8Array, position: number): Promise<number>;
   close(): Promise<void>;

@@ -41,7 +41,7 @@ type StoreCase = {
 
 type StoreUnderTest = {
   name: string;
-  /** Whether opened objects offer readAt (a local file does; S3 would need a request per chunk). */
+  /** Whether opened objects offer readAt (a local file does; S3 by ranged reads of shared blocks). */
   randomAccess: boolean;
   create(): Promise<StoreCase>;
   /** Starts a writer process of `key` and kills it in the middle of the write that is not atomic. */
@@ -89,7 +89,7 @@ const stores: StoreUnderTest[] = [
   },
   {
     name: 's3',
-    randomAccess: false,
+    randomAccess: true,
     async create() {
       const staging = await makeTempDir('gomodproxy-staging-');
       const options = s3Options({ stagingPath: staging });
@@ -216,6 +216,53 @@ describe.each(stores)('$name storage', (under) => {
         expect(await object.readAt(chunk, 150_000)).toBe(1000);
         expect(Buffer.from(chunk)).toEqual(content.subarray(150_000, 151_000));
         expect(await object.readAt(chunk, 199_500)).toBe(500);
+      } finally {
+        await object.close();
+      }
+    }));
+
+  it('readers of one object reading at random at once each get its bytes', () =>
+    withStore(async (storage) => {
+      // Several blocks of S3's shared block reads, and a last one that is short.
+      const content = randomBytes(3 * MiB + 54_321);
+      await storage.putImmutable('example.com/m/@v/v1.0.0.zip', content);
+      const objects = await Promise.all(Array.from({ length: 6 }, async () => (await storage.read('example.com/m/@v/v1.0.0.zip'))!));
+      try {
+        const read = await Promise.all(
+          objects.map(async (object, reader) => {
+            const out = Buffer.alloc(object.size);
+            // Readers start apart, as clients arriving one after another do.
+            for (let position = (reader * 300_000) % object.size, done = 0; done < object.size; ) {
+              const length = await object.readAt!(out.subarray(position, Math.min(object.size, position + 64 * 1024)), position);
+              expect(length).toBeGreaterThan(0);
+              done += length;
+              position = (position + length) % object.size;
+            }
+            return out;
+          }),
+        );
+        for (const out of read) expect(hash(out)).toBe(hash(content));
+      } finally {
+        await Promise.all(objects.map((object) => object.close()));
+      }
+    }));
+
+  it(`readAt of an object replaced since it was opened ${under.name === 's3' ? 'fails rather than mixing versions' : 'gives the version opened'}`, () =>
+    withStore(async (storage) => {
+      const first = randomBytes(3 * MiB);
+      await storage.put('example.com/m/@v/list', first);
+      const object = (await storage.read('example.com/m/@v/list'))!;
+      try {
+        const chunk = Buffer.alloc(1000);
+        expect(await object.readAt!(chunk, 10)).toBe(1000);
+        expect(chunk).toEqual(first.subarray(10, 1010));
+        await storage.put('example.com/m/@v/list', randomBytes(3 * MiB));
+        const later = object.readAt!(chunk, 2 * MiB + 10);
+        if (under.name === 's3') await expect(later).rejects.toThrow(/^S3 ranged GET of .*example\.com\/m\/@v\/list failed: PreconditionFailed \(HTTP 412\)/);
+        else {
+          expect(await later).toBe(1000);
+          expect(chunk).toEqual(first.subarray(2 * MiB + 10, 2 * MiB + 1010));
+        }
       } finally {
         await object.close();
       }
