@@ -213,7 +213,7 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     progress(`memory: static file server, ${clients} clients: peak ${mib(floorWarm.peakRss).toFixed(1)} MiB in ${floorWarm.seconds.toFixed(1)} s`);
 
     // The same cold and warm loads on a proxy that keeps the zip in S3: it is uploaded in parts
-    // from the staged file and streamed back, never held whole.
+    // from the staged file and read back in 1 MiB blocks shared by the clients, never held whole.
     const s3 = await startBenchS3(cleanup);
     const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: upstream.url, ...nodeArgs });
     const fetchesBefore = upstream.count('.zip');

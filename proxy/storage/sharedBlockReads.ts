@@ -21,10 +21,14 @@ import { giveBack, POOLED_BUFFER_BYTES, releaseAtOnce, takeBuffer } from '../buf
 
 /** Bytes of one block: a multiple of the pooled buffer, and of sendObject's reads. */
 export const BLOCK_BYTES = 16 * POOLED_BUFFER_BYTES;
-/** Blocks no reader holds that are kept for readers behind them. */
-export const RESTING_BLOCKS = 12;
-/** Readers load their next block ahead only while fewer blocks than this are held. */
-const PREFETCH_BELOW = 16;
+/**
+ * Blocks no reader holds that are kept for readers behind them. Few: 64 clients of one 50 MiB zip
+ * drift up to 20 blocks apart, and keeping 12 cost more memory (pooled buffers held) than the
+ * blocks read twice saved (their socket reads); 2 and 4 measured lowest (bench/README.md).
+ */
+export const RESTING_BLOCKS = 2;
+/** Readers load their next block ahead only while fewer blocks than this are held: a lone reader does. */
+const PREFETCH_BELOW = 2;
 
 /**
  * The bytes [start, end] (both included) of the object version a reader was opened on, in pieces
