@@ -276,7 +276,10 @@ export class ModuleService {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
     if (remembered) return { cache: 'hit', body: remembered };
-    const stored = await this.storage.readBytes(key);
+    // A miss's phases start with looking in storage (a file system call waits for a free thread of
+    // libuv's pool, which the stores' fsyncs may hold).
+    const phases = new PhaseTimer();
+    const stored = await phases.time('lookup', () => this.storage.readBytes(key));
     if (stored) {
       this.smallFiles.set(key, stored);
       return { cache: 'hit', body: stored };
@@ -285,7 +288,6 @@ export class ModuleService {
     this.fetchAheadAfterMiss(request.kind, request.module, request.version);
 
     const { value } = await this.upstreamFetches.doAnswering(key, async () => {
-      const phases = new PhaseTimer();
       if (request.kind === 'mod') this.acceptance.startLookup(request.module, request.version);
       const { value: body, source: answeredBy } = await phases.time('upstream', () => source.fetchBytes(request));
       let checksum: AcceptedHash['checksum'] | undefined;
