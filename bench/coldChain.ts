@@ -75,7 +75,7 @@ export async function coldChain(options: ColdChainOptions): Promise<{ result: Be
       progress(`cold chain: round ${round + 1}/${options.rounds}: ` + sides.map((s) => `${s.name} ${reports[s.name]!.seconds.at(-1)!.toFixed(2)} s`).join(', '));
     }
 
-    const what = `\`go mod download\` of ${versions.length} real versions (every ${options.every}th), cold`;
+    const what = `\`go mod download\` of ${versions.length} real versions (one in ${options.every}), cold`;
     const measurements: Measurement[] = [
       sideBySide({ measure: `${what}, proxy vs the go command fetching directly`, unit: 's', baselineName: 'go direct', target: { on: 'ratio', atMost: 1.3 } }, reports['proxy']!.seconds, reports['direct']!.seconds),
     ];
