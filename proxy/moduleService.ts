@@ -276,8 +276,11 @@ export class ModuleService {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
     if (remembered) return { cache: 'hit', body: remembered };
-    // A miss's phases start with looking in storage (a file system call waits for a free thread of
-    // libuv's pool, which the stores' fsyncs may hold).
+    // A fetch of this file under way (the .mod a cold .info started) answers what storage will
+    // hold: join it without looking in storage first.
+    const running = this.upstreamFetches.current(key);
+    if (running) return running;
+    // A miss's phases start with its look into storage.
     const phases = new PhaseTimer();
     const stored = await phases.time('lookup', () => this.storage.readBytes(key));
     if (stored) {

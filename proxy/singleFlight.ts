@@ -39,6 +39,11 @@ export class SingleFlight<T> {
     return { value: await answer, joined: false };
   }
 
+  /** The outcome of the work running for `key`, or null when none runs. */
+  current(key: string): Promise<T> | null {
+    return this.running.get(key) ?? null;
+  }
+
   get size(): number {
     return this.running.size;
   }
