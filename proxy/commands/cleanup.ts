@@ -11,7 +11,7 @@
  * module's `@v/list`; a proxy fetches it again on the next request. A download in progress is not
  * torn: an opened object stays readable when its key is deleted.
  */
-import { compareSemver, matchPrefixPatterns, semverPrerelease } from '../protocol/index.ts';
+import { matchPrefixPatterns, semverPrerelease, sortBySemver } from '../protocol/index.ts';
 import {
   compactDownloadTimes,
   provenanceKey,
@@ -101,13 +101,13 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
   for (const [module, versions] of byModule) {
     held += versions.length;
     if (pinnedModules.length > 0 && matchPrefixPatterns(pinnedModules, module)) continue;
-    const releases = versions
-      .map((v) => v.version)
-      .filter((v) => semverPrerelease(v) === '')
-      .sort(compareSemver);
+    const releases = sortBySemver(
+      versions.filter((v) => semverPrerelease(v.version) === ''),
+      (v) => v.version,
+    );
     const newestReleases = new Set(policy.keepLatest > 0 ? releases.slice(-policy.keepLatest) : []);
     for (const v of versions) {
-      if (newestReleases.has(v.version)) continue;
+      if (newestReleases.has(v)) continue;
       const id = versionId(v.module, v.version);
       if (pinnedVersions.has(id)) continue;
       v.lastDownload = times.get(id);
@@ -218,7 +218,7 @@ function sortByModuleAndVersion(removed: RemovedVersion[]): RemovedVersion[] {
     else byModule.set(r.module, [r]);
   }
   const modules = [...byModule.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return modules.flatMap((module) => byModule.get(module)!.sort((a, b) => compareSemver(a.version, b.version)));
+  return modules.flatMap((module) => sortBySemver(byModule.get(module)!, (r) => r.version));
 }
 
 /**

@@ -20,7 +20,7 @@
  * removed at the next start (staging.ts). A write that fails (a full disk)
  * is a storage failure (507/503), and leaves nothing staged.
  */
-import { constants, readdir, stat, statSync, type Dirent, type Stats } from 'node:fs';
+import { constants, readdirSync, stat, statSync, type Dirent, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { storageWriteFailure } from '../errors.ts';
@@ -28,8 +28,8 @@ import { StagingArea } from './staging.ts';
 import { checkStorageKey, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
-/** Folders a walk of the store reads at once. */
-const READDIRS_AT_ONCE = 16;
+/** Folders a walk of the store reads without letting the event loop turn: a millisecond or two. */
+const FOLDERS_PER_TURN = 64;
 /** An empty, "." or ".." element, an absolute path, a backslash or a NUL: what no listed key holds. */
 const LEAVES_FOLDER = /(^|\/)\.{0,2}(\/|$)|\\|\0/;
 /** Files fillStored stats without letting the event loop turn: about a millisecond. */
@@ -176,55 +176,39 @@ export class DiskStorage implements Storage {
   }
 
   /**
-   * One batch per folder, READDIRS_AT_ONCE folders read at a time (the thread pool runs them in
-   * parallel). A folder listing has no sizes or times: without `stored` they are left out (a walk
-   * that needs them for only some keys fills in only those), with it each batch is filled in.
+   * One batch per folder, by readdirSync, FOLDERS_PER_TURN folders between turns of the event loop
+   * (a serving proxy goes on answering meanwhile). A folder listing has no sizes or times: without
+   * `stored` they are left out (a walk that needs them for only some keys fills in only those),
+   * with it each batch is filled in.
    */
   async *listUnder(prefix: string, options: { stored?: boolean } = {}): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const folders: Array<{ path: string; key: string }> = [{ path: prefix === '' ? this.root : this.file(prefix.slice(0, -1)), key: prefix }];
-    const ready: ListedKey[][] = [];
-    let reading = 0;
-    let failure: unknown;
-    let wake: (() => void) | undefined;
-    const readFolder = async (folder: { path: string; key: string }): Promise<void> => {
+    let sinceTurn = 0;
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      if (++sinceTurn > FOLDERS_PER_TURN) {
+        await nextTurn();
+        sinceTurn = 0;
+      }
+      let entries: Dirent[];
       try {
-        const entries = await readFolderEntries(folder.path);
-        const batch: ListedKey[] = [];
-        for (const entry of entries) {
-          if (folder.key === '' && entry.name === STAGING) continue;
-          if (entry.isDirectory()) folders.push({ path: `${folder.path}${path.sep}${entry.name}`, key: `${folder.key}${entry.name}/` });
-          else if (entry.isFile()) batch.push({ key: folder.key + entry.name });
-        }
-        if (batch.length > 0) ready.push(batch);
+        entries = readdirSync(folder.path, { withFileTypes: true });
       } catch (err) {
-        if (!isMissing(err)) failure ??= err;
-      } finally {
-        reading--;
-        wake?.();
+        if (isMissing(err)) continue; // removed since its parent was read
+        throw err;
       }
-    };
-    for (;;) {
-      while (failure === undefined && reading < READDIRS_AT_ONCE && folders.length > 0) {
-        reading++;
-        void readFolder(folders.pop()!);
+      let batch: ListedKey[] = [];
+      for (const entry of entries) {
+        if (folder.key === '' && entry.name === STAGING) continue;
+        if (entry.isDirectory()) folders.push({ path: `${folder.path}${path.sep}${entry.name}`, key: `${folder.key}${entry.name}/` });
+        else if (entry.isFile()) batch.push({ key: folder.key + entry.name });
       }
-      if (failure !== undefined) {
-        // Let the reads under way finish before giving up, so none outlives the walk.
-        while (reading > 0) await new Promise<void>((resolve) => (wake = resolve));
-        throw failure;
+      if (options.stored) {
+        await this.fillStored(batch);
+        // A file gone since its folder was read is no key any more.
+        batch = batch.filter((listed) => listed.stored !== undefined);
       }
-      if (ready.length > 0) {
-        for (const batch of ready.splice(0)) {
-          // A file gone since its folder was read is no key any more.
-          if (options.stored) await this.fillStored(batch);
-          yield options.stored ? batch.filter((listed) => listed.stored !== undefined) : batch;
-        }
-        continue;
-      }
-      if (reading === 0 && folders.length === 0) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+      if (batch.length > 0) yield batch;
     }
   }
 
@@ -275,8 +259,9 @@ export class DiskStorage implements Storage {
   }
 }
 
-// stat and readdir through callbacks: a whole-store walk makes hundreds of thousands of them, and
-// the promise API costs about three times as much per call (bench/README.md, cleanup).
+// A whole-store walk makes hundreds of thousands of stats and tens of thousands of folder reads:
+// the synchronous calls cost the least CPU per call, and the walk is no faster on the thread pool
+// (bench/README.md, cleanup). A single stat goes through a callback, cheaper than the promise API.
 
 function statFile(file: string): Promise<Stats> {
   return new Promise((resolve, reject) => stat(file, (err, info) => (err ? reject(err) : resolve(info))));
@@ -294,10 +279,6 @@ function statFileSync(file: string): Stats | null {
 
 function nextTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-function readFolderEntries(folder: string): Promise<Dirent[]> {
-  return new Promise((resolve, reject) => readdir(folder, { withFileTypes: true }, (err, entries) => (err ? reject(err) : resolve(entries))));
 }
 
 /** fsync of a file's content. */
