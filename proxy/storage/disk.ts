@@ -28,12 +28,10 @@ import { StagingArea } from './staging.ts';
 import { checkStorageKey, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
-/** Folders a walk of the store reads without letting the event loop turn: a millisecond or two. */
-const FOLDERS_PER_TURN = 64;
+/** How long a walk of the store reads folders or stats files without letting the event loop turn. */
+const TURN_MS = 2;
 /** An empty, "." or ".." element, an absolute path, a backslash or a NUL: what no listed key holds. */
 const LEAVES_FOLDER = /(^|\/)\.{0,2}(\/|$)|\\|\0/;
-/** Files fillStored stats without letting the event loop turn: about a millisecond. */
-const STATS_PER_TURN = 256;
 
 export class DiskStorage implements Storage {
   readonly root: string;
@@ -176,19 +174,19 @@ export class DiskStorage implements Storage {
   }
 
   /**
-   * One batch per folder, by readdirSync, FOLDERS_PER_TURN folders between turns of the event loop
-   * (a serving proxy goes on answering meanwhile). A folder listing has no sizes or times: without
+   * One batch per folder, by readdirSync, letting the event loop turn every TURN_MS (a serving
+   * proxy goes on answering meanwhile). A folder listing has no sizes or times: without
    * `stored` they are left out (a walk that needs them for only some keys fills in only those),
    * with it each batch is filled in.
    */
   async *listUnder(prefix: string, options: { stored?: boolean } = {}): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const folders: Array<{ path: string; key: string }> = [{ path: prefix === '' ? this.root : this.file(prefix.slice(0, -1)), key: prefix }];
-    let sinceTurn = 0;
+    let turned = performance.now();
     for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
-      if (++sinceTurn > FOLDERS_PER_TURN) {
+      if (performance.now() - turned > TURN_MS) {
         await nextTurn();
-        sinceTurn = 0;
+        turned = performance.now();
       }
       let entries: Dirent[];
       try {
@@ -213,17 +211,17 @@ export class DiskStorage implements Storage {
   }
 
   /**
-   * By statSync, STATS_PER_TURN between turns of the event loop: for a burst of stats the thread
+   * By statSync, letting the event loop turn every TURN_MS: for a burst of stats the thread
    * pool's round trip costs more CPU than the stat itself (bench/README.md, cleanup), and a serving
    * proxy (the catalog's listing, the web page's cleanup dry run) goes on answering between them.
    */
   async fillStored(listed: ListedKey[]): Promise<void> {
-    let sinceTurn = 0;
+    let turned = performance.now();
     for (const entry of listed) {
       if (entry.stored) continue;
-      if (++sinceTurn > STATS_PER_TURN) {
+      if (performance.now() - turned > TURN_MS) {
         await nextTurn();
-        sinceTurn = 0;
+        turned = performance.now();
       }
       const info = statFileSync(this.listedFile(entry.key));
       // Rounded as Node rounds a Stats' mtime; the Date itself is not made (it costs more than the stat).
