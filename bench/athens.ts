@@ -27,8 +27,8 @@ export function locateAthens(): { path: string; version: string } | { missing: s
   if (!existsSync(path)) return { missing: `ATHENS_BIN names ${path}, which does not exist` };
   // `athens -version` prints "Build Details:\n\tVersion:\tv0.18.0\n\tDate:\t\t…".
   const printed = spawnSync(path, ['-version'], { encoding: 'utf8', env: { PATH: process.env['PATH'] ?? '' } }).stdout ?? '';
-  const version = /Version:\s*(\S+)/.exec(printed)?.[1] ?? 'version unknown';
-  return { path, version: `Athens ${version}` };
+  const version = /Version:\s*(\S+)/.exec(printed)?.[1] ?? '(version unknown)';
+  return { path, version };
 }
 
 export type AthensOptions = {

@@ -4,6 +4,7 @@
 // the whole body and checks its sha256.
 //
 //   node bench/memory.ts [--clients 64] [--megabytes 50] [--node-arg=--max-semi-space-size=4 ...] [--compiled DIR]
+//                        [--env NAME=VALUE ...] [--trace]
 //
 // --compiled DIR runs the proxy as the image does, compiled to JavaScript: DIR holds the output of
 // `npx tsc -p tsconfig.image.json --outDir DIR`, a copy of bin/ and package.json, and a link to
@@ -17,13 +18,17 @@
 // phases; it fetches through go commands it starts, whose memory is outside its own RSS, so the
 // highest sum of RSS over its process tree is sampled too (the proxy starts none here: its sum is
 // its own RSS).
+//
+// --env sets a variable for the proxy processes (e.g. --env MALLOC_ARENA_MAX=2). --trace also
+// reads the proxy's own /metrics every 100 ms during each phase and reports the highest V8 heap
+// in use and external memory (the Buffers outside the heap) next to the peak: where the peak goes.
 // Targets (issue 15): idle ≤ 64 MiB; ≤ 100 MiB under the 64 clients, on disk and on S3, cold and warm.
 
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Pool } from 'undici';
+import { Pool, request } from 'undici';
 import { bigZipModule, escapeCase, moduleFile, writeModuleTree } from '../test/fixtures/moduleTree.ts';
 import { startUpstream } from '../test/fixtures/upstreamServer.ts';
 import { locateAthens, spawnAthens } from './athens.ts';
@@ -41,9 +46,13 @@ export type MemoryOptions = {
   nodeArgs: string[];
   /** A folder with the program compiled to JavaScript, as the image runs it (see above); default: the checkout's TypeScript. */
   compiled?: string;
+  /** More environment variables for the proxy processes, e.g. { MALLOC_ARENA_MAX: '2' } (default none). */
+  env: Record<string, string>;
+  /** Read the proxy's /metrics during each phase (default off: the reads cost a little memory themselves). */
+  trace: boolean;
 };
 
-export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50, nodeArgs: [] };
+export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50, nodeArgs: [], env: {}, trace: false };
 
 const SAMPLE_EVERY_MS = 20;
 const PHASE_TIMEOUT_MS = 180_000;
@@ -58,10 +67,49 @@ type PhasePeak = {
   sampledMaxTreeRss: number;
   seconds: number;
   samples: number;
+  traced?: TracedMemory;
 };
 
+/** The highest of the proxy's own memory figures read from /metrics during a phase. */
+type TracedMemory = { heapUsed: number; external: number; rssAtMaxExternal: number; reads: number };
+
+const TRACE_EVERY_MS = 100;
+
+/** Reads `metricsUrl` every TRACE_EVERY_MS until stopped; one read at a time. */
+function traceMetrics(metricsUrl: string): { stop(): Promise<TracedMemory> } {
+  const traced: TracedMemory = { heapUsed: 0, external: 0, rssAtMaxExternal: 0, reads: 0 };
+  const gauge = (text: string, name: string): number => Number(new RegExp(`^gomodproxy_${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? 0);
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const answer = await request(metricsUrl);
+        const text = await answer.body.text();
+        const external = gauge(text, 'nodejs_external_memory_bytes');
+        traced.heapUsed = Math.max(traced.heapUsed, gauge(text, 'nodejs_heap_size_used_bytes'));
+        if (external > traced.external) {
+          traced.external = external;
+          traced.rssAtMaxExternal = gauge(text, 'process_resident_memory_bytes');
+        }
+        traced.reads++;
+      } catch {
+        // The process is gone or busy; the phase itself will say why.
+      }
+      await sleep(TRACE_EVERY_MS);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return traced;
+    },
+  };
+}
+
 /** Runs work while sampling the memory of the process and its children; the peak is the process's VmHWM, reset before the work starts. */
-async function measurePeak(pid: number, work: () => Promise<void>): Promise<PhasePeak> {
+async function measurePeak(pid: number, work: () => Promise<void>, metricsUrl?: string): Promise<PhasePeak> {
+  const tracer = metricsUrl === undefined ? undefined : traceMetrics(metricsUrl);
   const resettable = resetPeakRss(pid);
   let sampledMaxRss = 0;
   let sampledMaxTreeRss = 0;
@@ -85,8 +133,16 @@ async function measurePeak(pid: number, work: () => Promise<void>): Promise<Phas
   }
   sample();
   const { peakRss } = readProcessMemory(pid);
+  const traced = await tracer?.stop();
   // Without clear_refs VmHWM is the peak since start, which is still an upper bound.
-  return { peakRss: resettable ? peakRss : Math.max(peakRss, sampledMaxRss), sampledMaxRss, sampledMaxTreeRss, seconds: (performance.now() - started) / 1000, samples };
+  return {
+    peakRss: resettable ? peakRss : Math.max(peakRss, sampledMaxRss),
+    sampledMaxRss,
+    sampledMaxTreeRss,
+    seconds: (performance.now() - started) / 1000,
+    samples,
+    ...(traced && { traced }),
+  };
 }
 
 /** clients GETs of url at once; each body is hashed as it streams and compared with want. */
@@ -124,8 +180,8 @@ function fileSha256(file: string): Promise<string> {
 const mib = (bytes: number): number => bytes / MiB;
 
 export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResult> {
-  const { clients, megabytes, nodeArgs: flags, compiled } = { ...memoryDefaults, ...options };
-  const nodeArgs = { nodeArgs: flags, ...(compiled !== undefined && { program: join(compiled, 'bin', 'gomodproxy.js') }) };
+  const { clients, megabytes, nodeArgs: flags, compiled, env, trace } = { ...memoryDefaults, ...options };
+  const nodeArgs = { nodeArgs: flags, env, ...(compiled !== undefined && { program: join(compiled, 'bin', 'gomodproxy.js') }) };
   const began = performance.now();
   return withCleanup(async (cleanup) => {
     progress(`memory: writing a ${megabytes} MiB module zip`);
@@ -140,7 +196,11 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     const zipPath = `/${escapeCase(big.path)}/@v/${escapeCase(big.version)}.zip`;
 
     const idle = async (server: ChildServer): Promise<PhasePeak> => measurePeak(server.pid, () => sleep(1_000));
-    const load = async (server: ChildServer): Promise<PhasePeak> => measurePeak(server.pid, () => downloadAll(server.url + zipPath, clients, want));
+    const load = async (server: ChildServer, metrics = trace): Promise<PhasePeak> =>
+      measurePeak(server.pid, () => downloadAll(server.url + zipPath, clients, want), metrics ? `${server.url}/metrics` : undefined);
+    /** ", heap ≤ x MiB, external ≤ y MiB" when traced. */
+    const traced = ({ traced: t }: PhasePeak): string =>
+      t ? `; /metrics (${t.reads} reads): V8 heap used ≤ ${mib(t.heapUsed).toFixed(1)} MiB, external ≤ ${mib(t.external).toFixed(1)} MiB (RSS then ${mib(t.rssAtMaxExternal).toFixed(1)})` : '';
 
     // Idle: the peak since start-up (VmHWM is not reset for it), after a second of rest.
     await sleep(1_000);
@@ -148,9 +208,9 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     progress(`memory: proxy idle: ${mib(proxyIdle.rss).toFixed(1)} MiB, peak since start ${mib(proxyIdle.peakRss).toFixed(1)} MiB`);
     const cold = await load(proxy);
     const upstreamZipFetches = upstream.count('.zip');
-    progress(`memory: cold, ${clients} clients: peak ${mib(cold.peakRss).toFixed(1)} MiB in ${cold.seconds.toFixed(1)} s; upstream zip fetches: ${upstreamZipFetches}`);
+    progress(`memory: cold, ${clients} clients: peak ${mib(cold.peakRss).toFixed(1)} MiB in ${cold.seconds.toFixed(1)} s; upstream zip fetches: ${upstreamZipFetches}${traced(cold)}`);
     const warmAfterCold = await load(proxy);
-    progress(`memory: warm in the same process, ${clients} clients: peak ${mib(warmAfterCold.peakRss).toFixed(1)} MiB in ${warmAfterCold.seconds.toFixed(1)} s`);
+    progress(`memory: warm in the same process, ${clients} clients: peak ${mib(warmAfterCold.peakRss).toFixed(1)} MiB in ${warmAfterCold.seconds.toFixed(1)} s${traced(warmAfterCold)}`);
     const after = await idle(proxy);
     const restingAfter = readProcessMemory(proxy.pid).rss;
     await proxy.stop();
@@ -160,26 +220,26 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     const fresh = await spawnProxyProcess(cleanup, { upstream: upstream.url, storagePath: storage, ...nodeArgs });
     await sleep(1_000);
     const warm = await load(fresh);
-    progress(`memory: warm in a fresh process, ${clients} clients: peak ${mib(warm.peakRss).toFixed(1)} MiB in ${warm.seconds.toFixed(1)} s`);
+    progress(`memory: warm in a fresh process, ${clients} clients: peak ${mib(warm.peakRss).toFixed(1)} MiB in ${warm.seconds.toFixed(1)} s${traced(warm)}`);
     await sleep(1_000);
     const freshRestingAfter = readProcessMemory(fresh.pid).rss;
 
     const floor = await spawnStaticFileServer(cleanup, storage);
     await sleep(1_000);
     const floorIdle = readProcessMemory(floor.pid);
-    const floorWarm = await load(floor);
+    const floorWarm = await load(floor, false);
     progress(`memory: static file server, ${clients} clients: peak ${mib(floorWarm.peakRss).toFixed(1)} MiB in ${floorWarm.seconds.toFixed(1)} s`);
 
     // The same cold and warm loads on a proxy that keeps the zip in S3: it is uploaded in parts
-    // from the staged file and streamed back, never held whole.
+    // from the staged file and read back in 1 MiB blocks shared by the clients, never held whole.
     const s3 = await startBenchS3(cleanup);
     const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: upstream.url, ...nodeArgs });
     const fetchesBefore = upstream.count('.zip');
     const s3Cold = await load(s3Proxy);
     const s3UpstreamZipFetches = upstream.count('.zip') - fetchesBefore;
-    progress(`memory: S3, cold, ${clients} clients: peak ${mib(s3Cold.peakRss).toFixed(1)} MiB in ${s3Cold.seconds.toFixed(1)} s; upstream zip fetches: ${s3UpstreamZipFetches}`);
+    progress(`memory: S3, cold, ${clients} clients: peak ${mib(s3Cold.peakRss).toFixed(1)} MiB in ${s3Cold.seconds.toFixed(1)} s; upstream zip fetches: ${s3UpstreamZipFetches}${traced(s3Cold)}`);
     const s3Warm = await load(s3Proxy);
-    progress(`memory: S3, warm in the same process, ${clients} clients: peak ${mib(s3Warm.peakRss).toFixed(1)} MiB in ${s3Warm.seconds.toFixed(1)} s`);
+    progress(`memory: S3, warm in the same process, ${clients} clients: peak ${mib(s3Warm.peakRss).toFixed(1)} MiB in ${s3Warm.seconds.toFixed(1)} s${traced(s3Warm)}`);
     await s3Proxy.stop();
 
     // Athens, when built by hand: the same idle, cold and warm phases, with the same upstream.
@@ -191,13 +251,13 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
       await sleep(1_000);
       const athensIdle = readProcessMemory(server.pid);
       const before = upstream.count('.zip');
-      const athensCold = await load(server);
+      const athensCold = await load(server, false);
       const athensUpstreamZipFetches = upstream.count('.zip') - before;
       progress(
         `memory: Athens cold, ${clients} clients: peak ${mib(athensCold.peakRss).toFixed(1)} MiB, with its go commands ${mib(athensCold.sampledMaxTreeRss).toFixed(1)} MiB, ` +
           `in ${athensCold.seconds.toFixed(1)} s; upstream zip fetches: ${athensUpstreamZipFetches}`,
       );
-      const athensWarm = await load(server);
+      const athensWarm = await load(server, false);
       progress(`memory: Athens warm, ${clients} clients: peak ${mib(athensWarm.peakRss).toFixed(1)} MiB in ${athensWarm.seconds.toFixed(1)} s`);
       await server.stop();
       athensPhases = { version: athens.version, idle: athensIdle, cold: athensCold, warm: athensWarm, upstreamZipFetches: athensUpstreamZipFetches };
@@ -232,7 +292,8 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
       name: 'memory',
       title: 'Memory',
       setup:
-        `${clients} clients download one ${megabytes} MiB zip at once (each checks the sha256 of the whole body); proxy as a child process${flags.length > 0 ? ` (node ${flags.join(' ')})` : ''} ` +
+        `${clients} clients download one ${megabytes} MiB zip at once (each checks the sha256 of the whole body); proxy as a child process${flags.length > 0 ? ` (node ${flags.join(' ')})` : ''}` +
+        `${Object.keys(env).length > 0 ? ` with ${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(' ')}` : ''} ` +
         `running ${compiled === undefined ? "the checkout's TypeScript (type stripping)" : 'compiled JavaScript, as the image does'}, with an http upstream on 127.0.0.1; peak = VmHWM of the proxy process, reset before each phase; baseline = a node:http static file server ` +
         `serving the stored zip to the same ${clients} clients.`,
       measurements: [
@@ -266,13 +327,16 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' }, 'node-arg': { type: 'string', multiple: true }, compiled: { type: 'string' } } });
+  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' }, 'node-arg': { type: 'string', multiple: true }, compiled: { type: 'string' }, env: { type: 'string', multiple: true }, trace: { type: 'boolean' } },
+  });
   await runStandalone(() =>
     memory({
       ...(values.clients !== undefined && { clients: Number(values.clients) }),
       ...(values.megabytes !== undefined && { megabytes: Number(values.megabytes) }),
       ...(values['node-arg'] !== undefined && { nodeArgs: values['node-arg'] }),
       ...(values.compiled !== undefined && { compiled: values.compiled }),
+      ...(values.env !== undefined && { env: Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])) }),
+      ...(values.trace !== undefined && { trace: values.trace }),
     }),
   );
 }

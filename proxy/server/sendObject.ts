@@ -4,26 +4,16 @@
  * shared pool and given back when the socket has taken them. Streaming a
  * 500 MiB zip to many clients then costs a fixed few buffers each, not a
  * new 64 KiB buffer per chunk for the garbage collector to find later.
- * Objects without random access are piped as streams.
+ * Objects without random access are piped as streams. A read that fails
+ * cuts the connection (the client sees a short body) and rejects.
  */
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
+import { giveBack, POOLED_BUFFER_BYTES as CHUNK, takeBuffer } from '../bufferPool.ts';
 import type { OpenedObject } from '../storage/index.ts';
 
-const CHUNK = 64 * 1024;
-/** Buffers kept for reuse; more are allocated under load and left to the collector. */
-const POOL_LIMIT = 256;
-const pool: Buffer[] = [];
 /** Filled pooled buffers of a stream waiting for the client before the stream is paused. */
 const WAITING_LIMIT = 2;
-
-function takeBuffer(): Buffer {
-  return pool.pop() ?? Buffer.allocUnsafeSlow(CHUNK);
-}
-
-function giveBack(buffer: Buffer): void {
-  if (pool.length < POOL_LIMIT) pool.push(buffer);
-}
 
 /** Writes `object` to `response` (headers already sent or set); counts bytes through `sent`. */
 export async function sendObject(response: ServerResponse, object: OpenedObject, sent: (bytes: number) => void): Promise<void> {
@@ -54,6 +44,11 @@ export async function sendObject(response: ServerResponse, object: OpenedObject,
     }
     if (position === object.size) response.end();
     else response.destroy();
+  } catch (err) {
+    // A read that fails half-way (a store's connection broke) must not end the body as if complete:
+    // the connection is cut, so the client sees fewer bytes than the content-length it was promised.
+    response.destroy();
+    throw err;
   } finally {
     await object.close().catch(() => {});
     if (reusable) giveBack(buffer);

@@ -12,7 +12,9 @@
  *   CompleteMultipartUpload, so the first complete upload wins, later ones
  *   get 412 and nothing is ever overwritten, however many replicas race.
  * - Large files are uploaded in parts read straight from the staged local
- *   file, and read back as a stream: a 500 MiB zip never sits in memory.
+ *   file, and read back as a stream, or in blocks of 1 MiB shared by the
+ *   readers of the same object (sharedBlockReads.ts): a 500 MiB zip never
+ *   sits in memory.
  * - open() makes one request that needs the bucket and the credentials, so a
  *   missing bucket, refused credentials or an unreachable endpoint stop
  *   start-up with a line saying what to fix.
@@ -39,6 +41,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { explainOpenFailure, isConditionalConflict, isMissingKey, isPreconditionFailed, storageFailure } from './s3Errors.ts';
 import { storageWriteFailure } from '../errors.ts';
+import { SharedBlockReads } from './sharedBlockReads.ts';
 import { StagingArea } from './staging.ts';
 import { checkStorageKey, type ByteRange, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
@@ -66,6 +69,8 @@ const PARTS_IN_FLIGHT = 4;
 const CONFLICT_RETRIES = 3;
 /** Multipart uploads older than this are leftovers of a crash or a killed writer. */
 const STALE_UPLOAD_MS = 60 * 60 * 1000;
+/** HEAD requests fillStored makes at once (only for objects a listing gave no size). */
+const HEADS_AT_ONCE = 16;
 /** How often one read is taken up again after its connection broke. */
 const READ_RESUMES = 3;
 /** Concurrent connections to S3: every client streaming a zip holds one. */
@@ -80,6 +85,8 @@ export class S3Storage implements Storage {
   private readonly stagingPath: string;
   private readonly partSize: number;
   private readonly staging: StagingArea;
+  /** Blocks of objects read at random (sendObject), shared by the readers of one object version. */
+  private readonly blockReads = new SharedBlockReads();
 
   constructor(options: S3StorageOptions) {
     this.bucket = options.bucket;
@@ -157,17 +164,28 @@ export class S3Storage implements Storage {
       if (used) throw new Error(`S3 object ${objectKey} was already streamed or closed`);
       used = true;
     };
+    // Random access needs every range from the version opened, which only its ETag can promise.
+    const blocks = etag ? this.blockReads.open(`${objectKey}\n${etag}`, size, (start, end) => this.objectStream(objectKey, { start, end }, etag)) : undefined;
     return {
       size,
       modified: answer.LastModified ?? new Date(0),
       stream: (range?: ByteRange) => {
         use();
+        blocks?.close();
         if (!range) return this.objectStream(objectKey, { start: 0, end: size - 1 }, etag, body);
         body.destroy();
         return this.objectStream(objectKey, range, etag);
       },
+      ...(blocks && {
+        readAt: (buffer: Uint8Array, position: number) => {
+          // The whole-object response is not read from: let its connection go.
+          body.destroy();
+          return blocks.readAt(buffer, position);
+        },
+      }),
       close: async () => {
         use();
+        blocks?.close();
         body.destroy();
       },
     };
@@ -358,13 +376,11 @@ export class S3Storage implements Storage {
     for await (const batch of this.listUnder(prefix)) for (const { key } of batch) yield key;
   }
 
-  /** The listing carries each object's size. */
-  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
-    for await (const batch of this.listUnder(prefix)) for (const { key, stored } of batch) yield { key, size: stored?.size ?? 0, modifiedMs: stored?.modified.getTime() ?? 0 };
-  }
-
-  /** One batch per page of the listing, which gives each object's size and time: no HEAD per key. */
-  async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
+  /**
+   * One batch per page of the listing, which gives each object's size and time: no HEAD per key,
+   * `stored` or not.
+   */
+  async *listUnder(prefix: string, options: { stored?: boolean } = {}): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const root = this.prefix;
     const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
@@ -383,11 +399,26 @@ export class S3Storage implements Storage {
         const key = object.Key?.slice(root.length);
         // Keys of the layout only: not this store's own working objects.
         if (!key || key.split('/').some((element) => element.startsWith('.'))) continue;
-        batch.push(object.Size !== undefined && object.LastModified ? { key, stored: { size: object.Size, modified: object.LastModified } } : { key });
+        batch.push(object.Size !== undefined && object.LastModified ? { key, stored: { size: object.Size, modifiedMs: object.LastModified.getTime() } } : { key });
       }
-      if (batch.length > 0) yield batch;
+      if (options.stored) await this.fillStored(batch);
+      const listed = options.stored ? batch.filter((l) => l.stored !== undefined) : batch;
+      if (listed.length > 0) yield listed;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /** A listing gives every size and time; what lacks them is asked by HEAD, HEADS_AT_ONCE at a time. */
+  async fillStored(listed: ListedKey[]): Promise<void> {
+    const missing = listed.filter((l) => l.stored === undefined);
+    for (let start = 0; start < missing.length; start += HEADS_AT_ONCE) {
+      await Promise.all(
+        missing.slice(start, start + HEADS_AT_ONCE).map(async (entry) => {
+          const stored = await this.stat(entry.key);
+          if (stored) entry.stored = { size: stored.size, modifiedMs: stored.modified.getTime() };
+        }),
+      );
+    }
   }
 
   async delete(key: string): Promise<void> {

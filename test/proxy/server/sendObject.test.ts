@@ -1,7 +1,8 @@
 // sendObject writes a stored object to a real HTTP response: from a random-access object (disk)
 // and from a stream (S3), whose chunks of any size are copied into pooled buffers. Every byte
 // arrives in order, to a fast client and to one that reads slowly (so the stream is paused and
-// resumed); a stream that fails or a client that goes away ends the response and the stream.
+// resumed); a stream or a random read that fails, or a client that goes away, ends the response
+// (short of its length) and the stream.
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +58,10 @@ async function serve(object: () => OpenedObject): Promise<{ url: string; sends: 
   server = createServer((_request, response) => {
     const opened = object();
     response.setHeader('content-length', opened.size);
-    sends.push(sendObject(response, opened, () => {}));
+    const send = sendObject(response, opened, () => {});
+    // A failed send is looked at by the test, later.
+    send.catch(() => {});
+    sends.push(send);
   });
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
   return { url: `http://127.0.0.1:${(server!.address() as AddressInfo).port}/`, sends };
@@ -112,6 +116,25 @@ describe('sendObject', () => {
     );
     await Promise.all(sends);
     expect(failed).not.toBe(`a body of ${110 * KiB} bytes`);
+  });
+
+  it('cuts the connection when a random read fails half-way, and rejects with the reason', async () => {
+    const content = randomBytes(400 * KiB);
+    const failing: OpenedObject = {
+      ...randomAccessObject(content),
+      readAt: async (buffer, position) => {
+        if (position >= 200 * KiB) throw new Error('S3 ranged GET of m.zip failed: PreconditionFailed (HTTP 412)');
+        return content.copy(buffer, 0, position, position + buffer.byteLength);
+      },
+    };
+    const { url, sends } = await serve(() => failing);
+    const received = await download(url).then(
+      (body) => `a body of ${body.length} bytes`,
+      (err: Error) => `failed: ${err.message}`,
+    );
+    const [sent] = await Promise.allSettled(sends);
+    expect(received).not.toBe(`a body of ${content.length} bytes`);
+    expect(sent).toMatchObject({ status: 'rejected', reason: { message: expect.stringMatching(/PreconditionFailed/) } });
   });
 
   it('destroys the stream when the client goes away in the middle', async () => {

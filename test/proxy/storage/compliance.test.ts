@@ -41,7 +41,7 @@ type StoreCase = {
 
 type StoreUnderTest = {
   name: string;
-  /** Whether opened objects offer readAt (a local file does; S3 would need a request per chunk). */
+  /** Whether opened objects offer readAt (a local file does; S3 by ranged reads of shared blocks). */
   randomAccess: boolean;
   create(): Promise<StoreCase>;
   /** Starts a writer process of `key` and kills it in the middle of the write that is not atomic. */
@@ -89,7 +89,7 @@ const stores: StoreUnderTest[] = [
   },
   {
     name: 's3',
-    randomAccess: false,
+    randomAccess: true,
     async create() {
       const staging = await makeTempDir('gomodproxy-staging-');
       const options = s3Options({ stagingPath: staging });
@@ -221,6 +221,53 @@ describe.each(stores)('$name storage', (under) => {
       }
     }));
 
+  it('readers of one object reading at random at once each get its bytes', () =>
+    withStore(async (storage) => {
+      // Several blocks of S3's shared block reads, and a last one that is short.
+      const content = randomBytes(3 * MiB + 54_321);
+      await storage.putImmutable('example.com/m/@v/v1.0.0.zip', content);
+      const objects = await Promise.all(Array.from({ length: 6 }, async () => (await storage.read('example.com/m/@v/v1.0.0.zip'))!));
+      try {
+        const read = await Promise.all(
+          objects.map(async (object, reader) => {
+            const out = Buffer.alloc(object.size);
+            // Readers start apart, as clients arriving one after another do.
+            for (let position = (reader * 300_000) % object.size, done = 0; done < object.size; ) {
+              const length = await object.readAt!(out.subarray(position, Math.min(object.size, position + 64 * 1024)), position);
+              expect(length).toBeGreaterThan(0);
+              done += length;
+              position = (position + length) % object.size;
+            }
+            return out;
+          }),
+        );
+        for (const out of read) expect(hash(out)).toBe(hash(content));
+      } finally {
+        await Promise.all(objects.map((object) => object.close()));
+      }
+    }));
+
+  it(`readAt of an object replaced since it was opened ${under.name === 's3' ? 'fails rather than mixing versions' : 'gives the version opened'}`, () =>
+    withStore(async (storage) => {
+      const first = randomBytes(3 * MiB);
+      await storage.put('example.com/m/@v/list', first);
+      const object = (await storage.read('example.com/m/@v/list'))!;
+      try {
+        const chunk = Buffer.alloc(1000);
+        expect(await object.readAt!(chunk, 10)).toBe(1000);
+        expect(chunk).toEqual(first.subarray(10, 1010));
+        await storage.put('example.com/m/@v/list', randomBytes(3 * MiB));
+        const later = object.readAt!(chunk, 2 * MiB + 10);
+        if (under.name === 's3') await expect(later).rejects.toThrow(/^S3 ranged GET of .*example\.com\/m\/@v\/list failed: PreconditionFailed \(HTTP 412\)/);
+        else {
+          expect(await later).toBe(1000);
+          expect(chunk).toEqual(first.subarray(2 * MiB + 10, 2 * MiB + 1010));
+        }
+      } finally {
+        await object.close();
+      }
+    }));
+
   it('an opened object stays readable when its key is deleted', () =>
     withStore(async (storage) => {
       const content = randomBytes(MiB);
@@ -276,14 +323,39 @@ describe.each(stores)('$name storage', (under) => {
         const stat = await storage.stat(key);
         expect(stored.size).toBe(stat!.size);
         // A listing's time may be finer than a HEAD's (whole seconds), never a second apart.
-        expect(Math.abs(stored.modified.getTime() - stat!.modified.getTime())).toBeLessThan(1000);
+        expect(Math.abs(stored.modifiedMs - stat!.modified.getTime())).toBeLessThan(1000);
       }
+      // With `stored`, every key comes with them.
+      const withStored: ListedKey[] = [];
+      for await (const batch of storage.listUnder('', { stored: true })) withStored.push(...batch);
+      expect(withStored.map((l) => l.key).sort()).toEqual([...keys].sort());
+      for (const { key, stored } of withStored) expect(stored?.size, key).toBe((await storage.stat(key))!.size);
       const inM1: string[] = [];
       for await (const batch of storage.listUnder('example.com/m1/')) inM1.push(...batch.map((l) => l.key));
       expect(inM1.sort()).toEqual(keys.filter((k) => k.startsWith('example.com/m1/')).sort());
       await expect(async () => {
         for await (const _ of storage.listUnder('example.com/m1')) break;
       }).rejects.toThrow(/must end in "\/"/);
+    }));
+
+  it('fillStored gives listed keys their sizes and times as stat does, and leaves a key gone since without', () =>
+    withStore(async (storage) => {
+      const keys = Array.from({ length: 300 }, (_, i) => `example.com/m/@v/v1.0.${i}.mod`);
+      await inBatches(keys, 16, (key) => storage.put(key, Buffer.from(`module example.com/m ${'x'.repeat(keys.indexOf(key))}\n`)));
+      const gone = keys[7]!;
+      const listed: ListedKey[] = [...keys.map((key) => ({ key })), { key: 'example.com/m/@v/v9.9.9.mod' }];
+      await storage.delete(gone);
+      await storage.fillStored(listed);
+      for (const { key, stored } of listed) {
+        const stat = await storage.stat(key);
+        if (stat === null) {
+          expect(stored, key).toBeUndefined();
+          continue;
+        }
+        expect(stored?.size, key).toBe(stat.size);
+        expect(Math.abs(stored!.modifiedMs - stat.modified.getTime()), key).toBeLessThan(1000);
+      }
+      expect(listed.filter((l) => l.stored === undefined).map((l) => l.key)).toEqual([gone, 'example.com/m/@v/v9.9.9.mod']);
     }));
 
   it('list gives every name of a folder with more than a thousand (S3 answers in pages)', () =>
