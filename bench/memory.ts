@@ -47,7 +47,7 @@ const MiB = 2 ** 20;
 type PhasePeak = { peakRss: number; sampledMaxRss: number; seconds: number; samples: number };
 
 /** Runs work while sampling the process's memory; the peak is VmHWM, reset before the work starts. */
-async function measurePeak(pid: number, work: () => Promise<void>): Promise<PhasePeak> {
+export async function measurePeak(pid: number, work: () => Promise<void>): Promise<PhasePeak> {
   const resettable = resetPeakRss(pid);
   let sampledMaxRss = 0;
   let samples = 0;
@@ -74,7 +74,7 @@ async function measurePeak(pid: number, work: () => Promise<void>): Promise<Phas
 }
 
 /** clients GETs of url at once; each body is hashed as it streams and compared with want. */
-async function downloadAll(url: string, clients: number, want: string): Promise<void> {
+export async function downloadAll(url: string, clients: number, want: string): Promise<void> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: clients, headersTimeout: PHASE_TIMEOUT_MS, bodyTimeout: PHASE_TIMEOUT_MS });
   try {
@@ -95,7 +95,7 @@ async function downloadAll(url: string, clients: number, want: string): Promise<
   }
 }
 
-function fileSha256(file: string): Promise<string> {
+export function fileSha256(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(file)

@@ -20,20 +20,39 @@ export type ProcessSettings = {
 };
 
 /**
- * `serve`'s node flags.
+ * `serve`'s node flags (measured one by one in bench/README.md, "Where the idle memory goes"):
  * --max-semi-space-size=1 (MiB): a young generation this small is collected often, which frees the
- * buffers of streamed downloads soon after use; with the default, 64 clients fetching a 50 MiB zip
- * took the process from ~110 to ~200 MiB, with it to ~120 MiB (bench/memory.ts).
+ *   buffers of streamed downloads soon after use; with the default, 64 clients fetching a 50 MiB zip
+ *   took the process from ~110 to ~200 MiB, with it to ~120 MiB (bench/memory.ts).
+ * --max-opt=2: V8's optimizing tiers stop at Maglev; TurboFan's code is never run, so its pages of
+ *   the node binary are never read into memory: 5 MiB less at rest and under load, at the same CPU
+ *   time per cached `.info` and per MB of zip (bench/serveSettings.ts). (--max-opt=1, no Maglev
+ *   either, saves 4 MiB more but doubles the CPU time per request.)
  */
-const serveNodeFlags = ['--max-semi-space-size=1'];
+const serveNodeFlags = ['--max-semi-space-size=1', '--max-opt=2'];
 
-/** `serve`'s glibc malloc settings (Linux only: other C libraries ignore or lack them). */
-const serveAllocatorEnvironment: Record<string, string> = {};
+/**
+ * `serve`'s environment for node itself.
+ * NODE_DISABLE_COMPILE_CACHE=1: the compile cache (which bin/gomodproxy.js turns on, and the image
+ * through NODE_COMPILE_CACHE) keeps every module's cached code in memory for the life of the
+ * process, about 3 MiB of an idle serve; serve compiles its modules once at start-up instead.
+ */
+const serveNodeEnvironment: Record<string, string> = { NODE_DISABLE_COMPILE_CACHE: '1' };
+
+/**
+ * `serve`'s glibc malloc settings (Linux only: other C libraries ignore or lack them).
+ * MALLOC_ARENA_MAX=2: every thread that allocates (V8's and libuv's workers) would otherwise get an
+ *   arena of its own, each keeping what it once held.
+ * MALLOC_MMAP_THRESHOLD_=65536: each allocation of 64 KiB and more (a socket read, a chunk of a
+ *   stored zip) is a mapping of its own, returned to the system when freed; in the heap, freed
+ *   chunks between live ones stay in the process (S3 peaks 262/200 MiB without, 192/189 with).
+ */
+const serveAllocatorEnvironment: Record<string, string> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
 
 /** What the command in argv (node, script, command, …) runs with. */
 export function processSettingsFor(argv: readonly string[], platform: NodeJS.Platform): ProcessSettings {
   if (argv[2] !== 'serve') return { nodeFlags: [], environment: {} };
-  return { nodeFlags: serveNodeFlags, environment: platform === 'linux' ? serveAllocatorEnvironment : {} };
+  return { nodeFlags: serveNodeFlags, environment: { ...serveNodeEnvironment, ...(platform === 'linux' && serveAllocatorEnvironment) } };
 }
 
 /** A flag's name: "--max-semi-space-size" of "--max-semi-space-size=1"; V8 reads _ and - alike. */

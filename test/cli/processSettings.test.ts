@@ -23,9 +23,16 @@ describe('the settings of each command', () => {
   });
 
   it('sets the C allocator\'s variables on Linux only', () => {
-    const linux = processSettingsFor(argvOf('serve'), 'linux');
-    for (const name of Object.keys(linux.environment)) expect(name).toMatch(/^MALLOC_/);
-    for (const platform of ['darwin', 'win32', 'freebsd'] as const) expect(processSettingsFor(argvOf('serve'), platform).environment).toEqual({});
+    const linux = processSettingsFor(argvOf('serve'), 'linux').environment;
+    for (const platform of ['darwin', 'win32', 'freebsd'] as const) {
+      const elsewhere = processSettingsFor(argvOf('serve'), platform).environment;
+      expect(Object.keys(elsewhere).filter((name) => name.startsWith('MALLOC_'))).toEqual([]);
+      expect(linux).toMatchObject(elsewhere);
+    }
+  });
+
+  it('turns the compile cache off for serve alone', () => {
+    expect(processSettingsFor(argvOf('serve'), 'linux').environment).toMatchObject({ NODE_DISABLE_COMPILE_CACHE: '1' });
   });
 });
 
@@ -45,9 +52,14 @@ describe('executing node again', () => {
   });
 
   it('leaves a flag or variable the user gave as it is', () => {
-    const mine = { execArgv: ['--max_semi_space_size=8'], env: Object.fromEntries(Object.keys(serve.environment).map((name) => [name, 'mine'])) };
+    // Each of serve's flags given with another value, written with _ as V8 also reads it.
+    const flags = serve.nodeFlags.map((flag) => `${flag.split('=')[0]!.replaceAll('-', '_').replace(/^__/, '--')}=3`);
+    const mine = { execArgv: flags, env: Object.fromEntries(Object.keys(serve.environment).map((name) => [name, 'mine'])) };
     expect(reexecution(serve, processWith(['serve'], mine.execArgv, mine.env))).toBeNull();
-    expect(reexecution(serve, processWith(['serve'], [], { ...mine.env, NODE_OPTIONS: '--max-semi-space-size=16 --trace-gc' }))).toBeNull();
+    expect(reexecution(serve, processWith(['serve'], [], { ...mine.env, NODE_OPTIONS: `${flags.join(' ')} --trace-gc` }))).toBeNull();
+    // One flag of the user's: the others are still added, theirs kept.
+    const again = reexecution(serve, processWith(['serve'], [flags[0]!], mine.env));
+    expect(again?.args).toEqual(['/usr/bin/node', ...serve.nodeFlags.slice(1), flags[0], '/app/bin/gomodproxy.js', 'serve']);
   });
 
   it('is not needed for a batch command', () => {
