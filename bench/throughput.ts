@@ -1,6 +1,7 @@
-// Throughput of cached answers: a cached `.info` and a cached 1 MiB `.zip` under 64 connections
-// (autocannon), from the proxy and from a plain node:http static file server serving the very same
-// files out of the proxy's store (the floor).
+// Throughput of cached answers: a cached `.info`, a cached `@v/list` and a cached 1 MiB `.zip`
+// under 64 connections, from the proxy, from a plain node:http static file server serving the very
+// same files out of the proxy's store (the floor), and from nginx `proxy_cache` in front of that
+// floor, warmed (the peer that checks nothing; left out when nginx is not installed).
 //
 //   node bench/throughput.ts [--duration 10] [--rounds 3] [--connections 64]
 //
@@ -9,12 +10,14 @@
 
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon, { type Result } from 'autocannon';
 import { request } from 'undici';
 import { fileProxyUrl } from '../test/fixtures/goCommand.ts';
 import { bigZipModule, escapeCase, largeCorpus, moduleFile, writeModuleTree, type FixtureModule } from '../test/fixtures/moduleTree.ts';
 import { withCleanup } from './cleanup.ts';
+import { locateNginx, spawnNginxCache } from './nginxCache.ts';
 import { httpLoad, percentile, type LoadResult } from './httpLoad.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
 import { progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
@@ -30,7 +33,7 @@ export type ThroughputOptions = {
 
 export const throughputDefaults: ThroughputOptions = { duration: 10, rounds: 3, connections: 64 };
 
-type Side = 'proxy' | 'floor';
+type Side = 'proxy' | 'floor' | 'nginx';
 type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };
 
 /** One load run, whichever client made it. */
@@ -62,6 +65,8 @@ function protocolPath(m: FixtureModule, ext: 'info' | 'zip'): string {
   return `/${escapeCase(m.path)}/@v/${escapeCase(m.version)}.${ext}`;
 }
 
+const listPath = (m: FixtureModule): string => `/${escapeCase(m.path)}/@v/list`;
+
 async function getBody(url: string): Promise<Buffer> {
   const response = await request(url);
   const body = Buffer.from(await response.body.arrayBuffer());
@@ -84,33 +89,46 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
     const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
 
     const infoBytes = await readFile(moduleFile(tree, small, 'info'));
+    const listBytes = await readFile(join(tree, listPath(small)));
     const answers: Answer[] = [
       { name: '.info', path: protocolPath(small, 'info'), bytes: infoBytes.length, client: 'autocannon' },
+      { name: '`@v/list`', path: listPath(small), bytes: listBytes.length, client: 'autocannon' },
       { name: `${(zipBytes.length / 2 ** 20).toFixed(2)} MiB .zip`, path: protocolPath(big, 'zip'), bytes: zipBytes.length, client: 'undici' },
     ];
     // The first request fills the proxy's store; the floor then serves the files the proxy stored.
     for (const answer of answers) await getBody(proxy.url + answer.path);
     const floor = await spawnStaticFileServer(cleanup, storage);
+    const nginx = locateNginx();
+    const notes: string[] = [];
+    if ('missing' in nginx) notes.push(`No nginx column: ${nginx.missing}.`);
+    const urls: Partial<Record<Side, string>> = {
+      proxy: proxy.url,
+      floor: floor.url,
+      ...(!('missing' in nginx) && { nginx: (await spawnNginxCache(cleanup, nginx.path, floor.url)).url }),
+    };
+    const sides = (['proxy', 'floor', 'nginx'] as const).filter((side) => urls[side] !== undefined);
+    // Every side answers the same bytes (nginx's first request fills its cache from the floor).
     for (const answer of answers) {
-      const [fromProxy, fromFloor] = [await getBody(proxy.url + answer.path), await getBody(floor.url + answer.path)];
-      if (sha256(fromProxy) !== sha256(fromFloor)) throw new Error(`${answer.path}: the proxy and the floor answer different bytes`);
+      const fromProxy = sha256(await getBody(proxy.url + answer.path));
+      for (const side of sides) {
+        if (sha256(await getBody(urls[side]! + answer.path)) !== fromProxy) throw new Error(`${answer.path}: the proxy and ${side} answer different bytes`);
+      }
     }
-    if (sha256(await getBody(proxy.url + answers[1]!.path)) !== sha256(zipBytes)) throw new Error('the proxy serves a zip unlike the upstream one');
+    if (sha256(await getBody(proxy.url + answers[2]!.path)) !== sha256(zipBytes)) throw new Error('the proxy serves a zip unlike the upstream one');
 
-    const urls: Record<Side, string> = { proxy: proxy.url, floor: floor.url };
     const load = async (side: Side, answer: Answer, seconds: number): Promise<RunFigures> => {
-      const url = urls[side] + answer.path;
+      const url = urls[side]! + answer.path;
       if (answer.client === 'autocannon') return fromAutocannon(await autocannon({ url, connections, duration: seconds, timeout: 30 }));
       return fromHttpLoad(await httpLoad({ url, connections, seconds, expectedBytes: answer.bytes }));
     };
 
-    progress('throughput: warming both servers');
-    for (const answer of answers) for (const side of ['proxy', 'floor'] as const) await load(side, answer, 1);
+    progress('throughput: warming the servers');
+    for (const answer of answers) for (const side of sides) await load(side, answer, 1);
 
     const runs = new Map<string, RunFigures[]>();
-    const notes: string[] = [];
     for (let round = 0; round < rounds; round++) {
-      const order: Side[] = round % 2 === 0 ? ['floor', 'proxy'] : ['proxy', 'floor'];
+      // The order rotates, so each side goes first in turn.
+      const order = sides.map((_, i) => sides[(i + round) % sides.length]!);
       for (const answer of answers) {
         for (const side of order) {
           const result = await load(side, answer, duration);
@@ -138,6 +156,11 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
         measurements.push(
           sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http static' }, of('proxy', figure), of('floor', figure)),
         );
+        if (sides.includes('nginx')) {
+          measurements.push(
+            sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'nginx proxy_cache' }, of('proxy', figure), of('nginx', figure)),
+          );
+        }
       }
     }
 
@@ -148,6 +171,7 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
         `${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; load for .info from autocannon, ` +
         `for the zip from a closed loop of undici requests (bench/httpLoad.ts: autocannon decodes every body chunk into a string and tops out near 35 MB/s on binary bodies); ` +
         `proxy (log level warn) and floor (node:http + fs.createReadStream of the proxy's stored files) each a child process; ` +
+        `nginx ${'missing' in nginx ? '(not installed)' : nginx.version} with proxy_cache in front of the floor, one worker process, warmed; ` +
         `the load generator runs in the driver process, so all three share the machine's cores.`,
       measurements,
       notes,

@@ -45,6 +45,12 @@ export type AcceptanceOptions = {
   whenDatabaseUnreachable?: 'policy' | 'accept-unchecked';
   /** Told of every .mod and .zip stored (or found stored by an earlier writer), e.g. to keep a catalog. */
   onStored?: (modulePath: string, version: string, file: 'mod' | 'zip') => void;
+  /**
+   * Runs the write of a version's provenance record. By default the store awaits it; the module
+   * service runs it in the background instead (the record is never served to the go command; a
+   * version whose record was not written, as after a crash, reads as source "unknown").
+   */
+  writeProvenanceWith?: (modulePath: string, version: string, write: () => Promise<void>) => void;
 };
 
 /** Where an accepted version came from and what the checksum database said, for its provenance record. */
@@ -58,12 +64,14 @@ export class VersionAcceptance {
   private readonly checksums: ModuleChecksums | undefined;
   private readonly whenDatabaseUnreachable: 'policy' | 'accept-unchecked';
   private readonly onStored: AcceptanceOptions['onStored'];
+  private readonly writeProvenanceWith: AcceptanceOptions['writeProvenanceWith'];
 
   constructor(options: AcceptanceOptions) {
     this.storage = options.storage;
     this.checksums = options.checksums;
     this.whenDatabaseUnreachable = options.whenDatabaseUnreachable ?? 'policy';
     this.onStored = options.onStored;
+    this.writeProvenanceWith = options.writeProvenanceWith;
   }
 
   /** Starts the checksum database lookup of a version while its files are fetched. */
@@ -143,7 +151,12 @@ export class VersionAcceptance {
 
   /** The record is written by the writer that stored the file (the first of .mod and .zip keeps it). */
   private async afterStore(modulePath: string, version: string, file: 'mod' | 'zip', stored: boolean, how: StoredHow | undefined): Promise<void> {
-    if (stored && how) await writeProvenance(this.storage, modulePath, version, { ...how, stored: new Date().toISOString() });
+    if (stored && how) {
+      const record = { ...how, stored: new Date().toISOString() };
+      const write = () => writeProvenance(this.storage, modulePath, version, record);
+      if (this.writeProvenanceWith) this.writeProvenanceWith(modulePath, version, write);
+      else await write();
+    }
     this.onStored?.(modulePath, version, file);
   }
 

@@ -56,8 +56,13 @@ export class FetchAhead {
 
   /** Resolves once no job is waiting or running (for shutdown and tests). */
   idle(): Promise<void> {
-    if (this.running === 0 && this.waiting.length === 0) return Promise.resolve();
+    if (this.isIdle) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** No job is waiting or running. */
+  get isIdle(): boolean {
+    return this.running === 0 && this.waiting.length === 0;
   }
 
   private startNext(): void {
@@ -67,7 +72,7 @@ export class FetchAhead {
       this.running++;
       void this.run(job);
     }
-    if (this.running === 0 && this.waiting.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.isIdle) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 
   private async run(job: Job): Promise<void> {

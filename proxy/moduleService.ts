@@ -15,14 +15,22 @@
  * - A private module path is never asked of an upstream.
  * - What is stored was verified, so a stored file is served without asking
  *   the checksum database again.
- * - A miss is answered only once its file is checked and stored, never while its bytes
- *   arrive: the zip rules and the h1 can only be judged with the whole zip (its central
- *   directory is at the end), and the go command checks what it gets only against a go.sum
- *   line or the checksum database when it has one (not with GOSUMDB=off, GONOSUMDB or
- *   GOPRIVATE paths), so bytes streamed before the check could be kept by a client although
- *   the check then failed. Answering before the store ends would let a client see a file that
- *   a concurrent writer (a replica on the same volume) then replaces with its own. The wait is
- *   hidden instead by fetching ahead (fetchAhead.ts).
+ * - A miss is answered only once its file is checked, never while its bytes arrive: the zip
+ *   rules and the h1 can only be judged with the whole zip (its central directory is at the
+ *   end), and the go command checks what it gets only against a go.sum line or the checksum
+ *   database when it has one (not with GOSUMDB=off, GONOSUMDB or GOPRIVATE paths), so bytes
+ *   streamed before the check could be kept by a client although the check then failed.
+ * - A .mod or .zip miss is answered only once stored: answering before the store ends would let
+ *   a client see a file that a concurrent writer (a replica on the same volume) then replaces
+ *   with its own, and the go command records their hashes in go.sum. That wait is hidden
+ *   instead by fetching ahead (fetchAhead.ts).
+ * - A cold .info, which no go.sum line covers, is answered as soon as it is checked, and stored
+ *   after (the go command asks one .info after another, so each store would otherwise lengthen
+ *   its chain). Its single flight stays open until the store ends: a request meanwhile gets the
+ *   same answer; later ones read the stored file (or, when a concurrent writer won, its copy). A
+ *   store that fails is logged and leaves nothing: the next request fetches again. settle()
+ *   waits for the stores under way, as for the provenance records, which are written in the
+ *   background too (they are never served to the go command).
  * - The store's own `@v/list` names the versions it holds, so the store is
  *   a complete GOPROXY=file:// tree. It is rewritten after a .mod is stored, in the background
  *   (nothing reads it on the way to an answer: `list` is answered from upstream or from the
@@ -33,7 +41,7 @@
 import fs from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { proxyError, isProxyError } from './errors.ts';
-import { parseInfo, VersionAcceptance, type AcceptedHash, type Offer } from './acceptVersion.ts';
+import { parseInfo, VersionAcceptance, type AcceptedHash, type Offer, type StoredHow } from './acceptVersion.ts';
 import { checkZipFile } from './modzip/index.ts';
 import {
   escapePath,
@@ -45,12 +53,13 @@ import {
   type ModuleRequest,
 } from './protocol/index.ts';
 import type { CacheSection, MemoryCache } from './memoryCache.ts';
+import { BackgroundWrites } from './backgroundWrites.ts';
 import { PhaseTimer } from './phaseTimer.ts';
 import { FetchAhead } from './fetchAhead.ts';
 import { SingleFlight } from './singleFlight.ts';
 import type { SourceChain } from './sources/index.ts';
 import type { ModuleChecksums } from './sumdb/index.ts';
-import { sourceOfServer, storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
+import { provenanceKey, sourceOfServer, storedVersions, versionKey, writeStoredList, type OpenedObject, type Storage } from './storage/index.ts';
 
 export type CacheOutcome = 'hit' | 'miss' | 'stale' | 'local';
 
@@ -142,6 +151,8 @@ export class ModuleService {
   private readonly fetchAheadSetting: FetchAheadSetting;
   private readonly smallFilesAhead: FetchAhead;
   private readonly zipsAhead: FetchAhead;
+  /** Stores of answered .info files and provenance records, by storage key. */
+  private readonly backgroundWrites = new BackgroundWrites();
 
   constructor(options: ModuleServiceOptions) {
     this.storage = options.storage;
@@ -153,6 +164,11 @@ export class ModuleService {
       storage: options.storage,
       ...(options.checksums ? { checksums: options.checksums } : {}),
       ...(options.onVersionStored ? { onStored: options.onVersionStored } : {}),
+      writeProvenanceWith: (modulePath, version, write) => {
+        void this.backgroundWrites.run(provenanceKey(modulePath, version), write, (err) =>
+          this.logger.warn({ module: modulePath, version, reason: (err as Error).message }, 'could not write the provenance record of a stored version; its source reads as unknown'),
+        );
+      },
     });
     this.logger = options.logger;
     this.now = options.now ?? Date.now;
@@ -165,11 +181,17 @@ export class ModuleService {
     this.zipsAhead = new FetchAhead({ concurrency: ZIPS_AHEAD_CONCURRENCY, queueLimit: FETCH_AHEAD_QUEUE_LIMIT, logger: options.logger });
   }
 
-  /** Resolves once the background work started so far (fetches ahead, list rewrites) has ended. */
+  /**
+   * Resolves once the background work started so far has ended: fetches ahead, stores of answered
+   * .info files, provenance records, list rewrites (and what each of them started in turn).
+   */
   async settle(): Promise<void> {
-    await this.smallFilesAhead.idle();
-    await this.zipsAhead.idle();
-    while (this.listRewrites.size > 0) await Promise.all([...this.listRewrites.values()].map((rewrite) => rewrite.done));
+    do {
+      await this.smallFilesAhead.idle();
+      await this.zipsAhead.idle();
+      await this.backgroundWrites.idle();
+      while (this.listRewrites.size > 0) await Promise.all([...this.listRewrites.values()].map((rewrite) => rewrite.done));
+    } while (this.backgroundWrites.size > 0 || !this.smallFilesAhead.isIdle || !this.zipsAhead.isIdle);
   }
 
   isPrivate(modulePath: string): boolean {
@@ -254,7 +276,13 @@ export class ModuleService {
     const key = versionKey(request.module, request.version, request.kind);
     const remembered = this.smallFiles.get(key);
     if (remembered) return { cache: 'hit', body: remembered };
-    const stored = await this.storage.readBytes(key);
+    // A fetch of this file under way (the .mod a cold .info started) answers what storage will
+    // hold: join it without looking in storage first.
+    const running = this.upstreamFetches.current(key);
+    if (running) return running;
+    // A miss's phases start with its look into storage.
+    const phases = new PhaseTimer();
+    const stored = await phases.time('lookup', () => this.storage.readBytes(key));
     if (stored) {
       this.smallFiles.set(key, stored);
       return { cache: 'hit', body: stored };
@@ -262,8 +290,7 @@ export class ModuleService {
     const source = this.sourceFor(request.module);
     this.fetchAheadAfterMiss(request.kind, request.module, request.version);
 
-    const { value } = await this.upstreamFetches.do(key, async () => {
-      const phases = new PhaseTimer();
+    const { value } = await this.upstreamFetches.doAnswering(key, async () => {
       if (request.kind === 'mod') this.acceptance.startLookup(request.module, request.version);
       const { value: body, source: answeredBy } = await phases.time('upstream', () => source.fetchBytes(request));
       let checksum: AcceptedHash['checksum'] | undefined;
@@ -273,16 +300,50 @@ export class ModuleService {
         this.refused(request, answeredBy, err);
         throw err;
       }
+      if (request.kind === 'info') {
+        const rest = this.storeAnsweredInfo({ ...request, kind: 'info' }, key, body, phases);
+        return { value: { cache: 'miss' as const, source: answeredBy, body }, rest };
+      }
       const how = checksum && { source: sourceOfServer(answeredBy), checksum };
-      const stored = await phases.time('store', () => this.acceptance.storeSmallFile(request.module, request.version, request.kind, body, how));
-      // If another writer won the race, serve what it stored (read back); else what we stored.
-      const final = stored ? body : ((await phases.time('readBack', () => this.storage.readBytes(key))) ?? body);
-      this.smallFiles.set(key, final);
-      if (request.kind === 'mod') this.rewriteLocalList(request.module);
+      const final = await this.storeSmallFile(request, key, body, phases, how);
+      this.rewriteLocalList(request.module);
       this.logPhases(request, phases);
-      return { cache: 'miss' as const, source: answeredBy, body: final };
+      return { value: { cache: 'miss' as const, source: answeredBy, body: final }, rest: Promise.resolve() };
     });
     return value;
+  }
+
+  /** Stores a checked .info or .mod; answers what is stored: this one, or another writer's that won the race (read back). */
+  private async storeSmallFile(
+    request: { kind: 'info' | 'mod'; module: string; version: string },
+    key: string,
+    body: Buffer,
+    phases: PhaseTimer,
+    how?: StoredHow,
+  ): Promise<Buffer> {
+    const stored = await phases.time('store', () => this.acceptance.storeSmallFile(request.module, request.version, request.kind, body, how));
+    const final = stored ? body : ((await phases.time('readBack', () => this.storage.readBytes(key))) ?? body);
+    this.smallFiles.set(key, final);
+    return final;
+  }
+
+  /**
+   * The store of a .info answered before it: remembered (so served from memory) only once stored;
+   * a failure is logged, and the next request, finding nothing, fetches again.
+   */
+  private storeAnsweredInfo(request: { kind: 'info'; module: string; version: string }, key: string, body: Buffer, phases: PhaseTimer): Promise<boolean> {
+    return this.backgroundWrites.run(
+      key,
+      async () => {
+        await this.storeSmallFile(request, key, body, phases);
+        this.logPhases(request, phases, { answeredBeforeStore: true });
+      },
+      (err) =>
+        this.logger.error(
+          { module: request.module, version: request.version, kind: 'info', code: isProxyError(err) ? err.code : undefined, reason: (err as Error).message },
+          'could not store a .info already answered from upstream; nothing was kept, and the next request for it fetches it again',
+        ),
+    );
   }
 
   private async query(modulePath: string, query: string): Promise<InfoAnswer> {
@@ -469,6 +530,11 @@ export class ModuleService {
       // Both end before the job does (settle() waits for them); then the first failure stops it.
       const smallFiles = await Promise.allSettled([this.info(modulePath, version), this.mod(modulePath, version)]);
       for (const outcome of smallFiles) if (outcome.status === 'rejected') throw outcome.reason;
+      // A .info is answered before it is stored: the zip waits for that store too, and for none
+      // when it failed (the disk is likely full; the client's requests fetch for themselves).
+      const infoKey = versionKey(modulePath, version, 'info');
+      await this.backgroundWrites.pending(infoKey);
+      if (!this.smallFiles.get(infoKey) && !(await this.storage.stat(infoKey))) throw new Error(`${modulePath}@${version}.info could not be stored`);
       const zip = await this.zip(modulePath, version);
       await zip.object.close();
     });
@@ -487,9 +553,12 @@ export class ModuleService {
     }
   }
 
-  /** The debug line of a miss: how long each phase of the fetch took. */
-  private logPhases(request: { kind: string; module: string; version: string }, phases: PhaseTimer): void {
-    this.logger.debug({ module: request.module, version: request.version, kind: request.kind, phasesMs: phases.milliseconds }, 'fetched from upstream');
+  /**
+   * The debug line of a miss: how long each phase of the fetch took (`answeredBeforeStore`: the
+   * client had its answer after the phases before `store`).
+   */
+  private logPhases(request: { kind: string; module: string; version: string }, phases: PhaseTimer, extra: { answeredBeforeStore?: true } = {}): void {
+    this.logger.debug({ module: request.module, version: request.version, kind: request.kind, phasesMs: phases.milliseconds, ...extra }, 'fetched from upstream');
   }
 
   private refused(request: ModuleRequest, source: string, err: unknown): void {

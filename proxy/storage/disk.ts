@@ -14,8 +14,9 @@
  * per stored file is that of its content, and it stays: without it a crash
  * could leave a name whose content was never written (an empty or short
  * .info, .mod or zip that would be served as stored). The module service
- * keeps it off the answer's path where it can: the `list` is rewritten in
- * the background, and a version's .mod and .zip are fetched and stored while
+ * keeps it off the answer's path where it can: the `list` and the provenance
+ * records are written in the background, a cold .info is answered before
+ * its store ends, and a version's .mod and .zip are fetched and stored while
  * the go command still waits for its .info. Staging leftovers are
  * removed at the next start (staging.ts). A write that fails (a full disk)
  * is a storage failure (507/503), and leaves nothing staged.

@@ -1,12 +1,15 @@
 // A full disk is the proxy's own failure, never the upstream's: on a store that is really full (a
 // small tmpfs, filled to the last byte) the client gets a 507 that says so, the next `|` upstream
 // is not asked, nothing is left in staging, /readyz fails — and all of it recovers once there is
-// space again. Mounting needs root (CI runs as root); elsewhere the suite is skipped and says why.
+// space again. A cold .info is the exception: it is answered once checked and stored after, so
+// on a full disk it is served, not kept, and logged; with space again it is fetched and stored.
+// Mounting needs root (CI runs as root); elsewhere the suite is skipped and says why.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { goModDownloadJson, makeGoHome, makeTempDir, removeTempDir } from '../fixtures/goCommand.ts';
 import { h1ZipHash, moduleFile, writeModuleTree, type FixtureModule } from '../fixtures/moduleTree.ts';
@@ -28,6 +31,8 @@ describe.skipIf(!isRoot)('a full disk', () => {
   let second: Upstream;
   let proxy: TestProxy;
   const filler = () => join(mountPoint, 'filler');
+  const logLines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'info' }, { write: (line: string) => void logLines.push(JSON.parse(line) as Record<string, unknown>) });
 
   /** Writes until the file system refuses: the disk is then full to the last byte. */
   async function fillDisk(): Promise<void> {
@@ -50,7 +55,7 @@ describe.skipIf(!isRoot)('a full disk', () => {
     first = await startUpstream(tree);
     second = await startUpstream(tree);
     await mkdir(join(mountPoint, 'store'));
-    proxy = await startTestProxy({ upstream: `${first.url}|${second.url}`, storagePath: join(mountPoint, 'store') });
+    proxy = await startTestProxy({ upstream: `${first.url}|${second.url}`, storagePath: join(mountPoint, 'store'), logger });
     await fillDisk();
   });
 
@@ -65,7 +70,18 @@ describe.skipIf(!isRoot)('a full disk', () => {
 
   const url = (m: FixtureModule, ext: 'info' | 'mod' | 'zip') => `${proxy.url}/${moduleFile('', m, ext).replace(/^\//, '')}`;
 
-  it.each(['info', 'mod', 'zip'] as const)('a .%s that cannot be stored is a 507 saying the storage is full', async (ext) => {
+  it('a cold .info is answered once checked, though it cannot be stored: the log says so, and nothing is kept', async () => {
+    const response = await fetch(url(big, 'info'));
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(await readFile(moduleFile(tree, big, 'info'), 'utf8'));
+    await proxy.modules.settle();
+    expect(await proxy.storage.stat(`github.com/acme/bigfile/@v/${big.version}.info`)).toBeNull();
+    const failure = logLines.find((line) => line['msg'] === 'could not store a .info already answered from upstream; nothing was kept, and the next request for it fetches it again');
+    expect(failure).toMatchObject({ level: 50, module: big.path, version: big.version, code: 'STORAGE_FULL' });
+    expect(failure?.['reason']).toMatch(/the proxy's storage is full \(ENOSPC/);
+  });
+
+  it.each(['mod', 'zip'] as const)('a .%s that cannot be stored is a 507 saying the storage is full', async (ext) => {
     const response = await fetch(url(big, ext));
     const body = await response.text();
     expect(response.status, body).toBe(507);
@@ -109,15 +125,20 @@ describe.skipIf(!isRoot)('a full disk', () => {
     expect(freed.status).toBe(200);
   });
 
-  it('with space again, the go command downloads the module', async () => {
+  it('with space again, the go command downloads the module; the .info that could not be kept is fetched again and stored', async () => {
+    const infoRequests = first.count('bigfile/@v/v1.0.0.info');
     const home = await makeGoHome({ goproxy: proxy.url });
     try {
       const [result] = await goModDownloadJson([`${big.path}@${big.version}`], { env: home.env });
       expect(result!.Error).toBeUndefined();
       expect(result!.Sum).toBe(h1ZipHash(big));
+      expect(await readFile(result!.Info!, 'utf8')).toBe(await readFile(moduleFile(tree, big, 'info'), 'utf8'));
     } finally {
       await home.dispose();
     }
+    expect(first.count('bigfile/@v/v1.0.0.info')).toBe(infoRequests + 1);
+    await proxy.modules.settle();
+    expect((await proxy.storage.readBytes(`github.com/acme/bigfile/@v/${big.version}.info`))?.toString()).toBe(await readFile(moduleFile(tree, big, 'info'), 'utf8'));
     expect(second.count()).toBe(0);
   });
 });

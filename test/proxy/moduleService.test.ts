@@ -3,8 +3,9 @@
 // stale answers when every upstream fails, and a memory bound that large lists cannot pass.
 import fs from 'node:fs/promises';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { storageWriteFailure } from '../../proxy/errors.ts';
 import { MemoryCache } from '../../proxy/memoryCache.ts';
 import { ModuleService, type FetchAheadSetting } from '../../proxy/moduleService.ts';
 import { sourceChainFromSetting } from '../../proxy/sources/index.ts';
@@ -43,9 +44,11 @@ afterEach(async () => {
 });
 
 /** A module service over a fresh disk store, asking the test upstream; `clock` moves its time. */
-async function newService(options: { memoryCacheBytes?: number; storageDir?: string; fetchAhead?: FetchAheadSetting } = {}) {
+async function newService(
+  options: { memoryCacheBytes?: number; storageDir?: string; fetchAhead?: FetchAheadSetting; storage?: (dir: string) => DiskStorage; logger?: Logger } = {},
+) {
   const dir = options.storageDir ?? (await makeTempDir('gomodproxy-service-store-'));
-  const storage = new DiskStorage(dir);
+  const storage = options.storage ? options.storage(dir) : new DiskStorage(dir);
   await storage.open();
   const memoryCache = new MemoryCache(options.memoryCacheBytes ?? 64 * MiB);
   const clock = { now: 1_000_000 };
@@ -54,7 +57,7 @@ async function newService(options: { memoryCacheBytes?: number; storageDir?: str
     upstream: sourceChainFromSetting(upstream.url, { timeoutMs: 30_000 }),
     privatePatterns: [],
     listTtlMs,
-    logger: pino({ level: 'silent' }),
+    logger: options.logger ?? pino({ level: 'silent' }),
     memoryCache,
     now: () => clock.now,
     ...(options.fetchAhead && { fetchAhead: options.fetchAhead }),
@@ -152,6 +155,8 @@ describe('list answers: reused for the TTL, stale when every upstream fails', ()
     const { service } = await newService();
     await service.mod(modulePath, 'v1.1.0');
     await service.info(modulePath, 'v1.1.0');
+    // A cold .info is stored after it is answered.
+    await service.settle();
     upstream.fail((p) => p.endsWith('/@v/list') || p.endsWith('/@latest'), { status: 500 });
     const list = await service.list(modulePath);
     expect(list.cache).toBe('stale');
@@ -323,5 +328,110 @@ describe('fetch ahead: a cold .info fetches the version\'s .mod and .zip in the 
     await service.info(modulePath, 'v1.1.0');
     await service.settle();
     expect(asked()).toEqual({ info: 1, mod: 0, zip: 0 });
+  });
+});
+
+/**
+ * A disk store whose stores of .info files wait until `release()` (and fail instead, as a full
+ * disk does, while `failInfo` is set); everything else goes straight to the disk.
+ */
+class HeldInfoStorage extends DiskStorage {
+  failInfo = false;
+  private gate: Promise<void> = Promise.resolve();
+  private letGo: () => void = () => {};
+
+  hold(): void {
+    this.gate = new Promise((resolve) => (this.letGo = resolve));
+  }
+
+  release(): void {
+    this.letGo();
+  }
+
+  override async putImmutable(key: string, data: Uint8Array | { file: string }): Promise<boolean> {
+    if (key.endsWith('.info')) {
+      await this.gate;
+      if (this.failInfo) throw storageWriteFailure(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }), `storing ${key}`);
+    }
+    return super.putImmutable(key, data);
+  }
+}
+
+/** A logger at debug level that keeps its lines, parsed. */
+function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
+  const lines: Array<Record<string, unknown>> = [];
+  return { logger: pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }), lines };
+}
+
+describe('a cold .info is answered once checked, and stored after', () => {
+  const infoKey = versionKey(modulePath, 'v1.1.0', 'info');
+  const upstreamInfo = () => fs.readFile(join(tree, modulePath, '@v', 'v1.1.0.info'));
+
+  it('answers before its store ends; a request meanwhile gets the same answer, later ones read the stored file', async () => {
+    let held!: HeldInfoStorage;
+    const { service, storage } = await newService({ storage: (dir) => (held = new HeldInfoStorage(dir)) });
+    held.hold();
+    const before = upstream.count('v1.1.0.info');
+    const first = await service.info(modulePath, 'v1.1.0');
+    expect(first.cache).toBe('miss');
+    expect(first.body.equals(await upstreamInfo())).toBe(true);
+    expect(await storage.stat(infoKey)).toBeNull();
+    const meanwhile = await service.info(modulePath, 'v1.1.0');
+    expect(meanwhile.body.equals(first.body)).toBe(true);
+    expect(upstream.count('v1.1.0.info') - before).toBe(1);
+
+    held.release();
+    await service.settle();
+    expect((await storage.readBytes(infoKey))?.equals(first.body)).toBe(true);
+    const later = await service.info(modulePath, 'v1.1.0');
+    expect(later.cache).toBe('hit');
+    expect(later.body.equals(first.body)).toBe(true);
+    expect(upstream.count('v1.1.0.info') - before).toBe(1);
+  });
+
+  it('settle() (what shutdown awaits) waits for a store under way', async () => {
+    let held!: HeldInfoStorage;
+    const { service, storage } = await newService({ storage: (dir) => (held = new HeldInfoStorage(dir)) });
+    held.hold();
+    await service.info(modulePath, 'v1.1.0');
+    let settled = false;
+    const settling = service.settle().then(() => (settled = true));
+    // However long it is given, settle() cannot end while the store is held.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(settled).toBe(false);
+    held.release();
+    await settling;
+    expect(await storage.stat(infoKey)).not.toBeNull();
+  });
+
+  it('a failed store is logged, keeps nothing, fetches no zip ahead; the next request fetches and stores the same .info', async () => {
+    let held!: HeldInfoStorage;
+    const { logger, lines } = capturingLogger();
+    const { service, storage } = await newService({ fetchAhead: 'onInfo', logger, storage: (d) => (held = new HeldInfoStorage(d)) });
+    held.failInfo = true;
+    const before = { info: upstream.count('v1.1.0.info'), zip: upstream.count('v1.1.0.zip') };
+    const answered = await service.info(modulePath, 'v1.1.0');
+    expect(answered.body.equals(await upstreamInfo())).toBe(true);
+    await service.settle();
+
+    expect(await storage.stat(infoKey)).toBeNull();
+    const failure = lines.find((line) => line['msg'] === 'could not store a .info already answered from upstream; nothing was kept, and the next request for it fetches it again');
+    expect(failure).toMatchObject({ level: 50, module: modulePath, version: 'v1.1.0', kind: 'info', code: 'STORAGE_FULL' });
+    expect(failure?.['reason']).toMatch(/storage is full/);
+    // The zip fetched ahead waits for the .info's store, and is not fetched when it failed.
+    expect(upstream.count('v1.1.0.zip') - before.zip).toBe(0);
+    // The .mod fetched ahead is stored as ever.
+    expect((await service.mod(modulePath, 'v1.1.0')).cache).toBe('hit');
+
+    held.failInfo = false;
+    const again = await service.info(modulePath, 'v1.1.0');
+    expect(again.cache).toBe('miss');
+    expect(again.body.equals(answered.body)).toBe(true);
+    expect(upstream.count('v1.1.0.info') - before.info).toBe(2);
+    await service.settle();
+    expect((await storage.readBytes(infoKey))?.equals(answered.body)).toBe(true);
+    const zip = await service.zip(modulePath, 'v1.1.0');
+    await zip.object.close();
+    expect(zip.hash).toMatch(/^h1:/);
   });
 });
