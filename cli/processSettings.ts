@@ -43,11 +43,12 @@ const serveNodeEnvironment: Record<string, string> = { NODE_DISABLE_COMPILE_CACH
  * `serve`'s glibc malloc settings (Linux only: other C libraries ignore or lack them).
  * MALLOC_ARENA_MAX=2: every thread that allocates (V8's and libuv's workers) would otherwise get an
  *   arena of its own, each keeping what it once held.
- * MALLOC_MMAP_THRESHOLD_=65536: each allocation of 64 KiB and more (a socket read, a chunk of a
- *   stored zip) is a mapping of its own, returned to the system when freed; in the heap, freed
- *   chunks between live ones stay in the process (S3 peaks 262/200 MiB without, 192/189 with).
+ * Not MALLOC_MMAP_THRESHOLD_=65536, which makes each socket read of 64 KiB a mapping of its own,
+ * unmapped when freed: it lowered the peaks of 64 clients (warm on disk 126 -> 104 MiB, S3 cold
+ * 178 -> 154 MiB) but made the S3 phases take 1.5-2 times as long (bench/README.md). A user who
+ * wants it sets it: a variable already set is left alone.
  */
-const serveAllocatorEnvironment: Record<string, string> = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
+const serveAllocatorEnvironment: Record<string, string> = { MALLOC_ARENA_MAX: '2' };
 
 /** What the command in argv (node, script, command, …) runs with. */
 export function processSettingsFor(argv: readonly string[], platform: NodeJS.Platform): ProcessSettings {
