@@ -14,7 +14,8 @@
 //                               [--clients 64] [--megabytes 20] [--variant serve,--v8-pool-size=1 ...]
 //
 // A variant is a comma-separated list of node flags (--…) and environment variables (NAME=value);
-// `serve` in it stands for all of serve's settings. Every variant runs `node FLAGS cli/main serve`
+// `serve` in it stands for all of serve's settings, and what follows it replaces a setting of the
+// same name (`serve,--max-opt=3`). Every variant runs `node FLAGS cli/main serve`
 // directly (not the bin, which would add the settings it lacks), with the same compile cache
 // folder. --compiled DIR runs the program as the image does (see bench/memory.ts for DIR). The
 // variants take turns round by round, each in a fresh process; the table gives medians. Standalone,
@@ -64,7 +65,11 @@ function variantsOf(candidates: string[]): Variant[] {
       if (token === 'serve') {
         variant.nodeFlags.push(...serve.nodeFlags);
         Object.assign(variant.environment, serve.environment);
-      } else if (token.startsWith('--')) variant.nodeFlags.push(token);
+      } else if (token.startsWith('--')) {
+        // A flag of serve's given again replaces it: `serve,--max-opt=3` is serve with TurboFan.
+        const name = token.split('=')[0];
+        variant.nodeFlags = [...variant.nodeFlags.filter((flag) => flag.split('=')[0] !== name), token];
+      }
       else if (/^[A-Z_][A-Z0-9_]*=/.test(token)) variant.environment[token.slice(0, token.indexOf('='))] = token.slice(token.indexOf('=') + 1);
       else throw new Error(`--variant ${candidate}: ${token} is neither a node flag (--…) nor NAME=value`);
     }
