@@ -13,6 +13,7 @@ const toolTests = [
   'test/e2e/sharedBucket.test.ts',
   'test/e2e/auditBucket.test.ts',
   'test/proxy/storage/compliance.test.ts',
+  'test/proxy/commands/cleanup.test.ts',
 ];
 
 export default defineConfig({

@@ -6,7 +6,7 @@
  * (ModuleService's onVersionStored) and its downloads as they are served.
  */
 import type { Logger } from 'pino';
-import { parseVersionKey, readDownloadTimes, type Storage } from '../storage/index.ts';
+import { readDownloadTimes, versionKeyParser, type Storage } from '../storage/index.ts';
 import type { ModuleCatalog } from './moduleCatalog.ts';
 
 /** How often the whole store is listed again: what other replicas and commands changed shows within this. */
@@ -48,21 +48,22 @@ export class CatalogUpkeep {
     const start = catalog.listingStarts();
     const started = Date.now();
     try {
-      let bytes: number | null = storage.entriesUnder ? 0 : null;
+      const parse = versionKeyParser();
+      let bytes = 0;
       const bytesByDay = new Map<number, number>();
-      const entries = storage.entriesUnder ? storage.entriesUnder('') : withoutSizes(storage.keysUnder(''));
-      for await (const { key, size, modifiedMs } of entries) {
+      for await (const batch of storage.listUnder('', { stored: true })) {
         if (this.closed) return;
-        if (bytes !== null) {
+        for (const { key, stored } of batch) {
+          const size = stored?.size ?? 0;
           bytes += size;
-          const day = Math.floor(modifiedMs / DAY_MS) * DAY_MS;
+          const day = Math.floor((stored?.modifiedMs ?? 0) / DAY_MS) * DAY_MS;
           bytesByDay.set(day, (bytesByDay.get(day) ?? 0) + size);
+          const parsed = parse(key);
+          if (parsed && (parsed.kind === 'mod' || parsed.kind === 'zip')) catalog.noteFile(parsed.module, parsed.version, parsed.kind);
         }
-        const parsed = parseVersionKey(key);
-        if (parsed && (parsed.kind === 'mod' || parsed.kind === 'zip')) catalog.noteFile(parsed.module, parsed.version, parsed.kind);
       }
       catalog.storedBytes = bytes;
-      catalog.storageGrowth = bytes === null ? [] : cumulativeByDay(bytesByDay);
+      catalog.storageGrowth = cumulativeByDay(bytesByDay);
       const { times } = await readDownloadTimes(storage);
       for (const [id, at] of times) {
         const split = id.lastIndexOf('@');
@@ -81,10 +82,6 @@ export class CatalogUpkeep {
     if (this.timer) clearInterval(this.timer);
     await this.running;
   }
-}
-
-async function* withoutSizes(keys: AsyncIterable<string>): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
-  for await (const key of keys) yield { key, size: 0, modifiedMs: 0 };
 }
 
 const DAY_MS = 86_400_000;

@@ -11,10 +11,9 @@
  * module's `@v/list`; a proxy fetches it again on the next request. A download in progress is not
  * torn: an opened object stays readable when its key is deleted.
  */
-import { compareSemver, matchPrefixPatterns, semverPrerelease } from '../protocol/index.ts';
+import { matchPrefixPatterns, semverPrerelease, sortBySemver } from '../protocol/index.ts';
 import {
   compactDownloadTimes,
-  parseVersionKey,
   provenanceKey,
   readDownloadTimes,
   type ListedKey,
@@ -23,6 +22,7 @@ import {
   writeStoredList,
   type Storage,
   type VersionFileKind,
+  versionKeyParser,
 } from '../storage/index.ts';
 import type { MirrorPruning } from '../sources/index.ts';
 import { formatBytes } from './formatBytes.ts';
@@ -58,11 +58,30 @@ export type CleanupSummary = {
   freedBytes: number;
 };
 
-/** A version found in the store: its files as listed, with sizes and times where known. */
-type Held = { module: string; version: string; files: Map<VersionFileKind, ListedKey> };
+/** A version found in the store: its files as listed, by kind, with sizes and times where known. */
+type Held = {
+  module: string;
+  version: string;
+  files: VersionFiles;
+  /** From the download journal, once the version is looked at. */
+  lastDownload: number | undefined;
+};
 
-/** A version that no rule keeps whatever its times: its files' sizes and the newest time are known. */
-type Weighed = { module: string; version: string; files: Map<VersionFileKind, number>; storedAt: number };
+/** One object shape for every version (a Map per version costs a whole-store walk its memory). */
+type VersionFiles = Record<VersionFileKind, ListedKey | undefined>;
+
+/** A version to remove: the bytes of its files, and the time of its newest. */
+type Removal = { held: Held; bytes: number; storedAt: number };
+
+/** Deletion order: the .mod first, from then on the version is no longer listed as held. */
+const FILE_KINDS = ['mod', 'info', 'zip', 'ziphash'] as const satisfies readonly VersionFileKind[];
+
+/**
+ * The file whose time is looked at first when the time stored decides: the one a version gets
+ * last (its .ziphash follows the .zip, which a build fetches after the .mod), so that its time
+ * alone keeps a version stored recently.
+ */
+const NEWEST_FIRST = ['ziphash', 'zip', 'info', 'mod'] as const satisfies readonly VersionFileKind[];
 
 export async function cleanup(storage: Storage, policy: CleanupPolicy, options: { now?: number; progress?: Progress } = {}): Promise<CleanupSummary> {
   const now = options.now ?? Date.now();
@@ -70,62 +89,87 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
   const { times, usage, keys: journal } = await readDownloadTimes(storage);
   const byModule = await heldVersions(storage, policy.modules);
 
-  // Versions kept by the newest-releases rule or a pin are kept whatever their times, so their
-  // files need no stat; the others are weighed by their times and, if removed, reported with sizes.
+  // Each rule is asked only what it needs. A version kept by the newest-releases rule, a pin or a
+  // download within keepSince needs no stat. One never downloaded is kept by any file stored
+  // within keepSince: its newest-looking file is stat'ed first, the others only when that one does
+  // not keep it. A version to be removed is reported with its files' sizes and the time stored.
   const pinnedVersions = new Set(policy.pins.filter((p) => p.includes('@')));
   const pinnedModules = policy.pins.filter((p) => !p.includes('@'));
-  const unpinned: Held[] = [];
+  const recent = (at: number) => now - at < policy.keepSinceMs;
+  const candidates: Held[] = [];
   let held = 0;
   for (const [module, versions] of byModule) {
     held += versions.length;
-    const releases = versions
-      .map((v) => v.version)
-      .filter((v) => semverPrerelease(v) === '')
-      .sort(compareSemver);
+    if (pinnedModules.length > 0 && matchPrefixPatterns(pinnedModules, module)) continue;
+    const releases = sortBySemver(
+      versions.filter((v) => semverPrerelease(v.version) === ''),
+      (v) => v.version,
+    );
     const newestReleases = new Set(policy.keepLatest > 0 ? releases.slice(-policy.keepLatest) : []);
-    const modulePinned = pinnedModules.length > 0 && matchPrefixPatterns(pinnedModules, module);
-    if (modulePinned) continue;
     for (const v of versions) {
-      if (!newestReleases.has(v.version) && !pinnedVersions.has(versionId(v.module, v.version))) unpinned.push(v);
+      if (newestReleases.has(v)) continue;
+      const id = versionId(v.module, v.version);
+      if (pinnedVersions.has(id)) continue;
+      v.lastDownload = times.get(id);
+      if (v.lastDownload === undefined || !recent(v.lastDownload)) candidates.push(v);
     }
   }
-  const remove: Array<Weighed & { lastDownload: number | undefined }> = [];
-  for (const v of await weighVersions(storage, unpinned)) {
-    if (v === null) {
-      held--; // its files went away since the listing
+  const newestLooking: ListedKey[] = [];
+  for (const v of candidates) if (v.lastDownload === undefined) newestLooking.push(firstOf(v.files, NEWEST_FIRST)!);
+  await storage.fillStored(newestLooking);
+  const rest: ListedKey[] = [];
+  const undecided = candidates.filter((v) => {
+    const first = v.lastDownload === undefined ? firstOf(v.files, NEWEST_FIRST)!.stored : undefined;
+    if (first && recent(first.modifiedMs)) return false;
+    for (const kind of FILE_KINDS) if (v.files[kind] && !v.files[kind].stored) rest.push(v.files[kind]);
+    return true;
+  });
+  await storage.fillStored(rest);
+
+  const remove: Removal[] = [];
+  for (const v of undecided) {
+    if (!v.files.mod?.stored && !v.files.zip?.stored) {
+      held--; // its .mod and .zip went away since the listing
       continue;
     }
-    const lastDownload = times.get(versionId(v.module, v.version));
-    if (now - (lastDownload ?? v.storedAt) >= policy.keepSinceMs) remove.push({ ...v, lastDownload });
+    let bytes = 0;
+    let storedAt = 0;
+    for (const kind of FILE_KINDS) {
+      const stored = v.files[kind]?.stored;
+      if (!stored) continue;
+      bytes += stored.size;
+      storedAt = Math.max(storedAt, stored.modifiedMs);
+    }
+    if (!recent(v.lastDownload ?? storedAt)) remove.push({ held: v, bytes, storedAt });
   }
 
   progress?.total(remove.length);
-  const removed: RemovedVersion[] = [];
   const touched = new Set<string>();
-  await forEachConcurrently(remove, 8, async (v) => {
-    if (!policy.dryRun) {
-      // The .mod goes first: from then on the version is no longer listed as held.
-      for (const kind of ['mod', 'info', 'zip', 'ziphash'] as const) {
-        if (v.files.has(kind)) await storage.delete(versionKey(v.module, v.version, kind));
+  if (!policy.dryRun) {
+    await forEachConcurrently(remove, 8, async ({ held: v }) => {
+      for (const kind of FILE_KINDS) {
+        if (v.files[kind]?.stored) await storage.delete(versionKey(v.module, v.version, kind));
       }
       await storage.delete(provenanceKey(v.module, v.version));
       touched.add(v.module);
-    }
-    const bytes = [...v.files.values()].reduce((a, b) => a + b, 0);
-    removed.push({
+      progress?.step(`${v.module}@${v.version}`);
+    });
+  }
+  const removed = remove.map(({ held: v, bytes, storedAt }): RemovedVersion => {
+    if (policy.dryRun) progress?.step();
+    return {
       module: v.module,
       version: v.version,
       bytes,
       lastDownload: v.lastDownload === undefined ? null : new Date(v.lastDownload).toISOString(),
-      stored: new Date(v.storedAt).toISOString(),
-    });
-    progress?.step(`${v.module}@${v.version}`);
+      stored: new Date(storedAt).toISOString(),
+    };
   });
 
   if (!policy.dryRun) {
     for (const module of touched) await writeStoredList(storage, module);
     // Merge the journal; times of removed versions are dropped with them.
-    for (const v of remove) times.delete(versionId(v.module, v.version));
+    for (const { held: v } of remove) times.delete(versionId(v.module, v.version));
     if (journal.length > 1 || remove.length > 0) await compactDownloadTimes(storage, times, journal, now, usage);
   }
 
@@ -139,6 +183,11 @@ export async function cleanup(storage: Storage, policy: CleanupPolicy, options: 
   };
   if (!policy.dryRun) await storage.put(LAST_CLEANUP_KEY, Buffer.from(JSON.stringify(lastCleanupRecord(summary, policy, new Date()))));
   return summary;
+}
+
+function firstOf(files: VersionFiles, kinds: readonly VersionFileKind[]): ListedKey | undefined {
+  for (const kind of kinds) if (files[kind]) return files[kind];
+  return undefined;
 }
 
 /** Where a cleanup that removed for real leaves its report, for the health view of every replica. */
@@ -169,15 +218,17 @@ function sortByModuleAndVersion(removed: RemovedVersion[]): RemovedVersion[] {
     else byModule.set(r.module, [r]);
   }
   const modules = [...byModule.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  return modules.flatMap((module) => byModule.get(module)!.sort((a, b) => compareSemver(a.version, b.version)));
+  return modules.flatMap((module) => sortBySemver(byModule.get(module)!, (r) => r.version));
 }
 
 /**
  * Every version with a stored .mod or .zip, by module, from one walk of the store: a key is
- * parsed once per version (its first file), and modules outside `modules` are dropped by their
- * escaped path, matched once.
+ * parsed once per version (its first file), each module path once, and modules outside
+ * `modules` are dropped by their path, matched once.
  */
 async function heldVersions(storage: Storage, modules: string[]): Promise<Map<string, Held[]>> {
+  const parse = versionKeyParser();
+  const wanted = new Map<string, boolean>();
   const versions = new Map<string, Held | null>();
   for await (const batch of storage.listUnder('')) {
     for (const listed of batch) {
@@ -188,17 +239,21 @@ async function heldVersions(storage: Storage, modules: string[]): Promise<Map<st
       const base = key.slice(0, dot);
       let version = versions.get(base);
       if (version === undefined) {
-        const parsed = parseVersionKey(key);
-        version = parsed && (modules.length === 0 || matchPrefixPatterns(modules, parsed.module)) ? { module: parsed.module, version: parsed.version, files: new Map() } : null;
+        const parsed = parse(key);
+        if (parsed && modules.length > 0 && !wanted.has(parsed.module)) wanted.set(parsed.module, matchPrefixPatterns(modules, parsed.module));
+        version =
+          parsed && (modules.length === 0 || wanted.get(parsed.module))
+            ? { module: parsed.module, version: parsed.version, files: { info: undefined, mod: undefined, zip: undefined, ziphash: undefined }, lastDownload: undefined }
+            : null;
         versions.set(base, version);
       }
-      version?.files.set(kind as VersionFileKind, listed);
+      if (version) version.files[kind as VersionFileKind] = listed;
     }
   }
   const byModule = new Map<string, Held[]>();
   for (const version of versions.values()) {
     // A version is held when its .mod or .zip is; a lone .info (a resolved query) goes with nothing.
-    if (!version || (!version.files.has('mod') && !version.files.has('zip'))) continue;
+    if (!version || (!version.files.mod && !version.files.zip)) continue;
     const list = byModule.get(version.module);
     if (list) list.push(version);
     else byModule.set(version.module, [version]);
@@ -206,28 +261,7 @@ async function heldVersions(storage: Storage, modules: string[]): Promise<Map<st
   return byModule;
 }
 
-const VERSION_FILE_KINDS = new Set<string>(['info', 'mod', 'zip', 'ziphash']);
-
-/**
- * Each version's file sizes and newest time: from the listing where it gave them, otherwise one
- * stat per file, many at once. null for a version whose .mod and .zip both went away meanwhile.
- */
-async function weighVersions(storage: Storage, versions: Held[]): Promise<Array<Weighed | null>> {
-  const toStat = versions.flatMap((v) => [...v.files.values()].filter((listed) => listed.stored === undefined));
-  await forEachConcurrently(toStat, 64, async (listed) => {
-    const stored = await storage.stat(listed.key);
-    if (stored) listed.stored = stored;
-  });
-  return versions.map((v) => {
-    const weighed: Weighed = { module: v.module, version: v.version, files: new Map(), storedAt: 0 };
-    for (const [kind, listed] of v.files) {
-      if (!listed.stored) continue;
-      weighed.files.set(kind, listed.stored.size);
-      weighed.storedAt = Math.max(weighed.storedAt, listed.stored.modified.getTime());
-    }
-    return weighed.files.has('mod') || weighed.files.has('zip') ? weighed : null;
-  });
-}
+const VERSION_FILE_KINDS = new Set<string>(FILE_KINDS);
 
 /**
  * What a finished cleanup reports to Kubernetes as its termination message, one compact JSON

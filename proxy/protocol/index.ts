@@ -29,6 +29,7 @@ export {
   semverMajor,
   semverMajorMinor,
   semverPrerelease,
+  sortBySemver,
   sortVersions,
 } from './semver.ts';
 export {

@@ -150,8 +150,10 @@ function comparePrerelease(a: string, b: string): number {
  * each other and lower than any valid one; build metadata does not count.
  */
 export function compareSemver(a: string, b: string): number {
-  const pa = parseSemver(a);
-  const pb = parseSemver(b);
+  return compareParsed(parseSemver(a), parseSemver(b));
+}
+
+function compareParsed(pa: ParsedSemver | null, pb: ParsedSemver | null): number {
   if (!pa || !pb) return pa ? 1 : pb ? -1 : 0;
   return (
     compareDecimal(pa.major, pb.major) ||
@@ -159,6 +161,18 @@ export function compareSemver(a: string, b: string): number {
     compareDecimal(pa.patch, pb.patch) ||
     comparePrerelease(pa.prerelease, pb.prerelease)
   );
+}
+
+/**
+ * Sorts items in place by the precedence of their versions, as `sort` with {@link compareSemver}
+ * would (items of equal precedence keep their order), parsing each version once instead of at
+ * every comparison.
+ */
+export function sortBySemver<T>(items: T[], versionOf: (item: T) => string): T[] {
+  const parsed = items.map((item) => ({ item, semver: parseSemver(versionOf(item)) }));
+  parsed.sort((a, b) => compareParsed(a.semver, b.semver));
+  for (let i = 0; i < items.length; i++) items[i] = parsed[i]!.item;
+  return items;
 }
 
 /** The one of a and b with the higher precedence (a when they are equal); neither is rewritten. */

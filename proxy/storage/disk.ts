@@ -21,7 +21,7 @@
  * removed at the next start (staging.ts). A write that fails (a full disk)
  * is a storage failure (507/503), and leaves nothing staged.
  */
-import { constants, readdir, stat, type Dirent, type Stats } from 'node:fs';
+import { constants, readdirSync, stat, statSync, type Dirent, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { storageWriteFailure } from '../errors.ts';
@@ -29,8 +29,10 @@ import { StagingArea } from './staging.ts';
 import { checkStorageKey, type ListedKey, type OpenedObject, type Storage, type StoredObject } from './storage.ts';
 
 const STAGING = '.staging';
-/** Folders a walk of the store reads at once. */
-const READDIRS_AT_ONCE = 16;
+/** How long a walk of the store reads folders or stats files without letting the event loop turn. */
+const TURN_MS = 2;
+/** An empty, "." or ".." element, an absolute path, a backslash or a NUL: what no listed key holds. */
+const LEAVES_FOLDER = /(^|\/)\.{0,2}(\/|$)|\\|\0/;
 
 export class DiskStorage implements Storage {
   readonly root: string;
@@ -65,6 +67,16 @@ export class DiskStorage implements Storage {
     const file = path.sep === '/' ? `${this.root}/${key}` : path.join(this.root, ...key.split('/'));
     if (!file.startsWith(this.root + path.sep)) throw new Error(`refusing storage key ${JSON.stringify(key)}: outside the store`);
     return file;
+  }
+
+  /**
+   * The file of a key as a walk of the store lists it: any name the folder holds (a file the store
+   * did not write, a marker or an editor's backup, is no storage key, yet uses bytes all the
+   * same), but never a path that leads out of the store.
+   */
+  private listedFile(key: string): string {
+    if (LEAVES_FOLDER.test(key)) throw new Error(`refusing listed key ${JSON.stringify(key)}: not a path inside the store`);
+    return path.sep === '/' ? `${this.root}/${key}` : path.join(this.root, ...key.split('/'));
   }
 
   async stat(key: string): Promise<StoredObject | null> {
@@ -163,61 +175,58 @@ export class DiskStorage implements Storage {
   }
 
   /**
-   * One batch per folder, READDIRS_AT_ONCE folders read at a time (the thread pool runs them in
-   * parallel). A folder listing has no sizes or times, so `stored` is left out: a walk that needs
-   * them for only some keys stats only those.
+   * One batch per folder, by readdirSync, letting the event loop turn every TURN_MS (a serving
+   * proxy goes on answering meanwhile). A folder listing has no sizes or times: without
+   * `stored` they are left out (a walk that needs them for only some keys fills in only those),
+   * with it each batch is filled in.
    */
-  async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
+  async *listUnder(prefix: string, options: { stored?: boolean } = {}): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const folders: Array<{ path: string; key: string }> = [{ path: prefix === '' ? this.root : this.file(prefix.slice(0, -1)), key: prefix }];
-    const ready: ListedKey[][] = [];
-    let reading = 0;
-    let failure: unknown;
-    let wake: (() => void) | undefined;
-    const readFolder = async (folder: { path: string; key: string }): Promise<void> => {
+    let turned = performance.now();
+    for (let folder = folders.pop(); folder !== undefined; folder = folders.pop()) {
+      if (performance.now() - turned > TURN_MS) {
+        await nextTurn();
+        turned = performance.now();
+      }
+      let entries: Dirent[];
       try {
-        const entries = await readFolderEntries(folder.path);
-        const batch: ListedKey[] = [];
-        for (const entry of entries) {
-          if (folder.key === '' && entry.name === STAGING) continue;
-          if (entry.isDirectory()) folders.push({ path: path.join(folder.path, entry.name), key: `${folder.key}${entry.name}/` });
-          else if (entry.isFile()) batch.push({ key: folder.key + entry.name });
-        }
-        if (batch.length > 0) ready.push(batch);
+        entries = readdirSync(folder.path, { withFileTypes: true });
       } catch (err) {
-        if (!isMissing(err)) failure ??= err;
-      } finally {
-        reading--;
-        wake?.();
+        if (isMissing(err)) continue; // removed since its parent was read
+        throw err;
       }
-    };
-    for (;;) {
-      while (failure === undefined && reading < READDIRS_AT_ONCE && folders.length > 0) {
-        reading++;
-        void readFolder(folders.pop()!);
+      let batch: ListedKey[] = [];
+      for (const entry of entries) {
+        if (folder.key === '' && entry.name === STAGING) continue;
+        if (entry.isDirectory()) folders.push({ path: `${folder.path}${path.sep}${entry.name}`, key: `${folder.key}${entry.name}/` });
+        else if (entry.isFile()) batch.push({ key: folder.key + entry.name });
       }
-      if (failure !== undefined) {
-        // Let the reads under way finish before giving up, so none outlives the walk.
-        while (reading > 0) await new Promise<void>((resolve) => (wake = resolve));
-        throw failure;
+      if (options.stored) {
+        await this.fillStored(batch);
+        // A file gone since its folder was read is no key any more.
+        batch = batch.filter((listed) => listed.stored !== undefined);
       }
-      if (ready.length > 0) {
-        yield* ready.splice(0);
-        continue;
-      }
-      if (reading === 0 && folders.length === 0) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
+      if (batch.length > 0) yield batch;
     }
   }
 
-  /** Sizes by one stat per file: for the background listing only. */
-  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
-    for await (const key of this.keysUnder(prefix)) {
-      // The walk found the file under the root, so its path is joined as it is: a file the store
-      // did not write (a marker, an editor's backup) is no storage key, yet uses bytes all the same.
-      const info = await fs.stat(path.join(this.root, ...key.split('/'))).catch(() => null);
-      if (info) yield { key, size: info.size, modifiedMs: info.mtimeMs };
+  /**
+   * By statSync, letting the event loop turn every TURN_MS: for a burst of stats the thread
+   * pool's round trip costs more CPU than the stat itself (bench/README.md, cleanup), and a serving
+   * proxy (the catalog's listing, the web page's cleanup dry run) goes on answering between them.
+   */
+  async fillStored(listed: ListedKey[]): Promise<void> {
+    let turned = performance.now();
+    for (const entry of listed) {
+      if (entry.stored) continue;
+      if (performance.now() - turned > TURN_MS) {
+        await nextTurn();
+        turned = performance.now();
+      }
+      const info = statFileSync(this.listedFile(entry.key));
+      // Rounded as Node rounds a Stats' mtime; the Date itself is not made (it costs more than the stat).
+      if (info?.isFile()) entry.stored = { size: info.size, modifiedMs: Math.round(info.mtimeMs) };
     }
   }
 
@@ -249,15 +258,26 @@ export class DiskStorage implements Storage {
   }
 }
 
-// stat and readdir through callbacks: a whole-store walk makes hundreds of thousands of them, and
-// the promise API costs about three times as much per call (bench/README.md, cleanup).
+// A whole-store walk makes hundreds of thousands of stats and tens of thousands of folder reads:
+// the synchronous calls cost the least CPU per call, and the walk is no faster on the thread pool
+// (bench/README.md, cleanup). A single stat goes through a callback, cheaper than the promise API.
 
 function statFile(file: string): Promise<Stats> {
   return new Promise((resolve, reject) => stat(file, (err, info) => (err ? reject(err) : resolve(info))));
 }
 
-function readFolderEntries(folder: string): Promise<Dirent[]> {
-  return new Promise((resolve, reject) => readdir(folder, { withFileTypes: true }, (err, entries) => (err ? reject(err) : resolve(entries))));
+/** null when the file is missing. */
+function statFileSync(file: string): Stats | null {
+  try {
+    return statSync(file, { throwIfNoEntry: false }) ?? null;
+  } catch (err) {
+    if (isMissing(err)) return null;
+    throw err;
+  }
+}
+
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** fsync of a file's content. */

@@ -4,7 +4,7 @@ import type { Storage } from './storage.ts';
 export type { ByteRange, ListedKey, OpenedObject, Storage, StoredObject } from './storage.ts';
 export { checkStorageKey } from './storage.ts';
 export { DiskStorage } from './disk.ts';
-export { listKey, parseVersionKey, provenanceKey, storedVersions, versionKey, writeStoredList, type VersionFileKind } from './layout.ts';
+export { listKey, parseVersionKey, provenanceKey, storedVersions, versionKey, versionKeyParser, writeStoredList, type ParsedVersionKey, type VersionFileKind } from './layout.ts';
 export type { S3StorageOptions } from './s3.ts';
 
 /** S3 storage, loaded when asked for: the AWS SDK costs start-up time and memory that a disk store does not need. */

@@ -26,14 +26,50 @@ export function listKey(modulePath: string): string {
   return `${escapePath(modulePath)}/@v/list`;
 }
 
+export type ParsedVersionKey = { module: string; version: string; kind: VersionFileKind };
+
+const VERSION_FILE_KINDS = new Set<string>(['info', 'mod', 'zip', 'ziphash']);
+
 /** The module version and file a key names; null for any other key. */
-export function parseVersionKey(key: string): { module: string; version: string; kind: VersionFileKind } | null {
-  const match = /^(.+)\/@v\/([^/]+)\.(info|mod|zip|ziphash)$/.exec(key);
-  if (!match) return null;
+export function parseVersionKey(key: string): ParsedVersionKey | null {
+  return parseVersionKeyWith(key, unescapeModulePath);
+}
+
+/**
+ * parseVersionKey for the keys of a walk of the store: each module's path is unescaped and checked
+ * once (the parser remembers it), not once for every file of every version.
+ */
+export function versionKeyParser(): (key: string) => ParsedVersionKey | null {
+  const modules = new Map<string, string | null>();
+  const moduleOf = (escaped: string): string | null => {
+    let module = modules.get(escaped);
+    if (module === undefined) modules.set(escaped, (module = unescapeModulePath(escaped)));
+    return module;
+  };
+  return (key) => parseVersionKeyWith(key, moduleOf);
+}
+
+/** "<escaped module path>/@v/<escaped version>.<kind>", the version canonical. */
+function parseVersionKeyWith(key: string, moduleOf: (escaped: string) => string | null): ParsedVersionKey | null {
+  const slash = key.lastIndexOf('/');
+  const dot = key.lastIndexOf('.');
+  if (slash < 4 || dot <= slash + 1 || !key.startsWith('/@v', slash - 3)) return null;
+  const kind = key.slice(dot + 1);
+  if (!VERSION_FILE_KINDS.has(kind)) return null;
+  let version: string;
   try {
-    const version = unescapeVersion(match[2]!);
-    if (!isCanonicalVersion(version)) return null;
-    return { module: unescapePath(match[1]!), version, kind: match[3] as VersionFileKind };
+    version = unescapeVersion(key.slice(slash + 1, dot));
+  } catch {
+    return null;
+  }
+  if (!isCanonicalVersion(version)) return null;
+  const module = moduleOf(key.slice(0, slash - 3));
+  return module === null ? null : { module, version, kind: kind as VersionFileKind };
+}
+
+function unescapeModulePath(escaped: string): string | null {
+  try {
+    return unescapePath(escaped);
   } catch {
     return null;
   }

@@ -66,6 +66,8 @@ const PARTS_IN_FLIGHT = 4;
 const CONFLICT_RETRIES = 3;
 /** Multipart uploads older than this are leftovers of a crash or a killed writer. */
 const STALE_UPLOAD_MS = 60 * 60 * 1000;
+/** HEAD requests fillStored makes at once (only for objects a listing gave no size). */
+const HEADS_AT_ONCE = 16;
 /** How often one read is taken up again after its connection broke. */
 const READ_RESUMES = 3;
 /** Concurrent connections to S3: every client streaming a zip holds one. */
@@ -358,13 +360,11 @@ export class S3Storage implements Storage {
     for await (const batch of this.listUnder(prefix)) for (const { key } of batch) yield key;
   }
 
-  /** The listing carries each object's size. */
-  async *entriesUnder(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }> {
-    for await (const batch of this.listUnder(prefix)) for (const { key, stored } of batch) yield { key, size: stored?.size ?? 0, modifiedMs: stored?.modified.getTime() ?? 0 };
-  }
-
-  /** One batch per page of the listing, which gives each object's size and time: no HEAD per key. */
-  async *listUnder(prefix: string): AsyncIterable<ListedKey[]> {
+  /**
+   * One batch per page of the listing, which gives each object's size and time: no HEAD per key,
+   * `stored` or not.
+   */
+  async *listUnder(prefix: string, options: { stored?: boolean } = {}): AsyncIterable<ListedKey[]> {
     if (prefix !== '' && !prefix.endsWith('/')) throw new Error(`storage keysUnder prefix must end in "/": ${prefix}`);
     const root = this.prefix;
     const objectPrefix = prefix === '' ? root : `${this.objectKey(prefix.slice(0, -1))}/`;
@@ -383,11 +383,26 @@ export class S3Storage implements Storage {
         const key = object.Key?.slice(root.length);
         // Keys of the layout only: not this store's own working objects.
         if (!key || key.split('/').some((element) => element.startsWith('.'))) continue;
-        batch.push(object.Size !== undefined && object.LastModified ? { key, stored: { size: object.Size, modified: object.LastModified } } : { key });
+        batch.push(object.Size !== undefined && object.LastModified ? { key, stored: { size: object.Size, modifiedMs: object.LastModified.getTime() } } : { key });
       }
-      if (batch.length > 0) yield batch;
+      if (options.stored) await this.fillStored(batch);
+      const listed = options.stored ? batch.filter((l) => l.stored !== undefined) : batch;
+      if (listed.length > 0) yield listed;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
+  }
+
+  /** A listing gives every size and time; what lacks them is asked by HEAD, HEADS_AT_ONCE at a time. */
+  async fillStored(listed: ListedKey[]): Promise<void> {
+    const missing = listed.filter((l) => l.stored === undefined);
+    for (let start = 0; start < missing.length; start += HEADS_AT_ONCE) {
+      await Promise.all(
+        missing.slice(start, start + HEADS_AT_ONCE).map(async (entry) => {
+          const stored = await this.stat(entry.key);
+          if (stored) entry.stored = { size: stored.size, modifiedMs: stored.modified.getTime() };
+        }),
+      );
+    }
   }
 
   async delete(key: string): Promise<void> {

@@ -17,11 +17,11 @@ export type StoredObject = {
 };
 
 /**
- * A key found by a walk of the store, with its size and time when the listing itself gives them
- * (an S3 listing does; a folder listing does not, and `stored` is then left out: stat() the keys
- * that need it).
+ * A key found by a walk of the store, with its size and time (ms since 1970, whole) when the
+ * listing itself gives them (an S3 listing does; a folder listing does not, and `stored` is then
+ * left out: fillStored() the keys that need it).
  */
-export type ListedKey = { key: string; stored?: StoredObject };
+export type ListedKey = { key: string; stored?: { size: number; modifiedMs: number } };
 
 /** Byte offsets of a part of an object, both included (as in an HTTP Range header). */
 export type ByteRange = { start: number; end: number };
@@ -91,16 +91,17 @@ export interface Storage {
 
   /**
    * The keys of keysUnder, a batch at a time (a folder, a page of a listing), each with what the
-   * listing says of its object. Folders may be read several at a time. For whole-store work.
+   * listing says of its object. With `stored`, every key comes with its size and time (an S3
+   * listing gives them anyway; a disk stats each file it lists). Folders may be read several at
+   * a time. For whole-store work.
    */
-  listUnder(prefix: string): AsyncIterable<ListedKey[]>;
+  listUnder(prefix: string, options?: { stored?: boolean }): AsyncIterable<ListedKey[]>;
 
   /**
-   * Every key under a prefix with its size and when it was written, like keysUnder (for the
-   * catalog's background listing, which adds up what the store uses and since when), where the
-   * store has them at hand.
+   * Sets `stored` on each listed key that lacks it; a key gone since it was listed is left
+   * without. For whole-store work on many keys at once: cheaper per key than stat().
    */
-  entriesUnder?(prefix: string): AsyncIterable<{ key: string; size: number; modifiedMs: number }>;
+  fillStored(listed: ListedKey[]): Promise<void>;
 
   /** The bytes still free where the store writes, where the store can tell (a disk); null otherwise. */
   freeBytes?(): Promise<number | null>;

@@ -10,6 +10,7 @@ import {
   semverMajor,
   semverMajorMinor,
   semverPrerelease,
+  sortBySemver,
   sortVersions,
 } from '../../../proxy/protocol/index.ts';
 
@@ -207,3 +208,18 @@ function hash(s: string, seed: number): number {
   for (const ch of s) h = (h * 31 + (ch.codePointAt(0) ?? 0)) % 1_000_003;
   return h;
 }
+
+describe('sortBySemver', () => {
+  it('orders items as a sort by compareSemver does, ties in their order, parsing each version once', () => {
+    const versions = ordered.map(([v]) => v);
+    for (let seed = 1; seed <= 20; seed++) {
+      const items = [...versions].sort((a, b) => hash(a, seed) - hash(b, seed)).map((version, at) => ({ version, at }));
+      const expected = [...items].sort((a, b) => compareSemver(a.version, b.version));
+      let parses = 0;
+      const sorted = sortBySemver(items, (item) => (parses++, item.version));
+      expect(sorted).toBe(items);
+      expect(sorted).toEqual(expected);
+      expect(parses).toBe(items.length);
+    }
+  });
+});

@@ -276,14 +276,39 @@ describe.each(stores)('$name storage', (under) => {
         const stat = await storage.stat(key);
         expect(stored.size).toBe(stat!.size);
         // A listing's time may be finer than a HEAD's (whole seconds), never a second apart.
-        expect(Math.abs(stored.modified.getTime() - stat!.modified.getTime())).toBeLessThan(1000);
+        expect(Math.abs(stored.modifiedMs - stat!.modified.getTime())).toBeLessThan(1000);
       }
+      // With `stored`, every key comes with them.
+      const withStored: ListedKey[] = [];
+      for await (const batch of storage.listUnder('', { stored: true })) withStored.push(...batch);
+      expect(withStored.map((l) => l.key).sort()).toEqual([...keys].sort());
+      for (const { key, stored } of withStored) expect(stored?.size, key).toBe((await storage.stat(key))!.size);
       const inM1: string[] = [];
       for await (const batch of storage.listUnder('example.com/m1/')) inM1.push(...batch.map((l) => l.key));
       expect(inM1.sort()).toEqual(keys.filter((k) => k.startsWith('example.com/m1/')).sort());
       await expect(async () => {
         for await (const _ of storage.listUnder('example.com/m1')) break;
       }).rejects.toThrow(/must end in "\/"/);
+    }));
+
+  it('fillStored gives listed keys their sizes and times as stat does, and leaves a key gone since without', () =>
+    withStore(async (storage) => {
+      const keys = Array.from({ length: 300 }, (_, i) => `example.com/m/@v/v1.0.${i}.mod`);
+      await inBatches(keys, 16, (key) => storage.put(key, Buffer.from(`module example.com/m ${'x'.repeat(keys.indexOf(key))}\n`)));
+      const gone = keys[7]!;
+      const listed: ListedKey[] = [...keys.map((key) => ({ key })), { key: 'example.com/m/@v/v9.9.9.mod' }];
+      await storage.delete(gone);
+      await storage.fillStored(listed);
+      for (const { key, stored } of listed) {
+        const stat = await storage.stat(key);
+        if (stat === null) {
+          expect(stored, key).toBeUndefined();
+          continue;
+        }
+        expect(stored?.size, key).toBe(stat.size);
+        expect(Math.abs(stored!.modifiedMs - stat.modified.getTime()), key).toBeLessThan(1000);
+      }
+      expect(listed.filter((l) => l.stored === undefined).map((l) => l.key)).toEqual([gone, 'example.com/m/@v/v9.9.9.mod']);
     }));
 
   it('list gives every name of a folder with more than a thousand (S3 answers in pages)', () =>
