@@ -45,7 +45,9 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 
 # Not settings: where the settings file is; git's home and Node's compile cache go to /tmp, which
-# stays writable.
+# stays writable. The node flags and allocator variables of each command are not set here:
+# bin/gomodproxy.js gives each command its own (cli/processSettings.ts; serve, for one, runs
+# without the compile cache).
 ENV NODE_ENV=production \
     GOMODPROXY_CONFIG=/etc/gomodproxy/config.yaml \
     NODE_COMPILE_CACHE=/tmp/node-compile-cache \

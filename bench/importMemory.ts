@@ -1,7 +1,8 @@
 // Where an idle proxy's memory goes, module by module: RSS of a fresh node process after importing
-// a growing list of modules (each step adds one to the ones before), with the flags of
-// bin/gomodproxy.js, after a full garbage collection. The step from one row to the next is what
-// that module adds to a process that already holds the rest.
+// a growing list of modules (each step adds one to the ones before), with the node flags and
+// allocator settings `serve` runs with (cli/processSettings.ts), after a full garbage collection.
+// The step from one row to the next is what that module adds to a process that already holds the
+// rest.
 //
 //   node bench/importMemory.ts [--rounds 3] [--compiled DIR]
 //
@@ -15,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { productionCommand } from '../test/e2e/harness.ts';
+import { processSettingsFor } from '../cli/processSettings.ts';
 import { median } from './results.ts';
 
 const here = new URL('.', import.meta.url);
@@ -47,14 +48,17 @@ type Rss = { rss: number; anon: number; file: number; heap: number };
  * the libraries mapped into the process, shared with other processes), and the V8 heap in use.
  */
 function rssAfterImports(specifiers: string[]): Rss {
-  const { args } = productionCommand();
-  const flags = args.slice(0, -1); // the bin's node flags, without the bin itself
+  const { nodeFlags, environment } = processSettingsFor(['node', 'gomodproxy', 'serve'], process.platform);
   const program = `${specifiers.map((s) => `await import(${JSON.stringify(s)});`).join('')}
     globalThis.gc(); await new Promise((r) => setTimeout(r, 200)); globalThis.gc();
     const status = (await import('node:fs')).readFileSync('/proc/self/status', 'utf8');
     const kib = (field) => Number(new RegExp(field + ':\\\\s+(\\\\d+)').exec(status)[1]) * 1024;
     console.log(JSON.stringify({ rss: kib('VmRSS'), anon: kib('RssAnon'), file: kib('RssFile'), heap: process.memoryUsage().heapUsed }));`;
-  const run = spawnSync(process.execPath, [...flags, '--expose-gc', '--input-type=module', '-e', program], { cwd: new URL('..', here), encoding: 'utf8' });
+  const run = spawnSync(process.execPath, [...nodeFlags, '--expose-gc', '--input-type=module', '-e', program], {
+    cwd: new URL('..', here),
+    env: { ...environment, ...process.env },
+    encoding: 'utf8',
+  });
   if (run.status !== 0) throw new Error(`importing ${specifiers.at(-1)} failed: ${run.stderr}`);
   const bytes = JSON.parse(run.stdout.trim()) as Rss;
   return { rss: bytes.rss / 2 ** 20, anon: bytes.anon / 2 ** 20, file: bytes.file / 2 ** 20, heap: bytes.heap / 2 ** 20 };

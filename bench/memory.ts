@@ -108,7 +108,7 @@ function traceMetrics(metricsUrl: string): { stop(): Promise<TracedMemory> } {
 }
 
 /** Runs work while sampling the memory of the process and its children; the peak is the process's VmHWM, reset before the work starts. */
-async function measurePeak(pid: number, work: () => Promise<void>, metricsUrl?: string): Promise<PhasePeak> {
+export async function measurePeak(pid: number, work: () => Promise<void>, metricsUrl?: string): Promise<PhasePeak> {
   const tracer = metricsUrl === undefined ? undefined : traceMetrics(metricsUrl);
   const resettable = resetPeakRss(pid);
   let sampledMaxRss = 0;
@@ -146,7 +146,7 @@ async function measurePeak(pid: number, work: () => Promise<void>, metricsUrl?: 
 }
 
 /** clients GETs of url at once; each body is hashed as it streams and compared with want. */
-async function downloadAll(url: string, clients: number, want: string): Promise<void> {
+export async function downloadAll(url: string, clients: number, want: string): Promise<void> {
   const target = new URL(url);
   const pool = new Pool(target.origin, { connections: clients, headersTimeout: PHASE_TIMEOUT_MS, bodyTimeout: PHASE_TIMEOUT_MS });
   try {
@@ -167,7 +167,7 @@ async function downloadAll(url: string, clients: number, want: string): Promise<
   }
 }
 
-function fileSha256(file: string): Promise<string> {
+export function fileSha256(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
     createReadStream(file)

@@ -75,10 +75,9 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
   });
 }
 
-/** The production command's node flags and bin; `program` replaces the bin. */
+/** The production command's bin, or `program` instead (which gives itself the same node flags). */
 function productionArgs(program: string | undefined): string[] {
-  const { args } = productionCommand();
-  return program === undefined ? args : [...args.slice(0, -1), program];
+  return program === undefined ? productionCommand().args : [program];
 }
 
 /**

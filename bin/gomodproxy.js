@@ -1,15 +1,27 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env node
 // The installed command. A checkout runs the TypeScript sources by Node's type stripping
 // (Node >= 24); the image ships them compiled to JavaScript beside this folder (cli/main.js), which
 // spares each process the type stripper's memory. The compile cache keeps compiled modules
 // between starts.
 //
-// --max-semi-space-size=1 (MiB): a young generation this small is collected often, which frees
-// the buffers of streamed downloads soon after use; with the default, 64 clients fetching a
-// 50 MiB zip took the process from ~110 to ~200 MiB, with it to ~120 MiB (bench/memory.ts).
+// Each command runs with the node flags and C allocator settings of cli/processSettings.ts. They
+// must be in place when node starts, so when one is missing this process executes node again
+// with it, once: execve keeps the PID, standard input, output and error. Where execve is not
+// available (Windows), the command runs with node's defaults.
 import { existsSync } from 'node:fs';
 import module from 'node:module';
 
 module.enableCompileCache?.();
-const compiled = new URL('../cli/main.js', import.meta.url);
-await import(existsSync(compiled) ? compiled.href : '../cli/main.ts');
+const compiled = existsSync(new URL('../cli/main.js', import.meta.url));
+const cliModule = (name) => new URL(`../cli/${name}.${compiled ? 'js' : 'ts'}`, import.meta.url).href;
+
+const { processSettingsFor, reexecution } = await import(cliModule('processSettings'));
+const again = reexecution(processSettingsFor(process.argv, process.platform), process);
+if (again !== null && typeof process.execve === 'function' && process.platform !== 'win32') {
+  try {
+    process.execve(process.execPath, again.args, again.env);
+  } catch {
+    // execve refused (say, a seccomp policy): run as we are, with node's defaults.
+  }
+}
+await import(cliModule('main'));

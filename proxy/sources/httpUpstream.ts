@@ -19,7 +19,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
 import { peerReason, proxyError, isProxyError, type ProxyError } from '../errors.ts';
-import { loadHttpClient } from '../httpClient.ts';
+import { createAgent, loadHttpClient } from '../httpClient.ts';
 import { moduleRequestPath, type ModuleRequest } from '../protocol/index.ts';
 import { readSecret } from '../secrets.ts';
 import { MAX_SMALL_FILE, MAX_ZIP_FILE, type ProxySource, type RawAnswer } from './source.ts';
@@ -52,13 +52,7 @@ export class HttpUpstream implements ProxySource {
   }
 
   private agent(): Promise<Dispatcher> {
-    return (this.dispatcher ??= loadHttpClient().then(({ Agent, interceptors }) =>
-      new Agent({
-        connectTimeout: this.timeoutMs,
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-      }).compose(interceptors.redirect({ maxRedirections: 5 })),
-    ));
+    return (this.dispatcher ??= createAgent(this.timeoutMs));
   }
 
   async fetchBytes(request: ModuleRequest): Promise<Buffer> {

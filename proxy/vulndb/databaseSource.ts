@@ -7,7 +7,8 @@
  */
 import { gunzip } from 'node:zlib';
 import { promisify } from 'node:util';
-import { Agent, interceptors, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
+import { createAgent, loadHttpClient } from '../httpClient.ts';
 import { VulnDatabaseError } from './snapshot.ts';
 
 const gunzipAsync = promisify(gunzip);
@@ -24,15 +25,18 @@ export type DatabaseSourceOptions = {
 
 export class DatabaseSource {
   readonly url: string;
-  private readonly dispatcher: Dispatcher;
+  private readonly timeoutMs: number;
+  /** Made at the first fetch, which loads the HTTP client (proxy/httpClient.ts). */
+  private dispatcher: Promise<Dispatcher> | undefined;
+  private closed = false;
 
   constructor(options: DatabaseSourceOptions) {
     this.url = options.url.replace(/\/+$/, '');
-    this.dispatcher = new Agent({
-      connectTimeout: options.timeoutMs,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    }).compose(interceptors.redirect({ maxRedirections: 5 }));
+    this.timeoutMs = options.timeoutMs;
+  }
+
+  private agent(): Promise<Dispatcher> {
+    return (this.dispatcher ??= createAgent(this.timeoutMs));
   }
 
   /** The unpacked bytes of `file` (a path in the layout, e.g. "index/db.json"). */
@@ -40,7 +44,10 @@ export class DatabaseSource {
     const location = `${this.url}/${file}.gz`;
     let packed: Buffer;
     try {
-      const response = await request(location, { dispatcher: this.dispatcher, headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
+      const [{ request }, dispatcher] = await Promise.all([loadHttpClient(), this.agent()]);
+      // Closed before its connections were made, or while the client loaded.
+      if (this.closed) throw new Error('the mirror is stopped');
+      const response = await request(location, { dispatcher, headers: { 'user-agent': 'gomodproxy vulndb mirror' } });
       // Leaving a body early aborts it, which is expected here, not an error to report.
       response.body.on('error', () => {});
       if (response.statusCode !== 200) {
@@ -71,6 +78,7 @@ export class DatabaseSource {
 
   /** Ends every connection, failing the requests in flight (a proxy that stops does not wait for them). */
   async close(): Promise<void> {
-    await this.dispatcher.destroy();
+    this.closed = true;
+    await (await this.dispatcher)?.destroy();
   }
 }

@@ -2,7 +2,6 @@
 // the same command line as `npm start` (for tests that kill it). Upstreams are always servers or
 // folders the test made on this machine.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { resolveConfig, type ConfigInput } from '../../proxy/config.ts';
@@ -109,13 +108,11 @@ export const repositoryRoot = join(import.meta.dirname, '..', '..');
 const bin = join(repositoryRoot, 'bin', 'gomodproxy.js');
 
 /**
- * The production command line: this Node, the flags of the bin's "#!/usr/bin/env -S node …"
- * line, and the bin itself (what `npm start` and the installed command run).
+ * The production command line: this Node and the bin (what `npm start` and the installed command
+ * run). The bin itself gives each command its node flags (cli/processSettings.ts).
  */
 export function productionCommand(): { command: string; args: string[] } {
-  const shebang = readFileSync(bin, 'utf8').split('\n')[0]!;
-  const flags = shebang.replace(/^#!\/usr\/bin\/env -S node\s*/, '').split(/\s+/).filter(Boolean);
-  return { command: process.execPath, args: [...flags, bin] };
+  return { command: process.execPath, args: [bin] };
 }
 
 export type ProxyProcess = { url: string; child: ChildProcess; output: () => string; stop(): Promise<void> };
