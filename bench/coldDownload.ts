@@ -1,7 +1,7 @@
 // Cold and warm `go mod download` of a corpus of real modules (bench/realCorpus.ts), through the
 // proxy and its peers, side by side in one run:
 //
-//   node bench/coldDownload.ts [--rounds 2] [--warm-rounds 2] [--delay-ms 20]
+//   node bench/coldDownload.ts [--rounds 3] [--warm-rounds 2] [--delay-ms 20]
 //
 // One local upstream (bench/staticFileServer.ts, a child process) serves the corpus's GOPROXY
 // tree from 127.0.0.1, holding every answer back delayMs, as a remote registry would.
@@ -24,7 +24,7 @@ import { realCorpus } from './realCorpus.ts';
 import { progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
 
 export type ColdDownloadOptions = {
-  /** Cold rounds, each one download from each side (default 2: a round takes minutes). */
+  /** Cold rounds, each one download from each side (default 3: a round takes minutes, and two rounds of one quiet run differed by half). */
   rounds: number;
   /** Warm rounds (default 2). */
   warmRounds: number;
@@ -32,7 +32,7 @@ export type ColdDownloadOptions = {
   delayMs: number;
 };
 
-export const coldDownloadDefaults: ColdDownloadOptions = { rounds: 2, warmRounds: 2, delayMs: 20 };
+export const coldDownloadDefaults: ColdDownloadOptions = { rounds: 3, warmRounds: 2, delayMs: 20 };
 
 type Side = { name: string; start: (cleanup: Cleanup) => Promise<{ goproxy: string; stop: () => Promise<void> }> };
 
