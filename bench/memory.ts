@@ -234,6 +234,9 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     // from the staged file and read back in 1 MiB blocks shared by the clients, never held whole.
     const s3 = await startBenchS3(cleanup);
     const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: upstream.url, ...nodeArgs });
+    await sleep(1_000);
+    const s3Idle = readProcessMemory(s3Proxy.pid);
+    progress(`memory: S3 proxy idle: ${mib(s3Idle.rss).toFixed(1)} MiB`);
     const fetchesBefore = upstream.count('.zip');
     const s3Cold = await load(s3Proxy);
     const s3UpstreamZipFetches = upstream.count('.zip') - fetchesBefore;
@@ -304,6 +307,7 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         row(`peak RSS cold: ${clients} clients, ${megabytes} MiB zip not yet cached`, cold.peakRss),
         row(`peak RSS warm: ${clients} clients, ${megabytes} MiB zip cached (fresh process)`, warm.peakRss, floorWarm.peakRss),
         row(`peak RSS warm: same, in the process that served the cold phase`, warmAfterCold.peakRss),
+        row('RSS at rest before any request, S3 storage (the S3 client loaded)', s3Idle.rss, proxyIdle.rss, 'proxy on disk'),
         row(`peak RSS cold on S3 storage: ${clients} clients, ${megabytes} MiB zip not yet cached`, s3Cold.peakRss, cold.peakRss, 'proxy on disk'),
         row(`peak RSS warm on S3 storage: same, in the process that served the cold phase`, s3Warm.peakRss, warmAfterCold.peakRss, 'proxy on disk'),
         ...(athensPhases

@@ -6,6 +6,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -82,15 +83,20 @@ function productionArgs(program: string | undefined): string[] {
 
 /**
  * Spawns bench/staticFileServer.ts serving root: the floor a proxy's cached answer is compared
- * with, or (with delayMs) a local upstream that answers like a remote one.
+ * with, or (with delayMs) a local upstream that answers like a remote one; with fromMemory, each
+ * file is read once and then answered from memory (the ceiling of one Node event loop). It runs as
+ * plain JavaScript, its types stripped once here: Node's type stripper would add about 30 MiB to
+ * the floor's memory, which the proxy, compiled as in the image, does not pay.
  */
-export async function spawnStaticFileServer(cleanup: Cleanup, root: string, delayMs = 0): Promise<ChildServer> {
+export async function spawnStaticFileServer(cleanup: Cleanup, root: string, delayMs = 0, fromMemory = false): Promise<ChildServer> {
+  const program = join(await cleanup.tempFolder('gomodproxy-bench-static-'), 'staticFileServer.mjs');
+  writeFileSync(program, stripTypeScriptTypes(readFileSync(join(repositoryRoot, 'bench', 'staticFileServer.ts'), 'utf8')));
   return spawnServer(cleanup, {
     what: 'static file server',
-    args: [join(repositoryRoot, 'bench', 'staticFileServer.ts'), root],
+    args: [program, root],
     readyPath: '/',
     pollMs: 5,
-    env: (port) => ({ STATIC_LISTEN_PORT: String(port), STATIC_DELAY_MS: String(delayMs) }),
+    env: (port) => ({ STATIC_LISTEN_PORT: String(port), STATIC_DELAY_MS: String(delayMs), STATIC_FROM_MEMORY: fromMemory ? '1' : '0' }),
   });
 }
 

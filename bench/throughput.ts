@@ -1,6 +1,7 @@
 // Throughput of cached answers: a cached `.info`, a cached `@v/list` and a cached 1 MiB `.zip`
 // under 64 connections, from the proxy, from a plain node:http static file server serving the very
-// same files out of the proxy's store (the floor), and from nginx `proxy_cache` in front of that
+// same files out of the proxy's store (the floor), from the same server answering them from memory
+// (no file system on the request path: the ceiling of any server on one Node event loop), and from nginx `proxy_cache` in front of that
 // floor, warmed (the peer that checks nothing; left out when nginx is not installed); and from
 // Athens (athens.ts) when ATHENS_BIN names one.
 //
@@ -22,7 +23,7 @@ import { withCleanup } from './cleanup.ts';
 import { locateNginx, spawnNginxCache } from './nginxCache.ts';
 import { httpLoad, percentile, type LoadResult } from './httpLoad.ts';
 import { spawnProxyProcess, spawnStaticFileServer } from './processes.ts';
-import { progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
+import { median, progress, runStandalone, sideBySide, type BenchResult, type Measurement } from './results.ts';
 
 export type ThroughputOptions = {
   /** Seconds per load run (default 10). */
@@ -35,7 +36,7 @@ export type ThroughputOptions = {
 
 export const throughputDefaults: ThroughputOptions = { duration: 10, rounds: 3, connections: 64 };
 
-type Side = 'proxy' | 'floor' | 'nginx' | 'athens';
+type Side = 'proxy' | 'floor' | 'ceiling' | 'nginx' | 'athens';
 type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };
 
 /** One load run, whichever client made it. */
@@ -100,15 +101,17 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
     // The first request fills the proxy's store; the floor then serves the files the proxy stored.
     for (const answer of answers) await getBody(proxy.url + answer.path);
     const floor = await spawnStaticFileServer(cleanup, storage);
+    const ceiling = await spawnStaticFileServer(cleanup, storage, 0, true);
     const nginx = locateNginx();
     const notes: string[] = [];
     if ('missing' in nginx) notes.push(`No nginx column: ${nginx.missing}.`);
     const urls: Partial<Record<Side, string>> = {
       proxy: proxy.url,
       floor: floor.url,
+      ceiling: ceiling.url,
       ...(!('missing' in nginx) && { nginx: (await spawnNginxCache(cleanup, nginx.path, floor.url)).url }),
     };
-    const sides: Side[] = (['proxy', 'floor', 'nginx'] as const).filter((side) => urls[side] !== undefined);
+    const sides: Side[] = (['proxy', 'floor', 'ceiling', 'nginx'] as const).filter((side) => urls[side] !== undefined);
     // Every side answers the same bytes (nginx's first request fills its cache from the floor).
     for (const answer of answers) {
       const fromProxy = sha256(await getBody(proxy.url + answer.path));
@@ -172,6 +175,9 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
         measurements.push(
           sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http static' }, of('proxy', figure), of('floor', figure)),
         );
+        measurements.push(
+          sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http from memory' }, of('proxy', figure), of('ceiling', figure)),
+        );
         if (sides.includes('nginx')) {
           measurements.push(
             sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'nginx proxy_cache' }, of('proxy', figure), of('nginx', figure)),
@@ -183,6 +189,14 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
           measurements.push(
             sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'Athens', ...target }, of('proxy', figure), of('athens', figure)),
           );
+          if (what === 'requests per second') {
+            // How near one Node event loop can come to Athens at all: the ceiling side in its place.
+            const ceilingRate = median(of('ceiling', figure));
+            const athensRate = median(of('athens', figure));
+            notes.push(
+              `cached ${answer.name}: node:http answering from memory, ${ceilingRate.toFixed(0)} req/s, is ${(ceilingRate / athensRate).toFixed(2)} × Athens' ${athensRate.toFixed(0)} req/s: the most any server on one Node event loop reaches here.`,
+            );
+          }
         }
       }
     }
@@ -193,7 +207,7 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
       setup:
         `${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; load for .info from autocannon, ` +
         `for the zip from a closed loop of undici requests (bench/httpLoad.ts: autocannon decodes every body chunk into a string and tops out near 35 MB/s on binary bodies); ` +
-        `proxy (log level warn) and floor (node:http + fs.createReadStream of the proxy's stored files) each a child process; ` +
+        `proxy (log level warn), floor (node:http + fs.createReadStream of the proxy's stored files) and ceiling (the same node:http server answering each file from memory after its first read) each a child process; ` +
         `nginx ${'missing' in nginx ? '(not installed)' : nginx.version} with proxy_cache in front of the floor, one worker process, warmed; ` +
         ('missing' in athens ? '' : `Athens: ${athens.version} (ATHENS_BIN), disk storage, log level warn, its defaults (30 protocol workers, network mode strict); `) +
         `the load generator runs in the driver process, so all three share the machine's cores.`,
