@@ -701,8 +701,27 @@ export function readConfigFile(file: string): Settings {
   return parsed as Settings;
 }
 
+/**
+ * A GOMODPROXY_* variable named for a group of settings (GOMODPROXY_VULNDB, GOMODPROXY_STORAGE…)
+ * sets nothing, and would be ignored without a word: `GOMODPROXY_VULNDB=off` would leave the
+ * mirror fetching from its public default. It stops start-up, naming the group's variables.
+ * Other GOMODPROXY_* names stay free (secret references such as `env:GOMODPROXY_GIT_TOKEN`).
+ */
+function refuseGroupVariables(env: NodeJS.ProcessEnv): void {
+  for (const name of Object.keys(env)) {
+    if (!name.startsWith('GOMODPROXY_') || env[name] === undefined || env[name] === '') continue;
+    if (ENVIRONMENT_SETTINGS.some((setting) => setting.env === name)) continue;
+    const members = ENVIRONMENT_SETTINGS.filter((setting) => setting.env.startsWith(`${name}_`)).map((setting) => setting.env);
+    if (members.length === 0) continue;
+    const group = ENVIRONMENT_SETTINGS.find((setting) => setting.env === members[0])!.path.slice(0, -1).join('.');
+    const off = env[name]!.trim() === 'off' && members.includes(`${name}_URL`) ? `; ${name}_URL=off turns it off` : '';
+    throw new ConfigError(`${name} is not a setting: the ${group} settings are ${members.join(', ')}${off}`);
+  }
+}
+
 /** The settings that GOMODPROXY_* environment variables give. */
 export function settingsFromEnvironment(env: NodeJS.ProcessEnv): Settings {
+  refuseGroupVariables(env);
   const settings: Settings = {};
   for (const { env: name, path, list } of ENVIRONMENT_SETTINGS) {
     const value = env[name];

@@ -190,6 +190,19 @@ describe('the command line', () => {
     }
   });
 
+  it('refuses a variable named for a group of settings, which would set nothing', () => {
+    const run = cli(['serve'], { GOMODPROXY_VULNDB: 'off' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'gomodproxy: GOMODPROXY_VULNDB is not a setting: the vulndb settings are GOMODPROXY_VULNDB_URL, GOMODPROXY_VULNDB_REFRESH; GOMODPROXY_VULNDB_URL=off turns it off\n',
+    );
+    expect(() => loadConfig({ env: { GOMODPROXY_STORAGE: 's3' } })).toThrow(
+      /^GOMODPROXY_STORAGE is not a setting: the storage settings are GOMODPROXY_STORAGE_TYPE, GOMODPROXY_STORAGE_PATH, .*GOMODPROXY_STORAGE_STAGING_PATH$/,
+    );
+    // Names that no setting begins with stay free for secret references (env:NAME).
+    expect(loadConfig({ env: { GOMODPROXY_GIT_TOKEN_0: 'secret', GOMODPROXY_UPSTREAM: 'off' } }).upstream).toBe('off');
+  });
+
   it('names a missing settings file', () => {
     const run = cli(['serve', '--config', '/nonexistent/gomodproxy.yaml']);
     expect(run.status).toBe(2);
