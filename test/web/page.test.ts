@@ -131,6 +131,20 @@ describe('the web page in Chromium', () => {
     await expect.poll(() => page.locator('table.modules a').allInnerTexts()).toEqual([base, widget]);
   });
 
+  it('a match kind chosen while the address still waits for what was typed is kept', async () => {
+    const page = await openPage(alice);
+    await page.goto(`${proxy.url}/`);
+    // Typed, then "contains" chosen at once: the address catches up with the typing 200 ms later,
+    // and must not bring back "starts with".
+    await page.getByLabel('Module path').fill('widget');
+    await page.getByLabel('contains').check();
+    await expect.poll(() => page.locator('table.modules a').allInnerTexts()).toEqual([widget]);
+    await page.waitForTimeout(500);
+    expect(new URL(page.url()).search).toBe('?q=widget&match=substring');
+    expect(await page.getByLabel('contains').isChecked()).toBe(true);
+    expect(await page.locator('table.modules a').allInnerTexts()).toEqual([widget]);
+  });
+
   it("the module page shows the h1 the go command wrote to go.sum, and the version page its go.mod and files", async () => {
     const sum = new RegExp(`^${base} v1\\.2\\.3 (h1:\\S+)$`, 'm').exec(goSum)?.[1];
     const modSum = new RegExp(`^${base} v1\\.2\\.3/go\\.mod (h1:\\S+)$`, 'm').exec(goSum)?.[1];

@@ -20,12 +20,14 @@ export function SearchView({ q, match }: { q: string; match: Match }) {
   const [loading, setLoading] = useState(false);
 
   // The address follows what is typed (replaced, not pushed: typing is not a history of pages).
+  // The wait restarts when the match kind changes too, so that it never writes back the kind
+  // that was chosen when the typing began (a choice made while it waited would be undone).
   useEffect(() => {
     const timer = setTimeout(() => {
       if (text !== q) navigate(`/${query({ q: text, match: match === 'prefix' ? null : match })}`, { replace: true });
     }, 200);
     return () => clearTimeout(timer);
-  }, [text]);
+  }, [text, match]);
 
   useEffect(() => {
     let current = true;
