@@ -369,8 +369,12 @@ describe.skipIf(!isRoot)('the whole story on a real node', () => {
     }, minutes(4));
     expect(degraded.message).toMatch(/CreateContainerConfigError/);
     expect(degraded.message).toContain(missingKey);
-    const events = await eventsAbout(node!.cluster, TEAM, PROXY);
-    expect(events.some((event) => event.type === 'Warning' && event.note.includes(missingKey))).toBe(true);
+    // The operator records the Event after it has written the status: wait for it too.
+    const warning = await eventually('a Warning Event names the missing key', async () => {
+      const events = await eventsAbout(node!.cluster, TEAM, PROXY);
+      return events.find((event) => event.type === 'Warning' && event.note.includes(missingKey));
+    }, minutes(1));
+    expect(warning.note).toContain(missingKey);
   }, minutes(5));
 
   it('deleting the resource leaves nothing of it behind', async () => {
