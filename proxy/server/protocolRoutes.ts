@@ -11,7 +11,7 @@ import { proxyError } from '../errors.ts';
 import type { ModulePolicy, PolicyRefusal } from '../access/policy.ts';
 import { isCanonicalVersion, type ModuleRequest } from '../protocol/index.ts';
 import type { BytesAnswer, FetchReport, ModuleService } from '../moduleService.ts';
-import { decodeRequestPath, parseProtocolPath } from './protocolRequest.ts';
+import { parseRequestPath } from './protocolRequest.ts';
 import type { ServerOptions } from './serverOptions.ts';
 import { sendObject } from './sendObject.ts';
 import { IMMUTABLE, STALE_HEADER } from './cacheHeaders.ts';
@@ -76,7 +76,7 @@ export function registerProtocolRoutes(app: FastifyInstance, options: ServerOpti
 
   app.get('/*', async (request, reply) => {
     const rawPath = request.url.split('?')[0]!;
-    const target = parseProtocolPath(decodeRequestPath(rawPath));
+    const target = parseRequestPath(rawPath);
     describe(request, target);
     refuse(request, target);
     reply.header('content-type', CONTENT_TYPES[target.kind]);
@@ -178,8 +178,24 @@ function report(request: FastifyRequest, reply: FastifyReply, answer: FetchRepor
   }
 }
 
+/**
+ * The ETag of each answer body still in use, by the body itself: a cached .info, .mod or list is
+ * the same Buffer from one request to the next (answers are never changed in place), and hashing
+ * it again for every request costs a cached answer a twentieth of its time (bench/README.md).
+ */
+const etags = new WeakMap<Buffer, string>();
+
+function etagOf(body: Buffer): string {
+  let etag = etags.get(body);
+  if (etag === undefined) {
+    etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+    etags.set(body, etag);
+  }
+  return etag;
+}
+
 function sendBytes(request: FastifyRequest, reply: FastifyReply, body: Buffer): FastifyReply {
-  const etag = `"${createHash('sha256').update(body).digest('base64url')}"`;
+  const etag = etagOf(body);
   reply.header('etag', etag);
   if (matchesEtag(request, etag)) return reply.code(304).send();
   request.proxyLog.bytes = body.length;
