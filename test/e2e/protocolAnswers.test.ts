@@ -1,5 +1,6 @@
 // The details of each answer: caching headers, conditional requests, HEAD, list TTLs, the request
 // log, and private paths answered 403 without a word to any upstream.
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { request } from 'undici';
@@ -13,6 +14,8 @@ import { startUpstream, type Upstream } from '../fixtures/upstreamServer.ts';
 import { startProxiedTree, startTestProxy, tempFolder, type ProxiedTree, type TestProxy } from './harness.ts';
 
 const corpus = standardCorpus();
+/** The ETag of a protocol answer other than a zip: the sha256 of its bytes, base64url. */
+const bodyTag = (body: string | Buffer): string => `"${createHash('sha256').update(body).digest('base64url')}"`;
 const base = 'github.com/acme/base';
 
 describe('protocol answers', () => {
@@ -59,9 +62,26 @@ describe('protocol answers', () => {
     await writeModuleTree(setup.tree, [...corpus.filter((m) => m.path === module), added]);
     const listed = await request(listUrl);
     expect(listed.headers['cache-control']).toBe('public, max-age=2');
+    const beforeTag = listed.headers['etag'];
     expect(await listed.body.text()).toBe(before);
+    expect(beforeTag).toBe(bodyTag(before));
     await new Promise((resolve) => setTimeout(resolve, 2100));
-    expect(await (await request(listUrl)).body.text()).toBe('v1.0.0\nv1.5.0\nv1.6.0\n');
+    // The new list has its own ETag: the one of the old list no longer answers 304.
+    const after = await request(listUrl, { headers: { 'if-none-match': beforeTag as string } });
+    expect(after.statusCode).toBe(200);
+    const afterText = await after.body.text();
+    expect(afterText).toBe('v1.0.0\nv1.5.0\nv1.6.0\n');
+    expect(after.headers['etag']).toBe(bodyTag(afterText));
+  });
+
+  it('gives each .info and .mod the ETag of its own bytes, asked once or again', async () => {
+    for (let round = 0; round < 2; round++) {
+      for (const path of [`${base}/@v/v1.2.3.info`, `${base}/@v/v1.1.0.info`, `${base}/@v/v1.2.3.mod`, `${base}/@v/v1.1.0.mod`]) {
+        const answer = await request(`${proxy.url}/${path}`);
+        const body = Buffer.from(await answer.body.arrayBuffer());
+        expect(answer.headers['etag'], path).toBe(bodyTag(body));
+      }
+    }
   });
 });
 

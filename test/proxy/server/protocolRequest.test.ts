@@ -22,7 +22,7 @@ describe('parseRequestPath', () => {
     ['/github.com/acme/base/v2/@v/v1.0.0.zip', 'NOT_FOUND', /v1\.0\.0/],
     [`/github.com/${'a'.repeat(5000)}/@v/list`, 'URI_TOO_LONG', /at most 4096/],
   ])('refuses %s', (path, code, message) => {
-    // Twice: a refused path is judged again every time, never remembered.
+    // Twice: a refused path stays refused, with the same reason.
     for (let i = 0; i < 2; i++) {
       let thrown: unknown;
       try {
