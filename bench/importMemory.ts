@@ -6,9 +6,10 @@
 //
 //   node bench/importMemory.ts [--rounds 3] [--compiled DIR]
 //
-// --compiled DIR measures our code as the image runs it: JavaScript that
-// `npx tsc -p tsconfig.image.json --outDir DIR` wrote (DIR needs a node_modules link to the
-// project's); the type-stripping row then imports a compiled file and strips nothing.
+// --compiled DIR measures our code compiled file by file to JavaScript, without type stripping:
+// what `npx tsc --noEmit false --rootDir . --outDir DIR` wrote (DIR needs a node_modules link to
+// the project's); the type-stripping row then imports a compiled file and strips nothing. (The
+// image runs one bundle instead, which holds less: bench/memory.ts measures it.)
 //
 // Each step runs in its own process; the median of rounds is printed. `serve` itself (listening,
 // its caches, one request) is not in these rows: bench/memory.ts measures it.

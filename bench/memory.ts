@@ -3,13 +3,13 @@
 // storage; once in the process that served the cold phase, once in a fresh one). Each client reads
 // the whole body and checks its sha256.
 //
-//   node bench/memory.ts [--clients 64] [--megabytes 50] [--node-arg=--max-semi-space-size=4 ...] [--compiled DIR]
-//                        [--env NAME=VALUE ...] [--trace]
+//   node bench/memory.ts [--clients 64] [--megabytes 50] [--node-arg=--max-semi-space-size=4 ...]
+//                        [--compiled DIR | --checkout] [--env NAME=VALUE ...] [--trace]
 //
-// --compiled DIR runs the proxy as the image does, compiled to JavaScript: DIR holds the output of
-// `npx tsc -p tsconfig.image.json --outDir DIR`, a copy of bin/ and package.json, and a link to
-// node_modules (bin/gomodproxy.js runs cli/main.js when it is there). Without it, the checkout's
-// TypeScript runs by type stripping, which costs about 30 MiB more (bench/README.md).
+// The proxy runs as the image runs it, bundled into JavaScript: the benchmark builds the bundle
+// into a temporary folder first (scripts/buildProgram.ts), or runs the one in --compiled DIR (what
+// `node scripts/buildProgram.ts DIR` wrote). --checkout runs the checkout's TypeScript by type
+// stripping instead, which costs about 30 MiB more (bench/README.md).
 //
 // The proxy is a child process; its VmRSS and VmHWM are read from /proc/<pid>/status every 20 ms,
 // and VmHWM (the kernel's own peak) is reset before each phase through /proc/<pid>/clear_refs. As a
@@ -33,7 +33,7 @@ import { bigZipModule, escapeCase, moduleFile, writeModuleTree } from '../test/f
 import { startUpstream } from '../test/fixtures/upstreamServer.ts';
 import { locateAthens, spawnAthens } from './athens.ts';
 import { withCleanup } from './cleanup.ts';
-import { readProcessMemory, readProcessTreeRss, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
+import { buildBundledProgram, readProcessMemory, readProcessTreeRss, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
 import { progress, runStandalone, type BenchResult, type Measurement } from './results.ts';
 import { s3ServerDescription, spawnS3ProxyProcess, startBenchS3 } from './s3Proxy.ts';
 
@@ -44,15 +44,17 @@ export type MemoryOptions = {
   megabytes: number;
   /** Flags for the proxy's node, e.g. ["--max-semi-space-size=4"] (default none). */
   nodeArgs: string[];
-  /** A folder with the program compiled to JavaScript, as the image runs it (see above); default: the checkout's TypeScript. */
+  /** A folder with the program bundled into JavaScript, as the image runs it (see above); default: built for the run. */
   compiled?: string;
+  /** Run the checkout's TypeScript instead of the bundle (default off). */
+  checkout: boolean;
   /** More environment variables for the proxy processes, e.g. { MALLOC_ARENA_MAX: '2' } (default none). */
   env: Record<string, string>;
   /** Read the proxy's /metrics during each phase (default off: the reads cost a little memory themselves). */
   trace: boolean;
 };
 
-export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50, nodeArgs: [], env: {}, trace: false };
+export const memoryDefaults: MemoryOptions = { clients: 64, megabytes: 50, nodeArgs: [], checkout: false, env: {}, trace: false };
 
 const SAMPLE_EVERY_MS = 20;
 const PHASE_TIMEOUT_MS = 180_000;
@@ -180,10 +182,11 @@ export function fileSha256(file: string): Promise<string> {
 const mib = (bytes: number): number => bytes / MiB;
 
 export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResult> {
-  const { clients, megabytes, nodeArgs: flags, compiled, env, trace } = { ...memoryDefaults, ...options };
-  const nodeArgs = { nodeArgs: flags, env, ...(compiled !== undefined && { program: join(compiled, 'bin', 'gomodproxy.js') }) };
+  const { clients, megabytes, nodeArgs: flags, compiled, checkout, env, trace } = { ...memoryDefaults, ...options };
   const began = performance.now();
   return withCleanup(async (cleanup) => {
+    const program = checkout ? undefined : (compiled ?? (await buildBundledProgram(cleanup)));
+    const nodeArgs = { nodeArgs: flags, env, ...(program !== undefined && { program: join(program, 'bin', 'gomodproxy.js') }) };
     progress(`memory: writing a ${megabytes} MiB module zip`);
     const big = bigZipModule(megabytes * MiB);
     const tree = await cleanup.tempFolder('gomodproxy-bench-tree-');
@@ -297,7 +300,7 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
       setup:
         `${clients} clients download one ${megabytes} MiB zip at once (each checks the sha256 of the whole body); proxy as a child process${flags.length > 0 ? ` (node ${flags.join(' ')})` : ''}` +
         `${Object.keys(env).length > 0 ? ` with ${Object.entries(env).map(([name, value]) => `${name}=${value}`).join(' ')}` : ''} ` +
-        `running ${compiled === undefined ? "the checkout's TypeScript (type stripping)" : 'compiled JavaScript, as the image does'}, with an http upstream on 127.0.0.1; peak = VmHWM of the proxy process, reset before each phase; baseline = a node:http static file server ` +
+        `running ${checkout ? "the checkout's TypeScript (type stripping)" : 'the bundle, as the image does'}, with an http upstream on 127.0.0.1; peak = VmHWM of the proxy process, reset before each phase; baseline = a node:http static file server ` +
         `serving the stored zip to the same ${clients} clients.`,
       measurements: [
         row('peak RSS idle (since start-up)', proxyIdle.peakRss, floorIdle.peakRss),
@@ -331,7 +334,7 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' }, 'node-arg': { type: 'string', multiple: true }, compiled: { type: 'string' }, env: { type: 'string', multiple: true }, trace: { type: 'boolean' } },
+  const { values } = parseArgs({ options: { clients: { type: 'string' }, megabytes: { type: 'string' }, 'node-arg': { type: 'string', multiple: true }, compiled: { type: 'string' }, checkout: { type: 'boolean' }, env: { type: 'string', multiple: true }, trace: { type: 'boolean' } },
   });
   await runStandalone(() =>
     memory({
@@ -339,6 +342,7 @@ if (import.meta.main) {
       ...(values.megabytes !== undefined && { megabytes: Number(values.megabytes) }),
       ...(values['node-arg'] !== undefined && { nodeArgs: values['node-arg'] }),
       ...(values.compiled !== undefined && { compiled: values.compiled }),
+      ...(values.checkout !== undefined && { checkout: values.checkout }),
       ...(values.env !== undefined && { env: Object.fromEntries(values.env.map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])) }),
       ...(values.trace !== undefined && { trace: values.trace }),
     }),

@@ -4,7 +4,7 @@
 // variable, such as the git host map), and a plain node:http static
 // file server as the floor to compare it with.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { stripTypeScriptTypes } from 'node:module';
 import { createServer, type AddressInfo } from 'node:net';
@@ -40,7 +40,7 @@ export type ProxyProcessOptions = {
   nodeArgs?: string[];
   /**
    * The gomodproxy command to run instead of the checkout's bin/gomodproxy.js, with the same node
-   * flags: e.g. the bin of a compiled copy (`<dir>/bin/gomodproxy.js`), which runs JavaScript as the image does.
+   * flags: e.g. the bin of a bundled copy (`<dir>/bin/gomodproxy.js`, `node scripts/buildProgram.ts <dir>`), which runs JavaScript as the image does.
    */
   program?: string;
   /** More environment variables for the proxy process (e.g. NODE_COMPILE_CACHE). */
@@ -79,6 +79,17 @@ export async function spawnProxyProcess(cleanup: Cleanup, options: ProxyProcessO
 /** The production command's bin, or `program` instead (which gives itself the same node flags). */
 function productionArgs(program: string | undefined): string[] {
   return program === undefined ? productionCommand().args : [program];
+}
+
+/**
+ * Builds the program as the image runs it (scripts/buildProgram.ts: one bundle, no node_modules)
+ * into a temporary folder and returns that folder; its bin/gomodproxy.js is a `program` above.
+ */
+export async function buildBundledProgram(cleanup: Cleanup): Promise<string> {
+  const folder = await cleanup.tempFolder('gomodproxy-bench-program-');
+  const built = spawnSync(process.execPath, [join(repositoryRoot, 'scripts', 'buildProgram.ts'), folder], { encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`scripts/buildProgram.ts failed (exit ${built.status}): ${built.stderr}`);
+  return folder;
 }
 
 /**

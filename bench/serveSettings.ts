@@ -15,7 +15,7 @@
 //
 // A variant is a comma-separated list of node flags (--…) and environment variables (NAME=value);
 // `serve` in it stands for all of serve's settings, and what follows it replaces a setting of the
-// same name (`serve,--max-opt=3`). Every variant runs `node FLAGS cli/main serve`
+// same name (`serve,--max-opt=3`). Every variant runs `node FLAGS cli/main.ts serve` (dist/main.js)
 // directly (not the bin, which would add the settings it lacks), with the same compile cache
 // folder. --compiled DIR runs the program as the image does (see bench/memory.ts for DIR). The
 // variants take turns round by round, each in a fresh process; the table gives medians. Standalone,
@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const connections = Number(values.connections ?? 64);
   const clients = Number(values.clients ?? 64);
   const megabytes = Number(values.megabytes ?? 20);
-  const program = values.compiled === undefined ? join(repositoryRoot, 'cli', 'main.ts') : join(values.compiled, 'cli', 'main.js');
+  const program = values.compiled === undefined ? join(repositoryRoot, 'cli', 'main.ts') : join(values.compiled, 'dist', 'main.js');
   const variants = variantsOf(values.variant ?? []);
 
   await withCleanup(async (cleanup) => {
@@ -149,7 +149,7 @@ async function main(): Promise<void> {
     }
 
     console.log(
-      `\n${values.compiled === undefined ? "The checkout's TypeScript" : 'Compiled JavaScript (as the image runs it)'}; median of ${rounds} rounds; ` +
+      `\n${values.compiled === undefined ? "The checkout's TypeScript" : 'The bundle (as the image runs it)'}; median of ${rounds} rounds; ` +
         `.info and 1 MiB .zip: ${connections} connections for ${seconds} s; peak: ${clients} clients on a cached ${megabytes} MiB zip.\n`,
     );
     console.log(`| settings | ready | RSS at rest | anonymous | file-backed | cached .info req/s | CPU µs per .info | cached 1 MiB .zip MB/s | CPU ms per zip MB | peak RSS, ${clients} clients | RSS at rest after the loads |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);

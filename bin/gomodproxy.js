@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The installed command. A checkout runs the TypeScript sources by Node's type stripping
-// (Node >= 24); the image ships them compiled to JavaScript beside this folder (cli/main.js), which
-// spares each process the type stripper's memory. The compile cache keeps compiled modules
-// between starts.
+// (Node >= 24); the image ships them bundled into JavaScript beside this folder (dist/main.js,
+// scripts/buildProgram.ts), which spares each process the type stripper's memory. The compile
+// cache keeps compiled modules between starts.
 //
 // Each command runs with the node flags and C allocator settings of cli/processSettings.ts. They
 // must be in place when node starts, so when one is missing this process executes node again
@@ -12,8 +12,8 @@ import { existsSync } from 'node:fs';
 import module from 'node:module';
 
 module.enableCompileCache?.();
-const compiled = existsSync(new URL('../cli/main.js', import.meta.url));
-const cliModule = (name) => new URL(`../cli/${name}.${compiled ? 'js' : 'ts'}`, import.meta.url).href;
+const bundled = existsSync(new URL('../dist/main.js', import.meta.url));
+const cliModule = (name) => new URL(bundled ? `../dist/${name}.js` : `../cli/${name}.ts`, import.meta.url).href;
 
 const { processSettingsFor, reexecution } = await import(cliModule('processSettings'));
 const again = reexecution(processSettingsFor(process.argv, process.platform), process);

@@ -4,12 +4,17 @@
  * never loads it, which keeps about 5 to 13 MiB out of its memory (bench/README.md, "Where the
  * idle memory goes").
  */
-type Undici = typeof import('undici');
+type Undici = typeof import('undici').default;
 
 let loading: Promise<Undici> | undefined;
 
+/**
+ * undici is a CommonJS module: its exports object is the default export of the imported module.
+ * That is the one form both Node and the image's bundle give (a bundle's lazily imported CommonJS
+ * module has no named exports).
+ */
 export function loadHttpClient(): Promise<Undici> {
-  return (loading ??= import('undici'));
+  return (loading ??= import('undici').then((undici) => undici.default));
 }
 
 /**

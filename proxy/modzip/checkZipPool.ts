@@ -27,7 +27,7 @@ export type ZipCheckReply = { ok: true; summary: ZipSummary } | { ok: false; pro
 const maxThreads = Math.max(2, Math.min(4, availableParallelism()));
 const idleExitMs = 5_000;
 // The worker's file sits beside this one and is in its language: .ts in a checkout, .js in the image
-// (tsc rewrites import specifiers, not this URL).
+// (scripts/buildProgram.ts puts the worker and the bundle's chunks in one folder).
 const workerFile = new URL(`./checkZipWorker${extname(import.meta.url)}`, import.meta.url);
 
 type Job = { request: ZipCheckRequest; resolve: (summary: ZipSummary) => void; reject: (err: Error) => void };

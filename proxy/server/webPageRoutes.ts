@@ -21,7 +21,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { IMMUTABLE } from './cacheHeaders.ts';
 import { sendText } from './sendText.ts';
 
-/** Where the built page is, beside the server's own folder in a checkout and in the image alike. */
+/**
+ * Where the built page is: beside the server's own folder, proxy/web/built/ in a checkout, and
+ * web/built/ beside the bundle's dist/ in the image (scripts/buildProgram.ts).
+ */
 export const BUILT_WEB_PAGE = fileURLToPath(new URL('../web/built/', import.meta.url));
 
 const CONTENT_TYPES: Record<string, string> = {
