@@ -14,16 +14,34 @@ import type { Storage } from './storage.ts';
 export type VersionFileKind = 'info' | 'mod' | 'zip' | 'ziphash';
 
 export function versionKey(modulePath: string, version: string, kind: VersionFileKind): string {
-  return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
+  return `${escapedModulePath(modulePath)}/@v/${escapeVersion(version)}.${kind}`;
 }
 
 /** The key of a version's provenance record (written beside its files, removed with them). */
 export function provenanceKey(modulePath: string, version: string): string {
-  return `${escapePath(modulePath)}/@v/${escapeVersion(version)}.provenance`;
+  return `${escapedModulePath(modulePath)}/@v/${escapeVersion(version)}.provenance`;
 }
 
 export function listKey(modulePath: string): string {
-  return `${escapePath(modulePath)}/@v/list`;
+  return `${escapedModulePath(modulePath)}/@v/list`;
+}
+
+const MODULES_REMEMBERED = 1000;
+const escapedModules = new Map<string, string>();
+
+/**
+ * escapePath checks the whole path before escaping it, and every cached answer asks for a key of
+ * the same few modules again: the escaped forms of the last MODULES_REMEMBERED paths are kept,
+ * first in first out. A path that fails the check throws each time and is never kept.
+ */
+function escapedModulePath(modulePath: string): string {
+  let escaped = escapedModules.get(modulePath);
+  if (escaped === undefined) {
+    escaped = escapePath(modulePath);
+    if (escapedModules.size >= MODULES_REMEMBERED) escapedModules.delete(escapedModules.keys().next().value!);
+    escapedModules.set(modulePath, escaped);
+  }
+  return escaped;
 }
 
 export type ParsedVersionKey = { module: string; version: string; kind: VersionFileKind };

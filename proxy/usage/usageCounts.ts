@@ -26,12 +26,32 @@ export const DAYS_KEPT = 400;
 export const MODULE_DAYS_KEPT = 90;
 export const MODULES_PER_DAY = 1000;
 
+const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
 export const emptyCounts = (): UsageCounts => ({ hours: {}, days: {}, modules: {} });
 
-export const hourKey = (at: number) => new Date(at).toISOString().slice(0, 13);
-export const dayKey = (at: number) => new Date(at).toISOString().slice(0, 10);
+/**
+ * The key of the UTC period of `unitMs` holding `at`: the first `length` characters of the ISO time
+ * of its start. Answers are counted at the time they are served, mostly in the same hour and day, so
+ * the last period's key is kept and formatted again only when a time falls outside it.
+ */
+function periodKey(unitMs: number, length: number): (at: number) => string {
+  let start = Number.NaN;
+  let key = '';
+  return (at) => {
+    if (!(at >= start && at < start + unitMs)) {
+      key = new Date(at).toISOString().slice(0, length);
+      start = Math.floor(at / unitMs) * unitMs;
+    }
+    return key;
+  };
+}
+
+/** "2026-12-05T05" of a time in milliseconds. */
+export const hourKey = periodKey(HOUR_MS, 13);
+/** "2026-12-05" of a time in milliseconds. */
+export const dayKey = periodKey(DAY_MS, 10);
 
 /** Adds `source` into `target`. */
 export function addCounts(target: UsageCounts, source: UsageCounts): void {
