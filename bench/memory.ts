@@ -35,7 +35,7 @@ import { locateAthens, spawnAthens } from './athens.ts';
 import { withCleanup } from './cleanup.ts';
 import { buildBundledProgram, readProcessMemory, readProcessTreeRss, resetPeakRss, sleep, spawnProxyProcess, spawnStaticFileServer, type ChildServer } from './processes.ts';
 import { progress, runStandalone, type BenchResult, type Measurement } from './results.ts';
-import { s3ServerDescription, spawnS3ProxyProcess, startBenchS3 } from './s3Proxy.ts';
+import { s3ServerDescription, spawnS3ProxyProcess, spawnS3StreamServer, startBenchS3 } from './s3Proxy.ts';
 
 export type MemoryOptions = {
   /** Clients downloading at once (default 64). */
@@ -236,7 +236,8 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     // The same cold and warm loads on a proxy that keeps the zip in S3: it is uploaded in parts
     // from the staged file and read back in 1 MiB blocks shared by the clients, never held whole.
     const s3 = await startBenchS3(cleanup);
-    const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: upstream.url, ...nodeArgs });
+    const s3Bucket = await s3.createBucket();
+    const s3Proxy = await spawnS3ProxyProcess(cleanup, s3, { upstream: upstream.url, ...nodeArgs, env: { ...nodeArgs.env, GOMODPROXY_STORAGE_BUCKET: s3Bucket } });
     await sleep(1_000);
     const s3Idle = readProcessMemory(s3Proxy.pid);
     progress(`memory: S3 proxy idle: ${mib(s3Idle.rss).toFixed(1)} MiB`);
@@ -247,6 +248,15 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
     const s3Warm = await load(s3Proxy);
     progress(`memory: S3, warm in the same process, ${clients} clients: peak ${mib(s3Warm.peakRss).toFixed(1)} MiB in ${s3Warm.seconds.toFixed(1)} s${traced(s3Warm)}`);
     await s3Proxy.stop();
+
+    // The floor on S3: a plain node:http server streaming the zip the proxy stored (its key is the
+    // request's path) from the same bucket with the AWS SDK, one GetObject per client.
+    const s3Floor = await spawnS3StreamServer(cleanup, s3, s3Bucket);
+    await sleep(1_000);
+    const s3FloorIdle = readProcessMemory(s3Floor.pid);
+    const s3FloorWarm = await load(s3Floor, false);
+    progress(`memory: S3 stream server (AWS SDK), ${clients} clients: idle ${mib(s3FloorIdle.rss).toFixed(1)} MiB, peak ${mib(s3FloorWarm.peakRss).toFixed(1)} MiB in ${s3FloorWarm.seconds.toFixed(1)} s`);
+    await s3Floor.stop();
 
     // Athens, when built by hand: the same idle, cold and warm phases, with the same upstream.
     const athens = locateAthens();
@@ -284,7 +294,10 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         `warm (fresh process) ${mib(warm.sampledMaxRss).toFixed(1)} MiB. Proxy RSS at rest before the cold phase ${mib(proxyIdle.rss).toFixed(1)} MiB, ` +
         `one second after the warm phase ${mib(restingAfter).toFixed(1)} MiB (peak during that second ${mib(after.peakRss).toFixed(1)} MiB).`,
     ];
-    notes.push(`S3 storage: ${s3ServerDescription()}; cold phase ${s3Cold.seconds.toFixed(1)} s with ${s3UpstreamZipFetches} upstream zip fetch(es), warm phase ${s3Warm.seconds.toFixed(1)} s.`);
+    notes.push(
+      `S3 storage: ${s3ServerDescription()}; cold phase ${s3Cold.seconds.toFixed(1)} s with ${s3UpstreamZipFetches} upstream zip fetch(es), warm phase ${s3Warm.seconds.toFixed(1)} s; ` +
+        `the S3 floor (bench/s3StreamServer.ts: node:http and the AWS SDK, one GetObject streamed per client, serve's node flags) ${s3FloorWarm.seconds.toFixed(1)} s.`,
+    );
     if (athensPhases) {
       notes.push(
         `Athens: ${athensPhases.version} (ATHENS_BIN), disk storage, its defaults; cold phase ${athensPhases.cold.seconds.toFixed(1)} s with ${athensPhases.upstreamZipFetches} upstream zip fetch(es) by its go command, ` +
@@ -311,8 +324,10 @@ export function memory(options: Partial<MemoryOptions> = {}): Promise<BenchResul
         row(`peak RSS warm: ${clients} clients, ${megabytes} MiB zip cached (fresh process)`, warm.peakRss, floorWarm.peakRss),
         row(`peak RSS warm: same, in the process that served the cold phase`, warmAfterCold.peakRss),
         row('RSS at rest before any request, S3 storage (the S3 client loaded)', s3Idle.rss, proxyIdle.rss, 'proxy on disk'),
+        row('RSS at rest before any request, S3 storage', s3Idle.rss, s3FloorIdle.rss, 'node:http + AWS SDK stream'),
         row(`peak RSS cold on S3 storage: ${clients} clients, ${megabytes} MiB zip not yet cached`, s3Cold.peakRss, cold.peakRss, 'proxy on disk'),
         row(`peak RSS warm on S3 storage: same, in the process that served the cold phase`, s3Warm.peakRss, warmAfterCold.peakRss, 'proxy on disk'),
+        row(`peak RSS warm on S3 storage: same`, s3Warm.peakRss, s3FloorWarm.peakRss, 'node:http + AWS SDK stream'),
         ...(athensPhases
           ? [
               row('peak RSS idle (since start-up)', proxyIdle.peakRss, athensPhases.idle.peakRss, 'Athens'),

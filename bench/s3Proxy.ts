@@ -3,11 +3,13 @@
 // the production command line configured through GOMODPROXY_STORAGE_* and AWS_* variables.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
 import { join } from 'node:path';
+import { processSettingsFor } from '../cli/processSettings.ts';
 import { minioBinary, minioVersion, startS3Server, type S3Server } from '../test/fixtures/s3Server.ts';
 import type { Cleanup } from './cleanup.ts';
-import { repositoryRoot, spawnProxyProcess, type ChildServer, type ProxyProcessOptions } from './processes.ts';
+import { repositoryRoot, spawnProxyProcess, spawnServer, type ChildServer, type ProxyProcessOptions } from './processes.ts';
 import { progress } from './results.ts';
 
 /** What the benchmarks' S3 server is, for their setup text. */
@@ -39,5 +41,33 @@ export async function spawnS3ProxyProcess(cleanup: Cleanup, s3: S3Server, option
       AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
       ...options.env,
     },
+  });
+}
+
+/**
+ * Spawns bench/s3StreamServer.ts serving `bucket` of `s3`: the floor of serving from S3 with the AWS
+ * SDK, one GetObject streamed per request. It runs as plain JavaScript (its types stripped once
+ * here, as the static file server's are) with serve's node flags and allocator settings
+ * (cli/processSettings.ts), so that its memory is comparable with the proxy's.
+ */
+export async function spawnS3StreamServer(cleanup: Cleanup, s3: S3Server, bucket: string): Promise<ChildServer> {
+  const program = join(await cleanup.tempFolder('gomodproxy-bench-s3stream-'), 's3StreamServer.mjs');
+  writeFileSync(program, stripTypeScriptTypes(readFileSync(join(repositoryRoot, 'bench', 's3StreamServer.ts'), 'utf8')));
+  const serve = processSettingsFor(['node', 'gomodproxy', 'serve'], process.platform);
+  return spawnServer(cleanup, {
+    what: 'S3 stream server',
+    args: [...serve.nodeFlags, program],
+    readyPath: '/',
+    pollMs: 5,
+    env: (port) => ({
+      ...serve.environment,
+      S3_STREAM_PORT: String(port),
+      S3_SDK: import.meta.resolve('@aws-sdk/client-s3'),
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: s3.region,
+      S3_BUCKET: bucket,
+      AWS_ACCESS_KEY_ID: s3.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    }),
   });
 }
