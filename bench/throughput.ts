@@ -3,7 +3,9 @@
 // same files out of the proxy's store (the floor), from the same server answering them from memory
 // (no file system on the request path: the ceiling of any server on one Node event loop), and from nginx `proxy_cache` in front of that
 // floor, warmed (the peer that checks nothing; left out when nginx is not installed); and from
-// Athens (athens.ts) when ATHENS_BIN names one.
+// Athens (athens.ts) when ATHENS_BIN names one. The proxy runs twice: as `serve` runs it (node
+// flags for a small memory footprint, cli/processSettings.ts) and with node's defaults put back by
+// the flags the README gives for trading memory for speed (`--max-opt=4 --max-semi-space-size=16`).
 //
 //   node bench/throughput.ts [--duration 10] [--rounds 3] [--connections 64]
 //
@@ -36,7 +38,10 @@ export type ThroughputOptions = {
 
 export const throughputDefaults: ThroughputOptions = { duration: 10, rounds: 3, connections: 64 };
 
-type Side = 'proxy' | 'floor' | 'ceiling' | 'nginx' | 'athens';
+type Side = 'proxy' | 'proxy, node defaults' | 'floor' | 'ceiling' | 'nginx' | 'athens';
+
+/** The README's flags for trading serve's memory settings back for speed. */
+const SPEED_FLAGS = ['--max-opt=4', '--max-semi-space-size=16'];
 type Answer = { name: string; path: string; bytes: number; client: 'autocannon' | 'undici' };
 
 /** One load run, whichever client made it. */
@@ -90,6 +95,8 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
     const zipBytes = await readFile(moduleFile(tree, big, 'zip'));
     const storage = await cleanup.tempFolder('gomodproxy-bench-store-');
     const proxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage });
+    // The same store: the files it serves are the ones the first proxy stored.
+    const fastProxy = await spawnProxyProcess(cleanup, { upstream: fileProxyUrl(tree), storagePath: storage, nodeArgs: SPEED_FLAGS });
 
     const infoBytes = await readFile(moduleFile(tree, small, 'info'));
     const listBytes = await readFile(join(tree, listPath(small)));
@@ -107,11 +114,12 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
     if ('missing' in nginx) notes.push(`No nginx column: ${nginx.missing}.`);
     const urls: Partial<Record<Side, string>> = {
       proxy: proxy.url,
+      'proxy, node defaults': fastProxy.url,
       floor: floor.url,
       ceiling: ceiling.url,
       ...(!('missing' in nginx) && { nginx: (await spawnNginxCache(cleanup, nginx.path, floor.url)).url }),
     };
-    const sides: Side[] = (['proxy', 'floor', 'ceiling', 'nginx'] as const).filter((side) => urls[side] !== undefined);
+    const sides: Side[] = (['proxy', 'proxy, node defaults', 'floor', 'ceiling', 'nginx'] as const).filter((side) => urls[side] !== undefined);
     // Every side answers the same bytes (nginx's first request fills its cache from the floor).
     for (const answer of answers) {
       const fromProxy = sha256(await getBody(proxy.url + answer.path));
@@ -176,6 +184,13 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
           sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http static' }, of('proxy', figure), of('floor', figure)),
         );
         measurements.push(
+          sideBySide(
+            { measure: `cached ${answer.name}, ${connections} connections: ${what}, proxy with node's defaults (${SPEED_FLAGS.join(' ')})`, unit, baselineName: 'proxy as serve runs it' },
+            of('proxy, node defaults', figure),
+            of('proxy', figure),
+          ),
+        );
+        measurements.push(
           sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'node:http from memory' }, of('proxy', figure), of('ceiling', figure)),
         );
         if (sides.includes('nginx')) {
@@ -188,6 +203,13 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
           const target = what === 'requests per second' && answer.name === '.info' ? { target: { on: 'ratio' as const, atLeast: 1.5 } } : {};
           measurements.push(
             sideBySide({ measure: `cached ${answer.name}, ${connections} connections: ${what}`, unit, baselineName: 'Athens', ...target }, of('proxy', figure), of('athens', figure)),
+          );
+          measurements.push(
+            sideBySide(
+              { measure: `cached ${answer.name}, ${connections} connections: ${what}, proxy with node's defaults (${SPEED_FLAGS.join(' ')})`, unit, baselineName: 'Athens', ...target },
+              of('proxy, node defaults', figure),
+              of('athens', figure),
+            ),
           );
           if (what === 'requests per second') {
             // How near one Node event loop can come to Athens at all: the ceiling side in its place.
@@ -207,7 +229,7 @@ export function throughput(options: Partial<ThroughputOptions> = {}): Promise<Be
       setup:
         `${connections} connections, ${duration} s per run, median of ${rounds} alternating rounds; load for .info from autocannon, ` +
         `for the zip from a closed loop of undici requests (bench/httpLoad.ts: autocannon decodes every body chunk into a string and tops out near 35 MB/s on binary bodies); ` +
-        `proxy (log level warn), floor (node:http + fs.createReadStream of the proxy's stored files) and ceiling (the same node:http server answering each file from memory after its first read) each a child process; ` +
+        `proxy (log level warn; once as serve runs it, once with ${SPEED_FLAGS.join(' ')}), floor (node:http + fs.createReadStream of the proxy's stored files) and ceiling (the same node:http server answering each file from memory after its first read) each a child process; ` +
         `nginx ${'missing' in nginx ? '(not installed)' : nginx.version} with proxy_cache in front of the floor, one worker process, warmed; ` +
         ('missing' in athens ? '' : `Athens: ${athens.version} (ATHENS_BIN), disk storage, log level warn, its defaults (30 protocol workers, network mode strict); `) +
         `the load generator runs in the driver process, so all three share the machine's cores.`,
