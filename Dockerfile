@@ -3,7 +3,7 @@
 #   gomodproxy serve | operator | cleanup | prefetch | export | import
 # The program runs as JavaScript bundled from the TypeScript sources and their dependencies by
 # esbuild (scripts/buildProgram.ts), on Node alone: no node_modules in the image. Type stripping at
-# run time, as a checkout does it, would cost every proxy ~30 MiB of memory; the bundle holds ~5 MiB
+# run time, as a checkout does it, would cost every proxy ~30 MiB of memory; the bundle holds ~4 MiB
 # less than the same sources compiled file by file.
 #
 # The contract (test/image/ runs this image with podman, and runs in it the pods the operator
