@@ -33,7 +33,7 @@ COPY bin ./bin
 COPY cli ./cli
 COPY proxy ./proxy
 COPY operator ./operator
-COPY scripts/buildProgram.ts ./scripts/
+COPY scripts/buildProgram.ts scripts/thirdPartyNotices.ts ./scripts/
 RUN node scripts/buildProgram.ts /program
 
 FROM ${NODE_IMAGE}
@@ -53,8 +53,8 @@ ENV NODE_ENV=production \
     HOME=/tmp
 
 WORKDIR /app
-# bin/gomodproxy.js, dist/ (the bundle), web/built/ (the web page, built and checked in) and
-# package.json.
+# bin/gomodproxy.js, dist/ (the bundle), web/built/ (the web page, built and checked in),
+# package.json and THIRD-PARTY-NOTICES (the licenses of the libraries bundled).
 COPY --from=build /program ./
 COPY image/config.yaml /etc/gomodproxy/config.yaml
 

@@ -9,6 +9,8 @@
  *                           or load lazily (each command, the S3 client, the HTTP client)
  *   OUT/web/built/          the web page's built assets (a copy of proxy/web/built/)
  *   OUT/package.json        name, version and "type": "module"
+ *   OUT/THIRD-PARTY-NOTICES the license and notice files of every library in the bundle and in the
+ *                           web page (the bundle leaves the packages' own files behind)
  *
  * Why a bundle, measured against the same sources compiled file by file by tsc (bench/README.md,
  * "One bundle instead of node_modules"): an idle serve holds about 4 MiB less and its peaks under
@@ -23,6 +25,8 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
+import { webPageInputs } from '../proxy/web/build.ts';
+import { packageFoldersOf, thirdPartyNotices } from './thirdPartyNotices.ts';
 
 const root = join(import.meta.dirname, '..');
 const target = process.argv[2];
@@ -33,7 +37,7 @@ if (target === undefined) {
 const out = resolve(target);
 
 rmSync(out, { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   absWorkingDir: root,
   entryPoints: ['cli/main.ts', 'cli/processSettings.ts', 'proxy/modzip/checkZipWorker.ts'],
   outdir: join(out, 'dist'),
@@ -47,6 +51,7 @@ await build({
   minifyWhitespace: true,
   minifySyntax: true,
   legalComments: 'none',
+  metafile: true,
   // The CommonJS libraries inside call require() for Node's own modules; an ES module has none.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   logLevel: 'warning',
@@ -57,4 +62,6 @@ mkdirSync(join(out, 'web'));
 cpSync(join(root, 'proxy', 'web', 'built'), join(out, 'web', 'built'), { recursive: true });
 const { name, version, description, license, bin } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 writeFileSync(join(out, 'package.json'), `${JSON.stringify({ name, version, description, license, type: 'module', bin }, null, 2)}\n`);
+const bundled = Object.keys(metafile.inputs).map((input) => join(root, input));
+writeFileSync(join(out, 'THIRD-PARTY-NOTICES'), thirdPartyNotices(packageFoldersOf([...bundled, ...(await webPageInputs())])));
 process.stdout.write(`wrote ${out}\n`);

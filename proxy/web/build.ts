@@ -5,29 +5,37 @@
  * built/ tells that it is current. `npm run web` writes built/.
  */
 import { readFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
-import { build } from 'esbuild';
+import { basename, join, resolve } from 'node:path';
+import { build, type BuildOptions } from 'esbuild';
 
 const source = join(import.meta.dirname, 'src');
 
+const options = {
+  entryPoints: [join(source, 'main.tsx')],
+  bundle: true,
+  write: false,
+  minify: true,
+  format: 'esm',
+  target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  entryNames: '[name].[hash]',
+  outdir: 'assets',
+  legalComments: 'none',
+  charset: 'utf8',
+  logLevel: 'silent',
+  tsconfig: join(import.meta.dirname, 'tsconfig.json'),
+} satisfies BuildOptions;
+
+/** The absolute paths of the files the built page is made of, libraries' included (for the image's notices). */
+export async function webPageInputs(): Promise<string[]> {
+  const { metafile } = await build({ ...options, metafile: true });
+  return Object.keys(metafile.inputs).map((input) => resolve(input));
+}
+
 /** The built page: file name (relative to built/) → content. */
 export async function buildWebPage(): Promise<Map<string, Uint8Array>> {
-  const result = await build({
-    entryPoints: [join(source, 'main.tsx')],
-    bundle: true,
-    write: false,
-    minify: true,
-    format: 'esm',
-    target: ['es2022', 'chrome110', 'firefox110', 'safari16'],
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    entryNames: '[name].[hash]',
-    outdir: 'assets',
-    legalComments: 'none',
-    charset: 'utf8',
-    logLevel: 'silent',
-    tsconfig: join(import.meta.dirname, 'tsconfig.json'),
-  });
+  const result = await build(options);
   const files = new Map<string, Uint8Array>();
   const names: Record<string, string> = {};
   for (const output of result.outputFiles) {

@@ -114,7 +114,11 @@ describe('the image, run by podman', () => {
     const write = await container.exec(['touch', '/app/anything']);
     expect(write.code).not.toBe(0);
     expect(write.stderr).toMatch(/Read-only file system/);
-    expect((await container.exec(['ls', '/app'])).stdout.trim().split('\n').sort()).toEqual(['bin', 'dist', 'package.json', 'web']);
+    expect((await container.exec(['ls', '/app'])).stdout.trim().split('\n').sort()).toEqual(['THIRD-PARTY-NOTICES', 'bin', 'dist', 'package.json', 'web']);
+    // The bundle leaves the libraries' own files behind: their licenses are in the notices.
+    const notices = (await container.exec(['cat', '/app/THIRD-PARTY-NOTICES'])).stdout;
+    for (const library of ['fastify', 'zod', 'pino', 'undici', '@aws-sdk/client-s3', '@kubernetes/client-node', 'preact']) expect(notices).toMatch(new RegExp(`^${library} \\d`, 'm'));
+    expect(notices).toContain(readFileSync(join(repositoryRoot, 'node_modules', 'fastify', 'LICENSE'), 'utf8').trim());
     const resolves = async (name: string) => (await container.exec(['node', '-e', `require.resolve(${JSON.stringify(name)})`])).code === 0;
     expect(await resolves('fastify')).toBe(false);
     expect(await resolves('zod')).toBe(false);
