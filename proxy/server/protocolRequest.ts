@@ -9,6 +9,7 @@
  *   /<module>/@latest
  */
 import { proxyError } from '../errors.ts';
+import { rememberLast } from '../rememberLast.ts';
 import {
   checkPathMajor,
   isCanonicalVersion,
@@ -44,29 +45,18 @@ export function decodeRequestPath(rawPath: string): string {
   return decoded.join('/');
 }
 
-/** How many parsed paths parseRequestPath remembers, and the longest it remembers. */
-const REMEMBERED_PATHS = 1000;
-const REMEMBERED_PATH_LENGTH = 512;
-const rememberedPaths = new Map<string, Readonly<ModuleRequest>>();
-
 /**
  * parseRequestPath decodes and parses the raw path of a request URL (no query), as
- * decodeRequestPath and parseProtocolPath do, and remembers the last REMEMBERED_PATHS paths that
- * parsed: a busy proxy is asked the same paths over and over, and checking a module path by its
- * rules costs a cached answer more than a tenth of its time (bench/README.md). A path that does
- * not parse is judged, and refused, every time. What it returns is frozen: callers share it.
+ * decodeRequestPath and parseProtocolPath do, and remembers the last 1000 paths of at most 512
+ * characters that parsed: a busy proxy is asked the same paths over and over, and checking a module
+ * path by its rules costs a cached answer more than a tenth of its time (bench/README.md). A path
+ * that does not parse is judged, and refused, every time. What it returns is frozen: callers share it.
  */
-export function parseRequestPath(rawPath: string): Readonly<ModuleRequest> {
-  const remembered = rememberedPaths.get(rawPath);
-  if (remembered) return remembered;
-  const parsed = Object.freeze(parseProtocolPath(decodeRequestPath(rawPath)));
-  if (rawPath.length <= REMEMBERED_PATH_LENGTH) {
-    // The oldest goes first: a Map iterates in insertion order.
-    if (rememberedPaths.size >= REMEMBERED_PATHS) rememberedPaths.delete(rememberedPaths.keys().next().value!);
-    rememberedPaths.set(rawPath, parsed);
-  }
-  return parsed;
-}
+export const parseRequestPath: (rawPath: string) => Readonly<ModuleRequest> = rememberLast(
+  1000,
+  (rawPath: string) => Object.freeze(parseProtocolPath(decodeRequestPath(rawPath))),
+  (rawPath) => rawPath.length <= 512,
+);
 
 /** Parses a decoded path (no leading slash) into a protocol request. */
 export function parseProtocolPath(requestPath: string): ModuleRequest {

@@ -9,6 +9,7 @@
  * A version counts as held when its .mod is stored (a .zip is fetched only when a build needs it).
  */
 import { compareSemver, escapePath, escapeVersion, isCanonicalVersion, isPseudoVersion, unescapePath, unescapeVersion } from '../protocol/index.ts';
+import { rememberLast } from '../rememberLast.ts';
 import type { Storage } from './storage.ts';
 
 export type VersionFileKind = 'info' | 'mod' | 'zip' | 'ziphash';
@@ -26,23 +27,12 @@ export function listKey(modulePath: string): string {
   return `${escapedModulePath(modulePath)}/@v/list`;
 }
 
-const MODULES_REMEMBERED = 1000;
-const escapedModules = new Map<string, string>();
-
 /**
  * escapePath checks the whole path before escaping it, and every cached answer asks for a key of
- * the same few modules again: the escaped forms of the last MODULES_REMEMBERED paths are kept,
- * first in first out. A path that fails the check throws each time and is never kept.
+ * the same few modules again: the escaped forms of the last 1000 paths (of at most 512 characters)
+ * are kept. A path that fails the check throws each time.
  */
-function escapedModulePath(modulePath: string): string {
-  let escaped = escapedModules.get(modulePath);
-  if (escaped === undefined) {
-    escaped = escapePath(modulePath);
-    if (escapedModules.size >= MODULES_REMEMBERED) escapedModules.delete(escapedModules.keys().next().value!);
-    escapedModules.set(modulePath, escaped);
-  }
-  return escaped;
-}
+const escapedModulePath = rememberLast(1000, escapePath, (modulePath) => modulePath.length <= 512);
 
 export type ParsedVersionKey = { module: string; version: string; kind: VersionFileKind };
 
