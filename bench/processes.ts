@@ -93,15 +93,24 @@ export async function buildBundledProgram(cleanup: Cleanup): Promise<string> {
 }
 
 /**
+ * A copy of bench/<name>.ts as plain JavaScript in a temporary folder, its types stripped once here:
+ * a floor run by Node's type stripper would carry about 30 MiB that the proxy, bundled as in the
+ * image, does not. The copy has no node_modules beside it.
+ */
+export async function plainJavaScriptCopy(cleanup: Cleanup, name: string): Promise<string> {
+  const program = join(await cleanup.tempFolder(`gomodproxy-bench-${name}-`), `${name}.mjs`);
+  writeFileSync(program, stripTypeScriptTypes(readFileSync(join(repositoryRoot, 'bench', `${name}.ts`), 'utf8')));
+  return program;
+}
+
+/**
  * Spawns bench/staticFileServer.ts serving root: the floor a proxy's cached answer is compared
  * with, or (with delayMs) a local upstream that answers like a remote one; with fromMemory, each
  * file is read once and then answered from memory (the ceiling of one Node event loop). It runs as
- * plain JavaScript, its types stripped once here: Node's type stripper would add about 30 MiB to
- * the floor's memory, which the proxy, compiled as in the image, does not pay.
+ * plain JavaScript (plainJavaScriptCopy).
  */
 export async function spawnStaticFileServer(cleanup: Cleanup, root: string, delayMs = 0, fromMemory = false): Promise<ChildServer> {
-  const program = join(await cleanup.tempFolder('gomodproxy-bench-static-'), 'staticFileServer.mjs');
-  writeFileSync(program, stripTypeScriptTypes(readFileSync(join(repositoryRoot, 'bench', 'staticFileServer.ts'), 'utf8')));
+  const program = await plainJavaScriptCopy(cleanup, 'staticFileServer');
   return spawnServer(cleanup, {
     what: 'static file server',
     args: [program, root],

@@ -3,13 +3,12 @@
 // the production command line configured through GOMODPROXY_STORAGE_* and AWS_* variables.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { stripTypeScriptTypes } from 'node:module';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { processSettingsFor } from '../cli/processSettings.ts';
 import { minioBinary, minioVersion, startS3Server, type S3Server } from '../test/fixtures/s3Server.ts';
 import type { Cleanup } from './cleanup.ts';
-import { repositoryRoot, spawnProxyProcess, spawnServer, type ChildServer, type ProxyProcessOptions } from './processes.ts';
+import { plainJavaScriptCopy, repositoryRoot, spawnProxyProcess, spawnServer, type ChildServer, type ProxyProcessOptions } from './processes.ts';
 import { progress } from './results.ts';
 
 /** What the benchmarks' S3 server is, for their setup text. */
@@ -46,13 +45,12 @@ export async function spawnS3ProxyProcess(cleanup: Cleanup, s3: S3Server, option
 
 /**
  * Spawns bench/s3StreamServer.ts serving `bucket` of `s3`: the floor of serving from S3 with the AWS
- * SDK, one GetObject streamed per request. It runs as plain JavaScript (its types stripped once
- * here, as the static file server's are) with serve's node flags and allocator settings
- * (cli/processSettings.ts), so that its memory is comparable with the proxy's.
+ * SDK, one GetObject streamed per request. It runs as plain JavaScript (plainJavaScriptCopy) with
+ * serve's node flags and allocator settings (cli/processSettings.ts), so that its memory is
+ * comparable with the proxy's.
  */
 export async function spawnS3StreamServer(cleanup: Cleanup, s3: S3Server, bucket: string): Promise<ChildServer> {
-  const program = join(await cleanup.tempFolder('gomodproxy-bench-s3stream-'), 's3StreamServer.mjs');
-  writeFileSync(program, stripTypeScriptTypes(readFileSync(join(repositoryRoot, 'bench', 's3StreamServer.ts'), 'utf8')));
+  const program = await plainJavaScriptCopy(cleanup, 's3StreamServer');
   const serve = processSettingsFor(['node', 'gomodproxy', 'serve'], process.platform);
   return spawnServer(cleanup, {
     what: 'S3 stream server',
